@@ -1,0 +1,511 @@
+// Simulator, topologies, normalizer and scoring for the Inference quality report.
+// This file is also compiled into InferenceTests (symlink) for the seeded regression test,
+// so it must stay free of top-level code.
+import Foundation
+import Alerts
+import Inference
+
+// MARK: - Random numbers (deterministic, seedable)
+
+struct SimRNG: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+    mutating func next() -> UInt64 {            // SplitMix64
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    mutating func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * uniform() }
+    mutating func chance(_ p: Double) -> Bool { uniform() < p }
+    mutating func exponential(mean: Double) -> Double { -mean * log(1 - uniform()) }
+    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+}
+
+// MARK: - Topologies
+
+struct SimNode: Sendable {
+    var name: String
+    var kind: EntityKind
+    var team: String
+}
+
+/// A known topology: `edges` are (caller, callee).
+struct Topology: Sendable {
+    var name: String
+    var nodes: [SimNode]
+    var edges: [(caller: String, callee: String)]
+
+    init(name: String, nodes: [(String, EntityKind, String)], edges: [(String, String)]) {
+        self.name = name
+        self.nodes = nodes.map { SimNode(name: $0.0, kind: $0.1, team: $0.2) }
+        self.edges = edges.map { (caller: $0.0, callee: $0.1) }
+        let names = Set(self.nodes.map(\.name))
+        for e in self.edges { precondition(names.contains(e.caller) && names.contains(e.callee), "\(name): unknown node in \(e)") }
+    }
+
+    /// Google Online Boutique (microservices-demo): 10 services + redis-cart (loadgenerator is not monitored).
+    static let onlineBoutique = Topology(
+        name: "online-boutique",
+        nodes: [
+            ("frontend", .service, "web"), ("cartservice", .service, "cart"), ("redis-cart", .database, "cart"),
+            ("productcatalogservice", .service, "catalog"), ("currencyservice", .service, "payments"),
+            ("paymentservice", .service, "payments"), ("shippingservice", .service, "logistics"),
+            ("emailservice", .service, "notifications"), ("checkoutservice", .service, "checkout"),
+            ("recommendationservice", .service, "catalog"), ("adservice", .service, "ads"),
+        ],
+        edges: [
+            ("frontend", "adservice"), ("frontend", "cartservice"), ("frontend", "checkoutservice"),
+            ("frontend", "currencyservice"), ("frontend", "productcatalogservice"),
+            ("frontend", "recommendationservice"), ("frontend", "shippingservice"),
+            ("checkoutservice", "cartservice"), ("checkoutservice", "currencyservice"),
+            ("checkoutservice", "emailservice"), ("checkoutservice", "paymentservice"),
+            ("checkoutservice", "productcatalogservice"), ("checkoutservice", "shippingservice"),
+            ("recommendationservice", "productcatalogservice"), ("cartservice", "redis-cart"),
+        ])
+
+    /// OpenTelemetry Astronomy Shop demo (opentelemetry-demo), services and backing stores.
+    static let otelDemo = Topology(
+        name: "otel-demo",
+        nodes: [
+            ("frontend-proxy", .service, "web"), ("frontend", .service, "web"), ("image-provider", .service, "web"),
+            ("ad", .service, "marketing"), ("cart", .service, "cart"), ("valkey-cart", .database, "cart"),
+            ("checkout", .service, "checkout"), ("payment", .service, "checkout"), ("email", .service, "checkout"),
+            ("currency", .service, "pricing"), ("product-catalog", .service, "catalog"),
+            ("recommendation", .service, "catalog"), ("shipping", .service, "logistics"), ("quote", .service, "logistics"),
+            ("kafka", .queue, "platform"), ("flagd", .service, "platform"), ("accounting", .service, "finance"),
+            ("fraud-detection", .service, "finance"), ("postgresql", .database, "finance"),
+        ],
+        edges: [
+            ("frontend-proxy", "frontend"), ("frontend-proxy", "image-provider"),
+            ("frontend", "ad"), ("frontend", "cart"), ("frontend", "checkout"), ("frontend", "currency"),
+            ("frontend", "product-catalog"), ("frontend", "recommendation"), ("frontend", "shipping"),
+            ("checkout", "cart"), ("checkout", "currency"), ("checkout", "email"), ("checkout", "payment"),
+            ("checkout", "product-catalog"), ("checkout", "shipping"), ("checkout", "kafka"),
+            ("cart", "valkey-cart"), ("recommendation", "product-catalog"), ("shipping", "quote"),
+            ("accounting", "kafka"), ("fraud-detection", "kafka"), ("accounting", "postgresql"),
+            ("ad", "flagd"), ("cart", "flagd"), ("payment", "flagd"), ("product-catalog", "flagd"),
+            ("recommendation", "flagd"), ("fraud-detection", "flagd"),
+        ])
+
+    /// DeathStarBench social-network (services, caches, stores, RabbitMQ). user -> social-graph
+    /// (register) is left out so the graph has no 2-cycle with social-graph -> user.
+    static let socialNetwork = Topology(
+        name: "dsb-social-network",
+        nodes: [
+            ("nginx-web-server", .service, "edge"), ("media-frontend", .service, "media"),
+            ("compose-post-service", .service, "posts"), ("text-service", .service, "posts"),
+            ("unique-id-service", .service, "posts"), ("url-shorten-service", .service, "posts"),
+            ("user-mention-service", .service, "posts"), ("media-service", .service, "media"),
+            ("post-storage-service", .service, "storage"), ("user-timeline-service", .service, "timeline"),
+            ("home-timeline-service", .service, "timeline"), ("write-home-timeline-service", .service, "timeline"),
+            ("social-graph-service", .service, "graph"), ("user-service", .service, "users"),
+            ("write-home-timeline-rabbitmq", .queue, "timeline"),
+            ("post-storage-memcached", .database, "storage"), ("post-storage-mongodb", .database, "storage"),
+            ("user-timeline-redis", .database, "timeline"), ("user-timeline-mongodb", .database, "timeline"),
+            ("home-timeline-redis", .database, "timeline"), ("social-graph-redis", .database, "graph"),
+            ("social-graph-mongodb", .database, "graph"), ("user-memcached", .database, "users"),
+            ("user-mongodb", .database, "users"), ("url-shorten-memcached", .database, "posts"),
+            ("url-shorten-mongodb", .database, "posts"), ("media-mongodb", .database, "media"),
+        ],
+        edges: [
+            ("nginx-web-server", "compose-post-service"), ("nginx-web-server", "home-timeline-service"),
+            ("nginx-web-server", "user-timeline-service"), ("nginx-web-server", "social-graph-service"),
+            ("nginx-web-server", "user-service"),
+            ("compose-post-service", "text-service"), ("compose-post-service", "media-service"),
+            ("compose-post-service", "unique-id-service"), ("compose-post-service", "user-service"),
+            ("compose-post-service", "user-timeline-service"), ("compose-post-service", "post-storage-service"),
+            ("compose-post-service", "write-home-timeline-rabbitmq"),
+            ("text-service", "url-shorten-service"), ("text-service", "user-mention-service"),
+            ("url-shorten-service", "url-shorten-memcached"), ("url-shorten-service", "url-shorten-mongodb"),
+            ("user-mention-service", "user-memcached"), ("user-mention-service", "user-mongodb"),
+            ("home-timeline-service", "home-timeline-redis"), ("home-timeline-service", "post-storage-service"),
+            ("home-timeline-service", "social-graph-service"),
+            ("user-timeline-service", "user-timeline-redis"), ("user-timeline-service", "user-timeline-mongodb"),
+            ("user-timeline-service", "post-storage-service"),
+            ("post-storage-service", "post-storage-memcached"), ("post-storage-service", "post-storage-mongodb"),
+            ("social-graph-service", "social-graph-redis"), ("social-graph-service", "social-graph-mongodb"),
+            ("social-graph-service", "user-service"),
+            ("user-service", "user-memcached"), ("user-service", "user-mongodb"),
+            ("write-home-timeline-service", "write-home-timeline-rabbitmq"),
+            ("write-home-timeline-service", "home-timeline-redis"), ("write-home-timeline-service", "social-graph-service"),
+            ("media-frontend", "media-mongodb"),
+        ])
+
+    /// DeathStarBench hotel-reservation (consul/jaeger left out).
+    static let hotelReservation = Topology(
+        name: "dsb-hotel-reservation",
+        nodes: [
+            ("frontend", .service, "web"), ("search", .service, "search"), ("geo", .service, "search"),
+            ("rate", .service, "search"), ("profile", .service, "profile"), ("recommendation", .service, "search"),
+            ("user", .service, "accounts"), ("reservation", .service, "booking"),
+            ("mongodb-geo", .database, "search"), ("memcached-rate", .database, "search"), ("mongodb-rate", .database, "search"),
+            ("memcached-profile", .database, "profile"), ("mongodb-profile", .database, "profile"),
+            ("mongodb-recommendation", .database, "search"), ("mongodb-user", .database, "accounts"),
+            ("memcached-reserve", .database, "booking"), ("mongodb-reservation", .database, "booking"),
+        ],
+        edges: [
+            ("frontend", "search"), ("frontend", "profile"), ("frontend", "recommendation"),
+            ("frontend", "user"), ("frontend", "reservation"),
+            ("search", "geo"), ("search", "rate"), ("geo", "mongodb-geo"),
+            ("rate", "memcached-rate"), ("rate", "mongodb-rate"),
+            ("profile", "memcached-profile"), ("profile", "mongodb-profile"),
+            ("recommendation", "mongodb-recommendation"), ("user", "mongodb-user"),
+            ("reservation", "memcached-reserve"), ("reservation", "mongodb-reservation"),
+        ])
+
+    /// Weaveworks Sock Shop (microservices-demo). Never used while developing the engine: fully held out.
+    static let sockShop = Topology(
+        name: "sock-shop",
+        nodes: [
+            ("edge-router", .loadBalancer, "web"), ("front-end", .service, "web"), ("catalogue", .service, "catalogue"),
+            ("catalogue-db", .database, "catalogue"), ("carts", .service, "carts"), ("carts-db", .database, "carts"),
+            ("orders", .service, "orders"), ("orders-db", .database, "orders"), ("payment", .service, "orders"),
+            ("shipping", .service, "shipping"), ("queue-master", .service, "shipping"), ("rabbitmq", .queue, "shipping"),
+            ("user", .service, "accounts"), ("user-db", .database, "accounts"),
+        ],
+        edges: [
+            ("edge-router", "front-end"),
+            ("front-end", "catalogue"), ("front-end", "carts"), ("front-end", "orders"), ("front-end", "user"),
+            ("catalogue", "catalogue-db"), ("carts", "carts-db"), ("user", "user-db"),
+            ("orders", "orders-db"), ("orders", "payment"), ("orders", "shipping"), ("orders", "user"), ("orders", "carts"),
+            ("shipping", "rabbitmq"), ("queue-master", "rabbitmq"),
+        ])
+
+    /// Topologies used while developing (seeds 1–3 only).
+    static let development: [Topology] = [.onlineBoutique, .otelDemo, .socialNetwork, .hotelReservation]
+    static let all: [Topology] = development + [.sockShop]
+
+    /// A random layered DAG (for the throughput run): layer 0 are edges/frontends, the last layer stores.
+    static func synthetic(nodes count: Int, seed: UInt64) -> Topology {
+        var rng = SimRNG(seed: seed)
+        let layers = 6
+        var nodes: [(String, EntityKind, String)] = []
+        var layerOf: [Int] = []
+        for i in 0..<count {
+            let layer = min(layers - 1, i * layers / count)
+            let kind: EntityKind = layer == layers - 1 ? (rng.chance(0.2) ? .queue : .database) : .service
+            nodes.append(("svc\(i)", kind, "team\(i / 12)"))
+            layerOf.append(layer)
+        }
+        var edges: [(String, String)] = []
+        for i in 0..<count where layerOf[i] < layers - 1 {
+            let k = 1 + rng.int(3)
+            var chosen = Set<Int>()
+            for _ in 0..<k {
+                let lo = (layerOf[i] + 1) * count / layers
+                let j = lo + rng.int(count - lo)
+                if j != i && chosen.insert(j).inserted { edges.append(("svc\(i)", "svc\(j)")) }
+            }
+        }
+        return Topology(name: "synthetic-\(count)", nodes: nodes, edges: edges)
+    }
+}
+
+// MARK: - Name normalization (the evaluator's stand-in for the real EntityResolver)
+
+enum SimNames {
+    /// Lowercase, drop "(prod)"/"(production)", keep the last path segment ("shop/cart", "production/cart"),
+    /// drop "prod-"/"prd-"/"production-" prefixes and "-svc"/".prod" suffixes.
+    static func normalize(_ raw: String) -> String {
+        var s = raw.lowercased().trimmingCharacters(in: .whitespaces)
+        for suffix in [" (prod)", " (production)", "(prod)", "(production)"] where s.hasSuffix(suffix) {
+            s.removeLast(suffix.count)
+        }
+        s = s.trimmingCharacters(in: .whitespaces)
+        if let slash = s.lastIndex(of: "/") { s = String(s[s.index(after: slash)...]) }
+        for prefix in ["production-", "prod-", "prd-"] where s.hasPrefix(prefix) { s.removeFirst(prefix.count); break }
+        for suffix in ["-svc", ".prod"] where s.hasSuffix(suffix) { s.removeLast(suffix.count); break }
+        return s
+    }
+
+    /// The resolve closure handed to the engine: hosts are ignored, everything else normalized.
+    static func resolve(_ e: Entity) -> String? {
+        if e.kind == .host { return nil }
+        let n = normalize(e.raw)
+        return n.isEmpty ? nil : n
+    }
+
+    static func variant(_ name: String, _ rng: inout SimRNG) -> String {
+        switch rng.int(9) {
+        case 0, 1, 2: return name
+        case 3: return name.prefix(1).uppercased() + name.dropFirst()
+        case 4: return name.uppercased()
+        case 5: return name + "-svc"
+        case 6: return name + " (prod)"
+        case 7: return "prod-" + name
+        default: return "production/" + name
+        }
+    }
+}
+
+// MARK: - Simulator
+
+struct SimConfig: Sendable {
+    var seed: UInt64 = 1
+    var days: Double = 90
+    var start: Double = 1_780_000_000           // 2026-05-28
+    var rootRatePer30d: ClosedRange<Double> = 1.5...5   // independent failures per node
+    var propagation: ClosedRange<Double> = 0.5...0.95   // per-edge probability that a failure reaches the caller
+    var hopDelay: ClosedRange<Double> = 20...150        // per-edge base delay (s)
+    var hopJitter: ClosedRange<Double> = 0.6...1.6      // per-incident multiplier of the delay
+    var detection: Double = 0.9                         // probability that a failing node alerts
+    var detectionDelay: ClosedRange<Double> = 0...20    // s
+    var duplicateDelivery: Double = 0.2
+    var resolution: Double = 0.7
+    var refire: Double = 0.25                           // monitor fires again 1–10 min later
+    var secondMonitor: Double = 0.2                     // another monitor of the node fires too
+    var flappyShare: Double = 0.2                       // share of nodes with a flapping monitor
+    var flapEpisodesPerWeek: Double = 2
+    var noisePer30d: Double = 4                         // isolated random alerts per node
+    var blipsPerWeek: Double = 1                        // shared-infrastructure blips
+    var blipShare: ClosedRange<Double> = 0.4...0.8      // share of nodes alerting in a blip
+    var teamOnAlert: Double = 0.85
+    var hostEntity: Double = 0.5
+    init() {}
+}
+
+struct SimOutput {
+    var alerts: [Alert]
+    /// Directed truth (caller, callee) restricted to nodes that alert, in normalized ids.
+    var truth: Set<SimEdge>
+    var incidents: Int
+}
+
+struct SimEdge: Hashable, Comparable, Sendable {
+    var caller: String
+    var callee: String
+    static func < (a: SimEdge, b: SimEdge) -> Bool { (a.caller, a.callee) < (b.caller, b.callee) }
+}
+
+enum Simulator {
+    struct Monitor { var node: Int; var source: AlertSource; var key: String; var raw: String; var title: String }
+
+    static func run(_ topo: Topology, _ cfg: SimConfig) -> SimOutput {
+        var rng = SimRNG(seed: cfg.seed &* 0x2545_F491_4F6C_DD1D ^ UInt64(topo.name.utf8.count))
+        let n = topo.nodes.count
+        let index = Dictionary(uniqueKeysWithValues: topo.nodes.enumerated().map { ($1.name, $0) })
+        var callers = [[(node: Int, p: Double, delay: Double)]](repeating: [], count: n)
+        for e in topo.edges {
+            callers[index[e.callee]!].append((index[e.caller]!, rng.uniform(cfg.propagation.lowerBound, cfg.propagation.upperBound),
+                                               rng.uniform(cfg.hopDelay.lowerBound, cfg.hopDelay.upperBound)))
+        }
+        let hosts = (0..<max(2, n / 3)).map { "ip-10-0-\($0 / 8)-\(10 + $0)" }
+        let hostOf = (0..<n).map { _ in hosts[rng.int(hosts.count)] }
+        let sources = AlertSource.allCases
+        var monitors: [[Monitor]] = []
+        for (i, node) in topo.nodes.enumerated() {
+            var ms: [Monitor] = []
+            for m in 0..<(2 + rng.int(2)) {
+                let src = sources[rng.int(sources.count)]
+                let what = ["error-rate", "latency-p99", "saturation", "availability"][m % 4]
+                ms.append(Monitor(node: i, source: src, key: String(format: "fp%016llx", rng.next()),
+                                  raw: SimNames.variant(node.name, &rng), title: "\(node.name) \(what)"))
+            }
+            monitors.append(ms)
+        }
+        let flappy = (0..<n).filter { _ in rng.chance(cfg.flappyShare) }
+        let flappyNodes = flappy.isEmpty ? [rng.int(n)] : flappy
+        let end = cfg.start + cfg.days * 86_400
+        var alerts: [Alert] = []
+        var alertingNodes = Set<Int>()
+
+        func emit(_ node: Int, _ t: Double, monitor mi: Int) {
+            let mon = monitors[node][mi]
+            alertingNodes.insert(node)
+            let ts = t.rounded()
+            let id = "\(mon.source.rawValue):\(mon.key):\(Int(ts))"
+            var raw = mon.raw
+            if rng.chance(0.1) { raw = SimNames.variant(topo.nodes[node].name, &rng) }
+            let kind: EntityKind = topo.nodes[node].kind == .service && rng.chance(0.2) ? .k8sWorkload : topo.nodes[node].kind
+            if kind == .k8sWorkload { raw = "shop/" + SimNames.normalize(raw) }
+            var entities = [Entity(kind: kind, name: raw.lowercased(), raw: raw, namespace: kind == .k8sWorkload ? "shop" : nil)]
+            if rng.chance(cfg.hostEntity) {
+                let h = Entity(kind: .host, name: hostOf[node], raw: hostOf[node])
+                if rng.chance(0.5) { entities.insert(h, at: 0) } else { entities.append(h) }
+            }
+            var team: String? = rng.chance(cfg.teamOnAlert) ? topo.nodes[node].team : nil
+            if team != nil && rng.chance(0.03) { team = topo.nodes[rng.int(n)].team }
+            let a = Alert(id: id, source: mon.source, dedupKey: mon.key, status: .firing, startsAt: Date(timeIntervalSince1970: ts),
+                          endsAt: nil, title: mon.title, severity: rng.chance(0.5) ? "critical" : "warning", team: team,
+                          entities: entities, raw: "{}")
+            alerts.append(a)
+            if rng.chance(cfg.duplicateDelivery) {
+                for _ in 0..<(1 + rng.int(2)) { alerts.append(a) }
+            }
+            if rng.chance(cfg.resolution) {
+                var r = a
+                r.status = .resolved
+                r.endsAt = Date(timeIntervalSince1970: ts + rng.uniform(120, 3600))
+                alerts.append(r)
+            }
+        }
+
+        func alertIncident(_ node: Int, _ t: Double, detection: Double) {
+            guard rng.chance(detection) else { return }
+            let t0 = t + rng.uniform(cfg.detectionDelay.lowerBound, cfg.detectionDelay.upperBound)
+            let m = rng.int(monitors[node].count)
+            emit(node, t0, monitor: m)
+            if rng.chance(cfg.refire) { emit(node, t0 + rng.uniform(60, 600), monitor: m) }
+            if rng.chance(cfg.secondMonitor) { emit(node, t0 + rng.uniform(0, 60), monitor: (m + 1) % monitors[node].count) }
+        }
+
+        // Incidents: root failures propagating to callers.
+        var incidents = 0
+        for root in 0..<n {
+            let rate = rng.uniform(cfg.rootRatePer30d.lowerBound, cfg.rootRatePer30d.upperBound) / (30 * 86_400)
+            var t = cfg.start + rng.exponential(mean: 1 / rate)
+            while t < end {
+                incidents += 1
+                var failAt: [Int: Double] = [root: t]
+                var frontier: [(Int, Double)] = [(root, t)]
+                var done = Set<Int>()
+                while !frontier.isEmpty {
+                    frontier.sort { $0.1 > $1.1 }
+                    let (f, tf) = frontier.removeLast()
+                    if done.contains(f) { continue }
+                    done.insert(f)
+                    for c in callers[f] where !done.contains(c.node) {
+                        guard rng.chance(c.p) else { continue }
+                        let tc = tf + c.delay * rng.uniform(cfg.hopJitter.lowerBound, cfg.hopJitter.upperBound)
+                        if tc < failAt[c.node] ?? .infinity { failAt[c.node] = tc; frontier.append((c.node, tc)) }
+                    }
+                }
+                for (node, tf) in failAt.sorted(by: { $0.key < $1.key }) {
+                    alertIncident(node, tf, detection: node == root ? max(cfg.detection, 0.95) : cfg.detection)
+                }
+                t += rng.exponential(mean: 1 / rate)
+            }
+        }
+        // Isolated random alerts.
+        for node in 0..<n {
+            var t = cfg.start + rng.exponential(mean: 30 * 86_400 / cfg.noisePer30d)
+            while t < end {
+                emit(node, t, monitor: rng.int(monitors[node].count))
+                t += rng.exponential(mean: 30 * 86_400 / cfg.noisePer30d)
+            }
+        }
+        // Flapping monitors: bursts of re-firings every 1–8 minutes for 30–180 minutes.
+        for node in flappyNodes {
+            let mi = monitors[node].count - 1
+            var t = cfg.start + rng.exponential(mean: 7 * 86_400 / cfg.flapEpisodesPerWeek)
+            while t < end {
+                let stop = t + rng.uniform(1800, 10_800)
+                var tf = t
+                while tf < stop { emit(node, tf, monitor: mi); tf += rng.uniform(60, 480) }
+                t = stop + rng.exponential(mean: 7 * 86_400 / cfg.flapEpisodesPerWeek)
+            }
+        }
+        // Shared-infrastructure blips: many unrelated nodes within a minute.
+        if cfg.blipsPerWeek > 0 {
+            var t = cfg.start + rng.exponential(mean: 7 * 86_400 / cfg.blipsPerWeek)
+            while t < end {
+                let share = rng.uniform(cfg.blipShare.lowerBound, cfg.blipShare.upperBound)
+                for node in 0..<n where rng.chance(share) {
+                    emit(node, t + rng.uniform(0, 60), monitor: 0)
+                }
+                t += rng.exponential(mean: 7 * 86_400 / cfg.blipsPerWeek)
+            }
+        }
+        // Delivery order is not time order.
+        alerts.shuffle(using: &rng)
+
+        var truth = Set<SimEdge>()
+        for e in topo.edges {
+            let a = index[e.caller]!, b = index[e.callee]!
+            if alertingNodes.contains(a) && alertingNodes.contains(b) {
+                truth.insert(SimEdge(caller: SimNames.normalize(e.caller), callee: SimNames.normalize(e.callee)))
+            }
+        }
+        return SimOutput(alerts: alerts, truth: truth, incidents: incidents)
+    }
+}
+
+// MARK: - Scoring
+
+struct Score: Sendable {
+    var truth = 0, predicted = 0, truePositives = 0, directedTP = 0, correctDirection = 0
+    var precision: Double { predicted == 0 ? 0 : Double(truePositives) / Double(predicted) }
+    var recall: Double { truth == 0 ? 0 : Double(truePositives) / Double(truth) }
+    var f1: Double { precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall) }
+    /// Over true positives: an undirected or reversed true positive counts as wrong.
+    var directionAccuracy: Double { truePositives == 0 ? 0 : Double(correctDirection) / Double(truePositives) }
+    /// Over directed true positives only.
+    var directedAccuracy: Double { directedTP == 0 ? 0 : Double(correctDirection) / Double(directedTP) }
+}
+
+struct PredictedEdge: Hashable, Sendable {
+    var source: String, target: String, directed: Bool
+}
+
+enum Scoring {
+    static func key(_ a: String, _ b: String) -> String { a < b ? a + "\u{1}" + b : b + "\u{1}" + a }
+
+    static func score(_ predicted: [PredictedEdge], truth: Set<SimEdge>) -> Score {
+        var s = Score()
+        s.truth = truth.count
+        var truthByPair: [String: SimEdge] = [:]
+        for t in truth { truthByPair[key(t.caller, t.callee)] = t }
+        var seen = Set<String>()
+        for e in predicted {
+            let k = key(e.source, e.target)
+            guard seen.insert(k).inserted else { continue }
+            s.predicted += 1
+            guard let t = truthByPair[k] else { continue }
+            s.truePositives += 1
+            if e.directed {
+                s.directedTP += 1
+                if e.source == t.caller && e.target == t.callee { s.correctDirection += 1 }
+            }
+        }
+        return s
+    }
+
+    static func edges(_ g: InferredGraph) -> [PredictedEdge] {
+        g.edges.map { PredictedEdge(source: $0.source, target: $0.target, directed: $0.evidence.directed) }
+    }
+
+    /// Plain windowed co-occurrence: tumbling windows of `window` seconds, an edge for every pair of
+    /// nodes that alert together in at least `k` windows (alerts deduplicated by id, primary entity as
+    /// in the engine). Direction: the node that alerted first in most shared windows is the callee.
+    static func baseline(_ alerts: [Alert], resolve: (Entity) -> String?, window: Double, k: Int) -> [PredictedEdge] {
+        var seen = Set<String>()
+        var byWindow: [Int: [String: Double]] = [:]
+        for a in alerts {
+            guard seen.insert(a.id).inserted else { continue }
+            var best: (Int, String)? = nil
+            for e in a.entities {
+                guard let id = resolve(e) else { continue }
+                let r = InferenceEngine.primaryRank(e.kind)
+                if best == nil || r < best!.0 { best = (r, id) }
+            }
+            guard let node = best?.1 else { continue }
+            let t = a.startsAt.timeIntervalSince1970
+            let w = Int((t / window).rounded(.down))
+            byWindow[w, default: [:]][node] = min(byWindow[w]?[node] ?? .infinity, t)
+        }
+        var count: [String: (a: String, b: String, n: Int, aFirst: Int, bFirst: Int)] = [:]
+        for (_, nodes) in byWindow {
+            let list = nodes.sorted { $0.key < $1.key }
+            for i in 0..<list.count {
+                for j in (i + 1)..<max(i + 1, list.count) {
+                    let a = list[i], b = list[j]
+                    let k = a.key + "\u{1}" + b.key
+                    var c = count[k] ?? (a.key, b.key, 0, 0, 0)
+                    c.n += 1
+                    if a.value < b.value { c.aFirst += 1 } else if b.value < a.value { c.bFirst += 1 }
+                    count[k] = c
+                }
+            }
+        }
+        var out: [PredictedEdge] = []
+        for (_, c) in count where c.n >= k {
+            if c.aFirst > c.bFirst { out.append(PredictedEdge(source: c.b, target: c.a, directed: true)) }
+            else if c.bFirst > c.aFirst { out.append(PredictedEdge(source: c.a, target: c.b, directed: true)) }
+            else { out.append(PredictedEdge(source: c.a, target: c.b, directed: false)) }
+        }
+        return out
+    }
+}

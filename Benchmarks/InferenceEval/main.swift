@@ -1,0 +1,161 @@
+// InferenceEval: quality and throughput of alert-based dependency inference on simulated history.
+//
+//   swift run -c release InferenceEval                 # quality report (tuning set + held-out sets)
+//   swift run -c release InferenceEval --perf 1000000  # time inference over 1 M alerts
+//   options: --days D (default 90), --seeds 11,12,13 (held-out seeds; 1–3 were used while developing), --tune (grid on the tuning set only),
+//            --perf-days D (squeeze the --perf alerts into D days), --verbose (list FP/FN/direction errors)
+import Foundation
+import Alerts
+import Inference
+
+var days = 90.0
+var heldOutSeeds: [UInt64] = [11, 12, 13]
+var perf: Int? = nil
+var tune = false
+var verbose = false
+var perfDays: Double? = nil
+var engineSettings = InferenceSettings()
+var argv = CommandLine.arguments.dropFirst()
+while let a = argv.popFirst() {
+    switch a {
+    case "--days": days = Double(argv.popFirst() ?? "") ?? days
+    case "--seeds": heldOutSeeds = (argv.popFirst() ?? "").split(separator: ",").compactMap { UInt64($0) }
+    case "--perf": perf = Int(argv.popFirst() ?? "") ?? 1_000_000
+    case "--tune": tune = true
+    case "--verbose": verbose = true
+    case "--perf-days": perfDays = Double(argv.popFirst() ?? "")
+    case "--set":   // development only: --set name=value overrides one InferenceSettings default
+        let kv = (argv.popFirst() ?? "").split(separator: "=").map(String.init)
+        guard kv.count == 2, let v = Double(kv[1]) else { print("--set name=value"); exit(2) }
+        switch kv[0] {
+        case "minConfidence": engineSettings.minConfidence = v
+        case "largeCluster": engineSettings.largeCluster = Int(v)
+        case "sparsity": engineSettings.sparsity = v
+        case "lagKernel": engineSettings.lagKernel = v != 0
+        case "kernelPrior": engineSettings.kernelPrior = v
+        case "directionThreshold": engineSettings.directionThreshold = v
+        case "minSupport": engineSettings.minSupport = Int(v)
+        case "minAttributed": engineSettings.minAttributed = v
+        case "teamPriorOdds": engineSettings.teamPriorOdds = v
+        default: print("unknown setting \(kv[0])"); exit(2)
+        }
+    default:
+        print("usage: InferenceEval [--days D] [--seeds 11,12,13] [--tune] [--perf N [--perf-days D]] [--verbose]"); exit(2)
+    }
+}
+
+func pct(_ x: Double) -> String { String(format: "%.2f", x) }
+func now() -> Double { Date().timeIntervalSince1970 }
+
+@MainActor func simulate(_ topo: Topology, seed: UInt64) -> SimOutput {
+    var cfg = SimConfig(); cfg.seed = seed; cfg.days = days
+    return Simulator.run(topo, cfg)
+}
+
+let tuningTopology = Topology.onlineBoutique
+let tuningSeed: UInt64 = 1
+let baselineWindow = 300.0
+
+if let n = perf {
+    // Throughput: a synthetic 300-node layered topology, simulated long enough for n alerts.
+    let topo = Topology.synthetic(nodes: 300, seed: 7)
+    var cfg = SimConfig(); cfg.seed = 7; cfg.days = 30
+    let probe = Simulator.run(topo, cfg).alerts.count
+    cfg.days = (30 * Double(n) / Double(max(1, probe)) * 1.05).rounded(.up)
+    var sim = Simulator.run(topo, cfg)
+    sim.alerts.sort { $0.startsAt < $1.startsAt }
+    if sim.alerts.count > n { sim.alerts.removeLast(sim.alerts.count - n) }
+    if let d = perfDays, let first = sim.alerts.first?.startsAt.timeIntervalSince1970 {
+        // Squeeze the same alerts into d days: a much denser stream (more overlap, bigger clusters).
+        let span = max(1, sim.alerts.last!.startsAt.timeIntervalSince1970 - first), f = d * 86_400 / span
+        for i in sim.alerts.indices {
+            let t = first + ((sim.alerts[i].startsAt.timeIntervalSince1970 - first) * f).rounded()
+            sim.alerts[i].startsAt = Date(timeIntervalSince1970: t)
+            sim.alerts[i].id = "\(sim.alerts[i].source.rawValue):\(sim.alerts[i].dedupKey):\(Int(t))"
+        }
+        cfg.days = d
+    }
+    print("perf: \(sim.alerts.count) alerts, \(topo.nodes.count) nodes, \(topo.edges.count) edges, \(Int(cfg.days)) days")
+    sim.alerts.shuffle(using: &SimRNGBox.rng)
+    let engine = InferenceEngine()
+    for run in 1...2 {
+        let t0 = now()
+        let r = engine.analyze(sim.alerts, resolve: SimNames.resolve)
+        let dt = now() - t0
+        let s = Scoring.score(Scoring.edges(r.graph), truth: sim.truth)
+        print("run \(run): \(String(format: "%.2f", dt)) s  (\(Int(Double(sim.alerts.count) / dt)) alerts/s)  episodes \(r.stats.episodes) clusters \(r.stats.clusters) pairs \(r.stats.candidatePairs) edges \(r.stats.edges)  P \(pct(s.precision)) R \(pct(s.recall)) F1 \(pct(s.f1)) dir \(pct(s.directionAccuracy))")
+    }
+    exit(0)
+}
+
+enum SimRNGBox { nonisolated(unsafe) static var rng = SimRNG(seed: 99) }
+
+// Baseline k: the best k on the tuning set (so the baseline gets the same tuning privilege).
+let tuningSim = simulate(tuningTopology, seed: tuningSeed)
+var bestK = 1, bestKF1 = -1.0
+for k in 1...60 {
+    let f = Scoring.score(Scoring.baseline(tuningSim.alerts, resolve: SimNames.resolve, window: baselineWindow, k: k), truth: tuningSim.truth).f1
+    if f > bestKF1 { bestKF1 = f; bestK = k }
+}
+
+if tune {
+    print("grid on \(tuningTopology.name) seed \(tuningSeed) (\(tuningSim.alerts.count) alerts)")
+    for large in [2, 4, 8] {
+        for sp in [0.0, 0.25, 0.5] {
+            var line = "largeCluster \(large) sparsity \(sp) | minConfidence P/R/F1/dir:"
+            for minConf in [0.1, 0.15, 0.2, 0.25, 0.3] {
+                var st = InferenceSettings(); st.minConfidence = minConf; st.sparsity = sp; st.largeCluster = large
+                let g = InferenceEngine(settings: st).infer(tuningSim.alerts, resolve: SimNames.resolve)
+                let s = Scoring.score(Scoring.edges(g), truth: tuningSim.truth)
+                line += "  \(minConf): \(pct(s.precision))/\(pct(s.recall))/\(pct(s.f1))/\(pct(s.directionAccuracy))"
+            }
+            print(line)
+        }
+    }
+    exit(0)
+}
+
+print("| data | alerts | incidents | true edges | engine P | R | F1 | dir acc | baseline(k=\(bestK)) P | R | F1 | dir acc | infer s |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+var rows: [(String, UInt64, Bool)] = [(tuningTopology.name, tuningSeed, true)]
+for topo in Topology.all { for seed in heldOutSeeds { rows.append((topo.name, seed, false)) } }
+var heldOut: [Score] = [], heldOutBase: [Score] = []
+for (name, seed, isTuning) in rows {
+    let topo = Topology.all.first { $0.name == name }!
+    let sim = isTuning ? tuningSim : simulate(topo, seed: seed)
+    let t0 = now()
+    let result = InferenceEngine(settings: engineSettings).analyze(sim.alerts, resolve: SimNames.resolve)
+    let dt = now() - t0
+    let s = Scoring.score(Scoring.edges(result.graph), truth: sim.truth)
+    let b = Scoring.score(Scoring.baseline(sim.alerts, resolve: SimNames.resolve, window: baselineWindow, k: bestK), truth: sim.truth)
+    if !isTuning { heldOut.append(s); heldOutBase.append(b) }
+    print("| \(name) seed \(seed)\(isTuning ? " (tuning)" : "") | \(sim.alerts.count) | \(sim.incidents) | \(sim.truth.count) | \(pct(s.precision)) | \(pct(s.recall)) | \(pct(s.f1)) | \(pct(s.directionAccuracy)) | \(pct(b.precision)) | \(pct(b.recall)) | \(pct(b.f1)) | \(pct(b.directionAccuracy)) | \(String(format: "%.3f", dt)) |")
+    if verbose {
+        let truthKeys = Set(sim.truth.map { Scoring.key($0.caller, $0.callee) })
+        for e in result.graph.edges where !truthKeys.contains(Scoring.key(e.source, e.target)) {
+            print("   FP \(e.source) -> \(e.target) conf \(pct(e.evidence.confidence)) sup \(e.evidence.support) dir \(e.evidence.directed) | \(e.evidence.reasons.joined(separator: "; "))")
+        }
+        let found = Set(result.graph.edges.map { Scoring.key($0.source, $0.target) })
+        var loose = InferenceSettings(); loose.minConfidence = 0; loose.minSupport = 1; loose.minAttributed = 0
+        let all = InferenceEngine(settings: loose).infer(sim.alerts, resolve: SimNames.resolve).edges
+        for t in sim.truth.sorted() where !found.contains(Scoring.key(t.caller, t.callee)) {
+            let e = all.first { Scoring.key($0.source, $0.target) == Scoring.key(t.caller, t.callee) }
+            print("   FN \(t.caller) -> \(t.callee) conf \(pct(e?.evidence.confidence ?? -1)) sup \(e?.evidence.support ?? 0) | \(e?.evidence.reasons.joined(separator: "; ") ?? "")")
+        }
+        for e in result.graph.edges {
+            if let t = sim.truth.first(where: { Scoring.key($0.caller, $0.callee) == Scoring.key(e.source, e.target) }),
+               !(e.evidence.directed && e.source == t.caller) {
+                print("   DIR \(e.source) -> \(e.target) directed \(e.evidence.directed) truth \(t.caller) -> \(t.callee) | \(e.evidence.reasons.joined(separator: "; "))")
+            }
+        }
+    }
+}
+func micro(_ xs: [Score]) -> Score {
+    xs.reduce(into: Score()) { acc, s in
+        acc.truth += s.truth; acc.predicted += s.predicted; acc.truePositives += s.truePositives
+        acc.directedTP += s.directedTP; acc.correctDirection += s.correctDirection
+    }
+}
+let m = micro(heldOut), mb = micro(heldOutBase)
+print("| **held-out total (micro)** | | | \(m.truth) | \(pct(m.precision)) | \(pct(m.recall)) | \(pct(m.f1)) | \(pct(m.directionAccuracy)) | \(pct(mb.precision)) | \(pct(mb.recall)) | \(pct(mb.f1)) | \(pct(mb.directionAccuracy)) | |")
+print("baseline: tumbling \(Int(baselineWindow)) s windows, k = \(bestK) chosen as best F1 on the tuning set (\(pct(bestKF1)))")

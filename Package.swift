@@ -1,0 +1,112 @@
+// swift-tools-version:6.0
+// Parallax: one production graph from OpenTelemetry traces and alert webhooks.
+// The target list reads like the data flow: bytes in at the top, pictures out at the bottom.
+import PackageDescription
+
+let package = Package(
+    name: "parallax",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "parallax", targets: ["parallax"]),
+        .executable(name: "parallax-bench", targets: ["ParallaxBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // libprotobuf-c, the C protobuf runtime (Debian: libprotobuf-c-dev).
+        .systemLibrary(
+            name: "CProtobufC",
+            pkgConfig: "libprotobuf-c",
+            providers: [.apt(["libprotobuf-c-dev"])]
+        ),
+        // libzstd for Content-Encoding: zstd (Debian: libzstd-dev).
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
+        // protoc-c output for proto/ (regenerate with `make proto`) + arena allocator + depth guard.
+        .target(
+            name: "COTLP",
+            dependencies: ["CProtobufC"],
+            exclude: ["regenerate.sh"],
+            cSettings: [.unsafeFlags(["-O2"])]
+        ),
+        // Bytes -> compact span records. The only module that sees C structs.
+        .target(
+            name: "OTLP",
+            dependencies: [
+                "COTLP", "CZstd",
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // Span pairing, call edges, golden signals in per-minute slots.
+        .target(name: "TraceGraph", dependencies: ["OTLP"]),
+        // Alert webhooks -> normalized alerts with entities.
+        .target(name: "Alerts", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // Alerts -> inferred dependency graph.
+        .target(name: "Inference", dependencies: ["Alerts"]),
+        // Traced + inferred -> merged graph, queries, exports. Pure Swift, no I/O.
+        .target(name: "Overlay", dependencies: ["TraceGraph", "Alerts", "Inference"]),
+        // Hummingbird server: OTLP/HTTP receiver, alert webhooks, API, metrics.
+        .target(
+            name: "Server",
+            dependencies: [
+                "OTLP", "TraceGraph", "Alerts", "Inference", "Overlay",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // The command-line tool.
+        .executableTarget(
+            name: "parallax",
+            dependencies: [
+                "Server", "OTLP", "TraceGraph", "Alerts", "Inference", "Overlay",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Throughput benchmarks (`make bench`); see docs/PERFORMANCE.md.
+        .executableTarget(
+            name: "ParallaxBench",
+            dependencies: ["OTLP", "TraceGraph", "COTLP", "Alerts", "Inference"],
+            path: "Benchmarks/ParallaxBench"
+        ),
+
+        .testTarget(
+            name: "OTLPTests",
+            dependencies: [
+                "OTLP", "COTLP", "CZstd",
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "TraceGraphTests", dependencies: ["TraceGraph", "OTLP"]),
+        .testTarget(name: "AlertsTests", dependencies: ["Alerts"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Alerts"]),
+        .testTarget(name: "OverlayTests", dependencies: ["Overlay", "TraceGraph", "Alerts", "Inference", "OTLP"]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server", "OTLP", "COTLP", "CZstd", "Overlay", "Alerts",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+    ]
+)

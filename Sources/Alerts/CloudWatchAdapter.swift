@@ -1,0 +1,140 @@
+// AWS CloudWatch alarms: SNS HTTPS envelope, SNS→Lambda Records, EventBridge state change,
+// the alarm Lambda-action payload, and a bare alarm message.
+import Foundation
+
+enum CloudWatchAdapter {
+    static func decode(_ o: JSONObject, _ ctx: AdapterContext) throws -> [Alert] {
+        if let records = o["Records"] as? [Any] {
+            var out: [Alert] = []
+            for (i, r) in records.enumerated() {
+                guard let rec = r as? JSONObject, let sns = rec["Sns"] as? JSONObject else {
+                    throw ctx.invalid("Records[\(i)] has no \"Sns\" object")
+                }
+                out += try snsNotification(sns, raw: J.serialize(rec), ctx)
+            }
+            return out
+        }
+        if o["TopicArn"] != nil || J.text(o["Type"]) != nil && o["Message"] != nil {
+            return try snsNotification(o, raw: ctx.rawText, ctx)
+        }
+        return try alarmMessage(o, topicArn: nil, fallbackTime: nil, raw: ctx.rawText, ctx)
+    }
+
+    static func snsNotification(_ sns: JSONObject, raw: String, _ ctx: AdapterContext) throws -> [Alert] {
+        let type = J.text(sns["Type"]) ?? "Notification"
+        if type == "SubscriptionConfirmation" || type == "UnsubscribeConfirmation" {
+            throw ctx.invalid("SNS \(type): confirm the subscription by visiting its SubscribeURL (\(J.text(sns["SubscribeURL"]) ?? "missing")); it carries no alarm")
+        }
+        let messageValue = sns["Message"]
+        let message: JSONObject?
+        if let s = messageValue as? String { message = J.parse(s) as? JSONObject } else { message = messageValue as? JSONObject }
+        guard let m = message else {
+            throw ctx.invalid("SNS \"Message\" is not a JSON CloudWatch alarm (enable raw JSON alarm messages, not a custom text)")
+        }
+        return try alarmMessage(m, topicArn: J.text(sns["TopicArn"]), fallbackTime: AlertTimestamp.parse(sns["Timestamp"]), raw: raw, ctx)
+    }
+
+    /// Either the classic alarm message (`AlarmName`, `NewStateValue`, `StateChangeTime`, `Trigger`)
+    /// or the EventBridge / Lambda-action shape (`detail` / `alarmData`).
+    static func alarmMessage(_ m: JSONObject, topicArn: String?, fallbackTime: Date?, raw: String, _ ctx: AdapterContext) throws -> [Alert] {
+        let team = topicArn.flatMap { AWSARN.parse($0) }.map { $0.resourceName }
+        if let detail = (m["alarmData"] ?? m["detail"]) as? JSONObject {
+            return [try stateChange(detail, envelope: m, team: team, raw: raw, ctx)]
+        }
+        guard let name = J.text(m["AlarmName"]), let state = J.text(m["NewStateValue"]) else {
+            throw ctx.invalid("alarm message without \"AlarmName\"/\"NewStateValue\"")
+        }
+        let time = AlertTimestamp.parse(m["StateChangeTime"]) ?? fallbackTime ?? ctx.receivedAt
+        let firing = state.uppercased() == "ALARM"
+        let account = J.text(m["AWSAccountId"])
+        let region = regionCode(J.text(m["Region"]))
+        var bag = EntityBag()
+        let arnText = J.text(m["AlarmArn"])
+        if let a = arnText { bag.add(arn: a) }
+        let dedupKey = alarmKey(arn: arnText, name: name, account: account, region: region)
+        if let trigger = m["Trigger"] as? JSONObject {
+            addDimensions(trigger["Dimensions"], to: &bag)
+            for metric in (trigger["Metrics"] as? [Any]) ?? [] {
+                addDimensions(J.path(metric, "MetricStat", "Metric", "Dimensions"), to: &bag)
+            }
+        }
+        return [ctx.alert(dedupKey: dedupKey, status: firing ? .firing : .resolved, startsAt: time,
+                          endsAt: firing ? nil : time, title: name, severity: nil, team: team,
+                          entities: bag.entities, raw: raw)]
+    }
+
+    /// EventBridge `detail` or Lambda-action `alarmData`. A non-ALARM state ends the alert; when
+    /// the previous state was ALARM its timestamp is the start.
+    static func stateChange(_ d: JSONObject, envelope: JSONObject, team: String?, raw: String, _ ctx: AdapterContext) throws -> Alert {
+        guard let name = J.text(d["alarmName"]), let state = J.text(J.path(d, "state", "value")) else {
+            throw ctx.invalid("\"detail\"/\"alarmData\" without \"alarmName\" and \"state.value\"")
+        }
+        let time = AlertTimestamp.parse(J.path(d, "state", "timestamp")) ?? AlertTimestamp.parse(envelope["time"]) ?? ctx.receivedAt
+        let previousAlarm = J.text(J.path(d, "previousState", "value"))?.uppercased() == "ALARM"
+        let previousTime = AlertTimestamp.parse(J.path(d, "previousState", "timestamp"))
+        let firing = state.uppercased() == "ALARM"
+        let startsAt = previousAlarm ? (previousTime ?? time) : time
+        var bag = EntityBag()
+        let arnText = J.text(envelope["alarmArn"]) ?? (envelope["resources"] as? [Any])?.compactMap({ J.text($0) }).first(where: { $0.find(":alarm:") != nil })
+        if let a = arnText { bag.add(arn: a) }
+        for r in (envelope["resources"] as? [Any]) ?? [] { if let s = J.text(r), s != arnText { bag.add(arn: s) } }
+        for metric in (J.path(d, "configuration", "metrics") as? [Any]) ?? [] {
+            addDimensions(J.path(metric, "metricStat", "metric", "dimensions"), to: &bag)
+        }
+        // Composite alarms name their triggering child alarms in reasonData.
+        if let rd = J.string(J.path(d, "state", "reasonData")), rd.find("triggeringAlarms") != nil,
+           let parsed = J.parse(rd) as? JSONObject, let list = parsed["triggeringAlarms"] as? [Any] {
+            for t in list { if let a = J.text(J.path(t, "arn")) { bag.add(arn: a) } }
+        }
+        let account = J.text(envelope["account"]) ?? J.text(envelope["accountId"])
+        let dedupKey = alarmKey(arn: arnText, name: name, account: account, region: regionCode(J.text(envelope["region"])))
+        return ctx.alert(dedupKey: dedupKey, status: firing ? .firing : .resolved, startsAt: startsAt,
+                         endsAt: firing ? nil : time, title: name, severity: nil, team: team,
+                         entities: bag.entities, raw: raw)
+    }
+
+    /// The alarm ARN (whitespace cleaned) or one built from account/region/name, so the SNS and
+    /// EventBridge deliveries of one alarm share a key.
+    static func alarmKey(arn: String?, name: String, account: String?, region: String?) -> String {
+        if let a = arn { return AWSARN.parse(a)?.raw ?? a }
+        if let acc = account, let reg = region { return "arn:aws:cloudwatch:\(reg):\(acc):alarm:\(name)" }
+        return "alarm:\(name)"
+    }
+
+    /// Dimensions as `[{"name","value"}]` (SNS) or `{"Name": "value"}` (EventBridge).
+    static func addDimensions(_ value: Any?, to bag: inout EntityBag) {
+        var pairs: [(String, String)] = []
+        if let list = value as? [Any] {
+            for d in list {
+                guard let o = d as? JSONObject else { continue }
+                if let n = J.string(o["name"] ?? o["Name"]), let v = J.string(o["value"] ?? o["Value"]) { pairs.append((n, v)) }
+            }
+        } else if let o = value as? JSONObject {
+            pairs = J.stringMap(o).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        }
+        var r = LabelReading()
+        LabelReader.read(pairs.filter { EntityKeys.role($0.0).map { if case .entity = $0 { return true } else { return false } } ?? false }, into: &r)
+        for e in r.bag.entities { bag.add(e) }
+    }
+
+    static let regionNames: [String: String] = [
+        "us east (n. virginia)": "us-east-1", "us east (ohio)": "us-east-2", "us west (n. california)": "us-west-1",
+        "us west (oregon)": "us-west-2", "eu (ireland)": "eu-west-1", "eu (london)": "eu-west-2", "eu (paris)": "eu-west-3",
+        "eu (frankfurt)": "eu-central-1", "eu (zurich)": "eu-central-2", "eu (stockholm)": "eu-north-1", "eu (milan)": "eu-south-1",
+        "eu (spain)": "eu-south-2", "asia pacific (tokyo)": "ap-northeast-1", "asia pacific (seoul)": "ap-northeast-2",
+        "asia pacific (osaka)": "ap-northeast-3", "asia pacific (singapore)": "ap-southeast-1", "asia pacific (sydney)": "ap-southeast-2",
+        "asia pacific (jakarta)": "ap-southeast-3", "asia pacific (mumbai)": "ap-south-1", "asia pacific (hong kong)": "ap-east-1",
+        "canada (central)": "ca-central-1", "south america (sao paulo)": "sa-east-1", "south america (são paulo)": "sa-east-1",
+        "middle east (bahrain)": "me-south-1", "africa (cape town)": "af-south-1",
+    ]
+
+    /// "EU (Ireland)" / "Europe (Ireland)" → "eu-west-1"; region codes pass through; unknown → nil.
+    static func regionCode(_ region: String?) -> String? {
+        guard let r = region?.trimmed, !r.isEmpty else { return nil }
+        var lower = r.lowercased()
+        if lower.hasPrefix("europe (") { lower = "eu (" + lower.dropFirst("europe (".count) }
+        if let code = regionNames[lower] { return code }
+        let looksLikeCode = lower.split(separator: "-").count >= 3 && lower.last?.isNumber == true && lower.find(" ") == nil
+        return looksLikeCode ? lower : nil
+    }
+}

@@ -1,0 +1,159 @@
+// Turning labels, tags and dimensions into entities.
+import Foundation
+
+/// What a label / tag / dimension key means. Keys are compared lowercased with every
+/// non-alphanumeric character removed, so `kube_deployment`, `k8s.deployment.name` and
+/// `KubeDeployment` meet.
+enum KeyRole {
+    case entity(EntityKind, pod: Bool)
+    case namespace
+    case team
+    case severity
+}
+
+enum EntityKeys {
+    static let roles: [String: KeyRole] = {
+        var m: [String: KeyRole] = [:]
+        func set(_ keys: [String], _ r: KeyRole) { for k in keys { m[k] = r } }
+        set(["service", "servicename", "app", "application", "appname", "appkubernetesioname", "k8sapp",
+             "job", "container", "containername", "kubecontainername", "k8scontainername", "apiname"],
+            .entity(.service, pod: false))
+        set(["deployment", "kubedeployment", "kubernetesdeployment", "k8sdeployment", "k8sdeploymentname",
+             "statefulset", "kubestatefulset", "k8sstatefulsetname", "daemonset", "kubedaemonset", "k8sdaemonsetname",
+             "workload", "kubeworkload"],
+            .entity(.k8sWorkload, pod: false))
+        set(["pod", "podname", "kubepodname", "kubernetespodname", "k8spodname"], .entity(.k8sWorkload, pod: true))
+        set(["namespace", "kubenamespace", "kubernetesnamespace", "k8snamespace", "k8snamespacename", "exportednamespace"], .namespace)
+        set(["instance", "host", "hostname", "node", "nodename", "kubernetesnode", "k8snodename", "instanceid"],
+            .entity(.host, pod: false))
+        set(["db", "database", "databaseid", "dbname", "dbinstanceidentifier", "dbclusteridentifier", "datname",
+             "tablename", "cacheclusterid", "replicationgroupid", "dbnamespace"],
+            .entity(.database, pod: false))
+        set(["queue", "queuename", "topic", "topicname", "streamname", "deliverystreamname", "messagingdestinationname"],
+            .entity(.queue, pod: false))
+        set(["loadbalancer", "loadbalancername", "targetgroup"], .entity(.loadBalancer, pod: false))
+        set(["functionname", "function", "faasname"], .entity(.function, pod: false))
+        set(["clustername", "bucketname", "autoscalinggroupname", "filesystemid", "domainname", "statemachinearn",
+             "volumeid", "natgatewayid", "distributionid", "certificatearn"],
+            .entity(.awsResource, pod: false))
+        set(["team", "owner", "squad", "teamname"], .team)
+        set(["severity", "priority"], .severity)
+        return m
+    }()
+
+    static func canonicalKey(_ key: String) -> String {
+        var out = ""
+        out.reserveCapacity(key.utf8.count)
+        for c in key.unicodeScalars where isAlnum(c) { out.unicodeScalars.append(c) }
+        return out.lowercased()
+    }
+
+    static func role(_ key: String) -> KeyRole? { roles[canonicalKey(key)] }
+}
+
+/// Collects entities for one alert, deduplicated by (kind, name, raw), in insertion order.
+struct EntityBag {
+    private(set) var entities: [Entity] = []
+    private var seen: Set<String> = []
+
+    mutating func add(_ e: Entity) {
+        guard !e.name.isEmpty else { return }
+        let key = "\(e.kind.rawValue)\u{1}\(e.name)\u{1}\(e.raw)"
+        if seen.insert(key).inserted { entities.append(e) }
+    }
+
+    /// Adds an entity of `kind` from a raw value; ARNs are parsed (their kind refined by service).
+    mutating func add(raw: String, kind: EntityKind, pod: Bool = false, namespace: String? = nil) {
+        let value = raw.trimmed
+        guard !value.isEmpty, !value.hasPrefix("$") else { return }
+        if let arn = AWSARN.parse(value) {
+            add(arnEntity(arn, raw: value, preferred: kind))
+            return
+        }
+        let name = NameNormalizer.normalize(value, kind: kind, isPod: pod)
+        add(Entity(kind: kind, name: name, raw: value, namespace: namespace))
+    }
+
+    mutating func add(arn text: String, preferred: EntityKind = .awsResource) {
+        if let arn = AWSARN.parse(text) { add(arnEntity(arn, raw: text, preferred: preferred)) }
+    }
+
+    func arnEntity(_ arn: AWSARN, raw: String, preferred: EntityKind) -> Entity {
+        let kind = preferred == .awsResource ? EntityBag.kind(forARN: arn) : preferred
+        return Entity(kind: kind, name: NameNormalizer.normalize(arn: arn, kind: kind), raw: raw, arn: arn)
+    }
+
+    /// The entity kind an ARN's service implies.
+    static func kind(forARN arn: AWSARN) -> EntityKind {
+        switch arn.service {
+        case "rds", "dynamodb", "elasticache", "docdb", "neptune", "redshift", "memorydb": return .database
+        case "sqs", "sns", "kinesis", "firehose", "kafka", "mq", "events": return .queue
+        case "lambda": return arn.resourceType == "function" ? .function : .awsResource
+        case "elasticloadbalancing": return .loadBalancer
+        case "ecs": return arn.resourceType == "service" ? .service : .awsResource
+        default: return .awsResource
+        }
+    }
+}
+
+/// Result of reading a key/value set (labels, tags, dimensions).
+struct LabelReading {
+    var bag = EntityBag()
+    var team: String?
+    var severity: String?
+}
+
+enum LabelReader {
+    /// Reads entity, team and severity facts from key/value pairs. Pairs are visited in
+    /// sorted key order so the result is deterministic.
+    static func read(_ pairs: [(String, String)], into r: inout LabelReading) {
+        var namespace: String?
+        for (k, v) in pairs where EntityKeys.role(k).map({ if case .namespace = $0 { return true } else { return false } }) == true {
+            let t = v.trimmed
+            if !t.isEmpty { namespace = t.lowercased(); break }
+        }
+        // Prometheus `job` names the scrape job (often an exporter such as kube-state-metrics):
+        // it counts as a service only when no service/app/container label is present.
+        let hasStrongService = pairs.contains { k, v in
+            let ck = EntityKeys.canonicalKey(k)
+            guard ck != "job", !v.isEmpty, case .entity(.service, _)? = EntityKeys.roles[ck] else { return false }
+            return true
+        }
+        for (k, v) in pairs {
+            let value = v.trimmed
+            guard !value.isEmpty else { continue }
+            if hasStrongService, EntityKeys.canonicalKey(k) == "job" { continue }
+            switch EntityKeys.role(k) {
+            case .entity(let kind, let pod)?:
+                let ns = (kind == .k8sWorkload || kind == .service) ? namespace : nil
+                r.bag.add(raw: value, kind: kind, pod: pod, namespace: ns)
+            case .team?:
+                if r.team == nil { r.team = value }
+            case .severity?:
+                if r.severity == nil { r.severity = value.lowercased() }
+            case .namespace?, nil:
+                if value.lowercased().hasPrefix("arn:") { r.bag.add(arn: value) }
+            }
+        }
+    }
+
+    static func read(_ map: [String: String], into r: inout LabelReading) {
+        read(map.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, into: &r)
+    }
+
+    /// Datadog-style tags (`key:value`, comma separated or an array); the first colon splits.
+    static func splitTags(_ value: Any?) -> [(String, String)] {
+        var list: [String] = []
+        if let s = value as? String {
+            list = s.split(separator: ",").map { $0.trimmed }
+        } else if let a = value as? [Any] {
+            list = a.compactMap { J.string($0)?.trimmed }
+        }
+        var out: [(String, String)] = []
+        for t in list {
+            guard let c = t.firstIndex(of: ":") else { continue }
+            out.append((String(t[..<c]), String(t[t.index(after: c)...])))
+        }
+        return out
+    }
+}

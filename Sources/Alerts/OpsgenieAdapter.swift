@@ -1,0 +1,35 @@
+// Opsgenie outgoing webhooks: {"action", "alert": {...}, "source", "integrationName"}.
+import Foundation
+
+enum OpsgenieAdapter {
+    static func decode(_ o: JSONObject, _ ctx: AdapterContext) throws -> [Alert] {
+        guard let a = o["alert"] as? JSONObject else { throw ctx.invalid("missing \"alert\" object") }
+        guard let key = J.text(a["alias"]) ?? J.text(a["alertId"]) else { throw ctx.invalid("alert.alias / alert.alertId missing") }
+        let action = (J.text(o["action"]) ?? "").lowercased()
+        let resolved = action == "close" || action == "delete" || J.text(a["status"])?.lowercased() == "closed"
+        let startsAt = AlertTimestamp.parse(a["createdAt"]) ?? AlertTimestamp.parse(a["insertedAt"]) ?? ctx.receivedAt
+        let endsAt: Date? = resolved ? (AlertTimestamp.parse(a["updatedAt"]) ?? ctx.receivedAt) : nil
+
+        var team: String?
+        if let teams = a["teams"] as? [Any], let first = teams.first {
+            team = J.text(first) ?? J.text(J.path(first, "name"))
+        }
+        if team == nil { team = J.text(a["team"]) }
+
+        var severity: String?
+        if let p = a["priority"] {
+            if let n = p as? NSNumber { severity = "P\(n.intValue)" } else { severity = J.text(p)?.uppercased() }
+        }
+        var reading = LabelReading()
+        if let entity = J.text(a["entity"]) { reading.bag.add(raw: entity, kind: .service) }
+        var pairs = LabelReader.splitTags((a["tags"] as? [Any]) ?? [])
+        if let details = a["details"] as? JSONObject {
+            pairs += J.stringMap(details).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        }
+        LabelReader.read(pairs, into: &reading)
+        if team == nil { team = reading.team }
+        let title = J.text(a["message"]) ?? "Opsgenie alert \(key)"
+        return [ctx.alert(dedupKey: key, status: resolved ? .resolved : .firing, startsAt: startsAt, endsAt: endsAt,
+                          title: title, severity: severity, team: team, entities: reading.bag.entities)]
+    }
+}

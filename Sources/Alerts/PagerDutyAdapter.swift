@@ -1,0 +1,39 @@
+// PagerDuty v3 webhooks: {"event": {"event_type", "resource_type", "occurred_at", "data": incident}}.
+import Foundation
+
+enum PagerDutyAdapter {
+    static func decode(_ o: JSONObject, _ ctx: AdapterContext) throws -> [Alert] {
+        if o["webhook_subscription"] != nil, o["event"] == nil {
+            throw ctx.invalid("this is a webhook_subscription object (the subscription's configuration), not an event delivery")
+        }
+        guard let event = o["event"] as? JSONObject, let type = J.text(event["event_type"]) else {
+            throw ctx.invalid("missing \"event\".\"event_type\"")
+        }
+        // Only incident state events describe an alert; pagey.ping, service.* and incident
+        // annotations/responders carry no state and yield no alert.
+        guard type.hasPrefix("incident."), let data = event["data"] as? JSONObject,
+              J.text(data["type"]) == "incident" || J.text(event["resource_type"]) == "incident" && data["status"] != nil
+        else { return [] }
+        guard let id = J.text(data["id"]) else { throw ctx.invalid("event.data.id missing") }
+        let state = (J.text(data["status"]) ?? "").lowercased()
+        let resolved = type == "incident.resolved" || state == "resolved"
+        let occurred = AlertTimestamp.parse(event["occurred_at"])
+        let created = AlertTimestamp.parse(data["created_at"])
+        let startsAt = created ?? occurred ?? ctx.receivedAt
+        let endsAt: Date? = resolved ? (occurred ?? ctx.receivedAt) : nil
+
+        var team: String?
+        if let teams = data["teams"] as? [Any], let first = teams.first {
+            team = J.text(J.path(first, "summary")) ?? J.text(J.path(first, "name"))
+        }
+        if team == nil { team = J.text(J.path(data, "escalation_policy", "summary")) }
+        let severity = J.text(J.path(data, "priority", "summary")) ?? J.text(data["urgency"])
+        var bag = EntityBag()
+        if let svc = J.text(J.path(data, "service", "summary")) ?? J.text(J.path(data, "service", "name")) {
+            bag.add(raw: svc, kind: .service)
+        }
+        let title = J.text(data["title"]) ?? J.text(data["summary"]) ?? "PagerDuty incident \(id)"
+        return [ctx.alert(dedupKey: id, status: resolved ? .resolved : .firing, startsAt: startsAt, endsAt: endsAt,
+                          title: title, severity: severity, team: team, entities: bag.entities)]
+    }
+}

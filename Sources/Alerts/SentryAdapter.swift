@@ -1,0 +1,108 @@
+// Sentry: integration-platform webhooks (issue, event_alert, metric_alert) and the legacy WebHooks plugin.
+import Foundation
+
+enum SentryAdapter {
+    static func decode(_ o: JSONObject, _ ctx: AdapterContext) throws -> [Alert] {
+        let action = J.text(o["action"])?.lowercased() ?? ""
+        if let data = o["data"] as? JSONObject {
+            if let m = data["metric_alert"] as? JSONObject { return [try metricAlert(m, data: data, action: action, ctx)] }
+            if let issue = data["issue"] as? JSONObject { return [try issueAlert(issue, action: action, ctx)] }
+            if let event = (data["event"] ?? data["error"]) as? JSONObject {
+                return [try eventAlert(event, rule: J.text(data["triggered_rule"]), ctx)]
+            }
+            throw ctx.invalid("\"data\" holds none of \"issue\", \"event\", \"metric_alert\"")
+        }
+        if o["project_slug"] != nil || o["event"] is JSONObject {
+            return [try legacy(o, ctx)]
+        }
+        throw ctx.invalid("no \"data\" object and no legacy \"project_slug\"/\"event\"")
+    }
+
+    /// `issue` resource: one alert per issue (dedup `issue:<id>`), started at `firstSeen`.
+    static func issueAlert(_ issue: JSONObject, action: String, _ ctx: AdapterContext) throws -> Alert {
+        guard let id = J.text(issue["id"]) else { throw ctx.invalid("data.issue.id missing") }
+        let status: AlertStatus = (action == "resolved" || J.text(issue["status"]) == "resolved") ? .resolved : .firing
+        let startsAt = AlertTimestamp.parse(issue["firstSeen"]) ?? AlertTimestamp.parse(issue["lastSeen"]) ?? ctx.receivedAt
+        var bag = EntityBag()
+        if let slug = J.text(J.path(issue, "project", "slug")) ?? J.text(J.path(issue, "project", "name")) {
+            bag.add(raw: slug, kind: .service)
+        }
+        var team: String?
+        if let a = issue["assignedTo"] as? JSONObject, J.text(a["type"]) == "team" { team = J.text(a["name"]) ?? J.text(a["slug"]) }
+        let title = J.text(issue["title"]) ?? J.text(issue["culprit"]) ?? "Sentry issue \(id)"
+        return ctx.alert(dedupKey: "issue:\(id)", status: status, startsAt: startsAt, endsAt: nil, title: title,
+                         severity: J.text(issue["level"]), team: team, entities: bag.entities)
+    }
+
+    /// `event_alert` resource (issue alert rule fired for an event): dedup on the event's issue.
+    static func eventAlert(_ event: JSONObject, rule: String?, _ ctx: AdapterContext) throws -> Alert {
+        guard let key = J.text(event["issue_id"]).map({ "issue:\($0)" }) ?? J.text(event["event_id"]).map({ "event:\($0)" }) else {
+            throw ctx.invalid("data.event.issue_id / event_id missing")
+        }
+        let startsAt = AlertTimestamp.parse(event["datetime"]) ?? AlertTimestamp.parse(event["timestamp"]) ?? ctx.receivedAt
+        var bag = EntityBag()
+        if let slug = projectSlug(fromURL: J.string(event["url"])) ?? projectSlug(fromURL: J.string(event["web_url"])) {
+            bag.add(raw: slug, kind: .service)
+        }
+        addTagEntities(event["tags"], to: &bag)
+        let title = J.text(event["title"]) ?? rule ?? "Sentry event"
+        return ctx.alert(dedupKey: key, status: .firing, startsAt: startsAt, endsAt: nil, title: title,
+                         severity: J.text(event["level"]), team: nil, entities: bag.entities)
+    }
+
+    /// `metric_alert` resource: action critical / warning / resolved; dedup on the incident.
+    static func metricAlert(_ m: JSONObject, data: JSONObject, action: String, _ ctx: AdapterContext) throws -> Alert {
+        guard let id = J.text(m["id"]) else { throw ctx.invalid("data.metric_alert.id missing") }
+        let statusCode = J.number(m["status"]).map { Int($0) }
+        let resolved = action == "resolved" || (action.isEmpty && statusCode == 2)
+        let startsAt = AlertTimestamp.parse(m["date_started"]) ?? AlertTimestamp.parse(m["date_detected"])
+            ?? AlertTimestamp.parse(m["date_created"]) ?? ctx.receivedAt
+        let endsAt = resolved ? AlertTimestamp.parse(m["date_closed"]) : nil
+        var severity: String?
+        switch action {
+        case "critical", "warning": severity = action
+        default: severity = statusCode == 20 ? "critical" : statusCode == 10 ? "warning" : nil
+        }
+        var bag = EntityBag()
+        let projects = (m["projects"] as? [Any]) ?? (J.path(m, "alert_rule", "projects") as? [Any]) ?? []
+        for p in projects { if let s = J.text(p) { bag.add(raw: s, kind: .service) } }
+        let title = J.text(J.path(m, "alert_rule", "name")) ?? J.text(data["description_title"]) ?? J.text(m["title"]) ?? "Sentry metric alert"
+        return ctx.alert(dedupKey: "metric-alert:\(id)", status: resolved ? .resolved : .firing, startsAt: startsAt,
+                         endsAt: endsAt, title: title, severity: severity, team: nil, entities: bag.entities)
+    }
+
+    /// Legacy per-project WebHooks plugin: {"id" (issue id), "project_slug", "level", "event": {...}}.
+    static func legacy(_ o: JSONObject, _ ctx: AdapterContext) throws -> Alert {
+        let event = o["event"] as? JSONObject ?? [:]
+        guard let id = J.text(o["id"]) ?? J.text(event["event_id"]) else { throw ctx.invalid("legacy plugin body without \"id\"") }
+        let startsAt = AlertTimestamp.parse(event["timestamp"]) ?? AlertTimestamp.parse(event["datetime"])
+            ?? AlertTimestamp.parse(event["received"]) ?? ctx.receivedAt
+        var bag = EntityBag()
+        if let slug = J.text(o["project_slug"]) ?? J.text(o["project"]) { bag.add(raw: slug, kind: .service) }
+        addTagEntities(event["tags"], to: &bag)
+        let title = J.text(event["title"]) ?? J.text(o["message"]) ?? J.text(o["culprit"]) ?? "Sentry issue \(id)"
+        return ctx.alert(dedupKey: "issue:\(id)", status: .firing, startsAt: startsAt, endsAt: nil, title: title,
+                         severity: J.text(o["level"]) ?? J.text(event["level"]), team: nil, entities: bag.entities)
+    }
+
+    /// `https://sentry.io/api/0/projects/<org>/<slug>/events/<id>/` → slug.
+    static func projectSlug(fromURL url: String?) -> String? {
+        guard let url, let r = url.find("/projects/") else { return nil }
+        let segs = url[r.upperBound...].split(separator: "/")
+        return segs.count >= 2 ? String(segs[1]) : nil
+    }
+
+    /// Sentry event tags `[["service","checkout"], …]`: only entity keys (service, host via
+    /// `server_name` is ignored: it is the SDK's machine name, often a container id).
+    static func addTagEntities(_ tags: Any?, to bag: inout EntityBag) {
+        guard let list = tags as? [Any] else { return }
+        var pairs: [(String, String)] = []
+        for t in list {
+            if let pair = t as? [Any], pair.count == 2, let k = J.string(pair[0]), let v = J.string(pair[1]) { pairs.append((k, v)) }
+            else if let o = t as? JSONObject, let k = J.string(o["key"]), let v = J.string(o["value"]) { pairs.append((k, v)) }
+        }
+        var r = LabelReading()
+        LabelReader.read(pairs.filter { ["service", "app", "application"].contains($0.0.lowercased()) }, into: &r)
+        for e in r.bag.entities { bag.add(e) }
+    }
+}

@@ -1,0 +1,4 @@
+#ifndef PARALLAX_CZSTD_SHIM_H
+#define PARALLAX_CZSTD_SHIM_H
+#include <zstd.h>
+#endif

@@ -1,0 +1,447 @@
+// Alerts -> inferred dependency graph. See docs/INFERENCE.md for the algorithm and its measured quality.
+import Foundation
+import Alerts
+
+/// Tunables of the inference. Every default is the value the quality report in
+/// docs/INFERENCE.md was measured with (chosen on simulated Online Boutique seed 1 and development
+/// seeds 1–3; reported on seeds 11–13 and on a topology never used while developing).
+public struct InferenceSettings: Sendable, Equatable {
+    /// A re-firing of the same monitor (same source + dedupKey) that starts within this many
+    /// seconds of that monitor's previous firing is the same episode (repeats, flapping).
+    public var repeatWindow: TimeInterval = 900
+    /// Consecutive episodes closer than this (seconds) belong to the same cluster (incident).
+    public var clusterGap: TimeInterval = 300
+    /// A cluster never spans more than this (seconds); a busy stream is cut into pieces.
+    public var maxClusterSpan: TimeInterval = 3600
+    /// A node can only have been caused by a node of the same cluster that alerted at most this long before it.
+    public var maxLag: TimeInterval = 600
+    /// Two alerts this close (seconds) are simultaneous: either may have caused the other, no order.
+    public var simultaneity: TimeInterval = 5
+    /// At most this many earlier alerts (the nearest in time) are candidate causes of an alert.
+    public var maxCandidates: Int = 48
+    /// EM iterations of the cause attribution.
+    public var iterations: Int = 60
+    /// Attributed alerts subtracted from every pair in each M-step (sparse prior: weak
+    /// explanations die instead of lingering).
+    public var sparsity: Double = 0.25
+    /// Clusters with more distinct nodes than this are down-weighted by (largeCluster-1)/(n-1)
+    /// (shared-infrastructure blips).
+    public var largeCluster: Int = 4
+    /// Learn a lag distribution per pair (7 log-spaced bins) instead of a flat kernel: a pair whose
+    /// lags are consistent explains an alert better than one whose lags are all over the place.
+    public var lagKernel: Bool = true
+    /// Pseudo-count (alerts) of the flat prior of each pair's lag distribution.
+    public var kernelPrior: Double = 5
+    /// Minimum number of clusters in which both ends alerted.
+    public var minSupport: Int = 3
+    /// Minimum number of alerts attributed to the pair (in either direction) after explaining away.
+    public var minAttributed: Double = 2.0
+    /// Minimum confidence (after the team prior) for an edge to be reported.
+    public var minConfidence: Double = 0.2
+    /// Share of the attributed alerts that must point one way for the edge to be directed.
+    public var directionThreshold: Double = 0.75
+    /// Odds multiplier applied to the confidence of pairs whose nodes belong to the same team.
+    public var teamPriorOdds: Double = 2.0
+    /// Maximum number of alert ids in `InferredEvidence.evidence` (and `InferredNode.alertIDs`).
+    public var evidenceCap: Int = 20
+    /// Whether alerts with status `resolved` count (their `startsAt` still says when the entity failed).
+    public var useResolvedAlerts: Bool = true
+    public init() {}
+}
+
+/// Counters of one inference run (diagnostics, also printed by the evaluator).
+public struct InferenceStats: Sendable, Equatable {
+    public var alertsIn = 0
+    public var duplicateDeliveries = 0      // same alert id seen again
+    public var skippedResolved = 0          // resolved alerts when useResolvedAlerts is false
+    public var unresolved = 0               // no entity resolved to a node
+    public var collapsedRepeats = 0         // re-firings/flapping folded into an earlier episode
+    public var episodes = 0
+    public var events = 0                   // (cluster, node) first alerts
+    public var clusters = 0
+    public var candidatePairs = 0           // distinct ordered (cause, effect) node pairs considered
+    public var edges = 0
+    public init() {}
+}
+
+public struct InferenceResult: Sendable, Equatable {
+    public var graph: InferredGraph
+    public var stats: InferenceStats
+}
+
+public struct InferenceEngine: Sendable {
+    public var settings: InferenceSettings
+    public init(settings: InferenceSettings = .init()) { self.settings = settings }
+
+    /// `resolve` maps an alert entity to its canonical node id (nil = ignore the entity).
+    /// It is assumed pure: it is called once per distinct entity.
+    public func infer(_ alerts: [Alert], resolve: (Entity) -> String?) -> InferredGraph {
+        analyze(alerts, resolve: resolve).graph
+    }
+
+    /// Rank of an entity kind when choosing an alert's primary entity (lower wins).
+    public static func primaryRank(_ kind: EntityKind) -> Int {
+        switch kind {
+        case .service: return 0
+        case .k8sWorkload: return 1
+        case .database, .queue, .function, .loadBalancer, .awsResource: return 2
+        case .host: return 3
+        }
+    }
+
+    /// The `InferredNode.kindHint` of an entity kind.
+    public static func kindHint(_ kind: EntityKind) -> String {
+        switch kind {
+        case .database: return "database"
+        case .queue: return "messaging"
+        case .awsResource, .function, .loadBalancer, .host: return "resource"
+        case .service, .k8sWorkload: return "service"
+        }
+    }
+
+    private static let kindOrder: [EntityKind] = [.service, .awsResource, .k8sWorkload, .host, .database, .queue, .loadBalancer, .function]
+    private static func kindSlot(_ k: EntityKind) -> Int { kindOrder.firstIndex(of: k)! }
+
+    private struct MonitorKey: Hashable { var source: AlertSource; var key: String }
+
+    public func analyze(_ alerts: [Alert], resolve: (Entity) -> String?) -> InferenceResult {
+        let s = settings
+        var stats = InferenceStats()
+        stats.alertsIn = alerts.count
+
+        // 1. Order by payload time (then id) so the result does not depend on delivery order.
+        let times = alerts.map { $0.startsAt.timeIntervalSince1970 }
+        let order = alerts.indices.sorted { a, b in
+            if times[a] != times[b] { return times[a] < times[b] }
+            if alerts[a].id != alerts[b].id { return alerts[a].id < alerts[b].id }
+            if alerts[a].status != alerts[b].status { return alerts[a].status == .firing }
+            return a < b
+        }
+
+        // 2. Dedup deliveries, resolve the primary entity, collapse repeats into episodes.
+        var seenIDs = Set<String>(minimumCapacity: alerts.count)
+        var resolveCache: [Entity: String?] = [:]
+        var aliasesByID: [String: Set<String>] = [:]
+        var nodeIndex: [String: Int32] = [:]
+        var nodeIDs: [String] = []
+        var nodeAlertCount: [Int] = []
+        var nodeAlerts: [[Int32]] = []          // alert indices in time order
+        var nodeTeams: [[String: Int]] = []
+        var nodeKinds: [[Int]] = []
+        var lastFire: [MonitorKey: Double] = [:]
+        var epNode: [Int32] = [], epTime: [Double] = [], epAlert: [Int32] = []
+        epNode.reserveCapacity(alerts.count); epTime.reserveCapacity(alerts.count); epAlert.reserveCapacity(alerts.count)
+
+        for ai in order {
+            let alert = alerts[ai]
+            if !s.useResolvedAlerts && alert.status == .resolved { stats.skippedResolved += 1; continue }
+            if !seenIDs.insert(alert.id).inserted { stats.duplicateDeliveries += 1; continue }
+            var best: (rank: Int, id: String, kind: EntityKind)? = nil
+            for e in alert.entities {
+                let rid: String?
+                if let c = resolveCache[e] { rid = c } else {
+                    rid = resolve(e)
+                    resolveCache[e] = .some(rid)
+                    if let rid { aliasesByID[rid, default: []].insert(e.raw) }
+                }
+                guard let rid else { continue }
+                let r = Self.primaryRank(e.kind)
+                if best == nil || r < best!.rank { best = (r, rid, e.kind) }
+            }
+            guard let primary = best else { stats.unresolved += 1; continue }
+            let n: Int32
+            if let x = nodeIndex[primary.id] { n = x } else {
+                n = Int32(nodeIDs.count); nodeIndex[primary.id] = n; nodeIDs.append(primary.id)
+                nodeAlertCount.append(0); nodeAlerts.append([]); nodeTeams.append([:]); nodeKinds.append(Array(repeating: 0, count: 8))
+            }
+            let ni = Int(n)
+            nodeAlertCount[ni] += 1
+            nodeAlerts[ni].append(Int32(ai))
+            if let t = alert.team, !t.isEmpty { nodeTeams[ni][t, default: 0] += 1 }
+            nodeKinds[ni][Self.kindSlot(primary.kind)] += 1
+
+            let t = times[ai]
+            let mk = MonitorKey(source: alert.source, key: alert.dedupKey)
+            if let last = lastFire[mk], t - last <= s.repeatWindow {
+                lastFire[mk] = max(last, t)
+                stats.collapsedRepeats += 1
+                continue
+            }
+            lastFire[mk] = t
+            epNode.append(n); epTime.append(t); epAlert.append(Int32(ai))
+        }
+        stats.episodes = epNode.count
+        let nodeCount = nodeIDs.count
+
+        // 3. Cluster episodes in time (single linkage with a gap, capped span); one event per node per cluster.
+        var evNode: [Int32] = [], evTime: [Double] = [], evAlert: [Int32] = [], evCluster: [Int32] = []
+        evNode.reserveCapacity(epNode.count); evTime.reserveCapacity(epNode.count)
+        evAlert.reserveCapacity(epNode.count); evCluster.reserveCapacity(epNode.count)
+        var clusterStart: [Int] = []          // first event index of each cluster
+        var lastClusterOfNode = [Int32](repeating: -1, count: nodeCount)
+        var clusterT0 = -Double.infinity, prevT = -Double.infinity
+        for i in 0..<epNode.count {
+            let t = epTime[i]
+            if clusterStart.isEmpty || t - prevT > s.clusterGap || t - clusterT0 > s.maxClusterSpan {
+                clusterStart.append(evNode.count); clusterT0 = t
+            }
+            prevT = t
+            let c = Int32(clusterStart.count - 1)
+            let n = Int(epNode[i])
+            if lastClusterOfNode[n] == c { continue }
+            lastClusterOfNode[n] = c
+            evNode.append(epNode[i]); evTime.append(t); evAlert.append(epAlert[i]); evCluster.append(c)
+        }
+        let evCount = evNode.count
+        let clusterCount = clusterStart.count
+        clusterStart.append(evCount)
+        stats.events = evCount
+        stats.clusters = clusterCount
+        var nodeEvents = [Double](repeating: 0, count: nodeCount)
+        for n in evNode { nodeEvents[Int(n)] += 1 }
+        var clusterWeight = [Double](repeating: 1, count: clusterCount)
+        // Opportunities of a node to propagate: its weighted events in clusters with another node.
+        // Isolated alerts (noise, flapping episodes alone) neither help nor dilute an edge.
+        var nodeOpportunities = [Double](repeating: 0, count: nodeCount)
+        for c in 0..<clusterCount {
+            let size = clusterStart[c + 1] - clusterStart[c]
+            if size > s.largeCluster { clusterWeight[c] = Double(max(1, s.largeCluster - 1)) / Double(size - 1) }
+            if size >= 2 { for i in clusterStart[c]..<clusterStart[c + 1] { nodeOpportunities[Int(evNode[i])] += clusterWeight[c] } }
+        }
+
+        // 4. Candidate causes: earlier (or simultaneous) events of the same cluster within maxLag.
+        var pairIndex: [UInt64: Int32] = [:]
+        var pairCause: [Int32] = [], pairEffect: [Int32] = []
+        var pairCount: [Int] = [], pairOrdered: [Int] = [], pairLagSum: [Double] = []
+        var slotStart = [Int](repeating: 0, count: evCount + 1)
+        var backCount = [Int32](repeating: 0, count: evCount)   // slots slotStart[i]+r, r < backCount[i], are j = i-1-r
+        var slots: [Int32] = []
+        var slotBin: [UInt8] = []
+        // Lag bins of the per-pair kernel (seconds): [0,5], (5,20], (20,45], (45,90], (90,180], (180,360], (360,maxLag].
+        let binUpper: [Double] = [5, 20, 45, 90, 180, 360, .infinity]
+        let binCount = binUpper.count
+        func binOf(_ lag: Double) -> UInt8 {
+            var b = 0
+            while b < binCount - 1 && lag > binUpper[b] { b += 1 }
+            return UInt8(b)
+        }
+        var binWidth = [Double](repeating: 0, count: binCount)
+        do {
+            var lower = 0.0
+            for b in 0..<binCount {
+                let upper = min(binUpper[b], max(s.maxLag, 1))
+                binWidth[b] = max(upper - lower, 1); lower = max(lower, upper)
+            }
+        }
+        slots.reserveCapacity(evCount * 4)
+        func pairOf(_ cause: Int32, _ effect: Int32) -> Int32 {
+            let key = UInt64(UInt32(cause)) << 32 | UInt64(UInt32(effect))
+            if let p = pairIndex[key] { return p }
+            let p = Int32(pairCause.count)
+            pairIndex[key] = p
+            pairCause.append(cause); pairEffect.append(effect)
+            pairCount.append(0); pairOrdered.append(0); pairLagSum.append(0)
+            return p
+        }
+        for i in 0..<evCount {
+            slotStart[i] = slots.count
+            let c = Int(evCluster[i]); let lo = clusterStart[c], hi = clusterStart[c + 1]
+            let t = evTime[i]
+            var taken = 0
+            var j = i - 1
+            while j >= lo && taken < s.maxCandidates {
+                let lag = t - evTime[j]
+                if lag > s.maxLag { break }
+                let p = pairOf(evNode[j], evNode[i])
+                slots.append(p); slotBin.append(binOf(lag))
+                pairCount[Int(p)] += 1; pairLagSum[Int(p)] += lag
+                if lag > s.simultaneity { pairOrdered[Int(p)] += 1 }
+                taken += 1; j -= 1
+            }
+            backCount[i] = Int32(taken)
+            j = i + 1
+            while j < hi && evTime[j] - t <= s.simultaneity {
+                slots.append(pairOf(evNode[j], evNode[i])); slotBin.append(0)
+                j += 1
+            }
+        }
+        slotStart[evCount] = slots.count
+        let pairCountTotal = pairCause.count
+        stats.candidatePairs = pairCountTotal
+        var reverse = [Int32](repeating: -1, count: pairCountTotal)
+        for p in 0..<pairCountTotal {
+            let key = UInt64(UInt32(pairEffect[p])) << 32 | UInt64(UInt32(pairCause[p]))
+            if let q = pairIndex[key] { reverse[p] = q }
+        }
+
+        // 5. EM: attribute every event to one of its candidate causes or to the background
+        //    (a Hawkes process with a flat kernel over maxLag). Common causes and chains are
+        //    explained away because the stronger, more frequent explanation takes the credit.
+        let first = evTime.first ?? 0, last = evTime.last ?? 0
+        let span = max(last - first, s.maxLag * 10)
+        var alpha = [Double](repeating: 0, count: pairCountTotal)
+        for p in 0..<pairCountTotal { alpha[p] = min(1, Double(pairCount[p]) / max(1, nodeOpportunities[Int(pairCause[p])])) }
+        var bgW = [Double](repeating: 0, count: nodeCount)
+        for n in 0..<nodeCount { bgW[n] = nodeEvents[n] / span * s.maxLag }
+        var mass = [Double](repeating: 0, count: pairCountTotal)
+        // Per-pair lag kernel, as density × maxLag (1 = flat over the window).
+        var kernel = [Double](repeating: 1, count: pairCountTotal * binCount)
+        var massBin = [Double](repeating: 0, count: pairCountTotal * binCount)
+        let totalWidth = binWidth.reduce(0, +)
+        var bgMass = [Double](repeating: 0, count: nodeCount)
+        for iter in 0..<max(1, s.iterations) {
+            for p in 0..<pairCountTotal { mass[p] = 0 }
+            for x in 0..<massBin.count { massBin[x] = 0 }
+            for n in 0..<nodeCount { bgMass[n] = 0 }
+            slots.withUnsafeBufferPointer { sl in
+              slotBin.withUnsafeBufferPointer { sb in
+                alpha.withUnsafeBufferPointer { al in
+                  kernel.withUnsafeBufferPointer { kn in
+                    mass.withUnsafeMutableBufferPointer { ms in
+                      massBin.withUnsafeMutableBufferPointer { mb in
+                        for i in 0..<evCount {
+                            let n = Int(evNode[i])
+                            let a = slotStart[i], b = slotStart[i + 1]
+                            var d = bgW[n]
+                            for k in a..<b { let p = Int(sl[k]); d += al[p] * kn[p &* binCount &+ Int(sb[k])] }
+                            let c = Int(evCluster[i])
+                            if d <= 0 { bgMass[n] += 1; continue }
+                            let w = clusterWeight[c] / d
+                            for k in a..<b {
+                                let p = Int(sl[k]), x = p &* binCount &+ Int(sb[k])
+                                let r = al[p] * kn[x] * w
+                                ms[p] += r; mb[x] += r
+                            }
+                            bgMass[n] += bgW[n] / d
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+            if s.lagKernel {
+                for p in 0..<pairCountTotal {
+                    let base = p * binCount
+                    let total = mass[p] + s.kernelPrior
+                    for b in 0..<binCount {
+                        let share = (massBin[base + b] + s.kernelPrior * binWidth[b] / totalWidth) / total
+                        kernel[base + b] = share / (binWidth[b] / totalWidth)
+                    }
+                }
+            }
+            let isLast = iter == max(1, s.iterations) - 1
+            for p in 0..<pairCountTotal {
+                let cut = isLast ? 0 : s.sparsity
+                alpha[p] = min(1, max(0, mass[p] - cut) / max(1, nodeOpportunities[Int(pairCause[p])]))
+            }
+            for n in 0..<nodeCount { bgW[n] = bgMass[n] / span * s.maxLag }
+        }
+
+        // 6. Decide edges per unordered pair.
+        var teamOf = [String?](repeating: nil, count: nodeCount)
+        for n in 0..<nodeCount {
+            teamOf[n] = nodeTeams[n].max { a, b in a.value != b.value ? a.value < b.value : a.key > b.key }?.key
+        }
+        struct Pending { var source: Int32; var target: Int32; var evidence: InferredEvidence }
+        var pending: [Pending] = []
+        var edgeOfPair = [Int32](repeating: -1, count: pairCountTotal)
+        let cap = s.evidenceCap
+        for p in 0..<pairCountTotal {
+            let q = Int(reverse[p])
+            if q >= 0 && q < p { continue }
+            let a = Int(pairCause[p]), b = Int(pairEffect[p])     // p: a earlier (cause), b later
+            let mAB = mass[p], mBA = q >= 0 ? mass[q] : 0
+            let m = mAB + mBA
+            let support = pairCount[p] + (q >= 0 ? pairCount[q] : 0)
+            if support < s.minSupport || m < s.minAttributed { continue }
+            let aAB = alpha[p], aBA = q >= 0 ? alpha[q] : 0
+            let strength = min(1, max(aAB, aBA, m / max(1, nodeOpportunities[a], nodeOpportunities[b])))
+            var conf = strength * m / (m + 2)
+            let sameTeam = teamOf[a] != nil && teamOf[a] == teamOf[b]
+            if sameTeam && conf < 1 {
+                let odds = conf / (1 - conf) * s.teamPriorOdds
+                conf = odds / (1 + odds)
+            }
+            if conf < s.minConfidence { continue }
+            let fracAB = m > 0 ? mAB / m : 0.5
+            let lagSumAB = pairLagSum[p], lagSumBA = q >= 0 ? pairLagSum[q] : 0
+            let signedBminusA = (lagSumAB - lagSumBA) / Double(support)
+            let aFirst = pairOrdered[p], bFirst = q >= 0 ? pairOrdered[q] : 0
+            let together = support - aFirst - bFirst
+            var source: Int, target: Int, directed: Bool, lag: Double
+            if fracAB >= s.directionThreshold && signedBminusA > s.simultaneity {
+                source = b; target = a; directed = true; lag = signedBminusA
+            } else if fracAB <= 1 - s.directionThreshold && -signedBminusA > s.simultaneity {
+                source = a; target = b; directed = true; lag = -signedBminusA
+            } else {
+                directed = false
+                (source, target) = nodeIDs[a] <= nodeIDs[b] ? (a, b) : (b, a)
+                lag = (lagSumAB + lagSumBA) / Double(support)
+            }
+            let tgtEarlierFirst = target == a ? aFirst : bFirst
+            let srcFirst = target == a ? bFirst : aFirst
+            let lift = Double(support) * Double(clusterCount) / max(1, nodeEvents[a] * nodeEvents[b])
+            let sID = nodeIDs[source], tID = nodeIDs[target]
+            var reasons: [String] = []
+            reasons.append("co-alerted in \(support) of \(Int(nodeEvents[target])) incidents of \(tID) (lift \(Self.fmt(lift, 1)))")
+            let prop = target == a ? aAB : aBA
+            if directed {
+                reasons.append("\(tID) alerted first in \(tgtEarlierFirst)/\(support) (mean lag \(Int(lag.rounded())) s)")
+                reasons.append("after explaining away other causes, \(Int((prop * 100).rounded()))% of \(tID) incidents reached \(sID)")
+            } else {
+                reasons.append("no consistent order: \(tID) first in \(tgtEarlierFirst), \(sID) first in \(srcFirst), together (≤\(Int(s.simultaneity)) s) in \(together) (mean |lag| \(Int(lag.rounded())) s)")
+                reasons.append("after explaining away other causes, \(Self.fmt(m, 1)) alerts attributed to this pair")
+            }
+            if sameTeam, let t = teamOf[a] { reasons.append("same team: \(t)") }
+            else if let ta = teamOf[a], let tb = teamOf[b] { reasons.append("different teams: \(nodeIDs[a]) \(ta), \(nodeIDs[b]) \(tb)") }
+            let ev = InferredEvidence(confidence: min(1, max(0, conf)), support: support, directed: directed,
+                                      meanLagSeconds: max(0, lag), evidence: [], reasons: reasons)
+            let idx = Int32(pending.count)
+            pending.append(Pending(source: Int32(source), target: Int32(target), evidence: ev))
+            edgeOfPair[p] = idx
+            if q >= 0 { edgeOfPair[q] = idx }
+        }
+
+        // 7. Evidence: alert ids of both ends, most recent co-alerting clusters first.
+        if !pending.isEmpty && cap > 0 {
+            var i = evCount - 1
+            while i >= 0 {
+                let lo = slotStart[i]
+                for r in 0..<Int(backCount[i]) {
+                    let p = Int(slots[lo + r]); let j = i - 1 - r
+                    let e = Int(edgeOfPair[p])
+                    if e >= 0 && pending[e].evidence.evidence.count < cap {
+                        pending[e].evidence.evidence.append(alerts[Int(evAlert[j])].id)
+                        if pending[e].evidence.evidence.count < cap {
+                            pending[e].evidence.evidence.append(alerts[Int(evAlert[i])].id)
+                        }
+                    }
+                }
+                i -= 1
+            }
+        }
+
+        // 8. Assemble, sorted for determinism.
+        var nodes: [InferredNode] = []
+        nodes.reserveCapacity(nodeCount)
+        for n in 0..<nodeCount {
+            let kinds = nodeKinds[n]
+            var bestK = 0
+            for k in 1..<kinds.count where kinds[k] > kinds[bestK] { bestK = k }
+            let ids = nodeAlerts[n].suffix(cap).reversed().map { alerts[Int($0)].id }
+            let aliases = (aliasesByID[nodeIDs[n]] ?? []).sorted()
+            nodes.append(InferredNode(id: nodeIDs[n], kindHint: Self.kindHint(Self.kindOrder[bestK]), team: teamOf[n],
+                                      aliases: Array(aliases.prefix(50)), alertCount: nodeAlertCount[n], alertIDs: ids))
+        }
+        nodes.sort { $0.id < $1.id }
+        var edges = pending.map { InferredEdge(source: nodeIDs[Int($0.source)], target: nodeIDs[Int($0.target)], evidence: $0.evidence) }
+        edges.sort { $0.source != $1.source ? $0.source < $1.source : $0.target < $1.target }
+        stats.edges = edges.count
+        return InferenceResult(graph: InferredGraph(nodes: nodes, edges: edges), stats: stats)
+    }
+
+    static func fmt(_ x: Double, _ digits: Int) -> String {
+        String(format: "%.\(digits)f", x)
+    }
+}

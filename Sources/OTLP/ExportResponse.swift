@@ -1,0 +1,67 @@
+import COTLP
+
+/// Bodies the OTLP/HTTP receiver answers with, in the request's encoding.
+public enum ExportResponse {
+    /// ExportTraceServiceResponse, protobuf. partial_success set when spans were rejected.
+    public static func protobuf(rejected: Int, message: String?) -> [UInt8] {
+        let text = message ?? ""
+        return text.withCString { cMessage in
+            let size = cotlp_encode_export_response(Int64(rejected), cMessage, nil, 0)
+            var out = [UInt8](repeating: 0, count: size)
+            let written = out.withUnsafeMutableBufferPointer {
+                cotlp_encode_export_response(Int64(rejected), cMessage, $0.baseAddress, size)
+            }
+            return Array(out[0..<written])
+        }
+    }
+
+    /// ExportTraceServiceResponse, OTLP/JSON (int64 as a string, as the mapping says).
+    public static func json(rejected: Int, message: String?) -> String {
+        guard rejected != 0 || !(message ?? "").isEmpty else { return "{}" }
+        return "{\"partialSuccess\":{\"rejectedSpans\":\"\(rejected)\",\"errorMessage\":\(jsonString(message ?? ""))}}"
+    }
+
+    /// google.rpc.Status, protobuf.
+    public static func statusProtobuf(code: Int32, message: String) -> [UInt8] {
+        message.withCString { cMessage in
+            let size = cotlp_encode_rpc_status(code, cMessage, nil, 0)
+            var out = [UInt8](repeating: 0, count: size)
+            let written = out.withUnsafeMutableBufferPointer {
+                cotlp_encode_rpc_status(code, cMessage, $0.baseAddress, size)
+            }
+            return Array(out[0..<written])
+        }
+    }
+
+    /// google.rpc.Status, JSON.
+    public static func statusJSON(code: Int32, message: String) -> String {
+        "{\"code\":\(code),\"message\":\(jsonString(message))}"
+    }
+
+    /// gRPC status codes used in google.rpc.Status bodies.
+    public enum RPCCode: Int32 {
+        case invalidArgument = 3, resourceExhausted = 8, unauthenticated = 16, unavailable = 14, internalError = 13
+    }
+
+    public static func jsonString(_ s: String) -> String {
+        var out = "\""
+        out.reserveCapacity(s.utf8.count + 2)
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,141 @@
+// The compact, pointer-free span record that decoding emits and every later
+// stage consumes. Only the fields the graph needs survive decoding.
+
+/// A 128-bit trace id as two big-endian halves (byte 0 is the high byte of `high`).
+public struct TraceID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var high: UInt64
+    public var low: UInt64
+    public init(high: UInt64, low: UInt64) { self.high = high; self.low = low }
+    public var isZero: Bool { high == 0 && low == 0 }
+    public var description: String { hex16(high) + hex16(low) }
+    public static func < (a: TraceID, b: TraceID) -> Bool { (a.high, a.low) < (b.high, b.low) }
+}
+
+/// A 64-bit span id (big-endian interpretation of the 8 wire bytes). Zero means "none".
+public struct SpanID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var value: UInt64
+    public init(_ value: UInt64) { self.value = value }
+    public var isZero: Bool { value == 0 }
+    public var description: String { hex16(value) }
+    public static func < (a: SpanID, b: SpanID) -> Bool { a.value < b.value }
+}
+
+@inline(__always)
+func hex16(_ v: UInt64) -> String {
+    let s = String(v, radix: 16)
+    return s.count < 16 ? String(repeating: "0", count: 16 - s.count) + s : s
+}
+
+/// OTLP Span.kind.
+public enum SpanKind: UInt8, Sendable, CaseIterable {
+    case unspecified = 0, `internal` = 1, server = 2, client = 3, producer = 4, consumer = 5
+}
+
+/// OTLP Status.code.
+public enum StatusCode: UInt8, Sendable {
+    case unset = 0, ok = 1, error = 2
+}
+
+/// A link from a span to another span (e.g. a consumer linking the producers of a batch).
+public struct SpanLink: Hashable, Sendable {
+    public var traceID: TraceID
+    public var spanID: SpanID
+    public init(traceID: TraceID, spanID: SpanID) { self.traceID = traceID; self.spanID = spanID }
+}
+
+/// Resource attributes the graph uses to name and join nodes. One instance is
+/// shared (by reference semantics of its interned strings) by all spans of a
+/// ResourceSpans block.
+public struct ResourceInfo: Hashable, Sendable {
+    public var serviceName: String
+    public var serviceNamespace: String?
+    public var serviceVersion: String?
+    public var deploymentEnvironment: String?   // deployment.environment(.name)
+    public var cloudResourceID: String?          // cloud.resource_id (an ARN on AWS)
+    public var k8sNamespace: String?
+    public var k8sDeployment: String?
+    public var k8sPod: String?
+    public var hostName: String?
+    public var team: String?                     // service.owner / team / owner resource attribute
+    public init(serviceName: String) { self.serviceName = serviceName }
+}
+
+/// The span attributes the graph needs, old and new semantic conventions folded
+/// together (new name wins when both are present).
+public struct SpanAttributes: Hashable, Sendable {
+    public var peerService: String?              // peer.service
+    public var serverAddress: String?            // server.address | net.peer.name | net.host.name (client side)
+    public var serverPort: Int32?                // server.port | net.peer.port
+    public var dbSystem: String?                 // db.system.name | db.system
+    public var dbNamespace: String?              // db.namespace | db.name
+    public var messagingSystem: String?          // messaging.system
+    public var messagingDestination: String?     // messaging.destination.name | messaging.destination
+    public var rpcSystem: String?                // rpc.system
+    public var httpMethod: String?               // http.request.method | http.method
+    public var httpStatusCode: Int32?            // http.response.status_code | http.status_code
+    public var rpcGrpcStatusCode: Int32?         // rpc.grpc.status_code
+    public var cloudResourceID: String?          // cloud.resource_id on the span (e.g. an SQS queue ARN)
+    public init() {}
+}
+
+/// One decoded span. No C pointers; strings are interned per decoder.
+public struct SpanRecord: Sendable {
+    public var traceID: TraceID
+    public var spanID: SpanID
+    public var parentSpanID: SpanID              // zero for a root span
+    public var kind: SpanKind
+    public var status: StatusCode
+    public var startTimeUnixNano: UInt64
+    public var endTimeUnixNano: UInt64
+    public var name: String
+    public var resource: ResourceInfo
+    public var attributes: SpanAttributes
+    public var links: [SpanLink]
+
+    public init(
+        traceID: TraceID, spanID: SpanID, parentSpanID: SpanID = SpanID(0), kind: SpanKind,
+        status: StatusCode = .unset, startTimeUnixNano: UInt64, endTimeUnixNano: UInt64,
+        name: String = "", resource: ResourceInfo, attributes: SpanAttributes = SpanAttributes(),
+        links: [SpanLink] = []
+    ) {
+        self.traceID = traceID; self.spanID = spanID; self.parentSpanID = parentSpanID
+        self.kind = kind; self.status = status
+        self.startTimeUnixNano = startTimeUnixNano; self.endTimeUnixNano = endTimeUnixNano
+        self.name = name; self.resource = resource; self.attributes = attributes; self.links = links
+    }
+
+    public var durationNanos: UInt64 { endTimeUnixNano >= startTimeUnixNano ? endTimeUnixNano - startTimeUnixNano : 0 }
+    public var isError: Bool { status == .error }
+}
+
+/// Why spans of a request were not used.
+public struct RejectionCounts: Sendable, Equatable {
+    public var missingTraceID = 0
+    public var missingSpanID = 0
+    public var missingServiceName = 0
+    public var overLimit = 0                     // past DecodeLimits.maxSpansPerRequest
+    public var total: Int { missingTraceID + missingSpanID + missingServiceName + overLimit }
+    public init() {}
+    public mutating func add(_ o: RejectionCounts) {
+        missingTraceID += o.missingTraceID; missingSpanID += o.missingSpanID; missingServiceName += o.missingServiceName
+        overLimit += o.overLimit
+    }
+    public var message: String? {
+        guard total > 0 else { return nil }
+        var parts: [String] = []
+        if missingTraceID > 0 { parts.append("\(missingTraceID) without a valid trace_id") }
+        if missingSpanID > 0 { parts.append("\(missingSpanID) without a valid span_id/parent_span_id") }
+        if missingServiceName > 0 { parts.append("\(missingServiceName) without resource attribute service.name") }
+        if overLimit > 0 { parts.append("\(overLimit) over the per-request span limit") }
+        return "rejected \(total) span(s): " + parts.joined(separator: ", ")
+    }
+}
+
+/// What decoding one request produced.
+public struct DecodedBatch: Sendable {
+    public var spans: [SpanRecord]
+    public var rejected: RejectionCounts
+    public init(spans: [SpanRecord] = [], rejected: RejectionCounts = RejectionCounts()) {
+        self.spans = spans; self.rejected = rejected
+    }
+}

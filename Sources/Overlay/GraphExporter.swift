@@ -1,0 +1,491 @@
+// Exporters: pure functions from a document to text (JSON, DOT, Mermaid, GraphML, table).
+import Foundation
+import Inference
+import TraceGraph
+
+public enum ExportFormat: String, CaseIterable, Sendable {
+    case json, dot, mermaid, graphml, table
+
+    /// Conventional file extension.
+    public var fileExtension: String {
+        switch self {
+        case .json: return "json"
+        case .dot: return "dot"
+        case .mermaid: return "mmd"
+        case .graphml: return "graphml"
+        case .table: return "txt"
+        }
+    }
+
+    /// Media type for HTTP responses.
+    public var contentType: String {
+        switch self {
+        case .json: return "application/json"
+        case .dot: return "text/vnd.graphviz; charset=utf-8"
+        case .mermaid: return "text/plain; charset=utf-8"
+        case .graphml: return "application/graphml+xml"
+        case .table: return "text/plain; charset=utf-8"
+        }
+    }
+}
+
+/// Colorblind-safe (Okabe–Ito) styling per edge status.
+public struct EdgeStyle: Sendable, Equatable {
+    public var color: String
+    public var dotStyle: String
+    public var penWidth: Double
+    public var mermaidArrow: String
+
+    public static func of(_ status: EdgeStatus) -> EdgeStyle {
+        switch status {
+        case .confirmed: return EdgeStyle(color: "#0072B2", dotStyle: "solid", penWidth: 1.6, mermaidArrow: "-->")
+        case .tracedOnly: return EdgeStyle(color: "#7F7F7F", dotStyle: "solid", penWidth: 1.0, mermaidArrow: "-->")
+        case .inferredOnly: return EdgeStyle(color: "#E69F00", dotStyle: "dashed", penWidth: 1.4, mermaidArrow: "-.->")
+        case .directionConflict: return EdgeStyle(color: "#CC79A7", dotStyle: "bold,dotted", penWidth: 2.4, mermaidArrow: "==>")
+        }
+    }
+}
+
+public enum GraphExporter {
+    public static func render(_ doc: GraphDocument, as format: ExportFormat) -> String {
+        switch format {
+        case .json: return json(doc, pretty: true)
+        case .dot: return dot(doc)
+        case .mermaid: return mermaid(doc)
+        case .graphml: return graphml(doc)
+        case .table: return table(doc)
+        }
+    }
+
+    // MARK: - JSON
+
+    /// The parallax.graph/v1 JSON (sorted keys, explicit nulls).
+    public static func json(_ doc: GraphDocument, pretty: Bool = true) -> String {
+        guard let data = try? doc.encoded(pretty: pretty), let text = String(data: data, encoding: .utf8) else { return "{}" }
+        return pretty ? text + "\n" : text
+    }
+
+    // MARK: - Labels
+
+    /// "12.3 rps · 1.2% err · p95 45 ms" (p95 client-side, else server-side).
+    public static func tracedLabel(_ t: GraphDocument.TracedStats) -> String {
+        var parts = ["\(Num.human(t.ratePerSecond)) rps", "\(Num.human(t.errorRate * 100))% err"]
+        if let p95 = (t.latencyMs ?? t.serverLatencyMs)?.p95 { parts.append("p95 \(Num.human(p95)) ms") }
+        return parts.joined(separator: " · ")
+    }
+
+    static func signalsLabel(_ s: GraphDocument.NodeSignals) -> String {
+        var parts = ["\(Num.human(s.ratePerSecond)) rps", "\(Num.human(s.errorRate * 100))% err"]
+        if let p95 = s.latencyMs?.p95 { parts.append("p95 \(Num.human(p95)) ms") }
+        return parts.joined(separator: " · ")
+    }
+
+    static func confidence(_ ev: InferredEvidence) -> String { "\(Num.human(ev.confidence * 100))%" }
+
+    /// The edge label used by DOT and Mermaid (lines).
+    public static func edgeLabelLines(_ e: GraphDocument.Edge) -> [String] {
+        switch e.status {
+        case .confirmed, .tracedOnly:
+            return e.traced.map { [tracedLabel($0)] } ?? []
+        case .inferredOnly:
+            guard let ev = e.inferred else { return ["inferred"] }
+            var line = "inferred \(confidence(ev)) · n=\(ev.support)"
+            if let ex = e.explainedBy { line += " · via \(ex.hops) hops" }
+            return [line]
+        case .directionConflict:
+            var lines = e.traced.map { [tracedLabel($0)] } ?? []
+            lines.append("alerts: reverse \(e.inferred.map(confidence) ?? "")".trimmingCharacters(in: .whitespaces))
+            return lines
+        }
+    }
+
+    static func nodeLabelLines(_ n: GraphDocument.Node) -> [String] {
+        var lines = [n.id]
+        if let s = n.signals { lines.append(signalsLabel(s)) }
+        let alerts = n.alertCount == 1 ? "1 alert" : "\(n.alertCount) alerts"
+        if !n.instrumented { lines.append("alerts only · \(alerts)") }
+        else if n.alertCount > 0 { lines.append(alerts) }
+        return lines
+    }
+
+    /// Groups nodes by team, teams sorted, untagged nodes last (key nil).
+    static func teamGroups(_ doc: GraphDocument) -> [(String?, [GraphDocument.Node])] {
+        var byTeam: [String: [GraphDocument.Node]] = [:]
+        var loose: [GraphDocument.Node] = []
+        for n in doc.nodes.sorted(by: { $0.id < $1.id }) {
+            if let t = n.team { byTeam[t, default: []].append(n) } else { loose.append(n) }
+        }
+        var groups: [(String?, [GraphDocument.Node])] = byTeam.keys.sorted().map { ($0, byTeam[$0]!) }
+        if !loose.isEmpty { groups.append((nil, loose)) }
+        return groups
+    }
+
+    /// `[A-Za-z0-9_]` only; anything else becomes `_`.
+    static func identifier(_ s: String) -> String {
+        String(s.unicodeScalars.map { ($0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_")) ? Character($0) : "_" })
+    }
+
+    /// Unique safe identifiers for a list of names, with a prefix; collisions get `_2`, `_3`, ...
+    static func safeIDs(_ names: [String], prefix: String) -> [String: String] {
+        var used = Set<String>(), out: [String: String] = [:]
+        for name in names.sorted() where out[name] == nil {
+            let base = prefix + identifier(name)
+            var id = base, i = 2
+            while used.contains(id) { id = "\(base)_\(i)"; i += 1 }
+            used.insert(id)
+            out[name] = id
+        }
+        return out
+    }
+
+    // MARK: - DOT
+
+    public static func dotShape(_ kind: NodeKind) -> String {
+        switch kind {
+        case .service: return "box"
+        case .database: return "cylinder"
+        case .messaging: return "cds"
+        case .external: return "ellipse"
+        case .user: return "house"
+        case .resource: return "note"
+        }
+    }
+
+    /// Escapes text for a DOT double-quoted string.
+    public static func dotEscape(_ s: String) -> String {
+        var out = ""
+        for ch in s {
+            switch ch {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            case "\r": break
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+
+    static func dotLabel(_ lines: [String]) -> String { lines.map(dotEscape).joined(separator: "\\n") }
+
+    /// Graphviz DOT: teams as `subgraph cluster_<team>`, node shape by kind, edges styled by status.
+    public static func dot(_ doc: GraphDocument) -> String {
+        var out = "digraph parallax {\n"
+        let title = "\(doc.schema) · \(GraphTimestamp.format(doc.window.start)) – \(GraphTimestamp.format(doc.window.end))"
+        out += "  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=11, labelloc=t, label=\"\(dotEscape(title))\"];\n"
+        out += "  node [fontname=\"Helvetica\", fontsize=10];\n"
+        out += "  edge [fontname=\"Helvetica\", fontsize=9];\n"
+        let groups = teamGroups(doc)
+        let clusterIDs = safeIDs(groups.compactMap(\.0), prefix: "cluster_")
+        func nodeLine(_ n: GraphDocument.Node, indent: String) -> String {
+            var attrs = ["shape=\(dotShape(n.kind))", "label=\"\(dotLabel(nodeLabelLines(n)))\""]
+            if !n.instrumented { attrs.append("style=dashed"); attrs.append("color=\"#D55E00\"") }
+            var tip = "\(n.kind.rawValue) · sources: \(n.sources.map(\.rawValue).joined(separator: ","))"
+            if !n.aliases.isEmpty { tip += " · aliases: \(n.aliases.joined(separator: ", "))" }
+            attrs.append("tooltip=\"\(dotEscape(tip))\"")
+            return "\(indent)\"\(dotEscape(n.id))\" [\(attrs.joined(separator: ", "))];\n"
+        }
+        for (team, nodes) in groups {
+            if let team {
+                out += "\n  subgraph \(clusterIDs[team]!) {\n"
+                out += "    label=\"\(dotEscape("team: " + team))\";\n"
+                out += "    style=\"rounded,dashed\";\n    color=\"#56B4E9\";\n    fontname=\"Helvetica\";\n"
+                for n in nodes { out += nodeLine(n, indent: "    ") }
+                out += "  }\n"
+            } else {
+                out += "\n"
+                for n in nodes { out += nodeLine(n, indent: "  ") }
+            }
+        }
+        if !doc.edges.isEmpty { out += "\n" }
+        for e in doc.edges {
+            let st = EdgeStyle.of(e.status)
+            var attrs = ["label=\"\(dotLabel(edgeLabelLines(e)))\"", "color=\"\(st.color)\"", "fontcolor=\"\(st.color)\"",
+                         "style=\"\(st.dotStyle)\"", "penwidth=\(Num.trimZeros(Num.fixed(st.penWidth, 1)))"]
+            attrs.append("tooltip=\"\(dotEscape(e.status.rawValue))\"")
+            if e.status == .inferredOnly && !e.isDirected { attrs.append("dir=none") }
+            out += "  \"\(dotEscape(e.source))\" -> \"\(dotEscape(e.target))\" [\(attrs.joined(separator: ", "))];\n"
+        }
+        out += "}\n"
+        return out
+    }
+
+    // MARK: - Mermaid
+
+    /// Escapes text inside a quoted Mermaid label (entity codes; newlines as `<br/>`).
+    public static func mermaidEscape(_ s: String) -> String {
+        var out = ""
+        for ch in s {
+            switch ch {
+            case "#": out += "#35;"
+            case "\"": out += "#quot;"
+            case "<": out += "#lt;"
+            case ">": out += "#gt;"
+            case "&": out += "#amp;"
+            case "|": out += "#124;"
+            case "\n": out += "<br/>"
+            case "\r": break
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+
+    static func mermaidLabel(_ lines: [String]) -> String { lines.map(mermaidEscape).joined(separator: "<br/>") }
+
+    static func mermaidShape(_ kind: NodeKind, _ label: String) -> String {
+        let q = "\"\(label)\""
+        switch kind {
+        case .service: return "[\(q)]"
+        case .database: return "[(\(q))]"
+        case .messaging: return "[/\(q)/]"
+        case .external: return "([\(q)])"
+        case .user: return "{{\(q)}}"
+        case .resource: return ">\(q)]"
+        }
+    }
+
+    /// Mermaid `flowchart LR`: safe ids (`n_<name>`), quoted labels, team subgraphs,
+    /// `classDef` per status and node origin, `linkStyle` per edge index.
+    public static func mermaid(_ doc: GraphDocument) -> String {
+        var out = "flowchart LR\n"
+        let ids = safeIDs(doc.nodes.map(\.id) + doc.edges.flatMap { [$0.source, $0.target] }, prefix: "n_")
+        let groups = teamGroups(doc)
+        let teamIDs = safeIDs(groups.compactMap(\.0), prefix: "team_")
+        for (team, nodes) in groups {
+            var indent = "  "
+            if let team {
+                out += "  subgraph \(teamIDs[team]!)[\"\(mermaidEscape("team: " + team))\"]\n"
+                indent = "    "
+            }
+            for n in nodes { out += "\(indent)\(ids[n.id]!)\(mermaidShape(n.kind, mermaidLabel(nodeLabelLines(n))))\n" }
+            if team != nil { out += "  end\n" }
+        }
+        for e in doc.edges {
+            var arrow = EdgeStyle.of(e.status).mermaidArrow
+            if e.status == .inferredOnly && !e.isDirected { arrow = "-.-" }
+            let label = mermaidLabel(edgeLabelLines(e))
+            out += "  \(ids[e.source]!) \(arrow)|\"\(label.isEmpty ? e.status.rawValue : label)\"| \(ids[e.target]!)\n"
+        }
+        for status in EdgeStatus.allCases {
+            let st = EdgeStyle.of(status)
+            out += "  classDef \(identifier(status.rawValue)) stroke:\(st.color),color:\(st.color)\n"
+        }
+        out += "  classDef alertOnly stroke:#D55E00,stroke-dasharray:4 3\n"
+        let alertOnly = doc.nodes.filter { !$0.instrumented }.map { ids[$0.id]! }
+        if !alertOnly.isEmpty { out += "  class \(alertOnly.joined(separator: ",")) alertOnly\n" }
+        for (i, e) in doc.edges.enumerated() {
+            let st = EdgeStyle.of(e.status)
+            var style = "stroke:\(st.color),stroke-width:\(Num.trimZeros(Num.fixed(st.penWidth + 0.6, 1)))px"
+            switch e.status {
+            case .inferredOnly: style += ",stroke-dasharray:6 4"
+            case .directionConflict: style += ",stroke-dasharray:2 3"
+            default: break
+            }
+            out += "  linkStyle \(i) \(style)\n"
+        }
+        return out
+    }
+
+    // MARK: - GraphML
+
+    /// Escapes text for XML content and attribute values; drops characters XML 1.0 forbids.
+    public static func xmlEscape(_ s: String) -> String {
+        var out = ""
+        for u in s.unicodeScalars {
+            switch u {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            case "\t", "\n", "\r": out.unicodeScalars.append(u)
+            default:
+                if u.value < 0x20 || u.value == 0xFFFE || u.value == 0xFFFF { continue }
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+
+    private struct GraphMLKey { var id: String; var domain: String; var name: String; var type: String }
+    private static let graphmlKeys: [GraphMLKey] = [
+        .init(id: "g_schema", domain: "graph", name: "schema", type: "string"),
+        .init(id: "g_generatedAt", domain: "graph", name: "generatedAt", type: "string"),
+        .init(id: "g_windowStart", domain: "graph", name: "windowStart", type: "string"),
+        .init(id: "g_windowEnd", domain: "graph", name: "windowEnd", type: "string"),
+        .init(id: "n_kind", domain: "node", name: "kind", type: "string"),
+        .init(id: "n_team", domain: "node", name: "team", type: "string"),
+        .init(id: "n_sources", domain: "node", name: "sources", type: "string"),
+        .init(id: "n_aliases", domain: "node", name: "aliases", type: "string"),
+        .init(id: "n_instrumented", domain: "node", name: "instrumented", type: "boolean"),
+        .init(id: "n_alerted", domain: "node", name: "alerted", type: "boolean"),
+        .init(id: "n_alertCount", domain: "node", name: "alertCount", type: "int"),
+        .init(id: "n_requests", domain: "node", name: "requests", type: "long"),
+        .init(id: "n_ratePerSecond", domain: "node", name: "ratePerSecond", type: "double"),
+        .init(id: "n_errorRate", domain: "node", name: "errorRate", type: "double"),
+        .init(id: "n_p95", domain: "node", name: "p95", type: "double"),
+        .init(id: "e_status", domain: "edge", name: "status", type: "string"),
+        .init(id: "e_connectionType", domain: "edge", name: "connectionType", type: "string"),
+        .init(id: "e_calls", domain: "edge", name: "calls", type: "long"),
+        .init(id: "e_ratePerSecond", domain: "edge", name: "ratePerSecond", type: "double"),
+        .init(id: "e_errorRate", domain: "edge", name: "errorRate", type: "double"),
+        .init(id: "e_p95", domain: "edge", name: "p95", type: "double"),
+        .init(id: "e_confidence", domain: "edge", name: "confidence", type: "double"),
+        .init(id: "e_support", domain: "edge", name: "support", type: "int"),
+        .init(id: "e_directed", domain: "edge", name: "directed", type: "boolean"),
+        .init(id: "e_explainedBy", domain: "edge", name: "explainedBy", type: "string"),
+    ]
+
+    static func xmlNumber(_ v: Double) -> String { Num.trimZeros(Num.fixed(v, 6)) }
+
+    /// GraphML with `<key>` declarations; absent values (JSON null) are omitted `<data>` elements.
+    public static func graphml(_ doc: GraphDocument) -> String {
+        var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        out += "<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\""
+        out += " xsi:schemaLocation=\"http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd\">\n"
+        for k in graphmlKeys {
+            out += "  <key id=\"\(k.id)\" for=\"\(k.domain)\" attr.name=\"\(k.name)\" attr.type=\"\(k.type)\"/>\n"
+        }
+        out += "  <graph id=\"parallax\" edgedefault=\"directed\">\n"
+        func data(_ key: String, _ value: String, _ indent: String) -> String {
+            "\(indent)<data key=\"\(key)\">\(xmlEscape(value))</data>\n"
+        }
+        out += data("g_schema", doc.schema, "    ")
+        out += data("g_generatedAt", GraphTimestamp.format(doc.generatedAt), "    ")
+        out += data("g_windowStart", GraphTimestamp.format(doc.window.start), "    ")
+        out += data("g_windowEnd", GraphTimestamp.format(doc.window.end), "    ")
+        for n in doc.nodes {
+            out += "    <node id=\"\(xmlEscape(n.id))\">\n"
+            let i = "      "
+            out += data("n_kind", n.kind.rawValue, i)
+            if let t = n.team { out += data("n_team", t, i) }
+            out += data("n_sources", n.sources.map(\.rawValue).joined(separator: ","), i)
+            if !n.aliases.isEmpty { out += data("n_aliases", n.aliases.joined(separator: ","), i) }
+            out += data("n_instrumented", String(n.instrumented), i)
+            out += data("n_alerted", String(n.alerted), i)
+            out += data("n_alertCount", String(n.alertCount), i)
+            if let s = n.signals {
+                out += data("n_requests", String(s.requests), i)
+                out += data("n_ratePerSecond", xmlNumber(s.ratePerSecond), i)
+                out += data("n_errorRate", xmlNumber(s.errorRate), i)
+                if let p95 = s.latencyMs?.p95 { out += data("n_p95", xmlNumber(p95), i) }
+            }
+            out += "    </node>\n"
+        }
+        for (index, e) in doc.edges.enumerated() {
+            out += "    <edge id=\"e\(index)\" source=\"\(xmlEscape(e.source))\" target=\"\(xmlEscape(e.target))\">\n"
+            let i = "      "
+            out += data("e_status", e.status.rawValue, i)
+            out += data("e_connectionType", e.connectionType.rawValue, i)
+            if let t = e.traced {
+                out += data("e_calls", String(t.calls), i)
+                out += data("e_ratePerSecond", xmlNumber(t.ratePerSecond), i)
+                out += data("e_errorRate", xmlNumber(t.errorRate), i)
+                if let p95 = (t.latencyMs ?? t.serverLatencyMs)?.p95 { out += data("e_p95", xmlNumber(p95), i) }
+            }
+            if let ev = e.inferred {
+                out += data("e_confidence", xmlNumber(ev.confidence), i)
+                out += data("e_support", String(ev.support), i)
+                out += data("e_directed", String(ev.directed), i)
+            }
+            if let ex = e.explainedBy { out += data("e_explainedBy", ex.path.joined(separator: " -> "), i) }
+            out += "    </edge>\n"
+        }
+        out += "  </graph>\n</graphml>\n"
+        return out
+    }
+
+    // MARK: - Table
+
+    /// A compact terminal report: counts per status, then disagreements (inferred-only,
+    /// direction-conflict) with their evidence, then confirmed and traced-only edges.
+    public static func table(_ doc: GraphDocument) -> String {
+        var out = "\(doc.schema)  \(GraphTimestamp.format(doc.window.start)) → \(GraphTimestamp.format(doc.window.end))\n"
+        let alertOnly = doc.nodes.filter { !$0.instrumented }.count
+        let traceOnly = doc.nodes.filter { !$0.alerted }.count
+        out += "nodes \(doc.nodes.count) (\(doc.nodes.count - alertOnly - traceOnly) both, \(traceOnly) traces only, \(alertOnly) alerts only)"
+        out += " · edges \(doc.edges.count)\n"
+        let counts = doc.statusCounts
+        out += EdgeStatus.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: " · ") + "\n"
+        let pairWidth = min(48, doc.edges.map { pairText($0).count }.max() ?? 0)
+        func row(_ e: GraphDocument.Edge, _ detail: String) -> String {
+            let pair = pairText(e)
+            let padded = pair + String(repeating: " ", count: max(0, pairWidth - pair.count))
+            return "  \(padded)  \(detail)\n"
+        }
+        let sections: [(String, [EdgeStatus])] = [
+            ("DISAGREEMENTS", [.inferredOnly, .directionConflict]),
+            ("CONFIRMED", [.confirmed]),
+            ("TRACED-ONLY", [.tracedOnly]),
+        ]
+        for (title, statuses) in sections {
+            // within a status, the most confident evidence first, then by (source, target)
+            let edges = statuses.flatMap { s in
+                doc.edges.filter { $0.status == s }.sorted {
+                    let (c0, c1) = ($0.inferred?.confidence ?? 0, $1.inferred?.confidence ?? 0)
+                    return c0 != c1 ? c0 > c1 : ($0.source, $0.target) < ($1.source, $1.target)
+                }
+            }
+            guard !edges.isEmpty else { continue }
+            out += "\n\(title)\n"
+            for e in edges {
+                switch e.status {
+                case .inferredOnly:
+                    var d = "inferred-only       \(evidenceText(e.inferred))"
+                    if let ex = e.explainedBy { d += " · explained by \(ex.path.joined(separator: " → ")) (\(ex.hops) hops)" }
+                    else { d += " · no traced path ≤ \(OverlayBuilder.maxExplainHops) hops" }
+                    out += row(e, d)
+                    if let more = reasonsText(e.inferred) { out += continuation(pairWidth, more) }
+                case .directionConflict:
+                    var d = "direction-conflict  traced \(e.source) → \(e.target)"
+                    if let t = e.traced { d += " \(tracedLabel(t))" }
+                    d += "; alerts say \(e.target) → \(e.source) \(evidenceText(e.inferred))"
+                    out += row(e, d)
+                    if let more = reasonsText(e.inferred) { out += continuation(pairWidth, more) }
+                case .confirmed:
+                    var d = "\(pad(e.connectionType.rawValue, 9)) \(e.traced.map(tracedLabel) ?? "")"
+                    if let ev = e.inferred { d += " · conf \(Num.fixed(ev.confidence, 2))\(ev.directed ? "" : " (undirected)")" }
+                    out += row(e, d)
+                case .tracedOnly:
+                    out += row(e, "\(pad(e.connectionType.rawValue, 9)) \(e.traced.map(tracedLabel) ?? "")")
+                }
+            }
+        }
+        let alertNodes = doc.nodes.filter { !$0.instrumented }
+        if !alertNodes.isEmpty {
+            out += "\nALERT-ONLY NODES (not instrumented)\n"
+            for n in alertNodes { out += "  \(n.id) (\(n.kind.rawValue), \(n.alertCount) alert\(n.alertCount == 1 ? "" : "s")\(n.team.map { ", team \($0)" } ?? ""))\n" }
+        }
+        return out
+    }
+
+    static func pairText(_ e: GraphDocument.Edge) -> String {
+        "\(e.source) \(e.isDirected ? "->" : "--") \(e.target)"
+    }
+
+    static func pad(_ s: String, _ width: Int) -> String { s + String(repeating: " ", count: max(0, width - s.count)) }
+
+    static func continuation(_ pairWidth: Int, _ text: String) -> String {
+        "  " + String(repeating: " ", count: pairWidth) + "  " + String(repeating: " ", count: 20) + text + "\n"
+    }
+
+    static func evidenceText(_ ev: InferredEvidence?) -> String {
+        guard let ev else { return "" }
+        var s = "conf \(Num.fixed(ev.confidence, 2)) · support \(ev.support)"
+        if ev.directed { s += " · lag \(Num.human(ev.meanLagSeconds))s" } else { s += " · undirected" }
+        return s
+    }
+
+    static func reasonsText(_ ev: InferredEvidence?) -> String? {
+        guard let ev, !(ev.reasons.isEmpty && ev.evidence.isEmpty) else { return nil }
+        var parts: [String] = []
+        if !ev.reasons.isEmpty { parts.append("reasons: " + ev.reasons.prefix(3).joined(separator: "; ")) }
+        if !ev.evidence.isEmpty {
+            var e = "evidence: " + ev.evidence.prefix(3).joined(separator: ", ")
+            if ev.evidence.count > 3 { e += ", +\(ev.evidence.count - 3) more" }
+            parts.append(e)
+        }
+        return parts.joined(separator: " · ")
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The request context of every Parallax route.
+public typealias ParallaxContext = BasicRequestContext
+
+/// Builds the `parallax serve` application (Hummingbird's `buildApplication`
+/// shape): routes, limits and background services. `state` is injectable for tests.
+public func buildApplication(
+    configuration: ServerConfiguration,
+    state: GraphState? = nil,
+    logger: Logger = Logger(label: "parallax")
+) -> some ApplicationProtocol {
+    let state = state ?? GraphState(settings: configuration.traceGraph)
+    let router = buildRouter(configuration: configuration, state: state)
+    var app = Application(
+        router: router,
+        server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port),
+            serverName: configuration.serverName,
+            availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)
+        ),
+        logger: logger
+    )
+    app.addServices(ExpiryService(state: state, interval: configuration.expiryIntervalSeconds))
+    return app
+}
+
+/// All routes. Kept separate from the application so tests can drive it directly.
+public func buildRouter(configuration: ServerConfiguration, state: GraphState) -> Router<ParallaxContext> {
+    let router = Router(context: ParallaxContext.self)
+    let receiver = OTLPReceiver(
+        configuration: configuration, state: state,
+        gate: IngestGate(maxRequests: configuration.maxInFlightRequests, maxBytes: configuration.maxInFlightBytes),
+        decoders: DecoderPool(limits: configuration.decodeLimits)
+    )
+    router.post("/v1/traces") { request, context in await receiver.handle(request, context: context) }
+    for method in [HTTPRequest.Method.get, .put, .delete, .patch, .head] {
+        router.on("/v1/traces", method: method) { _, _ in
+            state.metrics.record(route: "/v1/traces", method: method.rawValue, status: 405, seconds: 0)
+            return Response(status: .methodNotAllowed, headers: [.allow: "POST", .contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(string: #"{"code":3,"message":"use POST for /v1/traces"}"#)))
+        }
+    }
+    router.get("/healthz") { _, _ in "ok\n" }
+    router.get("/readyz") { _, _ in "ready\n" }
+    router.get("/metrics") { _, _ in
+        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: MetricsExporter.render(state: state))))
+    }
+    return router
+}
+
+/// Expires pending spans into virtual edges on a timer.
+struct ExpiryService: Service {
+    let state: GraphState
+    let interval: Double
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+            state.expire()
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import OTLP
+import Synchronization
+import TraceGraph
+
+/// The live state `parallax serve` answers from: the trace graph builder
+/// behind a lock, plus receiver counters. Injected clock for tests.
+public final class GraphState: Sendable {
+    private let builder: Mutex<TraceGraphBuilderBox>
+    public let clock: @Sendable () -> Double
+    public let metrics = ReceiverMetrics()
+
+    public init(settings: TraceGraphSettings, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+        self.builder = Mutex(TraceGraphBuilderBox(TraceGraphBuilder(settings: settings)))
+        self.clock = clock
+    }
+
+    public func ingest(_ spans: [SpanRecord]) {
+        guard !spans.isEmpty else { return }
+        let now = clock()
+        builder.withLock { $0.builder.ingest(spans, now: now) }
+    }
+
+    public func expire() {
+        let now = clock()
+        builder.withLock { $0.builder.expire(now: now) }
+    }
+
+    public func withBuilder<T>(_ body: (TraceGraphBuilder) throws -> T) rethrows -> T {
+        try builder.withLock { try body($0.builder) }
+    }
+
+    /// The traced graph for the last `seconds` (default 1 h).
+    public func tracedGraph(lastSeconds seconds: Double = 3600) -> TracedGraph {
+        let now = clock()
+        return builder.withLock { $0.builder.graph(windowStart: now - seconds, windowEnd: now) }
+    }
+}
+
+/// TraceGraphBuilder is a class used only under GraphState's lock.
+struct TraceGraphBuilderBox: @unchecked Sendable {
+    let builder: TraceGraphBuilder
+    init(_ builder: TraceGraphBuilder) { self.builder = builder }
+}
+
+/// The receiver's own metrics, kept in a swift-prometheus registry and
+/// exported on /metrics next to the service-graph metrics. Routes are
+/// labelled by template (never by raw path).
+public final class ReceiverMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    private let spansAccepted: Counter
+    private let spansRejected: Counter
+    private let decodeErrors: Counter
+    private let refused: Counter
+    private let tallies = Mutex([String: Int]())
+
+    public init() {
+        spansAccepted = registry.makeCounter(name: "parallax_receiver_spans_accepted_total", help: "Spans decoded and handed to the trace graph.")
+        spansRejected = registry.makeCounter(name: "parallax_receiver_spans_rejected_total", help: "Spans rejected (missing ids or service.name, over the per-request limit).")
+        decodeErrors = registry.makeCounter(name: "parallax_receiver_decode_errors_total", help: "Requests whose body could not be decoded (400).")
+        refused = registry.makeCounter(name: "parallax_receiver_refused_total", help: "Requests refused because the ingest queue was full (503).")
+    }
+
+    public func record(route: String, method: String, status: Int, seconds: Double, accepted: Int = 0, rejected: Int = 0, decodeError: Bool = false) {
+        registry.makeCounter(name: "parallax_http_requests_total", labels: [("route", route), ("method", method), ("code", String(status))],
+                             help: "HTTP requests by route template, method and status code.").increment()
+        registry.makeDurationHistogram(name: "parallax_http_request_duration_seconds", labels: [("route", route)],
+                                       buckets: Self.buckets, help: "HTTP request latency by route template.")
+            .recordNanoseconds(Int64(seconds * 1e9))
+        if accepted > 0 { spansAccepted.increment(by: Int64(accepted)) }
+        if rejected > 0 { spansRejected.increment(by: Int64(rejected)) }
+        if decodeError { decodeErrors.increment() }
+        if status == 503 || status == 429 { refused.increment() }
+        tallies.withLock { t in
+            t["spansAccepted", default: 0] += accepted
+            t["spansRejected", default: 0] += rejected
+            t["status \(status)", default: 0] += 1
+        }
+    }
+
+    /// Plain tallies for tests and the CLI ("spansAccepted", "spansRejected", "status 200" ...).
+    public func tally(_ key: String) -> Int { tallies.withLock { $0[key, default: 0] } }
+
+    public func emit(into buffer: inout [UInt8]) { registry.emit(into: &buffer) }
+
+    static let buckets: [Duration] = [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+                                      .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+                                      .seconds(1), .seconds(2), .seconds(5)]
+}
+
+import Prometheus

@@ -1,0 +1,68 @@
+import Foundation
+import TraceGraph
+
+/// Prometheus text for `GET /metrics`: the receiver's registry, then the
+/// service-graph metrics in the convention Grafana's service graph reads
+/// (`traces_service_graph_request_total{client,server,connection_type}` ...),
+/// then the pairing counters.
+enum MetricsExporter {
+    static func render(state: GraphState) -> [UInt8] {
+        var out: [UInt8] = []
+        state.metrics.emit(into: &out)
+        var text = ""
+        let (edges, counters, pending) = state.withBuilder { ($0.edgeMetrics(), $0.counters, $0.pendingCount) }
+        text += "# HELP traces_service_graph_request_total Requests between two nodes of the service graph.\n"
+        text += "# TYPE traces_service_graph_request_total counter\n"
+        for e in edges { text += "traces_service_graph_request_total\(labels(e)) \(e.requestTotal)\n" }
+        text += "# HELP traces_service_graph_request_failed_total Failed requests between two nodes of the service graph.\n"
+        text += "# TYPE traces_service_graph_request_failed_total counter\n"
+        for e in edges { text += "traces_service_graph_request_failed_total\(labels(e)) \(e.failedTotal)\n" }
+        histogram(&text, name: "traces_service_graph_request_server_seconds", help: "Server-side duration of requests between two nodes.",
+                  edges: edges) { $0.serverSeconds }
+        histogram(&text, name: "traces_service_graph_request_client_seconds", help: "Client-side duration of requests between two nodes.",
+                  edges: edges) { $0.clientSeconds }
+        text += "# HELP traces_service_graph_unpaired_spans_total Spans that expired without their other half (became virtual-node edges or were counted).\n"
+        text += "# TYPE traces_service_graph_unpaired_spans_total counter\n"
+        text += "traces_service_graph_unpaired_spans_total \(counters.expired)\n"
+        text += "# HELP traces_service_graph_dropped_spans_total Spans dropped because the pairing store was full.\n"
+        text += "# TYPE traces_service_graph_dropped_spans_total counter\n"
+        text += "traces_service_graph_dropped_spans_total \(counters.dropped)\n"
+        text += "# HELP parallax_tracegraph_expired_spans_total Pending spans expired after the wait time.\n"
+        text += "# TYPE parallax_tracegraph_expired_spans_total counter\n"
+        text += "parallax_tracegraph_expired_spans_total \(counters.expired)\n"
+        text += "# HELP parallax_tracegraph_no_peer_spans_total Client spans without any peer attribute (no edge).\n"
+        text += "# TYPE parallax_tracegraph_no_peer_spans_total counter\n"
+        text += "parallax_tracegraph_no_peer_spans_total \(counters.unpairedNoPeer)\n"
+        text += "# HELP parallax_tracegraph_pending_spans Spans waiting for their other half.\n"
+        text += "# TYPE parallax_tracegraph_pending_spans gauge\n"
+        text += "parallax_tracegraph_pending_spans \(pending)\n"
+        out.append(contentsOf: Array(text.utf8))
+        return out
+    }
+
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+    }
+
+    static func labels(_ e: EdgeMetric, extra: String = "") -> String {
+        "{client=\"\(escape(e.client))\",server=\"\(escape(e.server))\",connection_type=\"\(e.connectionType.rawValue)\"\(extra)}"
+    }
+
+    static func histogram(_ text: inout String, name: String, help: String, edges: [EdgeMetric], _ pick: (EdgeMetric) -> FixedBucketHistogram) {
+        text += "# HELP \(name) \(help)\n# TYPE \(name) histogram\n"
+        for e in edges {
+            let h = pick(e)
+            let cumulative = h.cumulativeCounts
+            for (i, bound) in FixedBucketHistogram.bounds.enumerated() {
+                text += "\(name)_bucket\(labels(e, extra: ",le=\"\(format(bound))\"")) \(cumulative[i])\n"
+            }
+            text += "\(name)_bucket\(labels(e, extra: ",le=\"+Inf\"")) \(h.count)\n"
+            text += "\(name)_sum\(labels(e)) \(h.sumSeconds)\n"
+            text += "\(name)_count\(labels(e)) \(h.count)\n"
+        }
+    }
+
+    static func format(_ v: Double) -> String {
+        v == v.rounded() ? String(Int(v)) : String(v)
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import OTLP
+
+/// `POST /v1/traces`: OTLP/HTTP as the specification describes it.
+/// 200 + ExportTraceServiceResponse (partial_success when spans were rejected),
+/// 400 + google.rpc.Status for undecodable data, 405 wrong method,
+/// 413 over the size limit (compressed or decompressed), 415 unsupported
+/// content type or encoding, 503 + Retry-After when the ingest queue is full.
+/// Answers in the request's encoding (protobuf or JSON).
+struct OTLPReceiver: Sendable {
+    let configuration: ServerConfiguration
+    let state: GraphState
+    let gate: IngestGate
+    let decoders: DecoderPool
+
+    enum Body { case protobuf, json }
+
+    static func mediaType(_ headers: HTTPFields) -> String? {
+        guard let value = headers[.contentType] else { return nil }
+        return value.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+    }
+
+    func handle(_ request: Request, context: some RequestContext) async -> Response {
+        let started = ContinuousClock.now
+        var accepted = 0, rejected = 0, decodeError = false
+        let response = await respond(request, accepted: &accepted, rejected: &rejected, decodeError: &decodeError)
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        state.metrics.record(route: "/v1/traces", method: "POST", status: Int(response.status.code), seconds: seconds,
+                             accepted: accepted, rejected: rejected, decodeError: decodeError)
+        return response
+    }
+
+    private func respond(_ request: Request, accepted: inout Int, rejected: inout Int, decodeError: inout Bool) async -> Response {
+        let media = Self.mediaType(request.headers)
+        let kind: Body
+        switch media {
+        case "application/x-protobuf", "application/protobuf": kind = .protobuf
+        case "application/json": kind = .json
+        default:
+            return Self.status(.unsupportedMediaType, .json, code: .invalidArgument,
+                               "unsupported Content-Type \(media.map { "'\($0)'" } ?? "(none)"): send application/x-protobuf or application/json")
+        }
+        guard let encoding = ContentEncoding(header: request.headers[.contentEncoding]) else {
+            return Self.status(.unsupportedMediaType, kind, code: .invalidArgument,
+                               "unsupported Content-Encoding '\(request.headers[.contentEncoding] ?? "")': use identity, gzip, deflate or zstd")
+        }
+        let limit = configuration.maxBodyBytes
+        let declared = request.headers[.contentLength].flatMap { Int($0) }
+        if let declared, declared > limit {
+            return Self.status(.contentTooLarge, kind, code: .invalidArgument, "request body of \(declared) bytes exceeds the limit of \(limit) bytes")
+        }
+        let reserve = min(declared ?? limit, limit)
+        guard gate.tryEnter(bytes: reserve) else {
+            var r = Self.status(.serviceUnavailable, kind, code: .unavailable, "ingest queue is full, retry later")
+            r.headers[.retryAfter] = String(configuration.retryAfterSeconds)
+            return r
+        }
+        defer { gate.leave(bytes: reserve) }
+
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: limit)
+        } catch {
+            return Self.status(.contentTooLarge, kind, code: .invalidArgument, "request body exceeds the limit of \(limit) bytes")
+        }
+        if body.readableBytes == 0 {
+            decodeError = true
+            return Self.status(.badRequest, kind, code: .invalidArgument, "empty request body: expected an ExportTraceServiceRequest")
+        }
+        do {
+            let raw = Array(body.readableBytesView)
+            let bytes = try PayloadDecompressor.decompress(raw, encoding: encoding, maxBytes: limit)
+            if bytes.isEmpty {
+                decodeError = true
+                return Self.status(.badRequest, kind, code: .invalidArgument, "empty request body after decompression")
+            }
+            let batch = try decoders.withDecoder { decoder throws(OTLPDecodeError) -> DecodedBatch in
+                switch kind {
+                case .protobuf: return try decoder.decodeProtobuf(bytes)
+                case .json: return try decoder.decodeJSON(Data(bytes))
+                }
+            }
+            state.ingest(batch.spans)
+            accepted = batch.spans.count
+            rejected = batch.rejected.total
+            return Self.success(kind, rejected: rejected, message: batch.rejected.message)
+        } catch let error as OTLPDecodeError {
+            if error.code == .tooLarge {
+                return Self.status(.contentTooLarge, kind, code: .invalidArgument, error.message)
+            }
+            decodeError = true
+            return Self.status(.badRequest, kind, code: .invalidArgument, error.description)
+        } catch {
+            decodeError = true
+            return Self.status(.badRequest, kind, code: .invalidArgument, "\(error)")
+        }
+    }
+
+    static func success(_ kind: Body, rejected: Int, message: String?) -> Response {
+        switch kind {
+        case .protobuf:
+            return Response(status: .ok, headers: [.contentType: "application/x-protobuf"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: ExportResponse.protobuf(rejected: rejected, message: message))))
+        case .json:
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(string: ExportResponse.json(rejected: rejected, message: message))))
+        }
+    }
+
+    static func status(_ status: HTTPResponse.Status, _ kind: Body, code: ExportResponse.RPCCode, _ message: String) -> Response {
+        switch kind {
+        case .protobuf:
+            return Response(status: status, headers: [.contentType: "application/x-protobuf"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: ExportResponse.statusProtobuf(code: code.rawValue, message: message))))
+        case .json:
+            return Response(status: status, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(string: ExportResponse.statusJSON(code: code.rawValue, message: message))))
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import Foundation
+import TraceGraph
+import OTLP
+
+/// Everything `parallax serve` can be told. Flags map 1:1 onto these fields.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 4318
+    public var dataDirectory = "./.parallax"
+    /// Largest request body accepted, compressed and after decompression.
+    public var maxBodyBytes = 20 << 20
+    /// Requests decoding at the same time; more get 503 + Retry-After.
+    public var maxInFlightRequests = 64
+    /// Bytes of request bodies held at the same time; more get 503 + Retry-After.
+    public var maxInFlightBytes = 256 << 20
+    /// Seconds a client is told to wait when the ingest queue is full.
+    public var retryAfterSeconds = 1
+    public var idleTimeoutSeconds: Int64 = 60
+    public var maxConnections = 512
+    public var decodeLimits = DecodeLimits()
+    public var traceGraph = TraceGraphSettings()
+    /// How often pending spans are expired into virtual edges (seconds).
+    public var expiryIntervalSeconds: Double = 1
+    public var serverName = "parallax"
+
+    public init() {}
+}

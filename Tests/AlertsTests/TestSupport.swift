@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+@testable import Alerts
+
+/// The shared public fixtures live beside the repo: <repo>/../shared/alert-payloads.
+enum Fixtures {
+    static let directory: URL? = {
+        let repo = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let dir = repo.appendingPathComponent("../shared/alert-payloads").standardized
+        var isDir: ObjCBool = false
+        return FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir) && isDir.boolValue ? dir : nil
+    }()
+
+    /// The fixture's bytes, or nil (with a note) when the shared folder is absent.
+    static func data(_ relative: String) -> Data? {
+        guard let dir = directory else {
+            print("note: ../shared/alert-payloads not found; skipping fixture \(relative)")
+            return nil
+        }
+        return try? Data(contentsOf: dir.appendingPathComponent(relative))
+    }
+
+    static func decode(_ relative: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [Alert]? {
+        guard let d = data(relative) else { return nil }
+        #expect(AlertIntake.detect(d) != nil, "fixture \(relative) not detected", sourceLocation: sourceLocation)
+        return try AlertIntake.decode(d, receivedAt: Date(timeIntervalSince1970: 2_000_000_000))
+    }
+}
+
+/// Epoch seconds rounded to microseconds (Date is a Double; payloads carry up to nanoseconds).
+func epoch(_ d: Date?) -> Double? {
+    d.map { ($0.timeIntervalSince1970 * 1e6).rounded() / 1e6 }
+}
+
+func body(_ json: String) -> Data { Data(json.utf8) }
+
+extension Alert {
+    func entity(_ kind: EntityKind) -> [Entity] { entities.filter { $0.kind == kind } }
+    var entitySummary: [String] { entities.map { "\($0.kind.rawValue):\($0.name)" } }
+}
+
+/// True when `d` is within 2 µs of `expected` epoch seconds (Date's Double loses the last digits of nanoseconds).
+func near(_ d: Date?, _ expected: Double) -> Bool {
+    guard let d else { return false }
+    return abs(d.timeIntervalSince1970 - expected) < 2e-6
+}

@@ -1,0 +1,210 @@
+import Foundation
+import Testing
+import Alerts
+@testable import Inference
+
+// MARK: - Helpers
+
+private let t0 = 1_790_000_000.0
+private let hour = 3600.0
+
+/// A firing alert about one service (`node`), with a per-node monitor unless `monitor` is given.
+private func alert(_ node: String, at t: Double, team: String? = nil, monitor: String? = nil,
+                   kind: EntityKind = .service, status: AlertStatus = .firing, extra: [Entity] = []) -> Alert {
+    let key = monitor ?? "mon-\(node)"
+    return Alert(id: "alertmanager:\(key):\(Int(t))", source: .alertmanager, dedupKey: key, status: status,
+                 startsAt: Date(timeIntervalSince1970: t), endsAt: nil, title: "\(node) is failing", severity: "critical",
+                 team: team, entities: extra + [Entity(kind: kind, name: node, raw: node.uppercased())], raw: "{}")
+}
+
+private func byName(_ e: Entity) -> String? { e.kind == .host ? nil : e.name }
+
+private func infer(_ alerts: [Alert], _ settings: InferenceSettings = .init()) -> InferredGraph {
+    InferenceEngine(settings: settings).infer(alerts, resolve: byName)
+}
+
+private func pairs(_ g: InferredGraph) -> Set<String> {
+    Set(g.edges.map { "\($0.source)->\($0.target)" })
+}
+
+private func edge(_ g: InferredGraph, _ a: String, _ b: String) -> InferredEdge? {
+    g.edges.first { ($0.source == a && $0.target == b) || ($0.source == b && $0.target == a) }
+}
+
+/// `count` incidents, 6 h apart: each element of `chain` is (node, offset seconds from the incident start).
+private func incidents(_ count: Int, from start: Double, team: String? = nil, _ chain: (Int) -> [(String, Double)]) -> [Alert] {
+    (0..<count).flatMap { i in chain(i).map { alert($0.0, at: start + Double(i) * 6 * hour + $0.1, team: team) } }
+}
+
+// MARK: - Structure
+
+@Test func chainGivesDirectEdgesOnly() {
+    // C fails -> B (60 s) -> A (120 s); B also fails on its own sometimes.
+    var alerts = incidents(8, from: t0) { i in [("c", 0), ("b", 55 + Double(i % 3) * 5), ("a", 120 + Double(i % 4) * 5)] }
+    alerts += incidents(4, from: t0 + 100 * hour) { _ in [("b", 0), ("a", 60)] }
+    let g = infer(alerts)
+    #expect(pairs(g) == ["a->b", "b->c"])
+    #expect(g.edges.allSatisfy { $0.evidence.directed })
+    #expect(edge(g, "a", "c") == nil)
+}
+
+@Test func twoCallersOfOneDependencyAreNotLinked() {
+    // D fails; X and Y both call D and alert 30–90 s later in no consistent order.
+    let alerts = incidents(10, from: t0) { i in
+        [("d", 0), ("x", 30 + Double((i * 7) % 60)), ("y", 30 + Double((i * 13 + 20) % 60))]
+    }
+    let g = infer(alerts)
+    #expect(pairs(g) == ["x->d", "y->d"])
+    #expect(edge(g, "x", "y") == nil)
+}
+
+@Test func isolatedAlertsGiveNothing() {
+    let alerts = (0..<40).map { alert("svc\($0 % 20)", at: t0 + Double($0) * 2 * hour) }
+    let g = infer(alerts)
+    #expect(g.edges.isEmpty)
+    #expect(g.nodes.count == 20)
+}
+
+@Test func sharedInfrastructureBlipsGiveNoEdges() {
+    // The same 15 unrelated services alert within 30 s, three times (a DNS blip), next to a real dependency.
+    let services = (0..<15).map { "svc\($0)" }
+    var alerts: [Alert] = []
+    for b in 0..<3 {
+        for (k, s) in services.enumerated() { alerts.append(alert(s, at: t0 + Double(b) * 24 * hour + Double((k * 7 + b * 5) % 30))) }
+    }
+    #expect(infer(alerts).edges.isEmpty)
+    alerts += incidents(6, from: t0 + 200 * hour) { _ in [("db", 0), ("api", 80)] }
+    #expect(pairs(infer(alerts)) == ["api->db"])
+}
+
+@Test func flappingMonitorCollapses() {
+    // One monitor re-fires every 2 minutes for an hour: one episode, no edges with the real incident nearby.
+    var alerts = (0..<30).map { alert("flappy", at: t0 + Double($0) * 120, monitor: "flap") }
+    let result = InferenceEngine().analyze(alerts, resolve: byName)
+    #expect(result.stats.episodes == 1)
+    #expect(result.stats.collapsedRepeats == 29)
+    #expect(result.graph.nodes.first?.alertCount == 30)
+    // Flapping through several real incidents does not tie the flappy node to them.
+    for day in 0..<6 {
+        let start = t0 + Double(day) * 24 * hour
+        alerts += (0..<40).map { alert("flappy", at: start + Double($0) * 150, monitor: "flap") }
+        alerts += [alert("db", at: start + 900), alert("api", at: start + 960)]
+    }
+    #expect(pairs(infer(alerts)) == ["api->db"])
+}
+
+@Test func duplicatesAndResolutionsCountOnce() {
+    let a = alert("db", at: t0)
+    var resolved = a; resolved.status = .resolved; resolved.endsAt = Date(timeIntervalSince1970: t0 + 600)
+    let result = InferenceEngine().analyze([a, a, resolved, a], resolve: byName)
+    #expect(result.stats.duplicateDeliveries == 3)
+    #expect(result.graph.nodes.map(\.alertCount) == [1])
+    #expect(result.graph.nodes.first?.alertIDs == [a.id])
+}
+
+// MARK: - Direction
+
+@Test func directionFromLag() throws {
+    let alerts = incidents(6, from: t0) { i in [("orders-db", 0), ("orders", 90 + Double(i % 3) * 5)] }
+    let e = try #require(infer(alerts).edges.first)
+    #expect(e.source == "orders" && e.target == "orders-db")
+    #expect(e.evidence.directed)
+    #expect(abs(e.evidence.meanLagSeconds - 95) < 1e-9)
+    // Delivery order does not matter.
+    let r = try #require(infer(alerts.reversed()).edges.first)
+    #expect(r == e)
+}
+
+@Test func undirectedWhenSimultaneousOrInconsistent() throws {
+    let together = incidents(6, from: t0) { _ in [("a", 0), ("b", 1)] }
+    let e1 = try #require(infer(together).edges.first)
+    #expect(!e1.evidence.directed)
+    #expect(e1.source == "a" && e1.target == "b")       // undirected: lexicographic order
+    let flipping = incidents(8, from: t0) { i in i % 2 == 0 ? [("a", 0), ("b", 60)] : [("b", 0), ("a", 60)] }
+    let e2 = try #require(infer(flipping).edges.first)
+    #expect(!e2.evidence.directed)
+    #expect(e2.evidence.reasons.contains { $0.hasPrefix("no consistent order") })
+}
+
+// MARK: - Confidence, evidence, reasons
+
+@Test func teamPriorRaisesConfidence() throws {
+    // Propagates only half of the time, so confidence is well below 1.
+    let chain: (Int) -> [(String, Double)] = { i in i % 2 == 0 ? [("payments-db", 0), ("payments", 70)] : [("payments-db", 0)] }
+    let same = try #require(infer(incidents(12, from: t0, team: "payments", chain)).edges.first)
+    var mixed = incidents(12, from: t0, chain)
+    for i in mixed.indices { mixed[i].team = mixed[i].entities[0].name == "payments" ? "payments" : "storage" }
+    let different = try #require(infer(mixed).edges.first)
+    #expect(same.evidence.confidence > different.evidence.confidence)
+    #expect(same.evidence.reasons.contains("same team: payments"))
+    // A borderline pair is kept only with the team tie.
+    var st = InferenceSettings(); st.minConfidence = (same.evidence.confidence + different.evidence.confidence) / 2
+    #expect(infer(incidents(12, from: t0, team: "payments", chain), st).edges.count == 1)
+    #expect(infer(mixed, st).edges.isEmpty)
+}
+
+@Test func evidenceAndReasonsAreFilled() throws {
+    let alerts = incidents(16, from: t0, team: "orders") { i in i < 14 ? [("orders-db", 0), ("checkout", 95)] : [("orders-db", 0)] }
+    let g = infer(alerts)
+    let e = try #require(g.edges.first)
+    #expect(e.source == "checkout" && e.target == "orders-db")
+    #expect(e.evidence.support == 14)
+    #expect(e.evidence.confidence > 0.5 && e.evidence.confidence <= 1)
+    #expect(e.evidence.evidence.count == 20)                               // capped
+    let ids = Set(alerts.map(\.id))
+    #expect(e.evidence.evidence.allSatisfy { ids.contains($0) })
+    // most recent co-alerting incident (#13) first: dependency, then caller
+    #expect(Array(e.evidence.evidence.prefix(2)) == ["alertmanager:mon-orders-db:\(Int(t0 + 13 * 6 * hour))",
+                                                     "alertmanager:mon-checkout:\(Int(t0 + 13 * 6 * hour + 95))"])
+    #expect(e.evidence.reasons.contains { $0.hasPrefix("co-alerted in 14 of 16 incidents of orders-db (lift") })
+    #expect(e.evidence.reasons.contains("orders-db alerted first in 14/14 (mean lag 95 s)"))
+    #expect(e.evidence.reasons.contains("same team: orders"))
+}
+
+@Test func nodesCarryKindTeamAndAliases() throws {
+    let host = Entity(kind: .host, name: "ip-10-0-0-1", raw: "ip-10-0-0-1")
+    var alerts = [alert("orders-db", at: t0, team: "data", kind: .database, extra: [host]),
+                  alert("orders-db", at: t0 + 7200, team: "data", kind: .database),
+                  alert("orders-db", at: t0 + 9000, team: "orders", kind: .database),
+                  alert("events", at: t0 + 20000, kind: .queue)]
+    alerts.append(Alert(id: "x:1", source: .datadog, dedupKey: "1", status: .firing, startsAt: Date(timeIntervalSince1970: t0),
+                        endsAt: nil, title: "host only", severity: nil, team: nil, entities: [host], raw: "{}"))
+    let result = InferenceEngine().analyze(alerts, resolve: byName)
+    #expect(result.stats.unresolved == 1)
+    let g = result.graph
+    #expect(g.nodes.map(\.id) == ["events", "orders-db"])
+    let db = try #require(g.nodes.last)
+    #expect(db.kindHint == "database" && db.team == "data" && db.alertCount == 3 && db.aliases == ["ORDERS-DB"])
+    #expect(db.alertIDs.first == alerts[2].id)
+    #expect(g.nodes.first?.kindHint == "messaging")
+    #expect(InferenceEngine.kindHint(.k8sWorkload) == "service" && InferenceEngine.kindHint(.function) == "resource")
+    #expect(InferenceEngine.primaryRank(.service) < InferenceEngine.primaryRank(.k8sWorkload))
+    #expect(InferenceEngine.primaryRank(.database) < InferenceEngine.primaryRank(.host))
+}
+
+@Test func deterministic() {
+    var rng = SimRNG(seed: 42)
+    var cfg = SimConfig(); cfg.seed = 11; cfg.days = 30
+    let alerts = Simulator.run(.hotelReservation, cfg).alerts
+    let a = InferenceEngine().analyze(alerts, resolve: SimNames.resolve)
+    let b = InferenceEngine().analyze(alerts, resolve: SimNames.resolve)
+    let c = InferenceEngine().analyze(alerts.shuffled(using: &rng), resolve: SimNames.resolve)
+    #expect(a == b)
+    #expect(a.graph == c.graph)
+    #expect(!a.graph.edges.isEmpty)
+}
+
+// MARK: - Quality regression on simulated history (held-out seed, not the tuning seed)
+
+@Test func simulatedQualityFloor() {
+    for (topology, seed) in [(Topology.onlineBoutique, UInt64(5)), (.hotelReservation, UInt64(5))] {
+        var cfg = SimConfig(); cfg.seed = seed; cfg.days = 90
+        let sim = Simulator.run(topology, cfg)
+        let g = InferenceEngine().infer(sim.alerts, resolve: SimNames.resolve)
+        let s = Scoring.score(Scoring.edges(g), truth: sim.truth)
+        #expect(s.f1 >= 0.8, "\(topology.name): P \(s.precision) R \(s.recall) F1 \(s.f1)")
+        #expect(s.directionAccuracy >= 0.8, "\(topology.name): direction \(s.directionAccuracy)")
+        let b = Scoring.score(Scoring.baseline(sim.alerts, resolve: SimNames.resolve, window: 300, k: 6), truth: sim.truth)
+        #expect(s.f1 > b.f1)
+    }
+}

@@ -1,0 +1,1 @@
+../../Benchmarks/InferenceEval/InferenceSim.swift
