@@ -84,6 +84,12 @@ let package = Package(
             dependencies: ["OTLP", "TraceGraph", "COTLP", "Alerts", "Inference"],
             path: "Benchmarks/ParallaxBench"
         ),
+        // Inference quality on simulated incidents with a known truth (`make eval`).
+        .executableTarget(
+            name: "InferenceEval",
+            dependencies: ["Inference", "Alerts"],
+            path: "Benchmarks/InferenceEval"
+        ),
 
         .testTarget(
             name: "OTLPTests",

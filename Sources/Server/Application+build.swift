@@ -13,10 +13,12 @@ public typealias ParallaxContext = BasicRequestContext
 public func buildApplication(
     configuration: ServerConfiguration,
     state: GraphState? = nil,
+    alerts: AlertBook? = nil,
     logger: Logger = Logger(label: "parallax")
 ) -> some ApplicationProtocol {
     let state = state ?? GraphState(settings: configuration.traceGraph)
-    let router = buildRouter(configuration: configuration, state: state)
+    let alerts = alerts ?? AlertBook()
+    let router = buildRouter(configuration: configuration, state: state, alerts: alerts)
     var app = Application(
         router: router,
         server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
@@ -32,7 +34,7 @@ public func buildApplication(
 }
 
 /// All routes. Kept separate from the application so tests can drive it directly.
-public func buildRouter(configuration: ServerConfiguration, state: GraphState) -> Router<ParallaxContext> {
+public func buildRouter(configuration: ServerConfiguration, state: GraphState, alerts: AlertBook = AlertBook()) -> Router<ParallaxContext> {
     let router = Router(context: ParallaxContext.self)
     let receiver = OTLPReceiver(
         configuration: configuration, state: state,
@@ -47,6 +49,27 @@ public func buildRouter(configuration: ServerConfiguration, state: GraphState) -
                             body: .init(byteBuffer: ByteBuffer(string: #"{"code":3,"message":"use POST for /v1/traces"}"#)))
         }
     }
+    let alertReceiver = AlertReceiver(configuration: configuration, book: alerts, metrics: state.metrics, clock: state.clock)
+    router.post("/v1/alerts") { request, _ in await alertReceiver.handle(request, source: nil, route: "/v1/alerts") }
+    router.post("/v1/alerts/:source") { request, context in
+        await alertReceiver.handle(request, source: context.parameters.get("source") ?? "", route: "/v1/alerts/{source}")
+    }
+    for path in ["/v1/alerts", "/v1/alerts/:source"] {
+        for method in [HTTPRequest.Method.get, .put, .delete, .patch] {
+            router.on(RouterPath(path), method: method) { _, _ in
+                var r = AlertReceiver.error(.methodNotAllowed, "use POST with a webhook JSON body")
+                r.headers[.allow] = "POST"
+                return r
+            }
+        }
+    }
+
+    let api = GraphAPI(composer: GraphComposer(traces: state, alerts: alerts), metrics: state.metrics)
+    router.get("/api/v1/graph") { request, _ in api.graph(request) }
+    router.get("/api/v1/services") { request, _ in api.services(request) }
+    router.get("/api/v1/services/:name") { request, context in api.service(request, name: context.parameters.get("name") ?? "") }
+    router.get("/api/v1/disagreements") { request, _ in api.disagreements(request) }
+
     router.get("/healthz") { _, _ in "ok\n" }
     router.get("/readyz") { _, _ in "ready\n" }
     router.get("/metrics") { _, _ in
@@ -61,9 +84,12 @@ struct ExpiryService: Service {
     let state: GraphState
     let interval: Double
     func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: .milliseconds(Int(interval * 1000)))
-            state.expire()
+        // A graceful shutdown cancels the sleep instead of waiting out the interval.
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+                state.expire()
+            }
         }
     }
 }

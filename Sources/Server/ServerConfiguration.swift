@@ -9,6 +9,8 @@ public struct ServerConfiguration: Sendable {
     public var dataDirectory = "./.parallax"
     /// Largest request body accepted, compressed and after decompression.
     public var maxBodyBytes = 20 << 20
+    /// Largest alert webhook body accepted (compressed and decompressed).
+    public var maxAlertBodyBytes = 5 << 20
     /// Requests decoding at the same time; more get 503 + Retry-After.
     public var maxInFlightRequests = 64
     /// Bytes of request bodies held at the same time; more get 503 + Retry-After.

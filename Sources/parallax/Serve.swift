@@ -9,7 +9,10 @@ struct Serve: AsyncParsableCommand {
         abstract: "Run the OTLP/HTTP receiver and the graph API.",
         discussion: """
         Receives OTLP/HTTP traces on POST /v1/traces (application/x-protobuf or application/json;
-        Content-Encoding identity, gzip, deflate or zstd) and serves /healthz, /readyz and /metrics.
+        Content-Encoding identity, gzip, deflate or zstd), alert webhooks on POST /v1/alerts
+        (source detected) and POST /v1/alerts/{source}, the graph API under /api/v1
+        (graph, services, services/{name}, disagreements; docs/API.md) and /healthz, /readyz,
+        /metrics.
         Point an OpenTelemetry SDK at it with OTEL_EXPORTER_OTLP_ENDPOINT=http://HOST:4318, or an
         OTel Collector with an `otlphttp` exporter whose endpoint is http://HOST:4318.
         """
@@ -36,6 +39,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Most spans waiting for their other half; beyond it spans are dropped and counted.")
     var maxPending = 100_000
 
+    @Option(help: "Alias file (YAML or JSON): canonical name → list of names/ARNs, used to resolve alert entities.")
+    var aliases: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -58,7 +64,8 @@ struct Serve: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         var logger = Logger(label: "parallax")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let app = buildApplication(configuration: configuration, logger: logger)
+        let book = AlertBook(aliases: try OfflinePipeline.loadAliases(aliases))
+        let app = buildApplication(configuration: configuration, alerts: book, logger: logger)
         try await app.runService()
     }
 }

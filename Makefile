@@ -1,0 +1,53 @@
+# Parallax — the two commands a new user needs are `make demo` and `make test`.
+SWIFT      ?= swift
+CONFIG     ?= debug
+BIN         = .build/$(CONFIG)/parallax
+DEMO_OUT   ?= parallax-demo-out
+
+.PHONY: all deps build release demo test test-swift proto proto-check bench eval fuzz clean help
+
+all: build
+
+help:
+	@echo "make demo        install what is missing, build, replay samples/ through the pipeline"
+	@echo "make test        proto check + all Swift tests"
+	@echo "make proto       regenerate Sources/COTLP from proto/ with protoc-c"
+	@echo "make bench       decode/pairing/ingest benchmarks (release build), see docs/PERFORMANCE.md"
+	@echo "make eval        inference quality on simulated incidents, see docs/INFERENCE.md"
+	@echo "make fuzz        short libFuzzer run of the OTLP decoder"
+
+deps:
+	@scripts/ensure-deps.sh
+
+build: deps
+	$(SWIFT) build -c $(CONFIG) --product parallax
+
+release:
+	$(MAKE) build CONFIG=release
+
+demo: build
+	$(BIN) demo --samples samples --output $(DEMO_OUT)
+
+test: deps proto-check
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+proto: deps
+	Sources/COTLP/regenerate.sh
+
+proto-check: deps
+	Sources/COTLP/regenerate.sh --check
+
+bench: deps
+	@scripts/ensure-deps.sh --bench
+	$(SWIFT) build -c release --product parallax-bench --product parallax
+	.build/release/parallax-bench
+
+eval: deps
+	$(SWIFT) run -c release InferenceEval
+
+fuzz: deps
+	scripts/fuzz.sh 60
+
+clean:
+	rm -rf .build $(DEMO_OUT)

@@ -1,0 +1,102 @@
+import Alerts
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import OTLP
+
+/// `POST /v1/alerts` (source detected from the body's shape) and
+/// `POST /v1/alerts/{source}` (explicit adapter).
+///
+/// 202 + `{"accepted","updated","duplicates","alerts":[ids]}` once the alerts are stored;
+/// 400 with what was expected when no adapter understands the body; 404 for an unknown
+/// `{source}`; 413 over the size limit; 415 for a non-JSON Content-Type; 503 when the
+/// store could not write (nothing was acknowledged).
+struct AlertReceiver: Sendable {
+    let configuration: ServerConfiguration
+    let book: AlertBook
+    let metrics: ReceiverMetrics
+    let clock: @Sendable () -> Double
+
+    func handle(_ request: Request, source sourceName: String?, route: String) async -> Response {
+        let started = ContinuousClock.now
+        let response = await respond(request, sourceName: sourceName)
+        let elapsed = ContinuousClock.now - started
+        metrics.record(route: route, method: "POST", status: Int(response.status.code),
+                       seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return response
+    }
+
+    private func respond(_ request: Request, sourceName: String?) async -> Response {
+        var source: AlertSource?
+        if let sourceName {
+            guard let s = AlertSource(rawValue: sourceName.lowercased()) else {
+                let known = AlertSource.allCases.map(\.rawValue).joined(separator: ", ")
+                return Self.error(.notFound, "unknown alert source '\(sourceName.prefix(64))': use one of \(known), or POST /v1/alerts to detect it")
+            }
+            source = s
+        }
+        if let media = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased(),
+           !media.isEmpty, media != "application/json", !media.hasSuffix("+json"), media != "text/plain" {
+            return Self.error(.unsupportedMediaType, "unsupported Content-Type '\(media.prefix(64))': alert webhooks are JSON (application/json)")
+        }
+        let limit = configuration.maxAlertBodyBytes
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+            return Self.error(.contentTooLarge, "request body of \(declared) bytes exceeds the limit of \(limit) bytes")
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: limit)
+        } catch {
+            return Self.error(.contentTooLarge, "request body exceeds the limit of \(limit) bytes")
+        }
+        var bytes = Array(body.readableBytesView)
+        guard let encoding = ContentEncoding(header: request.headers[.contentEncoding]) else {
+            return Self.error(.unsupportedMediaType, "unsupported Content-Encoding '\(request.headers[.contentEncoding]?.prefix(64) ?? "")': use identity, gzip, deflate or zstd")
+        }
+        do { bytes = try PayloadDecompressor.decompress(bytes, encoding: encoding, maxBytes: limit) } catch {
+            if error.code == .tooLarge { return Self.error(.contentTooLarge, error.message) }
+            return Self.error(.badRequest, "could not decompress the body: \(error.message)")
+        }
+        if bytes.isEmpty {
+            return Self.error(.badRequest, "empty body: expected an alert webhook JSON body from \(Self.sourcesText(source))")
+        }
+        let alerts: [Alert]
+        do {
+            alerts = try AlertIntake.decode(Data(bytes), source: source, receivedAt: Date(timeIntervalSince1970: clock()))
+        } catch let error as AlertIntakeError {
+            return Self.error(.badRequest, error.message, code: error.code.rawValue)
+        } catch {
+            return Self.error(.badRequest, "could not read the alert body: \(error)")
+        }
+        let result: AlertBook.AddResult
+        do {
+            result = try book.add(alerts)
+        } catch {
+            var r = Self.error(.serviceUnavailable, "could not store the alerts, retry later: \(error)")
+            r.headers[.retryAfter] = String(configuration.retryAfterSeconds)
+            return r
+        }
+        let object: [String: Any] = [
+            "accepted": result.added, "updated": result.updated, "duplicates": result.duplicates,
+            "source": alerts.first?.source.rawValue ?? source?.rawValue ?? NSNull(),
+            "alerts": alerts.map(\.id),
+        ]
+        return Self.json(.accepted, object)
+    }
+
+    static func sourcesText(_ source: AlertSource?) -> String {
+        source.map(\.rawValue) ?? AlertSource.allCases.map(\.rawValue).joined(separator: ", ")
+    }
+
+    static func error(_ status: HTTPResponse.Status, _ message: String, code: String? = nil) -> Response {
+        var object: [String: Any] = ["error": message]
+        if let code { object["code"] = code }
+        return json(status, object)
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,219 @@
+import Alerts
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Overlay
+
+/// The read API over the merged graph (docs/API.md, docs/openapi.yaml):
+/// `GET /api/v1/graph`, `/api/v1/services`, `/api/v1/services/{name}`, `/api/v1/disagreements`.
+/// Every parameter is validated; a bad one gets 400 with what was expected.
+struct GraphAPI: Sendable {
+    let composer: GraphComposer
+    let metrics: ReceiverMetrics
+    static let maxHops = 10
+    static let maxWindowSeconds = 30.0 * 86_400
+
+    struct BadRequest: Error { let status: HTTPResponse.Status; let message: String }
+
+    /// Parsed query parameters shared by the endpoints.
+    struct Query {
+        var format: ExportFormat = .json
+        var service: String?
+        var hops = 3
+        var direction: HopDirection = .both
+        var team: String?
+        var statuses: Set<EdgeStatus>?
+        var windowSeconds = 3600.0
+    }
+
+    static func parse(_ request: Request, allowFormat: Bool) throws(BadRequest) -> Query {
+        var q = Query()
+        let params = request.uri.queryParameters
+        for (rawKey, rawValue) in params {
+            let key = String(rawKey), value = String(rawValue)
+            guard value.utf8.count <= 512 else { throw BadRequest(status: .badRequest, message: "parameter '\(key.prefix(32))' is too long") }
+            switch key {
+            case "format" where allowFormat:
+                guard let f = ExportFormat(rawValue: value.lowercased()), f != .table else {
+                    throw BadRequest(status: .badRequest, message: "format must be one of json, dot, mermaid, graphml")
+                }
+                q.format = f
+            case "service":
+                if !value.isEmpty { q.service = value }
+            case "hops":
+                guard let h = Int(value), (0...maxHops).contains(h) else {
+                    throw BadRequest(status: .badRequest, message: "hops must be an integer from 0 to \(maxHops)")
+                }
+                q.hops = h
+            case "direction":
+                guard let d = HopDirection(rawValue: value.lowercased()) else {
+                    throw BadRequest(status: .badRequest, message: "direction must be one of upstream, downstream, both")
+                }
+                q.direction = d
+            case "team":
+                if !value.isEmpty { q.team = value }
+            case "status":
+                var set = Set<EdgeStatus>()
+                for part in value.split(separator: ",") {
+                    let name = part.trimmingCharacters(in: .whitespaces).lowercased()
+                    guard let s = EdgeStatus(rawValue: name) else {
+                        throw BadRequest(status: .badRequest, message: "status must be a comma-separated list of confirmed, traced-only, inferred-only, direction-conflict")
+                    }
+                    set.insert(s)
+                }
+                if !set.isEmpty { q.statuses = set }
+            case "window":
+                guard let s = WindowParser.seconds(value), s <= maxWindowSeconds else {
+                    throw BadRequest(status: .badRequest, message: "window must be a duration such as 5m, 1h, 24h or 7d (at most 30d)")
+                }
+                q.windowSeconds = s
+            default:
+                continue   // unknown parameters are ignored, as most HTTP APIs do
+            }
+        }
+        return q
+    }
+
+    func document(_ q: Query) -> GraphDocument {
+        let now = composer.traces.clock()
+        return composer.document(window: .init(start: Date(timeIntervalSince1970: now - q.windowSeconds), end: Date(timeIntervalSince1970: now)))
+    }
+
+    /// Applies service/team scoping, then the status filter.
+    func scoped(_ doc: GraphDocument, _ q: Query) throws(BadRequest) -> GraphDocument {
+        var out = doc
+        if let service = q.service {
+            guard let n = GraphQuery.neighborhood(of: service, hops: q.hops, direction: q.direction, in: out) else {
+                throw BadRequest(status: .notFound, message: "no node named '\(service.prefix(128))' in the graph")
+            }
+            out = n
+        }
+        if let team = q.team {
+            guard let view = GraphQuery.team(team, in: out) else {
+                throw BadRequest(status: .notFound, message: "no node owned by team '\(team.prefix(128))' in the graph")
+            }
+            out = view.document
+        }
+        if let statuses = q.statuses { out = GraphQuery.filter(statuses: statuses, in: out) }
+        return out
+    }
+
+    // MARK: Handlers
+
+    func graph(_ request: Request) -> Response {
+        timed("/api/v1/graph") {
+            let q = try Self.parse(request, allowFormat: true)
+            let doc = try scoped(document(q), q)
+            return Response(status: .ok, headers: [.contentType: q.format.contentType],
+                            body: .init(byteBuffer: ByteBuffer(string: GraphExporter.render(doc, as: q.format))))
+        }
+    }
+
+    func services(_ request: Request) -> Response {
+        timed("/api/v1/services") {
+            let q = try Self.parse(request, allowFormat: false)
+            let doc = try scoped(document(q), q)
+            var up: [String: Int] = [:], down: [String: Int] = [:]
+            for e in doc.edges { down[e.source, default: 0] += 1; up[e.target, default: 0] += 1 }
+            let list: [[String: Any]] = doc.nodes.map { n in
+                var o = Self.nodeObject(n)
+                o["upstreamCount"] = up[n.id, default: 0]
+                o["downstreamCount"] = down[n.id, default: 0]
+                return o
+            }
+            return Self.json(.ok, ["window": Self.windowObject(doc.window), "services": list])
+        }
+    }
+
+    func service(_ request: Request, name: String) -> Response {
+        timed("/api/v1/services/{name}") {
+            let q = try Self.parse(request, allowFormat: false)
+            let doc = document(q)
+            guard let node = GraphQuery.findNode(name, in: doc) else {
+                throw BadRequest(status: .notFound, message: "no node named '\(name.prefix(128))' in the graph")
+            }
+            let upstream = doc.edges.filter { $0.target == node.id && $0.source != node.id }
+            let downstream = doc.edges.filter { $0.source == node.id && $0.target != node.id }
+            let alerts = composer.alerts.alerts(naming: Set([node.id] + node.aliases), limit: 50)
+            var teamObject: Any = NSNull()
+            if let team = node.team, let view = GraphQuery.team(team, in: doc) {
+                teamObject = ["name": team, "members": view.memberIDs, "neighborTeams": view.neighborTeams,
+                              "boundaryEdges": view.boundary.count] as [String: Any]
+            }
+            let body: [String: Any] = [
+                "window": Self.windowObject(doc.window),
+                "service": Self.nodeObject(node),
+                "team": teamObject,
+                "upstream": upstream.map { Self.neighborObject($0, peer: $0.source) },
+                "downstream": downstream.map { Self.neighborObject($0, peer: $0.target) },
+                "alerts": alerts.map(Self.alertObject),
+            ]
+            return Self.json(.ok, body)
+        }
+    }
+
+    func disagreements(_ request: Request) -> Response {
+        timed("/api/v1/disagreements") {
+            var q = try Self.parse(request, allowFormat: false)
+            let wanted = q.statuses ?? Set(EdgeStatus.allCases).subtracting([.confirmed])
+            q.statuses = nil
+            let doc = try scoped(document(q), q)
+            let edges = doc.edges.filter { wanted.contains($0.status) }.sorted { a, b in
+                let ca = a.inferred?.confidence ?? -1, cb = b.inferred?.confidence ?? -1
+                if ca != cb { return ca > cb }
+                return (a.source, a.target) < (b.source, b.target)
+            }
+            var counts: [String: Int] = [:]
+            for e in edges { counts[e.status.rawValue, default: 0] += 1 }
+            return Self.json(.ok, ["window": Self.windowObject(doc.window), "counts": counts,
+                                   "disagreements": edges.map(Self.edgeObject)])
+        }
+    }
+
+    // MARK: Rendering
+
+    private func timed(_ route: String, _ body: () throws -> Response) -> Response {
+        let started = ContinuousClock.now
+        let response: Response
+        do { response = try body() } catch let error as BadRequest {
+            response = Self.json(error.status, ["error": error.message])
+        } catch {
+            response = Self.json(.internalServerError, ["error": "internal error"])
+        }
+        let elapsed = ContinuousClock.now - started
+        metrics.record(route: route, method: "GET", status: Int(response.status.code),
+                       seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return response
+    }
+
+    /// Re-encodes a Codable value into a JSON object tree (keeps the document's exact field shapes).
+    static func object<T: Encodable>(_ value: T) -> Any {
+        guard let data = try? JSONEncoder().encode(value), let o = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
+            return NSNull()
+        }
+        return o
+    }
+
+    static func nodeObject(_ n: GraphDocument.Node) -> [String: Any] { object(n) as? [String: Any] ?? [:] }
+    static func edgeObject(_ e: GraphDocument.Edge) -> [String: Any] { object(e) as? [String: Any] ?? [:] }
+    static func windowObject(_ w: GraphDocument.Window) -> Any { object(w) }
+
+    static func neighborObject(_ e: GraphDocument.Edge, peer: String) -> [String: Any] {
+        ["id": peer, "status": e.status.rawValue, "edge": edgeObject(e)]
+    }
+
+    static func alertObject(_ a: Alert) -> [String: Any] {
+        [
+            "id": a.id, "source": a.source.rawValue, "status": a.status.rawValue,
+            "startsAt": GraphTimestamp.format(a.startsAt), "endsAt": a.endsAt.map { GraphTimestamp.format($0) } ?? NSNull(),
+            "title": a.title, "severity": a.severity ?? NSNull(), "team": a.team ?? NSNull(),
+            "entities": a.entities.map { $0.raw },
+        ]
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,51 @@
+import Alerts
+import Foundation
+import Inference
+import Overlay
+import TraceGraph
+
+/// Builds the merged `parallax.graph/v1` document from the live trace graph and the alert book.
+/// Used by the HTTP API and by `parallax demo` / `parallax overlay`, so every interface answers
+/// from the same pipeline.
+public struct GraphComposer: Sendable {
+    public let traces: GraphState
+    public let alerts: AlertBook
+
+    public init(traces: GraphState, alerts: AlertBook) {
+        self.traces = traces
+        self.alerts = alerts
+    }
+
+    /// The merged graph: traced over `window` (default: the last hour before the clock),
+    /// inferred from every alert in the book (inference needs history longer than a window).
+    public func document(window: GraphDocument.Window? = nil) -> GraphDocument {
+        let now = traces.clock()
+        let start = window.map { $0.start.timeIntervalSince1970 } ?? now - 3600
+        let end = window.map { $0.end.timeIntervalSince1970 } ?? now
+        let traced = traces.withBuilder { $0.graph(windowStart: start, windowEnd: end) }
+        let inferred = alerts.inference().graph
+        let table = alerts.resolver.aliasTable
+        let resolver: ((String) -> String?)? = table.entries.isEmpty ? nil : { name in
+            table.canonical(forExact: name) ?? table.canonical(forDerived: NameNormalizer.service(name))
+        }
+        return OverlayBuilder.merge(traced: traced, inferred: inferred, generatedAt: Date(timeIntervalSince1970: now),
+                                    window: .init(start: Date(timeIntervalSince1970: start), end: Date(timeIntervalSince1970: end)),
+                                    aliasResolver: resolver)
+    }
+}
+
+/// Parses window values such as `90s`, `5m`, `1h`, `24h`, `7d` or plain seconds.
+public enum WindowParser {
+    public static func seconds(_ text: String) -> Double? {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        guard !t.isEmpty, t.count <= 16 else { return nil }
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400), ("w", 604_800)]
+        for (suffix, factor) in units where t.hasSuffix(suffix) {
+            let number = t.dropLast(suffix.count)
+            if let v = Double(number), v.isFinite, v > 0 { return v * factor }
+            if suffix == "s" { break }     // "ms" handled first; "5ms" never reaches here
+        }
+        if let v = Double(t), v.isFinite, v > 0 { return v }
+        return nil
+    }
+}

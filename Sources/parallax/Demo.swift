@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Overlay
+
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replay the bundled samples (a small shop) and write every export.",
+        discussion: """
+        Reads SAMPLES/traces (OTLP protobuf and JSON payloads), SAMPLES/alerts (webhook bodies of
+        several alerting tools) and SAMPLES/aliases.yaml when present, runs them through the same
+        trace graph, alert book, inference and overlay the server uses, prints the report and
+        writes graph.json, graph.dot, graph.mmd, graph.graphml, report.txt (and graph.svg when
+        Graphviz's `dot` is installed) to the output folder.
+        """
+    )
+
+    @Option(help: "Samples folder.")
+    var samples = "samples"
+
+    @Option(help: "Folder the exports are written to (created if missing).")
+    var output = "parallax-demo-out"
+
+    func run() throws {
+        let fm = FileManager.default
+        let tracesDir = (samples as NSString).appendingPathComponent("traces")
+        let alertsDir = (samples as NSString).appendingPathComponent("alerts")
+        guard fm.fileExists(atPath: tracesDir) || fm.fileExists(atPath: alertsDir) else {
+            throw ValidationError("\(samples) holds neither traces/ nor alerts/ (run from the repository root, or pass --samples)")
+        }
+        let aliasPath = ["aliases.yaml", "aliases.yml", "aliases.json"].map { (samples as NSString).appendingPathComponent($0) }
+            .first { fm.fileExists(atPath: $0) }
+        let pipeline = OfflinePipeline(aliases: try OfflinePipeline.loadAliases(aliasPath))
+        let summary = fm.fileExists(atPath: tracesDir) ? try pipeline.loadTraces([tracesDir]) : nil
+        let read = fm.fileExists(atPath: alertsDir) ? try pipeline.loadAlerts([alertsDir], source: nil, progress: false) : nil
+        let doc = pipeline.document()
+
+        do { try fm.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
+            throw ValidationError("cannot create \(output): \(error.localizedDescription)")
+        }
+        var written: [String] = []
+        func write(_ name: String, _ text: String) throws {
+            let path = (output as NSString).appendingPathComponent(name)
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            written.append(path)
+        }
+        let report = GraphExporter.table(doc)
+        for format in [ExportFormat.json, .dot, .mermaid, .graphml] {
+            try write("graph.\(format.fileExtension)", GraphExporter.render(doc, as: format))
+        }
+        try write("report.txt", report)
+        if let svg = Self.renderSVG(dotPath: (output as NSString).appendingPathComponent("graph.dot")) {
+            try write("graph.svg", svg)
+        }
+
+        print("Parallax demo — samples from \(samples)/")
+        if let summary {
+            print("  traces: \(summary.spans) spans in \(summary.requests) requests (\(summary.files) files), services: \(summary.services.sorted().joined(separator: ", "))")
+        }
+        if let read {
+            let sources = Set(read.alerts.map(\.source.rawValue)).sorted().joined(separator: ", ")
+            print("  alerts: \(read.alerts.count) alerts from \(read.bodiesRead) webhook bodies (\(sources))")
+            for e in read.errors { print("  skipped \(e)") }
+        }
+        print("")
+        print(report)
+        print("Exports written:")
+        for path in written { print("  \(path)") }
+    }
+
+    /// Lays the DOT export out with Graphviz when `dot` is on PATH.
+    static func renderSVG(dotPath: String) -> String? {
+        let candidates = ["/usr/bin/dot", "/usr/local/bin/dot"]
+        guard let dot = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: dot)
+        process.arguments = ["-Tsvg", dotPath]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, !data.isEmpty else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
