@@ -79,6 +79,14 @@ public struct InferenceEngine: Sendable {
         analyze(alerts, resolve: resolve).graph
     }
 
+    /// Rank of an entity when choosing an alert's primary entity (lower wins). A CloudWatch alarm's
+    /// own ARN names the monitor, not a production component: it is the subject only when the
+    /// alert names nothing else (the resources in its dimensions win, hosts included).
+    public static func primaryRank(_ entity: Entity) -> Int {
+        if entity.kind == .awsResource, let arn = entity.arn, arn.service == "cloudwatch", arn.resourceType == "alarm" { return 4 }
+        return primaryRank(entity.kind)
+    }
+
     /// Rank of an entity kind when choosing an alert's primary entity (lower wins).
     public static func primaryRank(_ kind: EntityKind) -> Int {
         switch kind {
@@ -145,7 +153,7 @@ public struct InferenceEngine: Sendable {
                     if let rid { aliasesByID[rid, default: []].insert(e.raw) }
                 }
                 guard let rid else { continue }
-                let r = Self.primaryRank(e.kind)
+                let r = Self.primaryRank(e)
                 if best == nil || r < best!.rank { best = (r, rid, e.kind) }
             }
             guard let primary = best else { stats.unresolved += 1; continue }
@@ -341,7 +349,13 @@ public struct InferenceEngine: Sendable {
         // 6. Decide edges per unordered pair.
         var teamOf = [String?](repeating: nil, count: nodeCount)
         for n in 0..<nodeCount {
-            teamOf[n] = nodeTeams[n].max { a, b in a.value != b.value ? a.value < b.value : a.key > b.key }?.key
+            // Teams compare case-insensitively ("Payments" from PagerDuty, "payments" from labels);
+            // the most used spelling of the most used team is shown (ties: the lowercase-most one).
+            var folded: [String: Int] = [:]
+            for (t, c) in nodeTeams[n] { folded[t.lowercased(), default: 0] += c }
+            guard let key = folded.max(by: { a, b in a.value != b.value ? a.value < b.value : a.key > b.key })?.key else { continue }
+            teamOf[n] = nodeTeams[n].filter { $0.key.lowercased() == key }
+                .max { a, b in a.value != b.value ? a.value < b.value : a.key < b.key }?.key
         }
         struct Pending { var source: Int32; var target: Int32; var evidence: InferredEvidence }
         var pending: [Pending] = []
@@ -358,7 +372,7 @@ public struct InferenceEngine: Sendable {
             let aAB = alpha[p], aBA = q >= 0 ? alpha[q] : 0
             let strength = min(1, max(aAB, aBA, m / max(1, nodeOpportunities[a], nodeOpportunities[b])))
             var conf = strength * m / (m + 2)
-            let sameTeam = teamOf[a] != nil && teamOf[a] == teamOf[b]
+            let sameTeam = teamOf[a] != nil && teamOf[a]?.lowercased() == teamOf[b]?.lowercased()
             if sameTeam && conf < 1 {
                 let odds = conf / (1 - conf) * s.teamPriorOdds
                 conf = odds / (1 + odds)
