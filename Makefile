@@ -4,13 +4,14 @@ CONFIG     ?= debug
 BIN         = .build/$(CONFIG)/parallax
 DEMO_OUT   ?= parallax-demo-out
 
-.PHONY: all deps build release demo test test-swift proto proto-check bench eval fuzz clean help
+.PHONY: all deps build release demo test e2e proto proto-check bench eval fuzz clean help
 
 all: build
 
 help:
 	@echo "make demo        install what is missing, build, replay samples/ through the pipeline"
-	@echo "make test        proto check + all Swift tests"
+	@echo "make test        proto check + all Swift tests + the OpenTelemetry SDK end-to-end run"
+	@echo "make e2e         only the end-to-end run (OTel Python SDK -> parallax serve)"
 	@echo "make proto       regenerate Sources/COTLP from proto/ with protoc-c"
 	@echo "make bench       decode/pairing/ingest benchmarks (release build), see docs/PERFORMANCE.md"
 	@echo "make eval        inference quality on simulated incidents, see docs/INFERENCE.md"
@@ -31,6 +32,11 @@ demo: build
 test: deps proto-check
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	scripts/e2e.sh
+
+e2e:
+	$(SWIFT) build --product parallax
+	scripts/e2e.sh
 
 proto: deps
 	Sources/COTLP/regenerate.sh

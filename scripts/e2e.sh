@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Starts `parallax serve` on a free port and runs scripts/e2e_sdk.py (the OpenTelemetry Python SDK
+# exporting to it) in a venv at .venv (created from the PyPI mirror when missing).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin="${PARALLAX_BIN:-.build/debug/parallax}"
+venv=.venv
+if ! "$venv/bin/python" -c "import opentelemetry.exporter.otlp.proto.http" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q "opentelemetry-sdk==1.45.2" "opentelemetry-exporter-otlp-proto-http==1.45.2"
+fi
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+data=$(mktemp -d)
+"$bin" serve --port "$port" --data "$data" --pairing-wait 1 --log-level warning &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$data"' EXIT
+python3 - "$port" <<'PY'
+import sys, time, urllib.request
+for _ in range(200):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/healthz", timeout=1); break
+    except Exception:
+        time.sleep(0.1)
+PY
+"$venv/bin/python" scripts/e2e_sdk.py "http://127.0.0.1:$port"
