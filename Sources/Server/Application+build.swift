@@ -36,6 +36,14 @@ public func buildApplication(
 /// All routes. Kept separate from the application so tests can drive it directly.
 public func buildRouter(configuration: ServerConfiguration, state: GraphState, alerts: AlertBook = AlertBook()) -> Router<ParallaxContext> {
     let router = Router(context: ParallaxContext.self)
+    if let origin = configuration.corsOrigin {
+        router.add(middleware: CORSMiddleware(allowOrigin: origin == "*" ? .all : .custom(origin),
+                                              allowHeaders: [.accept, .authorization, .contentType, .contentEncoding, .origin],
+                                              allowMethods: [.get, .post, .options]))
+    }
+    if configuration.ingestToken != nil || configuration.apiToken != nil {
+        router.add(middleware: TokenAuthMiddleware(ingestToken: configuration.ingestToken, apiToken: configuration.apiToken, metrics: state.metrics))
+    }
     let receiver = OTLPReceiver(
         configuration: configuration, state: state,
         gate: IngestGate(maxRequests: configuration.maxInFlightRequests, maxBytes: configuration.maxInFlightBytes),

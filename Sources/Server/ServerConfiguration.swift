@@ -24,6 +24,16 @@ public struct ServerConfiguration: Sendable {
     /// How often pending spans are expired into virtual edges (seconds).
     public var expiryIntervalSeconds: Double = 1
     public var serverName = "parallax"
+    /// Bearer token required on `/v1/*` (traces and alert webhooks); nil = no auth.
+    public var ingestToken: String?
+    /// Bearer token required on `/api/*`, `/metrics` and the web view; nil = no auth.
+    public var apiToken: String?
+    /// `Access-Control-Allow-Origin` for browsers (an origin or `*`); nil = CORS off.
+    public var corsOrigin: String?
+    /// Alerts older than this (by payload start time) are dropped in the background.
+    public var alertRetentionSeconds: Double = 30 * 86_400
+    /// Trace aggregates are checkpointed to the store this often (seconds).
+    public var checkpointIntervalSeconds: Double = 30
 
     public init() {}
 }

@@ -6,7 +6,7 @@ import Server
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the OTLP/HTTP receiver and the graph API.",
+        abstract: "Run the OTLP/HTTP receiver, alert webhooks, the graph API and /metrics.",
         discussion: """
         Receives OTLP/HTTP traces on POST /v1/traces (application/x-protobuf or application/json;
         Content-Encoding identity, gzip, deflate or zstd), alert webhooks on POST /v1/alerts
@@ -15,57 +15,173 @@ struct Serve: AsyncParsableCommand {
         /metrics.
         Point an OpenTelemetry SDK at it with OTEL_EXPORTER_OTLP_ENDPOINT=http://HOST:4318, or an
         OTel Collector with an `otlphttp` exporter whose endpoint is http://HOST:4318.
+
+        Every setting can also come from an environment variable PARALLAX_<FLAG> (e.g.
+        PARALLAX_MAX_BODY_BYTES=1048576, PARALLAX_INGEST_TOKEN) or from a config file
+        (--config FILE or PARALLAX_CONFIG; YAML or JSON, keys spelled like the flags:
+        `max-body-bytes: 1048576`). Precedence: flag > environment > file > default.
+        SIGTERM/SIGINT stop accepting connections, finish in-flight requests and exit 0.
         """
     )
 
-    @Option(help: "Address to bind. 127.0.0.1 by default; use 0.0.0.0 explicitly to listen on all interfaces.")
-    var host = "127.0.0.1"
+    @Option(help: "Config file (YAML or JSON) with the same keys as the flags.")
+    var config: String?
 
-    @Option(help: "Port for OTLP/HTTP and the API.")
-    var port = 4318
+    @Option(help: "Address to bind (default 127.0.0.1; use 0.0.0.0 explicitly to listen on all interfaces).")
+    var host: String?
 
-    @Option(name: .customLong("data"), help: "State directory.")
-    var data = "./.parallax"
+    @Option(help: "Port for OTLP/HTTP, webhooks and the API (default 4318).")
+    var port: Int?
 
-    @Option(help: "Largest request body accepted, compressed and after decompression (bytes).")
-    var maxBodyBytes = 20 << 20
+    @Option(name: .customLong("data"), help: "State directory (default ./.parallax).")
+    var data: String?
 
-    @Option(help: "Requests decoded at the same time before new ones get 503 + Retry-After.")
-    var maxInFlight = 64
+    @Option(help: "Largest trace request body, compressed and after decompression, in bytes (default 20971520 = 20 MiB).")
+    var maxBodyBytes: Int?
 
-    @Option(help: "Seconds a CLIENT/PRODUCER span waits for its SERVER/CONSUMER half before it becomes an edge to a virtual node.")
-    var pairingWait: Double = 10
+    @Option(help: "Largest alert webhook body, compressed and after decompression, in bytes (default 5242880).")
+    var maxAlertBodyBytes: Int?
 
-    @Option(help: "Most spans waiting for their other half; beyond it spans are dropped and counted.")
-    var maxPending = 100_000
+    @Option(help: "Trace requests decoded at the same time before new ones get 503 + Retry-After (default 64).")
+    var maxInFlight: Int?
+
+    @Option(help: "Concurrent connections accepted (default 512).")
+    var maxConnections: Int?
+
+    @Option(help: "Close connections idle this long, e.g. 60s (default 60s).")
+    var idleTimeout: String?
+
+    @Option(help: "Seconds a CLIENT/PRODUCER span waits for its SERVER/CONSUMER half before it becomes an edge to a virtual node (default 10).")
+    var pairingWait: Double?
+
+    @Option(help: "Most spans waiting for their other half; beyond it spans are dropped and counted (default 100000).")
+    var maxPending: Int?
 
     @Option(help: "Alias file (YAML or JSON): canonical name → list of names/ARNs, used to resolve alert entities.")
     var aliases: String?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel = "info"
+    @Option(help: "Bearer token required on /v1/* (traces, webhooks). Prefer --ingest-token-file or PARALLAX_INGEST_TOKEN: flags show in `ps`.")
+    var ingestToken: String?
 
-    func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes must be positive") }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
+    @Option(help: "File whose first line is the ingest token.")
+    var ingestTokenFile: String?
+
+    @Option(help: "Bearer token required on /api/*, /metrics and the web view.")
+    var apiToken: String?
+
+    @Option(help: "File whose first line is the API token.")
+    var apiTokenFile: String?
+
+    @Option(help: "Allow browsers from this origin (or *) to call the API (CORS). Off by default.")
+    var corsOrigin: String?
+
+    @Option(help: "Keep alerts this long, by payload start time (default 30d).")
+    var alertRetention: String?
+
+    @Option(help: "Keep per-minute trace aggregates this long (default 24h).")
+    var slotRetention: String?
+
+    @Option(help: "Checkpoint trace aggregates to the store this often (default 30s).")
+    var checkpointInterval: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default info).")
+    var logLevel: String?
+
+    @Option(help: "Log format: text or json (default text).")
+    var logFormat: String?
+
+    /// Everything resolved from flags, environment, config file and defaults.
+    func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (ServerConfiguration, aliases: String?, logLevel: Logger.Level, json: Bool) {
+        let src = try ConfigSources(configPath: config, environment: environment)
+        var c = ServerConfiguration()
+        c.host = src.string("host", flag: host, default: c.host)
+        c.port = try src.int("port", flag: port, default: c.port)
+        guard (0...65535).contains(c.port) else { throw ValidationError("port must be between 0 and 65535") }
+        c.dataDirectory = src.string("data", flag: data, default: c.dataDirectory)
+        c.maxBodyBytes = try src.int("max-body-bytes", flag: maxBodyBytes, default: c.maxBodyBytes)
+        guard c.maxBodyBytes > 0 else { throw ValidationError("max-body-bytes must be positive") }
+        c.maxAlertBodyBytes = try src.int("max-alert-body-bytes", flag: maxAlertBodyBytes, default: c.maxAlertBodyBytes)
+        guard c.maxAlertBodyBytes > 0 else { throw ValidationError("max-alert-body-bytes must be positive") }
+        c.maxInFlightRequests = try src.int("max-in-flight", flag: maxInFlight, default: c.maxInFlightRequests)
+        guard c.maxInFlightRequests >= 0 else { throw ValidationError("max-in-flight must not be negative") }
+        c.maxInFlightBytes = max(c.maxInFlightRequests * c.maxBodyBytes / 4, c.maxBodyBytes)
+        c.maxConnections = try src.int("max-connections", flag: maxConnections, default: c.maxConnections)
+        guard c.maxConnections > 0 else { throw ValidationError("max-connections must be positive") }
+        c.idleTimeoutSeconds = Int64(try src.duration("idle-timeout", flag: idleTimeout, default: Double(c.idleTimeoutSeconds)).rounded(.up))
+        c.traceGraph.waitSeconds = try src.double("pairing-wait", flag: pairingWait, default: c.traceGraph.waitSeconds)
+        guard c.traceGraph.waitSeconds > 0 else { throw ValidationError("pairing-wait must be positive") }
+        c.traceGraph.maxPending = try src.int("max-pending", flag: maxPending, default: c.traceGraph.maxPending)
+        guard c.traceGraph.maxPending > 0 else { throw ValidationError("max-pending must be positive") }
+        c.ingestToken = try src.secret("ingest-token", flag: ingestToken, fileFlag: ingestTokenFile)
+        c.apiToken = try src.secret("api-token", flag: apiToken, fileFlag: apiTokenFile)
+        c.corsOrigin = src.optionalString("cors-origin", flag: corsOrigin)
+        c.alertRetentionSeconds = try src.duration("alert-retention", flag: alertRetention, default: c.alertRetentionSeconds)
+        c.traceGraph.retentionSeconds = try src.duration("slot-retention", flag: slotRetention, default: c.traceGraph.retentionSeconds)
+        c.checkpointIntervalSeconds = try src.duration("checkpoint-interval", flag: checkpointInterval, default: c.checkpointIntervalSeconds)
+        let levelText = src.string("log-level", flag: logLevel, default: "info")
+        guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
+            throw ValidationError("log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        let format = src.string("log-format", flag: logFormat, default: "text").lowercased()
+        guard format == "text" || format == "json" else { throw ValidationError("log-format must be text or json") }
+        return (c, src.optionalString("aliases", flag: aliases), level, format == "json")
     }
 
+    func validate() throws { _ = try resolve() }
+
     func run() async throws {
-        var configuration = ServerConfiguration()
-        configuration.host = host
-        configuration.port = port
-        configuration.dataDirectory = data
-        configuration.maxBodyBytes = maxBodyBytes
-        configuration.maxInFlightRequests = maxInFlight
-        configuration.maxInFlightBytes = max(maxInFlight * maxBodyBytes / 4, maxBodyBytes)
-        configuration.traceGraph.waitSeconds = pairingWait
-        configuration.traceGraph.maxPending = maxPending
-        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-        var logger = Logger(label: "parallax")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let book = AlertBook(aliases: try OfflinePipeline.loadAliases(aliases))
+        let (configuration, aliasPath, level, json) = try resolve()
+        do { try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true) } catch {
+            throw ValidationError("cannot create the data directory \(configuration.dataDirectory): \(error.localizedDescription)")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler = json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "parallax")
+        let book = AlertBook(aliases: try OfflinePipeline.loadAliases(aliasPath))
+        logger.info("starting", metadata: [
+            "host": .string(configuration.host), "port": .stringConvertible(configuration.port),
+            "data": .string(configuration.dataDirectory),
+            "ingestAuth": .stringConvertible(configuration.ingestToken != nil), "apiAuth": .stringConvertible(configuration.apiToken != nil),
+        ])
         let app = buildApplication(configuration: configuration, alerts: book, logger: logger)
         try await app.runService()
+        logger.info("stopped")
+    }
+}
+
+/// One JSON object per line on standard error: `{"ts","level","label","msg",...metadata}`.
+struct JSONLogHandler: LogHandler {
+    let label: String
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        write(level: event.level, message: event.message, metadata: event.metadata, error: event.error)
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
+             file: String, function: String, line: UInt) {
+        write(level: level, message: message, metadata: explicit, error: nil)
+    }
+
+    private func write(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, error: (any Error)?) {
+        var object: [String: Any] = [
+            "ts": ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC")!,
+                                              formatOptions: [.withInternetDateTime, .withFractionalSeconds]),
+            "level": level.rawValue, "label": label, "msg": message.description,
+        ]
+        for (k, v) in metadata.merging(explicit ?? [:], uniquingKeysWith: { $1 }) { object[k] = v.description }
+        if let error { object["error"] = "\(error)" }
+        guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
+        data.append(0x0A)
+        FileHandle.standardError.write(data)
     }
 }

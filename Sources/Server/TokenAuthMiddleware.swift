@@ -1,0 +1,60 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Optional bearer-token auth, separately for ingest (`/v1/...`) and the read side
+/// (`/api/...`, `/metrics`). `/healthz` and `/readyz` stay open for probes.
+/// Tokens are compared in constant time and never logged.
+struct TokenAuthMiddleware<Context: RequestContext>: RouterMiddleware {
+    let ingestToken: [UInt8]?
+    let apiToken: [UInt8]?
+    let metrics: ReceiverMetrics
+
+    init(ingestToken: String?, apiToken: String?, metrics: ReceiverMetrics) {
+        self.ingestToken = ingestToken.map { Array($0.utf8) }
+        self.apiToken = apiToken.map { Array($0.utf8) }
+        self.metrics = metrics
+    }
+
+    enum Scope { case ingest, api, open }
+
+    static func scope(of path: String) -> Scope {
+        if path.hasPrefix("/v1/") || path == "/v1" { return .ingest }
+        if path.hasPrefix("/api/") || path == "/api" || path == "/metrics" || path == "/" || path.hasPrefix("/ui/") { return .api }
+        return .open
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let expected: [UInt8]?
+        switch Self.scope(of: request.uri.path) {
+        case .ingest: expected = ingestToken
+        case .api: expected = apiToken
+        case .open: expected = nil
+        }
+        guard let expected else { return try await next(request, context) }
+        if let presented = Self.bearer(request.headers[.authorization]), Self.constantTimeEquals(presented, expected) {
+            return try await next(request, context)
+        }
+        metrics.record(route: "unauthorized", method: request.method.rawValue, status: 401, seconds: 0)
+        let body = #"{"error":"missing or wrong bearer token: send Authorization: Bearer <token>"}"#
+        return Response(status: .unauthorized,
+                        headers: [.contentType: "application/json", .wwwAuthenticate: #"Bearer realm="parallax""#],
+                        body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    static func bearer(_ header: String?) -> [UInt8]? {
+        guard let header else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return Array(parts[1].trimmingCharacters(in: .whitespaces).utf8)
+    }
+
+    /// Compares every byte whatever the first difference; the length is not secret.
+    static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var diff: UInt8 = 0
+        for i in 0..<a.count { diff |= a[i] ^ b[i] }
+        return diff == 0
+    }
+}

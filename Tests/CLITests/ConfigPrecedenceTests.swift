@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+@testable import parallax
+import Testing
+
+@Suite("serve settings: flag > environment > config file > default")
+struct ConfigPrecedenceTests {
+    static func file(_ text: String, ext: String = "yaml") throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("parallax-config-\(UUID().uuidString).\(ext)").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func precedence() throws {
+        let config = try Self.file("port: 5000\nmax-body-bytes: 1000\nlog-level: debug\nhost: 0.0.0.0\n")
+        let env = ["PARALLAX_PORT": "6000", "PARALLAX_MAX_BODY_BYTES": "2000"]
+        let flags = try Serve.parse(["--config", config, "--port", "7000"])
+        let (c, _, level, json) = try flags.resolve(environment: env)
+        #expect(c.port == 7000)              // flag wins
+        #expect(c.maxBodyBytes == 2000)      // env over file
+        #expect(level == .debug)             // file over default
+        #expect(c.host == "0.0.0.0")
+        #expect(c.dataDirectory == "./.parallax")   // default
+        #expect(json == false)
+    }
+
+    @Test func defaultsAreSafe() throws {
+        let (c, aliases, level, _) = try Serve.parse([]).resolve(environment: [:])
+        #expect(c.host == "127.0.0.1")
+        #expect(c.port == 4318)
+        #expect(c.maxBodyBytes == 20 << 20)
+        #expect(c.ingestToken == nil && c.apiToken == nil && c.corsOrigin == nil)
+        #expect(aliases == nil)
+        #expect(level == .info)
+    }
+
+    @Test func tokensFromFileAndEnvironment() throws {
+        let tokenFile = try Self.file("s3cret-from-file\nignored second line\n", ext: "txt")
+        let (c, _, _, _) = try Serve.parse(["--ingest-token-file", tokenFile]).resolve(environment: ["PARALLAX_API_TOKEN": "from-env"])
+        #expect(c.ingestToken == "s3cret-from-file")
+        #expect(c.apiToken == "from-env")
+        let viaConfig = try Self.file("{\"api-token-file\": \"\(tokenFile)\", \"checkpoint-interval\": \"2m\"}", ext: "json")
+        let (d, _, _, _) = try Serve.parse(["--config", viaConfig]).resolve(environment: [:])
+        #expect(d.apiToken == "s3cret-from-file")
+        #expect(d.checkpointIntervalSeconds == 120)
+    }
+
+    static func failure(_ args: [String], env: [String: String] = [:]) -> String {
+        do { _ = try Serve.parse(args).resolve(environment: env); return "" } catch { return "\(error)" }
+    }
+
+    @Test func badValuesAreClearErrors() throws {
+        let unknown = try Self.file("prot: 80\n")
+        #expect(Self.failure(["--config", unknown]).contains("unknown setting 'prot'"))
+        #expect(Self.failure([], env: ["PARALLAX_PORT": "eighty"]).contains("PARALLAX_PORT"))
+        #expect(Self.failure([], env: ["PARALLAX_PORT": "70000"]).contains("between 0 and 65535"))
+        #expect(Self.failure(["--alert-retention", "forever"]).contains("not a duration"))
+        #expect(Self.failure(["--config", "/nonexistent/parallax.yaml"]).contains("/nonexistent/parallax.yaml"))
+        let empty = try Self.file("\n", ext: "txt")
+        #expect(Self.failure(["--api-token-file", empty]).contains("empty"))
+    }
+}
