@@ -15,7 +15,7 @@ help:
 	@echo "make proto       regenerate Sources/COTLP from proto/ with protoc-c"
 	@echo "make bench       decode/pairing/ingest benchmarks (release build), see docs/PERFORMANCE.md"
 	@echo "make eval        inference quality on simulated incidents, see docs/INFERENCE.md"
-	@echo "make fuzz        short libFuzzer run of the OTLP decoder"
+	@echo "make fuzz        60 s libFuzzer run of the OTLP decoders (make test runs 20 s)"
 
 deps:
 	@scripts/ensure-deps.sh
@@ -33,6 +33,7 @@ test: deps proto-check
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	scripts/e2e.sh
+	scripts/fuzz.sh 20
 
 e2e:
 	$(SWIFT) build --product parallax
