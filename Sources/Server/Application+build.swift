@@ -4,6 +4,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Store
 
 /// The request context of every Parallax route.
 public typealias ParallaxContext = BasicRequestContext
@@ -14,6 +15,7 @@ public func buildApplication(
     configuration: ServerConfiguration,
     state: GraphState? = nil,
     alerts: AlertBook? = nil,
+    store: ParallaxStore? = nil,
     logger: Logger = Logger(label: "parallax")
 ) -> some ApplicationProtocol {
     let state = state ?? GraphState(settings: configuration.traceGraph)
@@ -30,6 +32,10 @@ public func buildApplication(
         logger: logger
     )
     app.addServices(ExpiryService(state: state, interval: configuration.expiryIntervalSeconds))
+    if let store {
+        app.addServices(CheckpointService(store: store, state: state, alerts: alerts, interval: configuration.checkpointIntervalSeconds,
+                                          alertRetentionSeconds: configuration.alertRetentionSeconds, logger: logger))
+    }
     return app
 }
 

@@ -52,6 +52,8 @@ public final class ReceiverMetrics: Sendable {
     private let spansRejected: Counter
     private let decodeErrors: Counter
     private let refused: Counter
+    private let checkpoints: Counter
+    private let checkpointFailures: Counter
     private let tallies = Mutex([String: Int]())
 
     public init() {
@@ -59,6 +61,8 @@ public final class ReceiverMetrics: Sendable {
         spansRejected = registry.makeCounter(name: "parallax_receiver_spans_rejected_total", help: "Spans rejected (missing ids or service.name, over the per-request limit).")
         decodeErrors = registry.makeCounter(name: "parallax_receiver_decode_errors_total", help: "Requests whose body could not be decoded (400).")
         refused = registry.makeCounter(name: "parallax_receiver_refused_total", help: "Requests refused because the ingest queue was full (503).")
+        checkpoints = registry.makeCounter(name: "parallax_store_checkpoints_total", help: "Trace-aggregate checkpoints written to the store.")
+        checkpointFailures = registry.makeCounter(name: "parallax_store_checkpoint_failures_total", help: "Trace-aggregate checkpoints that failed.")
     }
 
     public func record(route: String, method: String, status: Int, seconds: Double, accepted: Int = 0, rejected: Int = 0, decodeError: Bool = false) {
@@ -76,6 +80,11 @@ public final class ReceiverMetrics: Sendable {
             t["spansRejected", default: 0] += rejected
             t["status \(status)", default: 0] += 1
         }
+    }
+
+    public func checkpointed(ok: Bool) {
+        if ok { checkpoints.increment() } else { checkpointFailures.increment() }
+        tallies.withLock { $0[ok ? "checkpoints" : "checkpointFailures", default: 0] += 1 }
     }
 
     /// Plain tallies for tests and the CLI ("spansAccepted", "spansRejected", "status 200" ...).

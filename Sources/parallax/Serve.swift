@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Server
+import Store
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -140,14 +141,25 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "parallax")
-        let book = AlertBook(aliases: try OfflinePipeline.loadAliases(aliasPath))
+        let store: ParallaxStore
+        do { store = try ParallaxStore(directory: configuration.dataDirectory) } catch {
+            throw ValidationError("cannot open the store in \(configuration.dataDirectory): \(error)")
+        }
+        let book = AlertBook(aliases: try OfflinePipeline.loadAliases(aliasPath), sink: store)
+        let state = GraphState(settings: configuration.traceGraph)
+        let restored = try restoreState(from: store, into: state, alerts: book, alertRetentionSeconds: configuration.alertRetentionSeconds)
+        logger.info("restored", metadata: [
+            "alerts": .stringConvertible(restored.alerts),
+            "checkpoint": .string(restored.checkpointAt.map { "\($0)" } ?? "none"),
+        ])
         logger.info("starting", metadata: [
             "host": .string(configuration.host), "port": .stringConvertible(configuration.port),
             "data": .string(configuration.dataDirectory),
             "ingestAuth": .stringConvertible(configuration.ingestToken != nil), "apiAuth": .stringConvertible(configuration.apiToken != nil),
         ])
-        let app = buildApplication(configuration: configuration, alerts: book, logger: logger)
+        let app = buildApplication(configuration: configuration, state: state, alerts: book, store: store, logger: logger)
         try await app.runService()
+        try? store.close()
         logger.info("stopped")
     }
 }

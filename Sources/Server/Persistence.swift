@@ -1,0 +1,73 @@
+import Alerts
+import Foundation
+import Logging
+import ServiceLifecycle
+import Store
+import TraceGraph
+
+/// The SQLite store is where acknowledged alerts live: `AlertBook.add` writes through it before
+/// the webhook gets its 2xx.
+extension ParallaxStore: AlertSink {}
+
+/// Restores what a previous run left in the store: alerts within retention into the book, and the
+/// last trace-aggregate checkpoint into the trace graph. Returns what was restored.
+public struct RestoreSummary: Sendable, Equatable {
+    public var alerts: Int
+    public var checkpointAt: Date?
+}
+
+public func restoreState(from store: ParallaxStore, into state: GraphState, alerts book: AlertBook,
+                         alertRetentionSeconds: Double) throws -> RestoreSummary {
+    let cutoff = Date(timeIntervalSince1970: state.clock() - alertRetentionSeconds)
+    let alerts = try store.loadAlerts(startedAfter: cutoff)
+    book.restore(alerts)
+    var summary = RestoreSummary(alerts: alerts.count, checkpointAt: nil)
+    if let (saved, at) = try store.loadCheckpoint() {
+        state.withBuilder { $0.merge(saved) }
+        summary.checkpointAt = at
+    }
+    return summary
+}
+
+/// Checkpoints trace aggregates every `interval` seconds and once more at shutdown (after the HTTP
+/// server has drained: Hummingbird shuts its own services down first), and applies retention to
+/// alerts and slots.
+struct CheckpointService: Service {
+    let store: ParallaxStore
+    let state: GraphState
+    let alerts: AlertBook
+    let interval: Double
+    let alertRetentionSeconds: Double
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .milliseconds(Int(max(interval, 0.05) * 1000)))
+                checkpoint(reason: "interval")
+                applyRetention()
+            }
+        }
+        checkpoint(reason: "shutdown")
+    }
+
+    func checkpoint(reason: String) {
+        let snapshot = state.withBuilder { $0.state() }
+        do {
+            _ = try store.saveCheckpoint(snapshot, at: Date(timeIntervalSince1970: state.clock()))
+            state.metrics.checkpointed(ok: true)
+            logger.debug("checkpoint saved", metadata: ["reason": .string(reason)])
+        } catch {
+            state.metrics.checkpointed(ok: false)
+            logger.error("checkpoint failed", metadata: ["reason": .string(reason), "error": .string("\(error)")])
+        }
+    }
+
+    func applyRetention() {
+        let cutoff = Date(timeIntervalSince1970: state.clock() - alertRetentionSeconds)
+        alerts.prune(startedBefore: cutoff)
+        do { _ = try store.pruneAlerts(startedBefore: cutoff) } catch {
+            logger.error("alert retention failed", metadata: ["error": .string("\(error)")])
+        }
+    }
+}
