@@ -42,6 +42,8 @@ public func buildApplication(
 /// All routes. Kept separate from the application so tests can drive it directly.
 public func buildRouter(configuration: ServerConfiguration, state: GraphState, alerts: AlertBook = AlertBook()) -> Router<ParallaxContext> {
     let router = Router(context: ParallaxContext.self)
+    // Method, path and request id at debug level; never headers (tokens) or bodies.
+    router.add(middleware: LogRequestsMiddleware(.debug))
     if let origin = configuration.corsOrigin {
         router.add(middleware: CORSMiddleware(allowOrigin: origin == "*" ? .all : .custom(origin),
                                               allowHeaders: [.accept, .authorization, .contentType, .contentEncoding, .origin],
