@@ -6,10 +6,10 @@ struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replay the bundled samples (a small shop) and write every export.",
         discussion: """
-        Reads SAMPLES/traces (OTLP protobuf and JSON payloads), SAMPLES/alerts (webhook bodies of
-        several alerting tools) and SAMPLES/aliases.yaml when present, runs them through the same
-        trace graph, alert book, inference and overlay the server uses, prints the report and
-        writes graph.json, graph.dot, graph.mmd, graph.graphml, report.txt (and graph.svg when
+        Reads SAMPLES/traces (OTLP protobuf and JSON payloads), SAMPLES/alerts (webhook bodies of \
+        several alerting tools) and SAMPLES/aliases.yaml when present, runs them through the same \
+        trace graph, alert book, inference and overlay the server uses, prints the report and \
+        writes graph.json, graph.dot, graph.mmd, graph.graphml, report.txt (and graph.svg when \
         Graphviz's `dot` is installed) to the output folder.
         """
     )

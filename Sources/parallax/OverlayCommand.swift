@@ -8,11 +8,11 @@ struct OverlayCommand: ParsableCommand {
         commandName: "overlay",
         abstract: "Merge the traced graph (OTLP files) with the alert-inferred graph (webhook files).",
         discussion: """
-        Every edge gets a status: confirmed (traces and alerts agree), traced-only (measured, never
-        inferred), inferred-only (alerts relate the two, no traced call; `explainedBy` names a traced
-        path of up to 3 hops when one exists) or direction-conflict (both, opposite directions).
-        The table format (default on a terminal) lists the counts per status, then the
-        disagreements first, with evidence. Trace and alert file formats: see `parallax traces
+        Every edge gets a status: confirmed (traces and alerts agree), traced-only (measured, never \
+        inferred), inferred-only (alerts relate the two, no traced call; `explainedBy` names a traced \
+        path of up to 3 hops when one exists) or direction-conflict (both, opposite directions). \
+        The table format (default on a terminal) lists the counts per status, then the \
+        disagreements first, with evidence. Trace and alert file formats: see `parallax traces \
         --help` and `parallax infer --help`.
         """
     )

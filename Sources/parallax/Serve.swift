@@ -9,18 +9,18 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the OTLP/HTTP receiver, alert webhooks, the graph API and /metrics.",
         discussion: """
-        Receives OTLP/HTTP traces on POST /v1/traces (application/x-protobuf or application/json;
-        Content-Encoding identity, gzip, deflate or zstd), alert webhooks on POST /v1/alerts
-        (source detected) and POST /v1/alerts/{source}, the graph API under /api/v1
-        (graph, services, services/{name}, disagreements; docs/API.md) and /healthz, /readyz,
-        /metrics.
-        Point an OpenTelemetry SDK at it with OTEL_EXPORTER_OTLP_ENDPOINT=http://HOST:4318, or an
+        Receives OTLP/HTTP traces on POST /v1/traces (application/x-protobuf or application/json; \
+        Content-Encoding identity, gzip, deflate or zstd), alert webhooks on POST /v1/alerts \
+        (source detected) and POST /v1/alerts/{source}, the graph API under /api/v1 \
+        (graph, services, services/{name}, disagreements; docs/API.md) and /healthz, /readyz, \
+        /metrics. \
+        Point an OpenTelemetry SDK at it with OTEL_EXPORTER_OTLP_ENDPOINT=http://HOST:4318, or an \
         OTel Collector with an `otlphttp` exporter whose endpoint is http://HOST:4318.
 
-        Every setting can also come from an environment variable PARALLAX_<FLAG> (e.g.
-        PARALLAX_MAX_BODY_BYTES=1048576, PARALLAX_INGEST_TOKEN) or from a config file
-        (--config FILE or PARALLAX_CONFIG; YAML or JSON, keys spelled like the flags:
-        `max-body-bytes: 1048576`). Precedence: flag > environment > file > default.
+        Every setting can also come from an environment variable PARALLAX_<FLAG> (e.g. \
+        PARALLAX_MAX_BODY_BYTES=1048576, PARALLAX_INGEST_TOKEN) or from a config file \
+        (--config FILE or PARALLAX_CONFIG; YAML or JSON, keys spelled like the flags: \
+        `max-body-bytes: 1048576`). Precedence: flag > environment > file > default. \
         SIGTERM/SIGINT stop accepting connections, finish in-flight requests and exit 0.
         """
     )

@@ -8,13 +8,13 @@ struct Traces: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Read OTLP trace files offline: a summary, or the traced graph.",
         discussion: """
-        Accepts .pb (one serialized ExportTraceServiceRequest, or the Collector file exporter's
-        length-prefixed proto format), .json (one OTLP/JSON request), .jsonl/.ndjson (one request
-        per line, the Collector file exporter's JSON format), each optionally .gz or .zst.
-        Directories are read recursively.
-        Without --format: a summary (files, requests, spans, services, rejected spans, decode
-        errors with file:offset) and the edge list. With --format json|dot|mermaid|graphml|table:
-        the parallax.graph/v1 document of the traced graph (every edge traced-only).
+        Accepts .pb (one serialized ExportTraceServiceRequest, or the Collector file exporter's \
+        length-prefixed proto format), .json (one OTLP/JSON request), .jsonl/.ndjson (one request \
+        per line, the Collector file exporter's JSON format), each optionally .gz or .zst. \
+        Directories are read recursively. \
+        Without --format: a summary (files, requests, spans, services, rejected spans, decode \
+        errors with file:offset) and the edge list. With --format json|dot|mermaid|graphml|table: \
+        the parallax.graph/v1 document of the traced graph (every edge traced-only). \
         Exit status 2 when nothing could be decoded.
         """
     )
