@@ -127,7 +127,7 @@ LUA
 # --- helpers ------------------------------------------------------------------
 kb() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-port_free() { ! ss -ltnH "sport = :$1" | grep -q .; }
+port_free() { [[ -z $(ss -ltnH "sport = :$1") ]]; }
 
 post_once() { # url file encoding -> http status (one body, outside the measured runs)
   local enc=()
@@ -174,6 +174,7 @@ start_server() { # name -> sets SERVER_PID, URL
 stop_server() {
   kill "$SERVER_PID" 2>/dev/null || true
   wait "$SERVER_PID" 2>/dev/null || true
+  PIDS=()   # one server at a time; nothing left for the exit trap
 }
 
 run_wrk() { # url dir encoding duration -> WRK_RESULT line (+ wrk's own CPU use) on stdout
@@ -205,6 +206,7 @@ for server in "${servers[@]}"; do
     result=$(run_wrk "$URL" "$dir" "$enc" "$DURATION")
     t1=$(cpu_ticks "$SERVER_PID"); w1=$(date +%s%N)
     rss_now=$(kb "$SERVER_PID" VmRSS)
+    load=$(cut -d' ' -f1 /proc/loadavg)
     rss_peak=$(kb "$SERVER_PID" VmHWM)
     if [[ $server == parallax ]]; then
       curl -s --max-time 10 "http://127.0.0.1:$PARALLAX_PORT/metrics" >"$TMP/metrics.txt" || true
@@ -219,11 +221,11 @@ for server in "${servers[@]}"; do
     ROWS+=("$(awk -v s="$server" -v e="$enc" -v b="$bytes" -v n="$SPANS_PER_REQ" -v r="$req" -v d="$dur" -v bad="$bad" -v err="$errs" \
       -v p50="$(kv p50_us "$result")" -v p99="$(kv p99_us "$result")" -v cpu="$((t1 - t0))" -v hz="$ticks" -v wall="$((w1 - w0))" \
       -v wu="$(kv wrk_user "$result")" -v ws="$(kv wrk_sys "$result")" -v wr="$(kv wrk_real "$result")" \
-      -v idle="$rss_idle" -v now="$rss_now" -v peak="$rss_peak" 'BEGIN {
+      -v idle="$rss_idle" -v now="$rss_now" -v peak="$rss_peak" -v load="$load" 'BEGIN {
         secs = d / 1e6; ok = r - bad; rps = ok / secs; sps = rps * n; cores = cpu / hz / (wall / 1e9)
-        printf "| %s | %s | %d | %d | %.0f | %.0f | %d/%d | %.1f | %.1f | %.2f | %.0f | %.2f | %.1f | %.1f | %.1f |",
+        printf "| %s | %s | %d | %d | %.0f | %.0f | %d/%d | %.1f | %.1f | %.2f | %.0f | %.2f | %.1f | %.1f | %.1f | %s |",
           s, e, b, n, rps, sps, bad, err, p50 / 1000, p99 / 1000, cores, (cores > 0 ? sps / cores : 0), (wu + ws) / wr,
-          idle / 1024, now / 1024, peak / 1024 }')")
+          idle / 1024, now / 1024, peak / 1024, load }')")
   done
 done
 
@@ -237,8 +239,8 @@ done
   echo "parallax: serve${PARALLAX_ARGS:+ $PARALLAX_ARGS} (other flags default)"
   [[ -n $ROTEL ]] && echo "rotel: $("$ROTEL" --version 2>/dev/null) (pip package $("$VENV/bin/pip" show rotel 2>/dev/null | awk '/^Version/ {print $2}')), --exporter blackhole"
   echo
-  echo "| server | body | bytes/req | spans/req | req/s (2xx) | spans/s | non-2xx/socket errors | p50 ms | p99 ms | server CPU (cores) | spans per server CPU-s | wrk CPU (cores) | RSS idle MiB | RSS end MiB | VmHWM MiB |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| server | body | bytes/req | spans/req | req/s (2xx) | spans/s | non-2xx/socket errors | p50 ms | p99 ms | server CPU (cores) | spans per server CPU-s | wrk CPU (cores) | RSS idle MiB | RSS end MiB | VmHWM MiB | load avg 1 min at end |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   printf '%s\n' "${ROWS[@]}"
   if ((${#NOTES[@]})); then echo; printf -- '- %s\n' "${NOTES[@]}"; fi
 } | if [[ -n $OUT ]]; then tee "$OUT"; else cat; fi
