@@ -48,7 +48,8 @@ proto-check: deps
 
 bench: deps
 	@scripts/ensure-deps.sh --bench
-	$(SWIFT) build -c release --product parallax-bench --product parallax
+	$(SWIFT) build -c release --product parallax-bench
+	$(SWIFT) build -c release --product parallax
 	.build/release/parallax-bench
 
 eval: deps

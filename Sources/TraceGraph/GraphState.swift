@@ -28,6 +28,9 @@ public struct PairingCounters: Sendable, Equatable, Codable {
     public var selfCalls: UInt64 = 0
     /// CONSUMER spans with neither parent nor links.
     public var rootConsumers: UInt64 = 0
+    /// Client/producer spans whose (trace id, span id) was already waiting: re-deliveries
+    /// (exporter retries), ignored so they neither double-count nor pile up in one hash chain.
+    public var duplicateClientSpans: UInt64 = 0
 
     public var expired: UInt64 { expiredClient + expiredServer }
     public init() {}
@@ -37,6 +40,22 @@ public struct PairingCounters: Sendable, Equatable, Codable {
         virtualEdges += o.virtualEdges; brokerEdges += o.brokerEdges; rootIngress += o.rootIngress
         expiredClient += o.expiredClient; expiredServer += o.expiredServer; dropped += o.dropped
         unpairedNoPeer += o.unpairedNoPeer; selfCalls += o.selfCalls; rootConsumers += o.rootConsumers
+        duplicateClientSpans += o.duplicateClientSpans
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case spansSeen, internalSpans, pairedEdges, virtualEdges, brokerEdges, rootIngress, expiredClient, expiredServer
+        case dropped, unpairedNoPeer, selfCalls, rootConsumers, duplicateClientSpans
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func v(_ k: CodingKeys) throws -> UInt64 { try c.decodeIfPresent(UInt64.self, forKey: k) ?? 0 }
+        spansSeen = try v(.spansSeen); internalSpans = try v(.internalSpans); pairedEdges = try v(.pairedEdges)
+        virtualEdges = try v(.virtualEdges); brokerEdges = try v(.brokerEdges); rootIngress = try v(.rootIngress)
+        expiredClient = try v(.expiredClient); expiredServer = try v(.expiredServer); dropped = try v(.dropped)
+        unpairedNoPeer = try v(.unpairedNoPeer); selfCalls = try v(.selfCalls); rootConsumers = try v(.rootConsumers)
+        duplicateClientSpans = try v(.duplicateClientSpans)
     }
 }
 

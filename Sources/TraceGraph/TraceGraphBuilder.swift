@@ -5,7 +5,7 @@ public struct TraceGraphSettings: Sendable {
     /// How long an unpaired span waits for its other side (seconds of the injected clock).
     public var waitSeconds: Double = 10
     /// Maximum number of pending (unpaired) entries; beyond it new spans are dropped and counted.
-    public var maxPending: Int = 100_000
+    public var maxPending: Int = 1_000_000
     /// Per-minute slots whose end is older than this (relative to `expire(now:)`) are removed.
     public var retentionSeconds: Double = 86_400
     /// When true, messaging spans with messaging.destination.name go producer → broker → consumer.
@@ -487,11 +487,15 @@ struct GraphEngine {
             store.remove(idx)
         }
         if scratch.isEmpty || producer {
+            let pairedNow = !scratch.isEmpty
+            scratch.removeAll(keepingCapacity: true)
+            store.all(th, tl, key, clientSide: true, into: &scratch)
+            if !scratch.isEmpty { counters.duplicateClientSpans += 1; return }
             let peer = peerNode(p, producer: producer)
             var flags = PendingEntry.clientSide
             if err { flags |= PendingEntry.error }
             if producer { flags |= PendingEntry.producer }
-            if !scratch.isEmpty { flags |= PendingEntry.paired }
+            if pairedNow { flags |= PendingEntry.paired }
             var extra = PendingStore.none, rid = PendingStore.none
             if peer != PendingStore.none {
                 switch Self.peerKind(p, producer: producer) {

@@ -29,6 +29,23 @@ import OTLP
         #expect(g.node("api")?.kind == .service)
     }
 
+    @Test func retriedClientSpanIsCountedOnceAndDoesNotPileUp() {
+        let b = TraceGraphBuilder()
+        let client = span(.client, res("frontend"), trace: 1, id: 10, parent: 5, at: 1, ms: 20, attrs: httpAttrs)
+        // An exporter retry delivers the same CLIENT span three times before the server side arrives.
+        b.ingest([client], now: t0 + 2)
+        b.ingest([client], now: t0 + 2.5)
+        b.ingest([client], now: t0 + 3)
+        #expect(b.pendingCount == 1)
+        #expect(b.counters.duplicateClientSpans == 2)
+        b.ingest([span(.server, res("api"), trace: 1, id: 20, parent: 10, at: 1.002, ms: 15, attrs: httpAttrs)], now: t0 + 4)
+        b.expire(now: t0 + 60)
+        let e = b.all().edge("frontend", "api")
+        #expect(e?.signals.calls == 1)
+        #expect(b.counters.expiredClient == 0)
+        #expect(b.pendingCount == 0)
+    }
+
     @Test func clientBeforeServerInSameBatch() {
         let b = TraceGraphBuilder()
         b.ingest([
