@@ -130,9 +130,15 @@ extension OTLPDecoder {
 
 /// Helpers for the protobuf-JSON mapping.
 enum OTLPJSON {
+    /// `v is NSNull` on an `Any` holding a Swift array or dictionary makes Foundation on Linux
+    /// bridge the whole sub-tree to NS classes just to answer no; comparing the dynamic type
+    /// is a pointer comparison.
+    @inline(__always)
+    static func isNull(_ v: Any) -> Bool { ObjectIdentifier(type(of: v)) == ObjectIdentifier(NSNull.self) }
+
     static func field(_ o: [String: Any], _ camel: String, _ snake: String) -> Any? {
-        if let v = o[camel] { return v is NSNull ? nil : v }
-        if let v = o[snake] { return v is NSNull ? nil : v }
+        if let v = o[camel] { return isNull(v) ? nil : v }
+        if let v = o[snake] { return isNull(v) ? nil : v }
         return nil
     }
 
