@@ -44,8 +44,9 @@ def free_port():
 
 
 def start(data, port, *extra):
-    p = subprocess.Popen([binary, "serve", "--port", str(port), "--data", data, "--log-level", "warning",
-                          "--checkpoint-interval", "1s", *extra])
+    # A free OTLP/gRPC port too (not the default 4317, which a parallel run may hold): SIGTERM must stop both listeners.
+    p = subprocess.Popen([binary, "serve", "--port", str(port), "--grpc-port", str(free_port()), "--data", data,
+                          "--log-level", "warning", "--checkpoint-interval", "1s", *extra])
     for _ in range(300):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)

@@ -12,7 +12,10 @@ protos=(
   opentelemetry/proto/resource/v1/resource.proto
   opentelemetry/proto/trace/v1/trace.proto
   opentelemetry/proto/collector/trace/v1/trace_service.proto
+  google/protobuf/any.proto
+  google/protobuf/duration.proto
   google/rpc/status.proto
+  google/rpc/error_details.proto
 )
 command -v protoc-c >/dev/null || { echo "protoc-c not found (apt-get install protobuf-c-compiler)" >&2; exit 1; }
 out="$(mktemp -d)"

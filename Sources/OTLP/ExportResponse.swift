@@ -1,6 +1,7 @@
 import COTLP
 
-/// Bodies the OTLP/HTTP receiver answers with, in the request's encoding.
+/// Bodies the OTLP/HTTP receiver answers with, in the request's encoding (the OTLP/gRPC
+/// receiver sends the same protobuf messages).
 public enum ExportResponse {
     /// ExportTraceServiceResponse, protobuf. partial_success set when spans were rejected.
     public static func protobuf(rejected: Int, message: String?) -> [UInt8] {
@@ -31,6 +32,27 @@ public enum ExportResponse {
             }
             return Array(out[0..<written])
         }
+    }
+
+    /// google.rpc.Status with one detail, a google.rpc.RetryInfo of `retryAfterSeconds`
+    /// (the `grpc-status-details-bin` trailer the OTLP/gRPC receiver sends with RESOURCE_EXHAUSTED).
+    public static func statusProtobuf(code: Int32, message: String, retryAfterSeconds: Int) -> [UInt8] {
+        message.withCString { cMessage in
+            let size = cotlp_encode_rpc_status_retry(code, cMessage, Int64(retryAfterSeconds), nil, 0)
+            var out = [UInt8](repeating: 0, count: size)
+            let written = out.withUnsafeMutableBufferPointer {
+                cotlp_encode_rpc_status_retry(code, cMessage, Int64(retryAfterSeconds), $0.baseAddress, size)
+            }
+            return Array(out[0..<written])
+        }
+    }
+
+    /// google.rpc.RetryInfo {retry_delay: seconds}, protobuf (the `google.rpc.retryinfo-bin` trailer).
+    public static func retryInfoProtobuf(seconds: Int) -> [UInt8] {
+        let size = cotlp_encode_retry_info(Int64(seconds), nil, 0)
+        var out = [UInt8](repeating: 0, count: size)
+        let written = out.withUnsafeMutableBufferPointer { cotlp_encode_retry_info(Int64(seconds), $0.baseAddress, size) }
+        return Array(out[0..<written])
     }
 
     /// google.rpc.Status, JSON.

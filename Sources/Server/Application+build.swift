@@ -20,7 +20,8 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     let state = state ?? GraphState(settings: configuration.traceGraph)
     let alerts = alerts ?? AlertBook()
-    let router = buildRouter(configuration: configuration, state: state, alerts: alerts)
+    let ingest = TraceIngest(configuration: configuration, state: state)
+    let router = buildRouter(configuration: configuration, state: state, alerts: alerts, ingest: ingest)
     var app = Application(
         router: router,
         server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
@@ -36,11 +37,18 @@ public func buildApplication(
         app.addServices(CheckpointService(store: store, state: state, alerts: alerts, interval: configuration.checkpointIntervalSeconds,
                                           alertRetentionSeconds: configuration.alertRetentionSeconds, logger: logger))
     }
+    // OTLP/gRPC next to OTLP/HTTP: one gate, one decoder pool, one graph. Added after the
+    // checkpointer, so a graceful shutdown stops it first and the last checkpoint has its spans.
+    if configuration.grpcPort != 0 {
+        app.addServices(GRPCIngestService(configuration: configuration, ingest: ingest, logger: logger))
+    }
     return app
 }
 
 /// All routes. Kept separate from the application so tests can drive it directly.
-public func buildRouter(configuration: ServerConfiguration, state: GraphState, alerts: AlertBook = AlertBook()) -> Router<ParallaxContext> {
+/// `ingest` is shared with the OTLP/gRPC receiver when the application builds both.
+public func buildRouter(configuration: ServerConfiguration, state: GraphState, alerts: AlertBook = AlertBook(),
+                        ingest: TraceIngest? = nil) -> Router<ParallaxContext> {
     let router = Router(context: ParallaxContext.self)
     // Method, path and request id at debug level; never headers (tokens) or bodies.
     router.add(middleware: LogRequestsMiddleware(.debug))
@@ -52,11 +60,7 @@ public func buildRouter(configuration: ServerConfiguration, state: GraphState, a
     if configuration.ingestToken != nil || configuration.apiToken != nil {
         router.add(middleware: TokenAuthMiddleware(ingestToken: configuration.ingestToken, apiToken: configuration.apiToken, metrics: state.metrics))
     }
-    let receiver = OTLPReceiver(
-        configuration: configuration, state: state,
-        gate: IngestGate(maxRequests: configuration.maxInFlightRequests, maxBytes: configuration.maxInFlightBytes),
-        decoders: DecoderPool(limits: configuration.decodeLimits)
-    )
+    let receiver = OTLPReceiver(ingest: ingest ?? TraceIngest(configuration: configuration, state: state))
     router.post("/v1/traces") { request, context in await receiver.handle(request, context: context) }
     for method in [HTTPRequest.Method.get, .put, .delete, .patch, .head] {
         router.on("/v1/traces", method: method) { _, _ in

@@ -11,12 +11,12 @@ import OTLP
 /// content type or encoding, 503 + Retry-After when the ingest queue is full.
 /// Answers in the request's encoding (protobuf or JSON).
 struct OTLPReceiver: Sendable {
-    let configuration: ServerConfiguration
-    let state: GraphState
-    let gate: IngestGate
-    let decoders: DecoderPool
+    let ingest: TraceIngest
+    var configuration: ServerConfiguration { ingest.configuration }
+    var state: GraphState { ingest.state }
+    var gate: IngestGate { ingest.gate }
 
-    enum Body { case protobuf, json }
+    typealias Body = TraceIngest.Format
 
     static func mediaType(_ headers: HTTPFields) -> String? {
         guard let value = headers[.contentType] else { return nil }
@@ -27,9 +27,7 @@ struct OTLPReceiver: Sendable {
         let started = ContinuousClock.now
         var accepted = 0, rejected = 0, decodeError = false
         let response = await respond(request, accepted: &accepted, rejected: &rejected, decodeError: &decodeError)
-        let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        state.metrics.record(route: "/v1/traces", method: "POST", status: Int(response.status.code), seconds: seconds,
+        state.metrics.record(route: "/v1/traces", method: "POST", status: Int(response.status.code), seconds: TraceIngest.seconds(since: started),
                              accepted: accepted, rejected: rejected, decodeError: decodeError)
         return response
     }
@@ -78,16 +76,10 @@ struct OTLPReceiver: Sendable {
                 decodeError = true
                 return Self.status(.badRequest, kind, code: .invalidArgument, "empty request body after decompression")
             }
-            let batch = try decoders.withDecoder { decoder throws(OTLPDecodeError) -> DecodedBatch in
-                switch kind {
-                case .protobuf: return try decoder.decodeProtobuf(bytes)
-                case .json: return try decoder.decodeJSON(Data(bytes))
-                }
-            }
-            state.ingest(batch.spans)
-            accepted = batch.spans.count
-            rejected = batch.rejected.total
-            return Self.success(kind, rejected: rejected, message: batch.rejected.message)
+            let outcome = try ingest.decode(bytes, as: kind)
+            accepted = outcome.accepted
+            rejected = outcome.rejected
+            return Self.success(kind, rejected: rejected, message: outcome.message)
         } catch let error as OTLPDecodeError {
             if error.code == .tooLarge {
                 return Self.status(.contentTooLarge, kind, code: .invalidArgument, error.message)

@@ -6,6 +6,8 @@ import OTLP
 public struct ServerConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 4318
+    /// Port for OTLP/gRPC (`TraceService/Export`) on `host`; 0 = no gRPC listener.
+    public var grpcPort = 4317
     public var dataDirectory = "./.parallax"
     /// Largest request body accepted, compressed and after decompression.
     public var maxBodyBytes = 20 << 20

@@ -46,7 +46,7 @@ struct ConfigSources {
 
     /// Settings a config file or the environment may carry (flag names without the dashes).
     static let knownKeys: Set<String> = [
-        "host", "port", "data", "max-body-bytes", "max-alert-body-bytes", "max-in-flight", "max-connections",
+        "host", "port", "grpc-port", "data", "max-body-bytes", "max-alert-body-bytes", "max-in-flight", "max-connections",
         "idle-timeout", "pairing-wait", "max-pending", "aliases", "log-level", "log-format",
         "ingest-token", "ingest-token-file", "api-token", "api-token-file", "cors-origin",
         "alert-retention", "slot-retention", "checkpoint-interval",

@@ -7,15 +7,16 @@ import Store
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the OTLP/HTTP receiver, alert webhooks, the graph API and /metrics.",
+        abstract: "Run the OTLP/HTTP and OTLP/gRPC receivers, alert webhooks, the graph API and /metrics.",
         discussion: """
         Receives OTLP/HTTP traces on POST /v1/traces (application/x-protobuf or application/json; \
         Content-Encoding identity, gzip, deflate or zstd), alert webhooks on POST /v1/alerts \
         (source detected) and POST /v1/alerts/{source}, the graph API under /api/v1 \
         (graph, services, services/{name}, disagreements; docs/API.md) and /healthz, /readyz, \
-        /metrics. \
-        Point an OpenTelemetry SDK at it with OTEL_EXPORTER_OTLP_ENDPOINT=http://HOST:4318, or an \
-        OTel Collector with an `otlphttp` exporter whose endpoint is http://HOST:4318.
+        /metrics; OTLP/gRPC (TraceService/Export, gzip accepted) on --grpc-port, default 4317. \
+        Point an OpenTelemetry SDK at it with OTEL_EXPORTER_OTLP_ENDPOINT=http://HOST:4318 \
+        (http/protobuf) or http://HOST:4317 (grpc), or an OTel Collector with an `otlphttp` \
+        exporter whose endpoint is http://HOST:4318 or an `otlp` exporter to HOST:4317.
 
         Every setting can also come from an environment variable PARALLAX_<FLAG> (e.g. \
         PARALLAX_MAX_BODY_BYTES=1048576, PARALLAX_INGEST_TOKEN) or from a config file \
@@ -33,6 +34,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Port for OTLP/HTTP, webhooks and the API (default 4318).")
     var port: Int?
+
+    @Option(help: "Port for OTLP/gRPC, TraceService/Export (default 4317; 0 turns gRPC off).")
+    var grpcPort: Int?
 
     @Option(name: .customLong("data"), help: "State directory (default ./.parallax).")
     var data: String?
@@ -98,6 +102,8 @@ struct Serve: AsyncParsableCommand {
         c.host = src.string("host", flag: host, default: c.host)
         c.port = try src.int("port", flag: port, default: c.port)
         guard (0...65535).contains(c.port) else { throw ValidationError("port must be between 0 and 65535") }
+        c.grpcPort = try src.int("grpc-port", flag: grpcPort, default: c.grpcPort)
+        guard (0...65535).contains(c.grpcPort) else { throw ValidationError("grpc-port must be between 0 (off) and 65535") }
         c.dataDirectory = src.string("data", flag: data, default: c.dataDirectory)
         c.maxBodyBytes = try src.int("max-body-bytes", flag: maxBodyBytes, default: c.maxBodyBytes)
         guard c.maxBodyBytes > 0 else { throw ValidationError("max-body-bytes must be positive") }
@@ -154,6 +160,7 @@ struct Serve: AsyncParsableCommand {
         ])
         logger.info("starting", metadata: [
             "host": .string(configuration.host), "port": .stringConvertible(configuration.port),
+            "grpcPort": .string(configuration.grpcPort == 0 ? "off" : String(configuration.grpcPort)),
             "data": .string(configuration.dataDirectory),
             "ingestAuth": .stringConvertible(configuration.ingestToken != nil), "apiAuth": .stringConvertible(configuration.apiToken != nil),
         ])

@@ -26,6 +26,7 @@ func testConfiguration(_ tweak: (inout ServerConfiguration) -> Void = { _ in }) 
     var c = ServerConfiguration()
     c.host = "127.0.0.1"
     c.port = 0
+    c.grpcPort = 0 // no OTLP/gRPC listener unless a test asks for one (GRPCReceiverTests)
     c.dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("parallax-test-\(UUID().uuidString)").path
     c.expiryIntervalSeconds = 3600 // tests expire by hand
     tweak(&c)

@@ -26,3 +26,33 @@ size_t cotlp_encode_rpc_status(int32_t code, const char *message, uint8_t *out, 
     if (out == NULL || size > capacity) return size;
     return google__rpc__status__pack(&status, out);
 }
+
+size_t cotlp_encode_retry_info(int64_t retry_seconds, uint8_t *out, size_t capacity) {
+    Google__Protobuf__Duration delay = GOOGLE__PROTOBUF__DURATION__INIT;
+    delay.seconds = retry_seconds;
+    Google__Rpc__RetryInfo info = GOOGLE__RPC__RETRY_INFO__INIT;
+    info.retry_delay = &delay;
+    size_t size = google__rpc__retry_info__get_packed_size(&info);
+    if (out == NULL || size > capacity) return size;
+    return google__rpc__retry_info__pack(&info, out);
+}
+
+size_t cotlp_encode_rpc_status_retry(int32_t code, const char *message, int64_t retry_seconds,
+                                     uint8_t *out, size_t capacity) {
+    uint8_t info[32];
+    size_t info_size = cotlp_encode_retry_info(retry_seconds, info, sizeof info);
+    if (info_size > sizeof info) return 0;
+    Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT;
+    any.type_url = (char *)"type.googleapis.com/google.rpc.RetryInfo";
+    any.value.data = info;
+    any.value.len = info_size;
+    Google__Protobuf__Any *details[1] = {&any};
+    Google__Rpc__Status status = GOOGLE__RPC__STATUS__INIT;
+    status.code = code;
+    status.message = (char *)(message ? message : "");
+    status.n_details = 1;
+    status.details = details;
+    size_t size = google__rpc__status__get_packed_size(&status);
+    if (out == NULL || size > capacity) return size;
+    return google__rpc__status__pack(&status, out);
+}

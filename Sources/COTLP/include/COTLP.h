@@ -17,6 +17,7 @@
 #include "opentelemetry/proto/trace/v1/trace.pb-c.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "google/rpc/status.pb-c.h"
+#include "google/rpc/error_details.pb-c.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -70,6 +71,12 @@ size_t cotlp_encode_export_response(int64_t rejected_spans, const char *error_me
                                     uint8_t *out, size_t capacity);
 /// Encodes a google.rpc.Status {code, message}; same return convention.
 size_t cotlp_encode_rpc_status(int32_t code, const char *message, uint8_t *out, size_t capacity);
+/// Encodes a google.rpc.RetryInfo {retry_delay: retry_seconds}; same return convention.
+size_t cotlp_encode_retry_info(int64_t retry_seconds, uint8_t *out, size_t capacity);
+/// Encodes a google.rpc.Status {code, message, details: [Any(RetryInfo{retry_seconds})]}
+/// (the OTLP/gRPC `grpc-status-details-bin` trailer); same return convention.
+size_t cotlp_encode_rpc_status_retry(int32_t code, const char *message, int64_t retry_seconds,
+                                     uint8_t *out, size_t capacity);
 
 #ifdef __cplusplus
 }

@@ -52,7 +52,7 @@ void   google__rpc__status__free_unpacked
   assert(message->base.descriptor == &google__rpc__status__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor google__rpc__status__field_descriptors[2] =
+static const ProtobufCFieldDescriptor google__rpc__status__field_descriptors[3] =
 {
   {
     "code",
@@ -78,15 +78,28 @@ static const ProtobufCFieldDescriptor google__rpc__status__field_descriptors[2] 
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "details",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Google__Rpc__Status, n_details),
+    offsetof(Google__Rpc__Status, details),
+    &google__protobuf__any__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned google__rpc__status__field_indices_by_name[] = {
   0,   /* field[0] = code */
+  2,   /* field[2] = details */
   1,   /* field[1] = message */
 };
 static const ProtobufCIntRange google__rpc__status__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor google__rpc__status__descriptor =
 {
@@ -96,7 +109,7 @@ const ProtobufCMessageDescriptor google__rpc__status__descriptor =
   "Google__Rpc__Status",
   "google.rpc",
   sizeof(Google__Rpc__Status),
-  2,
+  3,
   google__rpc__status__field_descriptors,
   google__rpc__status__field_indices_by_name,
   1,  google__rpc__status__number_ranges,
