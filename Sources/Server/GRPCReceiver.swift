@@ -139,6 +139,9 @@ public struct GRPCIngestService: Service {
 
     /// HTTP/2 streams one connection may have open at once.
     static let maxConcurrentStreams = 100
+    /// HTTP/2 flow-control window the server advertises, and the largest frame it accepts.
+    static let windowBytes = 4 << 20
+    static let maxFrameBytes = 1 << 20
 
     /// `port` overrides `configuration.grpcPort`; here 0 means "any free port", not "off".
     public init(configuration: ServerConfiguration, ingest: TraceIngest, port: Int? = nil, logger: Logger = Logger(label: "parallax")) {
@@ -150,6 +153,10 @@ public struct GRPCIngestService: Service {
             c.rpc.maxRequestPayloadSize = transportLimit
             c.compression.enabledAlgorithms = [.gzip, .deflate]
             c.http2.maxConcurrentStreams = Self.maxConcurrentStreams
+            // OTLP messages are large (a 500-span batch is ~200 KB): with HTTP/2's 64 KiB default
+            // window a client stalls for WINDOW_UPDATEs several times per message.
+            c.http2.targetWindowSize = Self.windowBytes
+            c.http2.maxFrameSize = Self.maxFrameBytes
         }
         transport = HTTP2ServerTransport.Posix(address: Self.address(host: configuration.host, port: port ?? configuration.grpcPort),
                                                transportSecurity: .plaintext, config: config)
