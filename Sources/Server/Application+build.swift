@@ -89,6 +89,7 @@ public func buildRouter(configuration: ServerConfiguration, state: GraphState, a
     router.get("/api/v1/services") { request, _ in api.services(request) }
     router.get("/api/v1/services/:name") { request, context in api.service(request, name: context.parameters.get("name") ?? "") }
     router.get("/api/v1/disagreements") { request, _ in api.disagreements(request) }
+    registerWebView(on: router, composer: api.composer, metrics: state.metrics)
 
     router.get("/healthz") { _, _ in "ok\n" }
     router.get("/readyz") { _, _ in "ready\n" }
