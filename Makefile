@@ -33,6 +33,7 @@ test: deps proto-check
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	scripts/e2e.sh
+	scripts/browser-test.sh
 	scripts/lifecycle-test.sh
 	scripts/fuzz.sh 20
 

@@ -6,10 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${PARALLAX_BIN:-.build/debug/parallax}"
 venv=.venv
-if ! "$venv/bin/python" -c "import opentelemetry.exporter.otlp.proto.http, opentelemetry.exporter.otlp.proto.grpc" 2>/dev/null; then
+if ! "$venv/bin/python" -c "import opentelemetry.exporter.otlp.proto.http, opentelemetry.exporter.otlp.proto.grpc, websocket" 2>/dev/null; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q "opentelemetry-sdk==1.45.2" "opentelemetry-exporter-otlp-proto-http==1.45.2" \
-    "opentelemetry-exporter-otlp-proto-grpc==1.45.2"
+    "opentelemetry-exporter-otlp-proto-grpc==1.45.2" "websocket-client==1.9.2"
 fi
 read -r port port2 < <(python3 -c 'import socket
 a, b = socket.socket(), socket.socket()
