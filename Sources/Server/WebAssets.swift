@@ -57,7 +57,7 @@ enum WebAssets {
     .topbar nav a { color: #e8eef3; text-decoration: none; font-size: .9rem; }
     .topbar nav a:hover { text-decoration: underline; }
 
-    .controls { display: flex; flex-wrap: wrap; gap: .6rem 1.6rem; align-items: flex-end; padding: .55rem 1.2rem .65rem;
+    .controls { display: flex; flex-wrap: wrap; gap: .6rem 1.1rem; align-items: flex-end; padding: .55rem 1.2rem .65rem;
       background: var(--panel); border-bottom: 1px solid var(--line); }
     .controls .group { border: 0; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: .2rem .6rem; align-items: flex-end; min-width: 0; }
     .controls legend { font-size: .72rem; font-weight: 700; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); padding: 0; margin-bottom: .2rem; }
@@ -91,7 +91,10 @@ enum WebAssets {
     .swatch, .glyph { flex: none; vertical-align: middle; }
 
     .graph { margin: 0; border: 1px solid var(--line); border-radius: 6px; background: #fff; padding: .4rem; overflow: auto; max-height: 78vh; }
+    .graph { position: relative; }
     .graph svg.graph-svg { display: block; margin: 0 auto; max-width: 100%; height: auto; }
+    .graph.natural svg.graph-svg { max-width: none; }
+    .graph .zoom { position: sticky; float: right; top: 0; right: 0; z-index: 1; font-size: .8rem; padding: .1rem .5rem; opacity: .85; }
     .graph svg a { cursor: pointer; }
     .graph g.node:hover polygon, .graph g.node:hover path, .graph g.node:hover ellipse { stroke-width: 2.4; }
     .graph g.edge.highlight path { stroke-width: 5; }
@@ -234,8 +237,26 @@ enum WebAssets {
         if (group) group.classList.toggle('inactive', !form.elements.service.value.trim());
       }
 
+      // Fit to the width (default) or Graphviz's own size, scrolled.
+      function addZoom() {
+        var figure = document.getElementById('graph');
+        if (!figure || !figure.querySelector('svg.graph-svg') || figure.querySelector('button.zoom')) return;
+        var button = document.createElement('button');
+        button.type = 'button';
+        button.className = 'zoom';
+        button.textContent = 'Actual size';
+        button.setAttribute('aria-pressed', 'false');
+        button.addEventListener('click', function () {
+          var natural = figure.classList.toggle('natural');
+          button.textContent = natural ? 'Fit to width' : 'Actual size';
+          button.setAttribute('aria-pressed', natural ? 'true' : 'false');
+        });
+        figure.insertBefore(button, figure.firstChild);
+      }
+
       // Rows of the disagreements panel highlight their edge in the picture.
       function wireContent() {
+        addZoom();
         var rows = document.querySelectorAll('#disagreements tr[data-edge]');
         Array.prototype.forEach.call(rows, function (row) {
           function toggle(on) {

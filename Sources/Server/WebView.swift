@@ -504,17 +504,18 @@ enum WebDOT {
         func q(_ s: String) -> String { "\"\(GraphExporter.dotEscape(s))\"" }
         let windowParam = "window=\(Web.queryValue(wq.window))"
         let selectedKey = selectedTeam?.lowercased()
+        let seconds = WebText.windowSeconds(doc)
 
         var out = "digraph parallax {\n"
-        out += "  graph [rankdir=LR, bgcolor=\"transparent\", fontname=\"\(font)\", fontsize=11, nodesep=0.35, ranksep=0.75, pad=0.2, newrank=true];\n"
-        out += "  node [fontname=\"\(font)\", fontsize=11, style=\"filled\", fillcolor=\"#FFFFFF\", color=\"#3A3A3A\", penwidth=1.1, margin=\"0.14,0.07\"];\n"
-        out += "  edge [fontname=\"\(font)\", fontsize=10, fontcolor=\"#2B2B2B\", arrowsize=0.8];\n"
+        out += "  graph [rankdir=LR, bgcolor=\"transparent\", fontname=\"\(font)\", fontsize=11, nodesep=0.3, ranksep=0.6, pad=0.2, newrank=true];\n"
+        out += "  node [fontname=\"\(font)\", fontsize=13, style=\"filled\", fillcolor=\"#FFFFFF\", color=\"#3A3A3A\", penwidth=1.1, margin=\"0.14,0.07\"];\n"
+        out += "  edge [fontname=\"\(font)\", fontsize=12, fontcolor=\"#2B2B2B\", arrowsize=0.8];\n"
 
         func nodeLine(_ n: GraphDocument.Node, indent: String) -> String {
             var classes = ["kind-\(n.kind.rawValue)"]
             var style = n.kind == .service ? ["rounded", "filled"] : ["filled"]
             var attrs = ["id=\(q("node-" + Web.domID(n.id)))", "shape=\(GraphExporter.dotShape(n.kind))",
-                         "fillcolor=\(q(fill(n.kind)))", "label=\(q(WebText.nodeLabel(n)))"]
+                         "fillcolor=\(q(fill(n.kind)))", "label=\(q(WebText.nodeLabel(n, seconds: seconds)))"]
             if !n.instrumented {
                 classes.append("alert-only")
                 style.insert("dashed", at: 0)
@@ -541,7 +542,7 @@ enum WebDOT {
             let selected = team.lowercased() == selectedKey
             out += "\n  subgraph cluster_\(i) {\n"
             out += "    id=\(q("team-" + Web.domID(team))); class=\(q(selected ? "team team-selected" : "team"));\n"
-            out += "    label=\(q("team " + Web.printable(team))); labeljust=l; fontsize=12; fontcolor=\"#1F4E79\";\n"
+            out += "    label=\(q("team " + Web.printable(team))); labeljust=l; fontsize=13; fontcolor=\"#1F4E79\";\n"
             out += "    style=\"rounded,dashed\"; color=\(q(selected ? "#0072B2" : "#56B4E9")); penwidth=\(selected ? "2.2" : "1.2");\n"
             out += "    tooltip=\(q("team " + Web.printable(team)));\n"
             for n in byTeam[team]! { out += nodeLine(n, indent: "    ") }
@@ -555,7 +556,7 @@ enum WebDOT {
             var attrs = ["id=\(q("edge-" + edgeKey(e)))",
                          "class=\(q("status-\(e.status.rawValue) conn-\(e.connectionType.rawValue)"))",
                          "color=\(q(st.color))", "style=\(q(st.style))", "penwidth=\(st.penWidth)",
-                         "label=\(q(WebText.edgeLabel(e)))", "tooltip=\(q(WebText.edgeTooltip(e)))",
+                         "label=\(q(WebText.edgeLabel(e, seconds: seconds)))", "tooltip=\(q(WebText.edgeTooltip(e)))",
                          "labeltooltip=\(q(WebText.edgeTooltip(e)))"]
             if e.status != .confirmed { attrs.append("URL=\(q("#dis-" + edgeKey(e)))") }
             if e.status == .inferredOnly && !e.isDirected { attrs.append("dir=none") }
@@ -640,23 +641,36 @@ enum WebText {
         return withDay ? "\(s.dropFirst(5).prefix(5)) \(hm)" : hm
     }
 
-    static func tracedLine(_ t: GraphDocument.TracedStats) -> String {
-        var parts = [rate(t.ratePerSecond), "\(percent(t.errorRate)) err"]
-        if let p95 = (t.latencyMs ?? t.serverLatencyMs)?.p95 { parts.append("p95 \(ms(p95))") }
-        return parts.joined(separator: " · ")
+    /// Requests per second over a window of `seconds` (the document's rates are rounded to a few
+    /// decimals, which reads as 0 over a long window).
+    static func perSecond(_ count: UInt64, _ seconds: Double) -> Double { Double(count) / max(seconds, 1) }
+
+    static func windowSeconds(_ doc: GraphDocument) -> Double {
+        doc.window.end.timeIntervalSince(doc.window.start)
     }
 
-    static func signalsLine(_ s: GraphDocument.NodeSignals) -> String {
-        var parts = [rate(s.ratePerSecond), "\(percent(s.errorRate)) err"]
+    /// `0.6/h · 2.4% err` and `p95 1.6 s`, as lines.
+    static func tracedLines(_ t: GraphDocument.TracedStats, seconds: Double) -> [String] {
+        var lines = ["\(rate(perSecond(t.calls, seconds))) · \(percent(t.errorRate)) err"]
+        if let p95 = (t.latencyMs ?? t.serverLatencyMs)?.p95 { lines.append("p95 \(ms(p95))") }
+        return lines
+    }
+
+    static func tracedLine(_ t: GraphDocument.TracedStats, seconds: Double) -> String {
+        tracedLines(t, seconds: seconds).joined(separator: " · ")
+    }
+
+    static func signalsLine(_ s: GraphDocument.NodeSignals, seconds: Double) -> String {
+        var parts = [rate(perSecond(s.requests, seconds)), "\(percent(s.errorRate)) err"]
         if let p95 = s.latencyMs?.p95 { parts.append("p95 \(ms(p95))") }
         return parts.joined(separator: " · ")
     }
 
     static func alertsWord(_ n: Int) -> String { n == 1 ? "1 alert" : "\(n) alerts" }
 
-    static func nodeLabel(_ n: GraphDocument.Node) -> String {
+    static func nodeLabel(_ n: GraphDocument.Node, seconds: Double) -> String {
         var lines = [Web.printable(n.id)]
-        if let s = n.signals { lines.append(signalsLine(s)) }
+        if let s = n.signals { lines.append(signalsLine(s, seconds: seconds)) }
         if !n.instrumented { lines.append("alerts only · \(alertsWord(n.alertCount))") }
         else if n.alertCount > 0 { lines.append(alertsWord(n.alertCount)) }
         return lines.joined(separator: "\n")
@@ -671,17 +685,17 @@ enum WebText {
     }
 
     /// Rate, error rate and p95 for measured edges; the alert evidence for the others.
-    static func edgeLabel(_ e: GraphDocument.Edge) -> String {
+    static func edgeLabel(_ e: GraphDocument.Edge, seconds: Double) -> String {
         switch e.status {
         case .confirmed, .tracedOnly:
-            return e.traced.map(tracedLine) ?? e.status.rawValue
+            return e.traced.map { tracedLines($0, seconds: seconds).joined(separator: "\n") } ?? e.status.rawValue
         case .inferredOnly:
             guard let ev = e.inferred else { return "inferred" }
             var line = "inferred \(percent(ev.confidence)) · n=\(ev.support)"
             if let ex = e.explainedBy { line += " · via \(ex.hops) hops" }
             return line
         case .directionConflict:
-            var lines = e.traced.map { [tracedLine($0)] } ?? []
+            var lines = e.traced.map { tracedLines($0, seconds: seconds) } ?? []
             lines.append("alerts say reverse" + (e.inferred.map { " \(percent($0.confidence))" } ?? ""))
             return lines.joined(separator: "\n")
         }
@@ -800,10 +814,10 @@ struct MapPageRenderer {
         var h = "<form id=\"controls\" class=\"controls\" method=\"get\" action=\"/\" aria-label=\"Graph filters\">\n"
         let inactive = q.service == nil ? " inactive" : ""
         h += "<fieldset class=\"group focus-group\(inactive)\"><legend>Service neighborhood</legend>\n"
-        h += "<label class=\"field\">Service <input name=\"service\" list=\"service-options\" value=\"\(Web.html(q.service ?? ""))\" placeholder=\"all services\" autocomplete=\"off\" spellcheck=\"false\" size=\"22\"></label>\n"
+        h += "<label class=\"field\">Service <input name=\"service\" list=\"service-options\" value=\"\(Web.html(q.service ?? ""))\" placeholder=\"all services\" autocomplete=\"off\" spellcheck=\"false\" size=\"18\"></label>\n"
         h += "<label class=\"field\">Hops <input name=\"hops\" type=\"number\" min=\"0\" max=\"\(GraphAPI.maxHops)\" value=\"\(q.hops)\" size=\"3\"></label>\n"
         h += "<label class=\"field\">Direction <select name=\"direction\">"
-        for (d, label) in [(HopDirection.both, "both"), (.upstream, "upstream (callers)"), (.downstream, "downstream (dependencies)")] {
+        for (d, label) in [(HopDirection.both, "both"), (.upstream, "upstream (callers)"), (.downstream, "downstream (callees)")] {
             h += "<option value=\"\(d.rawValue)\"\(q.direction == d ? " selected" : "")>\(label)</option>"
         }
         h += "</select></label>\n</fieldset>\n"
@@ -853,7 +867,7 @@ struct MapPageRenderer {
         let w = full.window
         var h = "<div class=\"summary\"><span class=\"window-range\">\(Web.html(WebText.time(w.start))) – \(Web.html(WebText.time(w.end)))</span>"
         if let shown {
-            h += " <span class=\"shown\">\(shown.nodes.count) nodes · \(shown.edges.count) edges shown of \(full.nodes.count) · \(full.edges.count)</span>"
+            h += " <span class=\"shown\">showing \(shown.nodes.count) of \(full.nodes.count) nodes, \(shown.edges.count) of \(full.edges.count) edges</span>"
         }
         let query = wq.string()
         h += " <span class=\"exports\">as <a href=\"/ui/graph.svg?\(Web.html(query))\">SVG</a> · <a href=\"/api/v1/graph?\(Web.html(query))\">JSON</a> · <a href=\"/api/v1/graph?format=dot&amp;\(Web.html(query))\">DOT</a></span></div>\n"
@@ -922,7 +936,7 @@ struct MapPageRenderer {
     func evidence(_ e: GraphDocument.Edge, alertsByID: [String: Alert]) -> String {
         var items: [String] = []
         if let t = e.traced {
-            items.append("traced \(Web.html(e.source)) → \(Web.html(e.target)): \(WebText.count(t.calls)) calls, \(Web.html(WebText.tracedLine(t)))")
+            items.append("traced \(Web.html(e.source)) → \(Web.html(e.target)): \(WebText.count(t.calls)) calls, \(Web.html(WebText.tracedLine(t, seconds: WebText.windowSeconds(full))))")
         }
         if let ev = e.inferred {
             var line = "alerts fired together in <strong>\(ev.support)</strong> incident\(ev.support == 1 ? "" : "s")"
@@ -1017,11 +1031,12 @@ struct ServicePageRenderer {
 
     /// The window's totals (the node's server side, else summed over its callers).
     func totals() -> (requests: UInt64, errors: UInt64, rate: Double, latency: LatencySummary?)? {
-        if let s = node.signals { return (s.requests, s.errors, s.ratePerSecond, s.latencyMs) }
+        let seconds = WebText.windowSeconds(doc)
+        if let s = node.signals { return (s.requests, s.errors, WebText.perSecond(s.requests, seconds), s.latencyMs) }
         let inbound = doc.edges.filter { $0.target == node.id }.compactMap(\.traced)
         guard !inbound.isEmpty else { return nil }
         let calls = inbound.reduce(UInt64(0)) { $0 &+ $1.calls }, errors = inbound.reduce(UInt64(0)) { $0 &+ $1.errors }
-        let rate = inbound.reduce(0.0) { $0 + $1.ratePerSecond }
+        let rate = WebText.perSecond(calls, seconds)
         return (calls, errors, rate, inbound.max { $0.calls < $1.calls }?.latencyMs)
     }
 
@@ -1070,7 +1085,7 @@ struct ServicePageRenderer {
             let other = e[keyPath: peer]
             h += "<tr class=\"status-\(e.status.rawValue)\" data-peer=\"\(Web.html(other))\"><td>\(Web.serviceLink(other, window: wq.window))</td>"
             h += "<td class=\"status\">\(Web.swatch(e.status, width: 30)) \(e.status.rawValue)</td><td>\(e.connectionType.rawValue)</td>"
-            h += "<td>\(Web.html(WebText.edgeLabel(e).replacingOccurrences(of: "\n", with: " · ")))</td></tr>\n"
+            h += "<td>\(Web.html(WebText.edgeLabel(e, seconds: WebText.windowSeconds(doc)).replacingOccurrences(of: "\n", with: " · ")))</td></tr>\n"
         }
         return h + "</tbody></table>\n"
     }

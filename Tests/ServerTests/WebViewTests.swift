@@ -87,7 +87,8 @@ struct WebViewTests {
                 #expect(elements[WebViewTestsKey.edge(e)]?.contains("status-\(e.status.rawValue)") == true, "\(e.source) -> \(e.target)")
             }
             // Edge labels: rate, error rate, p95; the evidence for inferred-only edges.
-            #expect(svg.contains("% err · p95 "))
+            #expect(svg.contains("/h · ") && svg.contains("% err</text>") && svg.contains(">p95 "))
+            #expect(!svg.contains(">0/h "), "rates are computed from the counts, not the rounded document rates")
             #expect(svg.contains("inferred "))
             // Nodes link to their service page, non-confirmed edges to their evidence.
             #expect(svg.contains("/ui/service/shop%2Fcheckout?window=3h"))
