@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         // OTLP/gRPC on :4317. Messages stay raw bytes (a custom serializer): decoding is protobuf-c's, as for OTLP/HTTP.
         .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
@@ -60,6 +61,8 @@ let package = Package(
         .target(name: "Inference", dependencies: ["Alerts"]),
         // Traced + inferred -> merged graph, queries, exports. Pure Swift, no I/O.
         .target(name: "Overlay", dependencies: ["TraceGraph", "Alerts", "Inference"]),
+        // Embedded default store: alerts and trace-graph checkpoints in SQLite (GRDB, WAL). See docs/STORE.md.
+        .target(name: "Store", dependencies: ["Alerts", "TraceGraph", .product(name: "GRDB", package: "GRDB.swift")]),
         // Hummingbird server: OTLP/HTTP receiver, alert webhooks, API, metrics.
         .target(
             name: "Server",
@@ -109,6 +112,7 @@ let package = Package(
         .testTarget(name: "AlertsTests", dependencies: ["Alerts"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Alerts"]),
         .testTarget(name: "OverlayTests", dependencies: ["Overlay", "TraceGraph", "Alerts", "Inference", "OTLP"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Alerts", "TraceGraph", "OTLP"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
