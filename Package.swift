@@ -67,7 +67,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "OTLP", "TraceGraph", "Alerts", "Inference", "Overlay",
+                "OTLP", "TraceGraph", "Alerts", "Inference", "Overlay", "Store",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -80,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "parallax",
             dependencies: [
-                "Server", "OTLP", "TraceGraph", "Alerts", "Inference", "Overlay",
+                "Server", "OTLP", "TraceGraph", "Alerts", "Inference", "Overlay", "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -112,11 +112,12 @@ let package = Package(
         .testTarget(name: "AlertsTests", dependencies: ["Alerts"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Alerts"]),
         .testTarget(name: "OverlayTests", dependencies: ["Overlay", "TraceGraph", "Alerts", "Inference", "OTLP"]),
+        .testTarget(name: "CLITests", dependencies: ["parallax"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Alerts", "TraceGraph", "OTLP"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "OTLP", "COTLP", "CZstd", "Overlay", "Alerts",
+                "Server", "OTLP", "COTLP", "CZstd", "Overlay", "Alerts", "Store",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),

@@ -59,7 +59,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a CLIENT/PRODUCER span waits for its SERVER/CONSUMER half before it becomes an edge to a virtual node (default 10).")
     var pairingWait: Double?
 
-    @Option(help: "Most spans waiting for their other half; beyond it spans are dropped and counted (default 100000).")
+    @Option(help: "Most spans waiting for their other half; beyond it spans are dropped and counted (default 1000000, about 72 MB at most).")
     var maxPending: Int?
 
     @Option(help: "Alias file (YAML or JSON): canonical name → list of names/ARNs, used to resolve alert entities.")
