@@ -61,7 +61,7 @@ done = function(summary, latency, requests)
 end
 LUA
 
-"$PARALLAX" serve --port "$PORT" --data "$TMP/data" --log-level warning &
+"$PARALLAX" serve --port "$PORT" --grpc-port 0 --data "$TMP/data" --log-level warning &
 PIDS+=($!); SERVER=$!
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 
