@@ -153,7 +153,7 @@ start_server() { # name -> sets SERVER_PID, URL
       port_free "$PARALLAX_PORT" || { log "port $PARALLAX_PORT is busy (set PARALLAX_PORT)"; exit 1; }
       mkdir -p "$TMP/parallax-data"
       # shellcheck disable=SC2086 # PARALLAX_ARGS is a list of flags
-      "$PARALLAX" serve --host 127.0.0.1 --port "$PARALLAX_PORT" --data "$TMP/parallax-data" --log-level warning $PARALLAX_ARGS \
+      "$PARALLAX" serve --host 127.0.0.1 --port "$PARALLAX_PORT" --data "$TMP/parallax-data" --grpc-port 0 --log-level warning $PARALLAX_ARGS \
         >"$TMP/parallax.log" 2>&1 &
       SERVER_PID=$!
       URL="http://127.0.0.1:$PARALLAX_PORT/v1/traces"
