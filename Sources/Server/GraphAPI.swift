@@ -130,6 +130,8 @@ struct GraphAPI: Sendable {
         timed("/api/v1/services/{name}") {
             let q = try Self.parse(request, allowFormat: false)
             let doc = document(q)
+            // Router parameters keep percent-encoding: `shop%2Fcheckout` names `shop/checkout`.
+            let name = name.removingPercentEncoding ?? name
             guard let node = GraphQuery.findNode(name, in: doc) else {
                 throw BadRequest(status: .notFound, message: "no node named '\(name.prefix(128))' in the graph")
             }

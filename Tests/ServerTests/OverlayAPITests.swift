@@ -187,6 +187,10 @@ struct OverlayAPITests {
             #expect(upstream == ["shop/frontend"])
             #expect((checkout["team"] as? [String: Any])?["name"] as? String == "payments")
 
+            let (s4, encoded) = try await Shop.json(client, "/api/v1/services/shop%2Fcheckout?window=3h")
+            #expect(s4 == .ok)
+            #expect((encoded["service"] as? [String: Any])?["id"] as? String == "shop/checkout")
+
             let (s3, dis) = try await Shop.json(client, "/api/v1/disagreements?window=3h")
             #expect(s3 == .ok)
             let edges = dis["disagreements"] as? [[String: Any]] ?? []
