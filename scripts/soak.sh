@@ -36,16 +36,17 @@ BENCH=$SCRATCH/release/parallax-bench
 mkdir -p "$OUT"
 TMP=$(mktemp -d -t parallax-soak.XXXXXX)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$TMP"; }
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; [[ -n "${SOAK_KEEP:-}" ]] || rm -rf "$TMP"; }
 trap cleanup EXIT
+[[ -n "${SOAK_KEEP:-}" ]] && echo "soak: temp dir $TMP" >&2
 
 "$BENCH" --write-bodies "$TMP/b" --count 400 --spans 500 >/dev/null
-"$BENCH" --write-bodies "$TMP/b" --count 400 --gzip --spans 500 >/dev/null
+"$BENCH" --write-bodies "$TMP/bgz" --count 400 --gzip --spans 500 >/dev/null
 cat >"$TMP/post.lua" <<'LUA'
 local requests = {}
 for i = 0, 399 do
   for _, gz in ipairs({false, true}) do
-    local f = assert(io.open(string.format("%s/body-%05d.pb%s", os.getenv("BODY_DIR"), i, gz and ".gz" or ""), "rb"))
+    local f = assert(io.open(string.format("%s%s/body-%05d.pb%s", os.getenv("BODY_DIR"), gz and "gz" or "", i, gz and ".gz" or ""), "rb"))
     local headers = { ["Content-Type"] = "application/x-protobuf" }
     if gz then headers["Content-Encoding"] = "gzip" end
     requests[#requests + 1] = wrk.format("POST", "/v1/traces", headers, f:read("*all"))
@@ -104,6 +105,7 @@ done
 wait "$ALERTS" || true
 curl -fsS "http://127.0.0.1:$PORT/metrics" >"$OUT/soak-metrics.txt"
 cat "$TMP/wrk.out" | grep -E "WRK_RESULT|Requests/sec" || true
+if grep -q "post.lua" "$TMP/wrk.out"; then echo "soak: wrk could not run the body script:" >&2; head -3 "$TMP/wrk.out" >&2; exit 1; fi
 cat "$TMP/alerts.out"
 python3 - "$OUT/soak-rss.csv" "$TMP/wrk.out" "$TMP/alerts.out" "$DURATION" <<'PY'
 import csv, re, sys
@@ -121,5 +123,5 @@ spans_per_s = reqs * 500 / float(sys.argv[4])
 print(f"SOAK duration={sys.argv[4]}s trace_requests={reqs} spans_per_s={spans_per_s:.0f} status_errors={status_err} "
       f"socket_errors={sock_err} p99_ms={p99} alerts_ok={a[1]} alerts_bad={a[2]} rss_ref_mb={ref/1024:.1f} "
       f"rss_last_mb={last/1024:.1f} rss_max_mb={max(rss)/1024:.1f} flat={flat}")
-sys.exit(0 if flat and status_err == 0 and int(a[2]) == 0 else 1)
+sys.exit(0 if flat and status_err == 0 and sock_err == 0 and int(a[2]) == 0 else 1)
 PY

@@ -12,6 +12,7 @@ protos=(
   opentelemetry/proto/resource/v1/resource.proto
   opentelemetry/proto/trace/v1/trace.proto
   opentelemetry/proto/collector/trace/v1/trace_service.proto
+  parallax/otlpview/v1/trace_view.proto
   google/protobuf/any.proto
   google/protobuf/duration.proto
   google/rpc/status.proto

@@ -6,11 +6,10 @@ import Glibc
 import Darwin
 #endif
 
-typealias PBRequest = Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest
-typealias PBResourceSpans = Opentelemetry__Proto__Trace__V1__ResourceSpans
-typealias PBSpan = Opentelemetry__Proto__Trace__V1__Span
-typealias PBKeyValue = Opentelemetry__Proto__Common__V1__KeyValue
 typealias PBAnyValue = Opentelemetry__Proto__Common__V1__AnyValue
+typealias ViewRequest = Parallax__Otlpview__V1__TraceRequestView
+typealias ViewResourceSpans = Parallax__Otlpview__V1__ResourceSpansView
+typealias ViewSpan = Parallax__Otlpview__V1__SpanView
 
 /// Limits applied to every request before and during decoding.
 public struct DecodeLimits: Sendable, Equatable {
@@ -66,7 +65,11 @@ public final class OTLPDecoder {
             lastArenaBytes = cotlp_arena_used(arena)
             cotlp_arena_reset(arena)
         }
-        guard let request = opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
+        // protobuf-c unpacks the read view (proto/parallax/otlpview/v1): same wire
+        // format, but attributes stay encoded slices; `attribute(_:)` unpacks the
+        // values the graph needs. The view has no recursive message, and the
+        // guard above has already bounded the nesting of the whole request.
+        guard let request = parallax__otlpview__v1__trace_request_view__unpack(
             cotlp_arena_allocator(arena), bytes.count, base
         ) else {
             if cotlp_arena_exhausted(arena) != 0 {
@@ -87,7 +90,7 @@ public final class OTLPDecoder {
         }
     }
 
-    private func walk(_ request: PBRequest) throws(OTLPDecodeError) -> DecodedBatch {
+    private func walk(_ request: ViewRequest) throws(OTLPDecodeError) -> DecodedBatch {
         var batch = DecodedBatch()
         var considered = 0
         for r in 0..<request.n_resource_spans {
@@ -118,18 +121,38 @@ public final class OTLPDecoder {
         return batch
     }
 
-    private func resourceInfo(_ rs: PBResourceSpans) throws(OTLPDecodeError) -> ResourceInfo? {
+    private func resourceInfo(_ rs: ViewResourceSpans) throws(OTLPDecodeError) -> ResourceInfo? {
         var acc = ResourceAccumulator()
         if let resource = rs.resource?.pointee {
             for i in 0..<resource.n_attributes {
-                guard let kv = resource.attributes[i]?.pointee, let keyPointer = kv.key else { continue }
-                let keyLength = strlen(keyPointer)
-                guard let key = resourceKeys.lookup(keyPointer, count: keyLength),
-                      let value = kv.value?.pointee else { continue }
+                guard let (key, value) = try attribute(resource.attributes[i], keys: resourceKeys) else { continue }
                 if let s = try stringValue(value) { acc.set(key, s) }
             }
         }
         return acc.build()
+    }
+
+    /// Reads the key of one encoded KeyValue; when the table knows it, unpacks
+    /// its AnyValue with protobuf-c (into the request's arena). Unknown keys
+    /// cost a key comparison and nothing else.
+    @inline(__always)
+    private func attribute<Key>(_ encoded: ProtobufCBinaryData, keys: KeyTable<Key>) throws(OTLPDecodeError) -> (Key, PBAnyValue)? {
+        guard let data = encoded.data else { return nil }
+        var keyPointer: UnsafePointer<UInt8>?
+        var keyLength = 0
+        var valuePointer: UnsafePointer<UInt8>?
+        var valueLength = 0
+        guard cotlp_kv_split(data, encoded.len, &keyPointer, &keyLength, &valuePointer, &valueLength) != 0 else {
+            throw OTLPDecodeError(.malformed, "not a valid protobuf ExportTraceServiceRequest (malformed attribute)")
+        }
+        guard let keyPointer, let key = keys.lookup(keyPointer, count: keyLength), let valuePointer else { return nil }
+        guard let value = opentelemetry__proto__common__v1__any_value__unpack(cotlp_arena_allocator(arena), valueLength, valuePointer) else {
+            if cotlp_arena_exhausted(arena) != 0 {
+                throw OTLPDecodeError(.memoryBudgetExceeded, "decoding needs more than the \(limits.arenaBudgetBytes) byte budget for one request")
+            }
+            throw OTLPDecodeError(.malformed, "not a valid protobuf ExportTraceServiceRequest (an attribute value has a wrong wire type)")
+        }
+        return (key, value.pointee)
     }
 
     @inline(__always)
@@ -146,7 +169,7 @@ public final class OTLPDecoder {
     }
 
     @inline(__always)
-    private func span(_ span: PBSpan, resource: ResourceInfo, rejected: inout RejectionCounts) throws(OTLPDecodeError) -> SpanRecord? {
+    private func span(_ span: ViewSpan, resource: ResourceInfo, rejected: inout RejectionCounts) throws(OTLPDecodeError) -> SpanRecord? {
         guard span.trace_id.len == 16, let tp = span.trace_id.data else {
             rejected.missingTraceID += 1
             return nil
@@ -170,9 +193,7 @@ public final class OTLPDecoder {
 
         spanAttrs.reset()
         for i in 0..<span.n_attributes {
-            guard let kv = span.attributes[i]?.pointee, let keyPointer = kv.key else { continue }
-            let keyLength = strlen(keyPointer)
-            guard let key = spanKeys.lookup(keyPointer, count: keyLength), let value = kv.value?.pointee else { continue }
+            guard let (key, value) = try attribute(span.attributes[i], keys: spanKeys) else { continue }
             switch value.value_case {
             case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE:
                 guard let p = value.string_value else { continue }
@@ -209,8 +230,9 @@ public final class OTLPDecoder {
 
         let name: String
         if let np = span.name { name = try interner.intern(np, count: strlen(np)) } else { name = "" }
-        let status = StatusCode(rawValue: UInt8(truncatingIfNeeded: span.status?.pointee.code.rawValue ?? 0)) ?? .unset
-        let kind = SpanKind(rawValue: UInt8(truncatingIfNeeded: span.kind.rawValue)) ?? .unspecified
+        let statusCode = span.status?.pointee.code ?? 0
+        let status = (0...2).contains(statusCode) ? StatusCode(rawValue: UInt8(statusCode)) ?? .unset : .unset
+        let kind = (0...5).contains(span.kind) ? SpanKind(rawValue: UInt8(span.kind)) ?? .unspecified : .unspecified
         return SpanRecord(
             traceID: traceID, spanID: spanID, parentSpanID: parent, kind: kind, status: status,
             startTimeUnixNano: span.start_time_unix_nano, endTimeUnixNano: span.end_time_unix_nano,

@@ -16,6 +16,9 @@ public final class AlertBook: Sendable {
     public let resolver: EntityResolver
     public let engine: InferenceEngine
     private let sink: (any AlertSink)?
+    /// Most alerts held in memory for inference and the API. Beyond it the oldest (by arrival)
+    /// are evicted from memory, in chunks of 5 %; they stay in the store until retention.
+    public let capacity: Int
     private let state = Mutex(Inner())
 
     struct Inner {
@@ -25,12 +28,38 @@ public final class AlertBook: Sendable {
         var cached: (version: Int, result: InferenceResult)?
         var accepted = 0
         var duplicates = 0
+        var evicted = 0
+
+        /// Keeps at most `capacity` alerts: when over, drops the oldest arrivals down to 95 % of it
+        /// (chunked, so a full book does not shift its index on every add).
+        mutating func evict(capacity: Int) {
+            guard order.count > capacity else { return }
+            let keep = max(1, capacity - capacity / 20)
+            let drop = order.count - keep
+            for id in order.prefix(drop) { byID[id] = nil }
+            order.removeFirst(drop)
+            evicted += drop
+            version += 1
+        }
     }
 
-    public init(aliases: AliasTable = AliasTable(), settings: InferenceSettings = InferenceSettings(), sink: (any AlertSink)? = nil) {
+    /// Default for `capacity`: about 100 MB of normalized alerts (raw bodies live in the store only).
+    public static let defaultCapacity = 200_000
+
+    public init(aliases: AliasTable = AliasTable(), settings: InferenceSettings = InferenceSettings(), sink: (any AlertSink)? = nil,
+                capacity: Int = AlertBook.defaultCapacity) {
         self.resolver = EntityResolver(aliases: aliases)
         self.engine = InferenceEngine(settings: settings)
         self.sink = sink
+        self.capacity = max(1, capacity)
+    }
+
+    /// The in-memory copy drops the raw body: the store (when there is one) keeps it, nothing
+    /// in memory reads it, and it is most of an alert's size.
+    static func indexed(_ alert: Alert) -> Alert {
+        var a = alert
+        a.raw = ""
+        return a
     }
 
     /// The result of one `add`.
@@ -56,10 +85,10 @@ public final class AlertBook: Sendable {
                 if let old = s.byID[alert.id] {
                     if old.status == alert.status && old.endsAt == alert.endsAt { r.duplicates += 1; continue }
                     // A resolved notification closes the episode; a later firing re-opens it.
-                    s.byID[alert.id] = alert
+                    s.byID[alert.id] = Self.indexed(alert)
                     r.updated += 1
                 } else {
-                    s.byID[alert.id] = alert
+                    s.byID[alert.id] = Self.indexed(alert)
                     s.order.append(alert.id)
                     r.added += 1
                 }
@@ -67,6 +96,7 @@ public final class AlertBook: Sendable {
             if r.added + r.updated > 0 { s.version += 1 }
             s.accepted += r.added
             s.duplicates += r.duplicates
+            s.evict(capacity: capacity)
             return r
         }
     }
@@ -76,9 +106,10 @@ public final class AlertBook: Sendable {
         for alert in alerts { for entity in alert.entities { resolver.resolve(entity) } }
         state.withLock { s in
             for alert in alerts {
-                if s.byID.updateValue(alert, forKey: alert.id) == nil { s.order.append(alert.id) }
+                if s.byID.updateValue(Self.indexed(alert), forKey: alert.id) == nil { s.order.append(alert.id) }
             }
             s.version += 1
+            s.evict(capacity: capacity)
         }
     }
 
@@ -100,6 +131,10 @@ public final class AlertBook: Sendable {
 
     public var count: Int { state.withLock { $0.order.count } }
     public var duplicateDeliveries: Int { state.withLock { $0.duplicates } }
+    /// Alerts evicted from memory because the book was at `capacity`.
+    public var evictedCount: Int { state.withLock { $0.evicted } }
+    /// New alerts accepted since start (re-deliveries and updates not counted).
+    public var acceptedCount: Int { state.withLock { $0.accepted } }
 
     /// All alerts, in arrival order.
     public var all: [Alert] { state.withLock { s in s.order.compactMap { s.byID[$0] } } }

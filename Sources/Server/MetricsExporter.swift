@@ -6,7 +6,7 @@ import TraceGraph
 /// (`traces_service_graph_request_total{client,server,connection_type}` ...),
 /// then the pairing counters.
 enum MetricsExporter {
-    static func render(state: GraphState) -> [UInt8] {
+    static func render(state: GraphState, alerts: AlertBook? = nil) -> [UInt8] {
         var out: [UInt8] = []
         state.metrics.emit(into: &out)
         var text = ""
@@ -39,6 +39,21 @@ enum MetricsExporter {
         text += "# HELP parallax_tracegraph_pending_spans Spans waiting for their other half.\n"
         text += "# TYPE parallax_tracegraph_pending_spans gauge\n"
         text += "parallax_tracegraph_pending_spans \(pending)\n"
+        if let alerts {
+            let (held, accepted, duplicates, evicted) = (alerts.count, alerts.acceptedCount, alerts.duplicateDeliveries, alerts.evictedCount)
+            text += "# HELP parallax_alerts_accepted_total New alerts accepted from webhooks (stored before the 2xx).\n"
+            text += "# TYPE parallax_alerts_accepted_total counter\n"
+            text += "parallax_alerts_accepted_total \(accepted)\n"
+            text += "# HELP parallax_alerts_duplicate_deliveries_total Identical re-deliveries of a known alert, ignored.\n"
+            text += "# TYPE parallax_alerts_duplicate_deliveries_total counter\n"
+            text += "parallax_alerts_duplicate_deliveries_total \(duplicates)\n"
+            text += "# HELP parallax_alerts_held Alerts held in memory for inference (at most --max-alerts).\n"
+            text += "# TYPE parallax_alerts_held gauge\n"
+            text += "parallax_alerts_held \(held)\n"
+            text += "# HELP parallax_alerts_evicted_total Alerts evicted from memory at --max-alerts (still in the store until retention).\n"
+            text += "# TYPE parallax_alerts_evicted_total counter\n"
+            text += "parallax_alerts_evicted_total \(evicted)\n"
+        }
         out.append(contentsOf: Array(text.utf8))
         return out
     }

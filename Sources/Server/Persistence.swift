@@ -14,6 +14,10 @@ extension ParallaxStore: AlertSink {}
 public struct RestoreSummary: Sendable, Equatable {
     public var alerts: Int
     public var checkpointAt: Date?
+    /// Set when a checkpoint exists but cannot be read (for example written by a newer Parallax, or
+    /// damaged on disk). The server then starts with empty trace aggregates instead of refusing to
+    /// start: alerts are unaffected, traces rebuild the graph, and the next checkpoint replaces it.
+    public var checkpointError: String?
 }
 
 public func restoreState(from store: ParallaxStore, into state: GraphState, alerts book: AlertBook,
@@ -22,9 +26,13 @@ public func restoreState(from store: ParallaxStore, into state: GraphState, aler
     let alerts = try store.loadAlerts(startedAfter: cutoff)
     book.restore(alerts)
     var summary = RestoreSummary(alerts: alerts.count, checkpointAt: nil)
-    if let (saved, at) = try store.loadCheckpoint() {
-        state.withBuilder { $0.merge(saved) }
-        summary.checkpointAt = at
+    do {
+        if let (saved, at) = try store.loadCheckpoint() {
+            state.withBuilder { $0.merge(saved) }
+            summary.checkpointAt = at
+        }
+    } catch let error as StoreError where error.code == .checkpointUnreadable {
+        summary.checkpointError = error.description
     }
     return summary
 }

@@ -34,6 +34,8 @@ public struct ServerConfiguration: Sendable {
     public var corsOrigin: String?
     /// Alerts older than this (by payload start time) are dropped in the background.
     public var alertRetentionSeconds: Double = 30 * 86_400
+    /// Most alerts held in memory for inference and the API (`AlertBook.capacity`).
+    public var maxAlerts = AlertBook.defaultCapacity
     /// Trace aggregates are checkpointed to the store this often (seconds).
     public var checkpointIntervalSeconds: Double = 30
 

@@ -49,7 +49,7 @@ struct ConfigSources {
         "host", "port", "grpc-port", "data", "max-body-bytes", "max-alert-body-bytes", "max-in-flight", "max-connections",
         "idle-timeout", "pairing-wait", "max-pending", "aliases", "log-level", "log-format",
         "ingest-token", "ingest-token-file", "api-token", "api-token-file", "cors-origin",
-        "alert-retention", "slot-retention", "checkpoint-interval",
+        "alert-retention", "max-alerts", "slot-retention", "checkpoint-interval",
     ]
 
     static func envName(_ key: String) -> String { "PARALLAX_" + key.uppercased().replacingOccurrences(of: "-", with: "_") }

@@ -83,6 +83,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Keep alerts this long, by payload start time (default 30d).")
     var alertRetention: String?
 
+    @Option(help: "Most alerts held in memory for inference and the API; beyond it the oldest are evicted from memory (they stay in the store until --alert-retention) (default 200000, about 100 MB).")
+    var maxAlerts: Int?
+
     @Option(help: "Keep per-minute trace aggregates this long (default 24h).")
     var slotRetention: String?
 
@@ -123,6 +126,8 @@ struct Serve: AsyncParsableCommand {
         c.apiToken = try src.secret("api-token", flag: apiToken, fileFlag: apiTokenFile)
         c.corsOrigin = src.optionalString("cors-origin", flag: corsOrigin)
         c.alertRetentionSeconds = try src.duration("alert-retention", flag: alertRetention, default: c.alertRetentionSeconds)
+        c.maxAlerts = try src.int("max-alerts", flag: maxAlerts, default: c.maxAlerts)
+        guard c.maxAlerts > 0 else { throw ValidationError("max-alerts must be positive") }
         c.traceGraph.retentionSeconds = try src.duration("slot-retention", flag: slotRetention, default: c.traceGraph.retentionSeconds)
         c.checkpointIntervalSeconds = try src.duration("checkpoint-interval", flag: checkpointInterval, default: c.checkpointIntervalSeconds)
         let levelText = src.string("log-level", flag: logLevel, default: "info")
@@ -151,9 +156,13 @@ struct Serve: AsyncParsableCommand {
         do { store = try ParallaxStore(directory: configuration.dataDirectory) } catch {
             throw ValidationError("cannot open the store in \(configuration.dataDirectory): \(error)")
         }
-        let book = AlertBook(aliases: try OfflinePipeline.loadAliases(aliasPath), sink: store)
+        let book = AlertBook(aliases: try OfflinePipeline.loadAliases(aliasPath), sink: store, capacity: configuration.maxAlerts)
         let state = GraphState(settings: configuration.traceGraph)
         let restored = try restoreState(from: store, into: state, alerts: book, alertRetentionSeconds: configuration.alertRetentionSeconds)
+        if let problem = restored.checkpointError {
+            logger.error("trace checkpoint unreadable: starting with empty trace aggregates (alerts are restored; the next checkpoint replaces it)",
+                         metadata: ["error": .string(problem)])
+        }
         logger.info("restored", metadata: [
             "alerts": .stringConvertible(restored.alerts),
             "checkpoint": .string(restored.checkpointAt.map { "\($0)" } ?? "none"),

@@ -255,3 +255,105 @@ struct ResponseEncodingTests {
         #expect(String(cString: status.pointee.message) == "not protobuf")
     }
 }
+
+/// The decoder unpacks the read view (proto/parallax/otlpview/v1): attributes
+/// stay encoded until their key is known. These pin what that means on the wire.
+@Suite("Read view")
+struct ReadViewTests {
+    /// One SERVER span of service "svc" whose attributes are the given encoded KeyValues.
+    static func request(spanAttributes: [[UInt8]], events: [[UInt8]] = []) -> [UInt8] {
+        var span = OTLPWireWriter()
+        span.lengthDelimited(1, OTLPWireWriter.be(7) + OTLPWireWriter.be(9))
+        span.lengthDelimited(2, OTLPWireWriter.be(3))
+        span.string(5, "op")
+        span.uint(6, UInt64(SpanKind.client.rawValue))
+        span.fixed64(7, 1_000)
+        span.fixed64(8, 2_000)
+        for kv in spanAttributes { span.lengthDelimited(9, kv) }
+        for event in events { span.lengthDelimited(11, event) }
+        var w = OTLPWireWriter()
+        w.message(1) { rs in
+            rs.message(1) { r in r.attribute(1, "service.name", .string("svc")) }
+            rs.message(2) { ss in ss.lengthDelimited(2, span.bytes) }
+        }
+        return w.bytes
+    }
+
+    static func kv(_ key: String, string value: String) -> [UInt8] {
+        var any = OTLPWireWriter(); any.string(1, value)
+        var kv = OTLPWireWriter(); kv.string(1, key); kv.lengthDelimited(2, any.bytes)
+        return kv.bytes
+    }
+
+    /// A KeyValue whose AnyValue carries string_value (field 1) as a varint: a type error
+    /// protobuf-c reports when it unpacks the value.
+    static func kvWithMistypedValue(_ key: String) -> [UInt8] {
+        var any = OTLPWireWriter(); any.uint(1, 5)
+        var kv = OTLPWireWriter(); kv.string(1, key); kv.lengthDelimited(2, any.bytes)
+        return kv.bytes
+    }
+
+    @Test func onlyTheValuesTheGraphReadsAreUnpacked() throws {
+        // A mistyped value under a key nobody reads costs nothing and breaks nothing...
+        let ok = try OTLPDecoder().decodeProtobuf(Self.request(spanAttributes: [
+            Self.kvWithMistypedValue("app.custom"), Self.kv("peer.service", string: "billing"),
+        ]))
+        #expect(ok.spans.count == 1)
+        #expect(ok.spans.first?.attributes.peerService == "billing")
+        // ...under a key the graph reads, it is a malformed request, as with a full unpack.
+        do {
+            _ = try OTLPDecoder().decodeProtobuf(Self.request(spanAttributes: [Self.kvWithMistypedValue("peer.service")]))
+            Issue.record("accepted a mistyped peer.service")
+        } catch {
+            #expect(error.code == .malformed)
+        }
+    }
+
+    @Test func keyValueFieldsInAnyOrderAndLastOneWins() throws {
+        var any = OTLPWireWriter(); any.string(1, "ledger")
+        var reversed = OTLPWireWriter()
+        reversed.lengthDelimited(2, any.bytes)        // value before key
+        reversed.string(1, "wrong.key")
+        reversed.string(1, "peer.service")            // a repeated singular field: the last one counts
+        let batch = try OTLPDecoder().decodeProtobuf(Self.request(spanAttributes: [reversed.bytes]))
+        #expect(batch.spans.first?.attributes.peerService == "ledger")
+    }
+
+    @Test func aValuelessOrKeylessAttributeIsIgnored() throws {
+        var keyOnly = OTLPWireWriter(); keyOnly.string(1, "peer.service")
+        var any = OTLPWireWriter(); any.string(1, "x")
+        var valueOnly = OTLPWireWriter(); valueOnly.lengthDelimited(2, any.bytes)
+        let batch = try OTLPDecoder().decodeProtobuf(Self.request(spanAttributes: [keyOnly.bytes, valueOnly.bytes, []]))
+        #expect(batch.spans.count == 1)
+        #expect(batch.spans.first?.attributes.peerService == nil)
+    }
+
+    @Test func aNestingBombInAnEventNobodyReadsIsStillRejected() throws {
+        var leaf = OTLPWireWriter(); leaf.string(1, "leaf")
+        var any = leaf.bytes
+        for _ in 0..<5_000 {
+            var array = OTLPWireWriter(); array.lengthDelimited(1, any)
+            var value = OTLPWireWriter(); value.lengthDelimited(5, array.bytes)
+            any = value.bytes
+        }
+        var kv = OTLPWireWriter(); kv.string(1, "exception.stack"); kv.lengthDelimited(2, any)
+        var event = OTLPWireWriter(); event.string(2, "exception"); event.lengthDelimited(3, kv.bytes)
+        do {
+            _ = try OTLPDecoder().decodeProtobuf(Self.request(spanAttributes: [], events: [event.bytes]))
+            Issue.record("accepted a nesting bomb inside an event")
+        } catch {
+            #expect(error.code == .tooDeep)
+        }
+    }
+
+    @Test func aTruncatedAttributeSliceIsMalformed() throws {
+        var kv = OTLPWireWriter(); kv.tag(1, 2); kv.varint(40); kv.bytes.append(contentsOf: Array("peer".utf8))
+        // The outer length is right, the KeyValue inside claims 40 bytes of key and has 4.
+        do {
+            _ = try OTLPDecoder().decodeProtobuf(Self.request(spanAttributes: [kv.bytes]))
+            Issue.record("accepted a truncated attribute")
+        } catch {
+            #expect(error.code == .malformed)
+        }
+    }
+}

@@ -1,12 +1,13 @@
 import Alerts
 import Foundation
+import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Overlay
 import Server
-import Store
+@testable import Store
 import Testing
 
 @Suite("Durable state", .enabled(if: FileManager.default.fileExists(atPath: Shop.samples.path)))
@@ -85,5 +86,31 @@ struct PersistenceTests {
             #expect(r.headers[.retryAfter] != nil)
             #expect(book.count == 0)
         }
+    }
+
+    @Test func anUnreadableCheckpointDoesNotBlockStartup() async throws {
+        let dir = Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let first = try await Self.run(dir: dir, send: true)
+        #expect(first.checkpoints == 1)
+        // Damage the checkpoint the way an incompatible version would look.
+        do {
+            let store = try ParallaxStore(directory: dir)
+            try await store.pool.write { db in try db.execute(sql: "UPDATE checkpoint SET head = ? WHERE id = 1", arguments: [Data([0x50, 0x58, 0x43, 0x01, 0x00, 0x07])]) }
+            try store.close()
+        }
+        let store = try ParallaxStore(directory: dir)
+        defer { try? store.close() }
+        let clock = TestClock(Shop.end)
+        let state = GraphState(settings: .init(), clock: { clock.now })
+        let book = AlertBook(aliases: try Shop.aliases(), sink: store)
+        let restored = try restoreState(from: store, into: state, alerts: book, alertRetentionSeconds: 30 * 86_400)
+        #expect(restored.checkpointError?.contains("cannot be decoded") == true)
+        #expect(restored.checkpointAt == nil)
+        #expect(restored.alerts > 30, "alerts are restored even though the checkpoint is not")
+        #expect(state.withBuilder { $0.state() }.slots.isEmpty, "trace aggregates start empty")
+        // The next checkpoint replaces the damaged one.
+        _ = try store.saveCheckpoint(state.withBuilder { $0.state() }, at: Date())
+        #expect(throws: Never.self) { _ = try store.loadCheckpoint() }
     }
 }

@@ -1,4 +1,4 @@
-// COTLP: the protoc-c output for proto/ plus two small helpers that make
+// COTLP: the protoc-c output for proto/ plus small helpers that make
 // protobuf-c safe on untrusted input:
 //   - cotlp_arena: a ProtobufCAllocator that bump-allocates from per-request
 //     blocks under a hard byte budget (no per-field malloc/free);
@@ -16,6 +16,7 @@
 #include "opentelemetry/proto/resource/v1/resource.pb-c.h"
 #include "opentelemetry/proto/trace/v1/trace.pb-c.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
+#include "parallax/otlpview/v1/trace_view.pb-c.h"
 #include "google/rpc/status.pb-c.h"
 #include "google/rpc/error_details.pb-c.h"
 
@@ -59,10 +60,20 @@ cotlp_depth_result cotlp_check_depth(const ProtobufCMessageDescriptor *descripto
                                      const uint8_t *data, size_t length,
                                      unsigned max_depth, unsigned *out_depth);
 
+/// Splits one encoded opentelemetry.proto.common.v1.KeyValue (an element of
+/// the read view's `repeated bytes attributes`) into its key bytes (field 1)
+/// and its encoded AnyValue (field 2), without copying. Either may be absent
+/// (NULL, 0). Returns 0 when the slice is not well-formed protobuf.
+int cotlp_kv_split(const uint8_t *data, size_t length,
+                   const uint8_t **key, size_t *key_length,
+                   const uint8_t **value, size_t *value_length);
+
 /// Convenience accessors for Swift (protobuf-c's descriptors are extern
 /// globals that Swift cannot take the address of directly).
 const ProtobufCMessageDescriptor *cotlp_export_request_descriptor(void);
 const ProtobufCMessageDescriptor *cotlp_traces_data_descriptor(void);
+/// The read view of an ExportTraceServiceRequest (proto/parallax/otlpview/v1).
+const ProtobufCMessageDescriptor *cotlp_trace_view_descriptor(void);
 
 /// Encodes an ExportTraceServiceResponse (partial_success set when
 /// `rejected_spans` != 0 or `error_message` is non-empty). Returns the encoded
