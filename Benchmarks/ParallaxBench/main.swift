@@ -103,6 +103,15 @@ func pbcUnpackArena(_ p: UnsafeRawBufferPointer, _ arena: OpaquePointer) -> Int 
     return n
 }
 
+/// protobuf-c unpack of the same bytes as Parallax's read view (proto/parallax/otlpview/v1), into the arena.
+func pbcUnpackViewArena(_ p: UnsafeRawBufferPointer, _ arena: OpaquePointer) -> Int {
+    guard let request = parallax__otlpview__v1__trace_request_view__unpack(
+        cotlp_arena_allocator(arena), p.count, p.baseAddress?.assumingMemoryBound(to: UInt8.self)) else { fail("protobuf-c (view, arena) could not unpack the request") }
+    let n = Int(request.pointee.n_resource_spans)
+    cotlp_arena_reset(arena)
+    return n
+}
+
 /// Spans in a protobuf-c request (walks the unpacked tree).
 func pbcSpanCount(_ bytes: [UInt8]) -> Int {
     bytes.withUnsafeBytes { p in
@@ -250,6 +259,8 @@ let specs: [BenchSpec] = [
               note: "") { pb.withUnsafeBytes { pbcUnpackMalloc($0) } },
     BenchSpec(name: "decode.pbc-arena", group: "decode", peer: peerDecode, spansPerIteration: spanCount, bytesPerIteration: pb.count,
               note: "") { pb.withUnsafeBytes { pbcUnpackArena($0, arena) } },
+    BenchSpec(name: "decode.view-arena", group: "decode", peer: peerDecode, spansPerIteration: spanCount, bytesPerIteration: pb.count,
+              note: "the read view's unpack alone (part of decode.parallax-protobuf)") { pb.withUnsafeBytes { pbcUnpackViewArena($0, arena) } },
     BenchSpec(name: "decode.depth-guard", group: "decode", peer: peerDecode, spansPerIteration: spanCount, bytesPerIteration: pb.count,
               note: "cotlp_check_depth alone (part of decode.parallax-protobuf)") {
         pb.withUnsafeBytes { p in

@@ -74,26 +74,46 @@ enum ResourceKey: UInt8, CaseIterable {
 /// Classifies attribute keys from raw bytes without creating Strings:
 /// candidates are bucketed by length, then compared with memcmp.
 struct KeyTable<Key: RawRepresentable & CaseIterable & Sendable>: Sendable where Key.RawValue == UInt8 {
-    private let buckets: [[(bytes: [UInt8], key: Key)]]
+    private let buckets: [[Candidate]]
     private let byName: [String: Key]
 
     init(_ name: (Key) -> String) {
-        var buckets = Array(repeating: [(bytes: [UInt8], key: Key)](), count: 64)
+        var buckets = Array(repeating: [Candidate](), count: 64)
         var byName: [String: Key] = [:]
         for key in Key.allCases {
             let bytes = Array(name(key).utf8)
-            buckets[bytes.count].append((bytes, key))
+            let (head, tail) = bytes.withUnsafeBytes { Self.words($0.baseAddress!, bytes.count) }
+            buckets[bytes.count].append(Candidate(head: head, tail: tail, bytes: bytes, key: key))
             byName[name(key)] = key
         }
         self.buckets = buckets
         self.byName = byName
     }
 
+    /// A known key: its first and last 8 bytes as words (zero-padded when shorter), so most
+    /// mismatches cost one integer compare instead of a memcmp call.
+    struct Candidate: Sendable {
+        var head: UInt64
+        var tail: UInt64
+        var bytes: [UInt8]
+        var key: Key
+    }
+
+    @inline(__always)
+    static func words(_ p: UnsafeRawPointer, _ n: Int) -> (UInt64, UInt64) {
+        if n >= 8 { return (p.loadUnaligned(as: UInt64.self), p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)) }
+        var w: UInt64 = 0
+        for i in 0..<n { w |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << (8 * UInt64(i)) }
+        return (w, w)
+    }
+
     @inline(__always)
     func lookup(_ p: UnsafeRawPointer, count n: Int) -> Key? {
         guard n < buckets.count else { return nil }
-        for candidate in buckets[n] {
-            let equal = candidate.bytes.withUnsafeBytes { memcmp($0.baseAddress!, p, n) == 0 }
+        let (head, tail) = Self.words(p, n)
+        for candidate in buckets[n] where candidate.head == head && candidate.tail == tail {
+            if n <= 16 { return candidate.key }   // head and tail cover every byte
+            let equal = candidate.bytes.withUnsafeBytes { memcmp($0.baseAddress! + 8, p + 8, n - 16) == 0 }
             if equal { return candidate.key }
         }
         return nil

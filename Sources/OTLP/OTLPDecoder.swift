@@ -31,7 +31,6 @@ public final class OTLPDecoder {
     public let limits: DecodeLimits
     public let interner: StringInterner
     private let arena: OpaquePointer
-    private var spanAttrs = SpanAttributeAccumulator()
 
     public init(limits: DecodeLimits = DecodeLimits(), interner: StringInterner = StringInterner()) {
         self.limits = limits
@@ -93,6 +92,7 @@ public final class OTLPDecoder {
     private func walk(_ request: ViewRequest) throws(OTLPDecodeError) -> DecodedBatch {
         var batch = DecodedBatch()
         var considered = 0
+        var spanAttrs = SpanAttributeAccumulator()   // a local: no exclusivity checks per attribute
         for r in 0..<request.n_resource_spans {
             guard let rsPointer = request.resource_spans[r] else { continue }
             let rs = rsPointer.pointee
@@ -112,7 +112,7 @@ public final class OTLPDecoder {
                         batch.rejected.overLimit += 1
                         continue
                     }
-                    if let record = try span(spanPointer.pointee, resource: resource, rejected: &batch.rejected) {
+                    if let record = try span(spanPointer.pointee, resource: resource, attributes: &spanAttrs, rejected: &batch.rejected) {
                         batch.spans.append(record)
                     }
                 }
@@ -169,7 +169,8 @@ public final class OTLPDecoder {
     }
 
     @inline(__always)
-    private func span(_ span: ViewSpan, resource: ResourceInfo, rejected: inout RejectionCounts) throws(OTLPDecodeError) -> SpanRecord? {
+    private func span(_ span: ViewSpan, resource: ResourceInfo, attributes spanAttrs: inout SpanAttributeAccumulator,
+                      rejected: inout RejectionCounts) throws(OTLPDecodeError) -> SpanRecord? {
         guard span.trace_id.len == 16, let tp = span.trace_id.data else {
             rejected.missingTraceID += 1
             return nil

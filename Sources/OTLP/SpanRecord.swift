@@ -43,21 +43,84 @@ public struct SpanLink: Hashable, Sendable {
     public init(traceID: TraceID, spanID: SpanID) { self.traceID = traceID; self.spanID = spanID }
 }
 
-/// Resource attributes the graph uses to name and join nodes. One instance is
-/// shared (by reference semantics of its interned strings) by all spans of a
-/// ResourceSpans block.
-public struct ResourceInfo: Hashable, Sendable {
-    public var serviceName: String
-    public var serviceNamespace: String?
-    public var serviceVersion: String?
-    public var deploymentEnvironment: String?   // deployment.environment(.name)
-    public var cloudResourceID: String?          // cloud.resource_id (an ARN on AWS)
-    public var k8sNamespace: String?
-    public var k8sDeployment: String?
-    public var k8sPod: String?
-    public var hostName: String?
-    public var team: String?                     // service.owner / team / owner resource attribute
-    public init(serviceName: String) { self.serviceName = serviceName }
+/// Resource attributes the graph uses to name and join nodes. A value type whose
+/// fields live in one shared, copy-on-write box: every span of a ResourceSpans
+/// block carries the same box, so copying a `SpanRecord` retains one reference
+/// instead of ten strings.
+public struct ResourceInfo: Hashable, Sendable, CustomStringConvertible {
+    final class Storage: @unchecked Sendable {   // immutable once shared (copy on write)
+        var serviceName: String
+        var serviceNamespace: String?
+        var serviceVersion: String?
+        var deploymentEnvironment: String?
+        var cloudResourceID: String?
+        var k8sNamespace: String?
+        var k8sDeployment: String?
+        var k8sPod: String?
+        var hostName: String?
+        var team: String?
+        init(serviceName: String) { self.serviceName = serviceName }
+        func copy() -> Storage {
+            let c = Storage(serviceName: serviceName)
+            c.serviceNamespace = serviceNamespace; c.serviceVersion = serviceVersion
+            c.deploymentEnvironment = deploymentEnvironment; c.cloudResourceID = cloudResourceID
+            c.k8sNamespace = k8sNamespace; c.k8sDeployment = k8sDeployment; c.k8sPod = k8sPod
+            c.hostName = hostName; c.team = team
+            return c
+        }
+    }
+    private var storage: Storage
+
+    public init(serviceName: String) { storage = Storage(serviceName: serviceName) }
+
+    private mutating func unique() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return storage
+    }
+
+    /// True when both values share one box (and so are equal) — a cheap pre-check for hot paths.
+    @inline(__always) public func sharesStorage(with other: ResourceInfo) -> Bool { storage === other.storage }
+
+    public var serviceName: String { get { storage.serviceName } set { unique().serviceName = newValue } }
+    public var serviceNamespace: String? { get { storage.serviceNamespace } set { unique().serviceNamespace = newValue } }
+    public var serviceVersion: String? { get { storage.serviceVersion } set { unique().serviceVersion = newValue } }
+    /// deployment.environment(.name)
+    public var deploymentEnvironment: String? { get { storage.deploymentEnvironment } set { unique().deploymentEnvironment = newValue } }
+    /// cloud.resource_id (an ARN on AWS)
+    public var cloudResourceID: String? { get { storage.cloudResourceID } set { unique().cloudResourceID = newValue } }
+    public var k8sNamespace: String? { get { storage.k8sNamespace } set { unique().k8sNamespace = newValue } }
+    public var k8sDeployment: String? { get { storage.k8sDeployment } set { unique().k8sDeployment = newValue } }
+    public var k8sPod: String? { get { storage.k8sPod } set { unique().k8sPod = newValue } }
+    public var hostName: String? { get { storage.hostName } set { unique().hostName = newValue } }
+    /// service.owner / team / owner resource attribute
+    public var team: String? { get { storage.team } set { unique().team = newValue } }
+
+    public var description: String {
+        let x = storage
+        let fields: [(String, String?)] = [
+            ("serviceNamespace", x.serviceNamespace), ("serviceVersion", x.serviceVersion),
+            ("deploymentEnvironment", x.deploymentEnvironment), ("cloudResourceID", x.cloudResourceID),
+            ("k8sNamespace", x.k8sNamespace), ("k8sDeployment", x.k8sDeployment), ("k8sPod", x.k8sPod),
+            ("hostName", x.hostName), ("team", x.team),
+        ]
+        return "ResourceInfo(serviceName: \"\(x.serviceName)\"" + fields.compactMap { k, v in v.map { ", \(k): \"\($0)\"" } }.joined() + ")"
+    }
+
+    public static func == (a: ResourceInfo, b: ResourceInfo) -> Bool {
+        if a.storage === b.storage { return true }
+        let x = a.storage, y = b.storage
+        return x.serviceName == y.serviceName && x.serviceNamespace == y.serviceNamespace && x.serviceVersion == y.serviceVersion
+            && x.deploymentEnvironment == y.deploymentEnvironment && x.cloudResourceID == y.cloudResourceID
+            && x.k8sNamespace == y.k8sNamespace && x.k8sDeployment == y.k8sDeployment && x.k8sPod == y.k8sPod
+            && x.hostName == y.hostName && x.team == y.team
+    }
+
+    public func hash(into h: inout Hasher) {
+        let x = storage
+        h.combine(x.serviceName); h.combine(x.serviceNamespace); h.combine(x.serviceVersion)
+        h.combine(x.deploymentEnvironment); h.combine(x.cloudResourceID); h.combine(x.k8sNamespace)
+        h.combine(x.k8sDeployment); h.combine(x.k8sPod); h.combine(x.hostName); h.combine(x.team)
+    }
 }
 
 /// The span attributes the graph needs, old and new semantic conventions folded

@@ -158,16 +158,8 @@ struct GraphEngine {
 
     @inline(__always)
     static func sameResource(_ p: UnsafePointer<SpanRecord>, _ r: UnsafePointer<ResourceInfo>) -> Bool {
-        p.pointee.resource.serviceName == r.pointee.serviceName
-            && p.pointee.resource.serviceNamespace == r.pointee.serviceNamespace
-            && p.pointee.resource.serviceVersion == r.pointee.serviceVersion
-            && p.pointee.resource.deploymentEnvironment == r.pointee.deploymentEnvironment
-            && p.pointee.resource.cloudResourceID == r.pointee.cloudResourceID
-            && p.pointee.resource.k8sNamespace == r.pointee.k8sNamespace
-            && p.pointee.resource.k8sDeployment == r.pointee.k8sDeployment
-            && p.pointee.resource.k8sPod == r.pointee.k8sPod
-            && p.pointee.resource.hostName == r.pointee.hostName
-            && p.pointee.resource.team == r.pointee.team
+        // Spans of one ResourceSpans block share one box; otherwise compare values.
+        p.pointee.resource.sharesStorage(with: r.pointee) || p.pointee.resource == r.pointee
     }
 
     mutating func serviceNodeSlow(_ r: ResourceInfo) -> UInt32 {
