@@ -31,7 +31,8 @@ extension OTLPDecoder {
             var acc = ResourceAccumulator()
             if let resource = OTLPJSON.field(rs, "resource", "resource") as? [String: Any],
                let attributes = try OTLPJSON.array(resource, "attributes", "attributes") {
-                for case let kv as [String: Any] in attributes {
+                batch.ignoredAttributes += max(0, attributes.count - limits.maxAttributesPerSpan)
+                for case let kv as [String: Any] in attributes.prefix(limits.maxAttributesPerSpan) {
                     guard let key = kv["key"] as? String, let rk = resourceKeys.lookup(key),
                           let value = kv["value"] as? [String: Any],
                           let s = OTLPJSON.scalarString(value) else { continue }
@@ -49,7 +50,7 @@ extension OTLPDecoder {
                 for case let span as [String: Any] in spans {
                     considered += 1
                     if considered > limits.maxSpansPerRequest { batch.rejected.overLimit += 1; continue }
-                    if let record = try jsonSpan(span, resource: resource, rejected: &batch.rejected) {
+                    if let record = try jsonSpan(span, resource: resource, rejected: &batch.rejected, ignored: &batch.ignoredAttributes) {
                         batch.spans.append(record)
                     }
                 }
@@ -58,7 +59,8 @@ extension OTLPDecoder {
         return batch
     }
 
-    private func jsonSpan(_ span: [String: Any], resource: ResourceInfo, rejected: inout RejectionCounts) throws(OTLPDecodeError) -> SpanRecord? {
+    private func jsonSpan(_ span: [String: Any], resource: ResourceInfo, rejected: inout RejectionCounts,
+                          ignored: inout Int) throws(OTLPDecodeError) -> SpanRecord? {
         guard let traceHex = OTLPJSON.field(span, "traceId", "trace_id") as? String,
               let traceID = OTLPJSON.traceID(traceHex), !traceID.isZero else {
             rejected.missingTraceID += 1
@@ -76,7 +78,8 @@ extension OTLPDecoder {
         }
         var attrs = SpanAttributeAccumulator()
         if let attributes = try OTLPJSON.array(span, "attributes", "attributes") {
-            for case let kv as [String: Any] in attributes {
+            ignored += max(0, attributes.count - limits.maxAttributesPerSpan)
+            for case let kv as [String: Any] in attributes.prefix(limits.maxAttributesPerSpan) {
                 guard let key = kv["key"] as? String, let sk = spanKeys.lookup(key),
                       let value = kv["value"] as? [String: Any] else { continue }
                 if let i = OTLPJSON.intValue(value) {

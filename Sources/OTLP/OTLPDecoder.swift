@@ -21,6 +21,9 @@ public struct DecodeLimits: Sendable, Equatable {
     public var arenaBudgetBytes: Int = 256 << 20
     /// Most spans considered per request; the rest are rejected and counted.
     public var maxSpansPerRequest: Int = 200_000
+    /// Most attributes considered per span and per resource (OTel SDKs keep 128 by default);
+    /// the rest are not read and are counted in `DecodedBatch.ignoredAttributes`.
+    public var maxAttributesPerSpan: Int = 1_024
     public init() {}
 }
 
@@ -96,7 +99,7 @@ public final class OTLPDecoder {
         for r in 0..<request.n_resource_spans {
             guard let rsPointer = request.resource_spans[r] else { continue }
             let rs = rsPointer.pointee
-            let resource = try resourceInfo(rs)
+            let resource = try resourceInfo(rs, ignored: &batch.ignoredAttributes)
             for s in 0..<rs.n_scope_spans {
                 guard let ssPointer = rs.scope_spans[s] else { continue }
                 let ss = ssPointer.pointee
@@ -112,7 +115,8 @@ public final class OTLPDecoder {
                         batch.rejected.overLimit += 1
                         continue
                     }
-                    if let record = try span(spanPointer.pointee, resource: resource, attributes: &spanAttrs, rejected: &batch.rejected) {
+                    if let record = try span(spanPointer.pointee, resource: resource, attributes: &spanAttrs, rejected: &batch.rejected,
+                                             ignored: &batch.ignoredAttributes) {
                         batch.spans.append(record)
                     }
                 }
@@ -121,10 +125,12 @@ public final class OTLPDecoder {
         return batch
     }
 
-    private func resourceInfo(_ rs: ViewResourceSpans) throws(OTLPDecodeError) -> ResourceInfo? {
+    private func resourceInfo(_ rs: ViewResourceSpans, ignored: inout Int) throws(OTLPDecodeError) -> ResourceInfo? {
         var acc = ResourceAccumulator()
         if let resource = rs.resource?.pointee {
-            for i in 0..<resource.n_attributes {
+            let considered = min(resource.n_attributes, limits.maxAttributesPerSpan)
+            ignored += resource.n_attributes - considered
+            for i in 0..<considered {
                 guard let (key, value) = try attribute(resource.attributes[i], keys: resourceKeys) else { continue }
                 if let s = try stringValue(value) { acc.set(key, s) }
             }
@@ -170,7 +176,7 @@ public final class OTLPDecoder {
 
     @inline(__always)
     private func span(_ span: ViewSpan, resource: ResourceInfo, attributes spanAttrs: inout SpanAttributeAccumulator,
-                      rejected: inout RejectionCounts) throws(OTLPDecodeError) -> SpanRecord? {
+                      rejected: inout RejectionCounts, ignored: inout Int) throws(OTLPDecodeError) -> SpanRecord? {
         guard span.trace_id.len == 16, let tp = span.trace_id.data else {
             rejected.missingTraceID += 1
             return nil
@@ -193,7 +199,9 @@ public final class OTLPDecoder {
         }
 
         spanAttrs.reset()
-        for i in 0..<span.n_attributes {
+        let consideredAttributes = min(span.n_attributes, limits.maxAttributesPerSpan)
+        ignored += span.n_attributes - consideredAttributes
+        for i in 0..<consideredAttributes {
             guard let (key, value) = try attribute(span.attributes[i], keys: spanKeys) else { continue }
             switch value.value_case {
             case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE:

@@ -198,6 +198,8 @@ public struct RejectionCounts: Sendable, Equatable {
 public struct DecodedBatch: Sendable {
     public var spans: [SpanRecord]
     public var rejected: RejectionCounts
+    /// Attributes past `DecodeLimits.maxAttributesPerSpan` on a span or resource: not read.
+    public var ignoredAttributes = 0
     public init(spans: [SpanRecord] = [], rejected: RejectionCounts = RejectionCounts()) {
         self.spans = spans; self.rejected = rejected
     }

@@ -52,6 +52,7 @@ public final class ReceiverMetrics: Sendable {
     private let spansRejected: Counter
     private let decodeErrors: Counter
     private let refused: Counter
+    private let attributesIgnored: Counter
     private let checkpoints: Counter
     private let checkpointFailures: Counter
     private let tallies = Mutex([String: Int]())
@@ -61,6 +62,8 @@ public final class ReceiverMetrics: Sendable {
         spansRejected = registry.makeCounter(name: "parallax_receiver_spans_rejected_total", help: "Spans rejected (missing ids or service.name, over the per-request limit).")
         decodeErrors = registry.makeCounter(name: "parallax_receiver_decode_errors_total", help: "Requests whose body could not be decoded (400).")
         refused = registry.makeCounter(name: "parallax_receiver_refused_total", help: "Requests refused because the ingest queue was full (503).")
+        attributesIgnored = registry.makeCounter(name: "parallax_receiver_attributes_ignored_total",
+                                                 help: "Span and resource attributes past the per-span limit (1024), not read.")
         checkpoints = registry.makeCounter(name: "parallax_store_checkpoints_total", help: "Trace-aggregate checkpoints written to the store.")
         checkpointFailures = registry.makeCounter(name: "parallax_store_checkpoint_failures_total", help: "Trace-aggregate checkpoints that failed.")
     }
@@ -80,6 +83,12 @@ public final class ReceiverMetrics: Sendable {
             t["spansRejected", default: 0] += rejected
             t["status \(status)", default: 0] += 1
         }
+    }
+
+    public func ignoredAttributes(_ n: Int) {
+        guard n > 0 else { return }
+        attributesIgnored.increment(by: Int64(n))
+        tallies.withLock { $0["attributesIgnored", default: 0] += n }
     }
 
     public func checkpointed(ok: Bool) {

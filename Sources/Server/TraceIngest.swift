@@ -39,6 +39,7 @@ public final class TraceIngest: Sendable {
             }
         }
         state.ingest(batch.spans)
+        state.metrics.ignoredAttributes(batch.ignoredAttributes)
         return Outcome(accepted: batch.spans.count, rejected: batch.rejected.total, message: batch.rejected.message)
     }
 

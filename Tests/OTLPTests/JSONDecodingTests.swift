@@ -30,6 +30,15 @@ struct JSONDecodingTests {
         #expect(span.attributes.httpStatusCode == 503)
     }
 
+    @Test func attributesPastThePerSpanLimitAreCountedLikeProtobuf() throws {
+        var limits = DecodeLimits()
+        limits.maxAttributesPerSpan = 2
+        let batch = try OTLPDecoder(limits: limits).decodeJSON(Data(snakeCase.utf8))
+        #expect(batch.ignoredAttributes == 1)
+        #expect(batch.spans.first?.attributes.dbSystem == "postgresql")
+        #expect(batch.spans.first?.attributes.httpStatusCode == nil, "the third attribute is past the limit")
+    }
+
     @Test func badIdsAreRejectedNotFatal() throws {
         let body = """
         {"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"a"}}]},

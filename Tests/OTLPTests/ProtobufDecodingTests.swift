@@ -356,4 +356,18 @@ struct ReadViewTests {
             #expect(error.code == .malformed)
         }
     }
+
+    @Test func attributesPastThePerSpanLimitAreNotReadAndAreCounted() throws {
+        var limits = DecodeLimits()
+        limits.maxAttributesPerSpan = 2
+        let attributes = [Self.kv("a", string: "1"), Self.kv("b", string: "2"), Self.kv("peer.service", string: "late"), Self.kv("c", string: "3")]
+        let batch = try OTLPDecoder(limits: limits).decodeProtobuf(Self.request(spanAttributes: attributes))
+        #expect(batch.spans.count == 1)
+        #expect(batch.spans.first?.attributes.peerService == nil, "the third attribute is past the limit")
+        #expect(batch.ignoredAttributes == 2)
+        // The same request with the default limit reads it.
+        let all = try OTLPDecoder().decodeProtobuf(Self.request(spanAttributes: attributes))
+        #expect(all.spans.first?.attributes.peerService == "late")
+        #expect(all.ignoredAttributes == 0)
+    }
 }

@@ -204,6 +204,21 @@ struct HostileInputTests {
         }
     }
 
+    /// SwiftNIO's HTTP/1 parser caps the request head at 80 KB: past it the server answers 400 and
+    /// closes that connection. Sent over a raw socket, because a well-behaved client cannot.
+    @Test func headersOver80KBGet400AndTheServerKeepsServing() async throws {
+        try await buildApplication(configuration: testConfiguration()).test(.live) { client in
+            let port = try #require(client.port)
+            let padding = String(repeating: "a", count: 100_000)
+            let big = try RawHTTP.statusLine(port: port, "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Padding: \(padding)\r\nContent-Length: 2\r\n\r\n{}")
+            #expect(big.hasPrefix("HTTP/1.1 400"), "\(big)")
+            let small = try RawHTTP.statusLine(port: port, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: \(padding.prefix(60_000))\r\n\r\n")
+            #expect(small.hasPrefix("HTTP/1.1 200"), "60 KB of headers are fine: \(small)")
+            let again = try await client.execute(uri: "/v1/traces", method: .post, headers: .protobuf, body: ByteBuffer(bytes: HostileInputs.validRequest()))
+            #expect(again.status == .ok)
+        }
+    }
+
     @Test func healthAndReadiness() async throws {
         try await buildApplication(configuration: testConfiguration()).test(.live) { client in
             let health = try await client.execute(uri: "/healthz", method: .get)
