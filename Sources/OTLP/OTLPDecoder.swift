@@ -96,6 +96,13 @@ public final class OTLPDecoder {
         var batch = DecodedBatch()
         var considered = 0
         var spanAttrs = SpanAttributeAccumulator()   // a local: no exclusivity checks per attribute
+        // Size the record array once (records are a few hundred bytes; growing re-copies them).
+        var total = 0
+        for r in 0..<request.n_resource_spans {
+            guard let rs = request.resource_spans[r] else { continue }
+            for s in 0..<rs.pointee.n_scope_spans { total += Int(rs.pointee.scope_spans[s]?.pointee.n_spans ?? 0) }
+        }
+        batch.spans.reserveCapacity(min(total, limits.maxSpansPerRequest))
         for r in 0..<request.n_resource_spans {
             guard let rsPointer = request.resource_spans[r] else { continue }
             let rs = rsPointer.pointee
@@ -103,7 +110,6 @@ public final class OTLPDecoder {
             for s in 0..<rs.n_scope_spans {
                 guard let ssPointer = rs.scope_spans[s] else { continue }
                 let ss = ssPointer.pointee
-                if batch.spans.isEmpty { batch.spans.reserveCapacity(Int(ss.n_spans)) }
                 guard let resource else {
                     batch.rejected.missingServiceName += Int(ss.n_spans)
                     continue

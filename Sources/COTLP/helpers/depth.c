@@ -55,8 +55,15 @@ cotlp_depth_result cotlp_check_depth(const ProtobufCMessageDescriptor *descripto
             uint64_t len;
             if (!read_varint(data, top->end, &pos, &len)) { result = COTLP_DEPTH_MALFORMED; goto done; }
             if (len > top->end - pos) { result = COTLP_DEPTH_MALFORMED; goto done; }
-            const ProtobufCFieldDescriptor *field =
-                top->descriptor ? protobuf_c_message_descriptor_get_field(top->descriptor, number) : NULL;
+            const ProtobufCFieldDescriptor *field = NULL;
+            if (top->descriptor != NULL) {
+                // protoc-c emits fields sorted by number; OTLP's messages mostly number them
+                // 1..n, so field `number` usually sits at index number-1. Fall back to
+                // protobuf-c's range lookup otherwise.
+                const ProtobufCMessageDescriptor *d = top->descriptor;
+                if (number - 1 < d->n_fields && d->fields[number - 1].id == number) field = &d->fields[number - 1];
+                else field = protobuf_c_message_descriptor_get_field(d, number);
+            }
             if (field != NULL && field->type == PROTOBUF_C_TYPE_MESSAGE && len > 0) {
                 if (depth + 1 > max_depth) { deepest = depth + 1; result = COTLP_DEPTH_TOO_DEEP; goto done; }
                 stack[depth].descriptor = (const ProtobufCMessageDescriptor *)field->descriptor;
