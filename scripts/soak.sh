@@ -5,6 +5,7 @@
 # 15 % of the sample at 20 % of the run). Results: a CSV of samples and a summary line.
 #
 #   scripts/soak.sh [--duration 600] [--connections 8] [--alert-rate 20] [--skip-build] [--out DIR]
+#                   [--server-args "--max-alerts 2000"]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -12,6 +13,7 @@ DURATION=600
 CONNECTIONS=8
 ALERT_RATE=20
 SKIP_BUILD=0
+SERVER_ARGS=""
 OUT=$ROOT/.build/soak
 SCRATCH=${SCRATCH:-$ROOT/.build-bench}
 PORT=${PORT:-14418}
@@ -22,7 +24,8 @@ while (($#)); do
     --alert-rate) ALERT_RATE=$2; shift 2 ;;
     --skip-build) SKIP_BUILD=1; shift ;;
     --out) OUT=$2; shift 2 ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    --server-args) SERVER_ARGS=$2; shift 2 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -62,7 +65,8 @@ done = function(summary, latency, requests)
 end
 LUA
 
-"$PARALLAX" serve --port "$PORT" --grpc-port 0 --data "$TMP/data" --log-level warning &
+# shellcheck disable=SC2086  # SERVER_ARGS is a list of flags
+"$PARALLAX" serve --port "$PORT" --grpc-port 0 --data "$TMP/data" --log-level warning $SERVER_ARGS &
 PIDS+=($!); SERVER=$!
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 

@@ -43,8 +43,8 @@ public final class AlertBook: Sendable {
         }
     }
 
-    /// Default for `capacity`: about 100 MB of normalized alerts (raw bodies live in the store only).
-    public static let defaultCapacity = 200_000
+    /// Default for `capacity`: about 100 MiB of normalized alerts at ≈ 1 KiB each (raw bodies live in the store only).
+    public static let defaultCapacity = 100_000
 
     public init(aliases: AliasTable = AliasTable(), settings: InferenceSettings = InferenceSettings(), sink: (any AlertSink)? = nil,
                 capacity: Int = AlertBook.defaultCapacity) {

@@ -83,7 +83,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Keep alerts this long, by payload start time (default 30d).")
     var alertRetention: String?
 
-    @Option(help: "Most alerts held in memory for inference and the API; beyond it the oldest are evicted from memory (they stay in the store until --alert-retention) (default 200000, about 100 MB).")
+    @Option(help: "Most alerts held in memory for inference and the API; beyond it the oldest are evicted from memory (they stay in the store until --alert-retention) (default 100000, about 100 MiB at ≈ 1 KiB per alert).")
     var maxAlerts: Int?
 
     @Option(help: "Keep per-minute trace aggregates this long (default 24h).")

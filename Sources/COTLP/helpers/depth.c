@@ -4,23 +4,13 @@
 // stack. This scan uses an explicit, fixed-size stack and the generated
 // descriptors to know which length-delimited fields are sub-messages.
 #include "COTLP.h"
+#include "wire.h"
 
 typedef struct {
     const ProtobufCMessageDescriptor *descriptor;
     size_t end;
 } frame;
 
-static int read_varint(const uint8_t *data, size_t end, size_t *pos, uint64_t *out) {
-    uint64_t value = 0;
-    unsigned shift = 0;
-    while (*pos < end && shift < 64) {
-        uint8_t b = data[(*pos)++];
-        value |= (uint64_t)(b & 0x7f) << shift;
-        if ((b & 0x80) == 0) { *out = value; return 1; }
-        shift += 7;
-    }
-    return 0;
-}
 
 cotlp_depth_result cotlp_check_depth(const ProtobufCMessageDescriptor *descriptor,
                                      const uint8_t *data, size_t length,
@@ -38,7 +28,7 @@ cotlp_depth_result cotlp_check_depth(const ProtobufCMessageDescriptor *descripto
         if (depth == 0) break;
         frame *top = &stack[depth - 1];
         uint64_t key;
-        if (!read_varint(data, top->end, &pos, &key)) { result = COTLP_DEPTH_MALFORMED; break; }
+        if (!cotlp_read_varint(data, top->end, &pos, &key)) { result = COTLP_DEPTH_MALFORMED; break; }
         uint32_t number = (uint32_t)(key >> 3);
         unsigned wire = (unsigned)(key & 7);
         if (number == 0) { result = COTLP_DEPTH_MALFORMED; break; }
@@ -46,14 +36,14 @@ cotlp_depth_result cotlp_check_depth(const ProtobufCMessageDescriptor *descripto
         switch (wire) {
         case 0: {
             uint64_t ignored;
-            if (!read_varint(data, top->end, &pos, &ignored)) { result = COTLP_DEPTH_MALFORMED; goto done; }
+            if (!cotlp_read_varint(data, top->end, &pos, &ignored)) { result = COTLP_DEPTH_MALFORMED; goto done; }
             continue;
         }
         case 1: skip = 8; break;
         case 5: skip = 4; break;
         case 2: {
             uint64_t len;
-            if (!read_varint(data, top->end, &pos, &len)) { result = COTLP_DEPTH_MALFORMED; goto done; }
+            if (!cotlp_read_varint(data, top->end, &pos, &len)) { result = COTLP_DEPTH_MALFORMED; goto done; }
             if (len > top->end - pos) { result = COTLP_DEPTH_MALFORMED; goto done; }
             const ProtobufCFieldDescriptor *field = NULL;
             if (top->descriptor != NULL) {

@@ -1,17 +1,6 @@
 // Key/value split for the read view (proto/parallax/otlpview/v1). See COTLP.h.
 #include "COTLP.h"
-
-static int view_varint(const uint8_t *data, size_t end, size_t *pos, uint64_t *out) {
-    uint64_t value = 0;
-    unsigned shift = 0;
-    while (*pos < end && shift < 64) {
-        uint8_t b = data[(*pos)++];
-        value |= (uint64_t)(b & 0x7f) << shift;
-        if ((b & 0x80) == 0) { *out = value; return 1; }
-        shift += 7;
-    }
-    return 0;
-}
+#include "wire.h"
 
 int cotlp_kv_split(const uint8_t *data, size_t length,
                    const uint8_t **key, size_t *key_length,
@@ -20,11 +9,11 @@ int cotlp_kv_split(const uint8_t *data, size_t length,
     size_t pos = 0;
     while (pos < length) {
         uint64_t tag, n;
-        if (!view_varint(data, length, &pos, &tag)) return 0;
+        if (!cotlp_read_varint(data, length, &pos, &tag)) return 0;
         uint32_t number = (uint32_t)(tag >> 3);
         switch ((unsigned)(tag & 7)) {
         case 0:
-            if (!view_varint(data, length, &pos, &n)) return 0;
+            if (!cotlp_read_varint(data, length, &pos, &n)) return 0;
             break;
         case 1:
             if (length - pos < 8) return 0;
@@ -35,7 +24,7 @@ int cotlp_kv_split(const uint8_t *data, size_t length,
             pos += 4;
             break;
         case 2:
-            if (!view_varint(data, length, &pos, &n) || n > length - pos) return 0;
+            if (!cotlp_read_varint(data, length, &pos, &n) || n > length - pos) return 0;
             // proto3: when a singular field repeats, the last one wins (as protobuf-c does).
             if (number == 1) { *key = data + pos; *key_length = (size_t)n; }
             else if (number == 2) { *value = data + pos; *value_length = (size_t)n; }
