@@ -228,12 +228,56 @@ public struct TraceGraphState: Sendable, Equatable, Codable {
     public init() {}
 
     /// Display ids: the node name, plus ":port" for an address-named peer only when
-    /// the same name occurs in the node table with another port (or without one).
+    /// the same name occurs in the node table with another port (or without one); then
+    /// `external` peers that name exactly one service are folded into it (`foldTargets`).
     public func resolvedNames() -> [String] {
+        var names = portRuleNames()
+        for (i, target) in foldTargets() { names[i] = names[target] }
+        return names
+    }
+
+    func portRuleNames() -> [String] {
         var portsByName: [String: Set<Int32>] = [:]
         for n in nodes { portsByName[n.name, default: []].insert(n.port) }
         return nodes.map { n in
             (n.port != 0 && (portsByName[n.name]?.count ?? 0) > 1) ? "\(n.name):\(n.port)" : n.name
         }
+    }
+
+    /// Client spans whose server half never arrived name their peer from attributes, and those
+    /// often name a traced service another way: `peer.service = cart` or `server.address = cart`
+    /// (any port) for the service `shop/cart` (namespace `shop`), or its Kubernetes DNS name
+    /// `cart.shop`, `cart.shop.svc`, `cart.shop.svc.cluster.local`. Such an `external` node is
+    /// shown as that service when exactly one service matches (case-insensitive), so one real
+    /// service is one node. Database and messaging peers are never folded.
+    /// Returns node index → index of the service it folds into.
+    func foldTargets() -> [Int: Int] {
+        var byBareName: [String: [Int]] = [:]
+        for (i, n) in nodes.enumerated() where n.kind == .service {
+            var bare = n.name
+            if let ns = n.identity.serviceNamespace, n.name.hasPrefix(ns + "/") { bare = String(n.name.dropFirst(ns.count + 1)) }
+            byBareName[bare.lowercased(), default: []].append(i)
+        }
+        guard !byBareName.isEmpty else { return [:] }
+        var result: [Int: Int] = [:]
+        for (i, n) in nodes.enumerated() where n.kind == .external {
+            let name = n.name.lowercased()
+            var candidates = byBareName[name] ?? []
+            if candidates.isEmpty {
+                let parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+                let isClusterDNS = parts.count == 2 || (parts.count >= 3 && parts[2] == "svc"
+                    && (parts.count == 3 || parts[3...].joined(separator: ".") == "cluster.local"))
+                if parts.count >= 2, isClusterDNS {
+                    let namespace = parts[1]
+                    candidates = (byBareName[parts[0]] ?? []).filter { j in
+                        let id = nodes[j].identity
+                        return id.serviceNamespace?.lowercased() == namespace
+                            || id.k8sNamespaces.contains { $0.lowercased() == namespace }
+                    }
+                }
+            }
+            if candidates.count == 1 { result[i] = candidates[0] }
+        }
+        return result
     }
 }

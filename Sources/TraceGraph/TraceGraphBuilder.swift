@@ -566,30 +566,65 @@ struct GraphEngine {
         var services: [UInt32: ServiceAggregate] = [:]
         for (i, v) in serviceSum.enumerated() where v.requests > 0 { services[UInt32(i)] = v }
         let seconds = max(windowEnd - windowStart, 1e-9)
-        let names = stateNodesResolvedNames()
+        let (names, folds) = stateNodesDisplay()
+        // Edges by display names: a folded peer's edges join the service's (same connection type
+        // merges; a call that folds onto its own service is not an edge).
+        struct DisplayEdge: Hashable { var source: String; var target: String; var connection: ConnectionType }
+        var merged: [DisplayEdge: EdgeAggregate] = [:]
         var used = Set<UInt32>(services.keys)
-        var outEdges: [TracedEdge] = []
-        outEdges.reserveCapacity(edges.count)
         for (k, v) in edges {
+            let key = DisplayEdge(source: names[Int(k.source)], target: names[Int(k.target)], connection: k.connection)
+            if key.source == key.target { continue }
             used.insert(k.source); used.insert(k.target)
+            merged[key, default: EdgeAggregate()].merge(v)
+        }
+        var outEdges: [TracedEdge] = []
+        outEdges.reserveCapacity(merged.count)
+        for (k, v) in merged {
             outEdges.append(TracedEdge(
-                source: names[Int(k.source)], target: names[Int(k.target)], connectionType: k.connection,
+                source: k.source, target: k.target, connectionType: k.connection,
                 signals: EdgeSignals(calls: v.calls, errors: v.errors, ratePerSecond: Double(v.calls) / seconds,
                                      latencyMs: v.clientLatency.latencySummaryMs, serverLatencyMs: v.serverLatency.latencySummaryMs)))
         }
         outEdges.sort { ($0.source, $0.target, $0.connectionType.rawValue) < ($1.source, $1.target, $1.connectionType.rawValue) }
-        var outNodes: [TracedNode] = []
-        for id in used {
-            let n = nodes[Int(id)]
+        // Nodes by display name: a folded peer adds its own name and aliases to the service's.
+        var byName: [String: (record: GraphNodeRecord, signals: ServiceSignals?)] = [:]
+        for id in used.sorted() {
+            var n = nodes[Int(id)]
+            if let own = folds[Int(id)] { n.aliases.insert(own) }
             let sig = services[id].map {
                 ServiceSignals(requests: $0.requests, errors: $0.errors, ratePerSecond: Double($0.requests) / seconds,
                                latencyMs: $0.latency.latencySummaryMs)
             }
-            outNodes.append(TracedNode(id: names[Int(id)], kind: n.kind, team: n.team, aliases: n.aliases.sorted(),
-                                       identity: n.identity, signals: sig))
+            let name = names[Int(id)]
+            if var existing = byName[name] {
+                existing.record.absorb(n)
+                existing.signals = existing.signals ?? sig
+                byName[name] = existing
+            } else {
+                byName[name] = (n, sig)
+            }
+        }
+        var outNodes: [TracedNode] = []
+        for (name, v) in byName {
+            outNodes.append(TracedNode(id: name, kind: v.record.kind, team: v.record.team, aliases: v.record.aliases.sorted(),
+                                       identity: v.record.identity, signals: v.signals))
         }
         outNodes.sort { $0.id < $1.id }
         return TracedGraph(windowStart: windowStart, windowEnd: windowEnd, nodes: outNodes, edges: outEdges)
+    }
+
+    /// Display names, and for each folded node the name it would have had (see `TraceGraphState.foldTargets`).
+    func stateNodesDisplay() -> (names: [String], folds: [Int: String]) {
+        var s = TraceGraphState()
+        s.nodes = nodes
+        var names = s.portRuleNames()
+        var folds: [Int: String] = [:]
+        for (i, target) in s.foldTargets() {
+            folds[i] = names[i]
+            names[i] = names[target]
+        }
+        return (names, folds)
     }
 
     func stateNodesResolvedNames() -> [String] {
@@ -600,8 +635,15 @@ struct GraphEngine {
 
     func edgeMetrics() -> [EdgeMetric] {
         let names = stateNodesResolvedNames()
-        return zip(edgeKeys, cumulative).map { k, v in
-            EdgeMetric(client: names[Int(k.source)], server: names[Int(k.target)], connectionType: k.connection,
+        struct Labels: Hashable { var client: String; var server: String; var connection: ConnectionType }
+        var merged: [Labels: CumulativeEdge] = [:]
+        for (k, v) in zip(edgeKeys, cumulative) {
+            let key = Labels(client: names[Int(k.source)], server: names[Int(k.target)], connection: k.connection)
+            if key.client == key.server { continue }
+            if merged[key] == nil { merged[key] = v } else { merged[key]!.merge(v) }
+        }
+        return merged.map { k, v in
+            EdgeMetric(client: k.client, server: k.server, connectionType: k.connection,
                        requestTotal: v.requestTotal, failedTotal: v.failedTotal,
                        serverSeconds: v.serverSeconds, clientSeconds: v.clientSeconds)
         }.sorted { ($0.client, $0.server, $0.connectionType.rawValue) < ($1.client, $1.server, $1.connectionType.rawValue) }

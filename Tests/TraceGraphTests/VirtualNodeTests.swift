@@ -113,3 +113,80 @@ import OTLP
         #expect(g.nodes.count == 2)
     }
 }
+
+/// Unpaired client spans that name a traced service another way fold into that service's node.
+@Suite struct PeerFoldingTests {
+    /// `shop/cart` serves (paired) calls; one more client span names it `name` and never pairs.
+    static func graph(peer: (inout SpanAttributes) -> Void, services: [ResourceInfo] = [res("cart", ns: "shop")]) -> (TracedGraph, TraceGraphBuilder) {
+        let b = TraceGraphBuilder()
+        let front = res("frontend", ns: "shop")
+        var spans: [SpanRecord] = []
+        for (i, s) in services.enumerated() {
+            let c = UInt64(10 * i + 1)
+            spans.append(span(.client, front, trace: c, id: c, attrs: httpAttrs))
+            spans.append(span(.server, s, trace: c, id: c + 1, parent: c, attrs: httpAttrs))
+        }
+        spans.append(span(.client, front, trace: 99, id: 99, ms: 30, attrs: attrs { $0.httpMethod = "GET"; peer(&$0) }))
+        b.ingest(spans, now: t0 + 2)
+        b.expire(now: t0 + 30)
+        return (b.all(), b)
+    }
+
+    @Test(arguments: ["cart", "CART", "cart.shop", "cart.shop.svc", "cart.shop.svc.cluster.local"])
+    func peerNamedByBareOrClusterDNSNameFoldsIntoTheService(_ name: String) {
+        let (g, b) = Self.graph(peer: { $0.serverAddress = name; $0.serverPort = 8080 })
+        #expect(b.counters.virtualEdges == 1, "the span still became a virtual edge")
+        #expect(g.nodes.map(\.id).sorted() == ["shop/cart", "shop/frontend"], "\(g.nodes.map(\.id))")
+        let cart = g.node("shop/cart")
+        #expect(cart?.kind == .service)
+        #expect(cart?.aliases.contains(name) == true, "\(cart?.aliases ?? [])")
+        // The paired http edge and the folded virtual one both point at the service.
+        let edges = g.edges.filter { $0.source == "shop/frontend" && $0.target == "shop/cart" }
+        #expect(Set(edges.map(\.connectionType)) == [.http, .virtual])
+        #expect(edges.reduce(0) { $0 + $1.signals.calls } == 2)
+        // Prometheus series use the same names.
+        #expect(b.edgeMetrics().allSatisfy { $0.server == "shop/cart" })
+    }
+
+    @Test func peerServiceEqualToTheBareNameFolds() {
+        let (g, _) = Self.graph(peer: { $0.peerService = "cart" })
+        #expect(g.node("cart") == nil)
+        #expect(g.edges.contains { $0.target == "shop/cart" && $0.connectionType == .virtual })
+    }
+
+    @Test func ambiguousBareNamesStayApart() {
+        let (g, _) = Self.graph(peer: { $0.peerService = "cart" }, services: [res("cart", ns: "shop"), res("cart", ns: "staging")])
+        #expect(g.node("cart")?.kind == .external, "two services are called cart: no guessing")
+        // ...but the DNS name says which one.
+        let (dns, _) = Self.graph(peer: { $0.serverAddress = "cart.staging.svc.cluster.local" },
+                                  services: [res("cart", ns: "shop"), res("cart", ns: "staging")])
+        #expect(dns.node("cart.staging.svc.cluster.local") == nil)
+        #expect(dns.node("staging/cart")?.aliases.contains("cart.staging.svc.cluster.local") == true)
+    }
+
+    @Test func unnamespacedServiceAndAPortedAddressAreOneNode() {
+        let (g, _) = Self.graph(peer: { $0.serverAddress = "cart"; $0.serverPort = 8080 }, services: [res("cart")])
+        #expect(g.nodes.map(\.id).sorted() == ["cart", "shop/frontend"], "\(g.nodes.map(\.id))")
+        #expect(g.node("cart")?.aliases.contains("cart:8080") == true)
+    }
+
+    @Test func databasesAndOtherNamespacesAreNotFolded() {
+        let (db, _) = Self.graph(peer: { $0.dbSystem = "postgresql"; $0.dbNamespace = "cart" })
+        #expect(db.node("cart")?.kind == .database)
+        let (other, _) = Self.graph(peer: { $0.serverAddress = "cart.payments.svc.cluster.local" })
+        #expect(other.node("cart.payments.svc.cluster.local")?.kind == .external)
+        let (notDNS, _) = Self.graph(peer: { $0.serverAddress = "cart.shop.example.com" })
+        #expect(notDNS.node("cart.shop.example.com")?.kind == .external)
+    }
+
+    @Test func aCallThatFoldsOntoItsOwnServiceIsNotAnEdge() {
+        let b = TraceGraphBuilder()
+        let cart = res("cart", ns: "shop")
+        b.ingest([span(.server, cart, trace: 1, id: 1, attrs: httpAttrs),
+                  span(.client, cart, trace: 2, id: 2, attrs: attrs { $0.peerService = "cart" })], now: t0 + 2)
+        b.expire(now: t0 + 30)
+        let g = b.all()
+        #expect(g.edges.allSatisfy { $0.source != $0.target })
+        #expect(g.nodes.map(\.id) == ["shop/cart", "user"], "the root server span is an ingress from user")
+    }
+}
