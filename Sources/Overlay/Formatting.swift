@@ -128,6 +128,14 @@ enum Num {
         return r == 0 ? 0 : r   // no negative zero
     }
 
+    /// Rounds to at least `places` decimals and at least `significant` significant digits, so a
+    /// small rate over a long window (1 call an hour = 0.000278/s) does not print as 0.
+    static func round(_ value: Double, places: Int, significant: Int) -> Double {
+        guard value.isFinite, value != 0 else { return 0 }
+        let magnitude = Int(Foundation.floor(Foundation.log10(Swift.abs(value))))
+        return round(value, min(15, max(places, significant - 1 - magnitude)))
+    }
+
     /// Fixed decimals, e.g. fixed(1.25, 1) == "1.3" (half away from zero), fixed(3, 2) == "3.00".
     static func fixed(_ value: Double, _ places: Int) -> String {
         guard value.isFinite else { return "0" }

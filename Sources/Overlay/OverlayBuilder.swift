@@ -349,7 +349,7 @@ private struct Builder {
 
     static func nodeSignals(_ s: ServiceSignals) -> GraphDocument.NodeSignals {
         .init(requests: s.requests, errors: s.errors, errorRate: Num.round(s.errorRate, 6),
-              ratePerSecond: Num.round(s.ratePerSecond, 3), latencyMs: latency(s.latencyMs))
+              ratePerSecond: Num.round(s.ratePerSecond, places: 3, significant: 3), latencyMs: latency(s.latencyMs))
     }
 
     static func combine(_ list: [TracedEdge]) -> (ConnectionType, GraphDocument.TracedStats) {
@@ -360,7 +360,7 @@ private struct Builder {
         }
         let errorRate = calls == 0 ? 0 : Double(errors) / Double(calls)
         return (busiest.connectionType,
-                .init(calls: calls, errors: errors, errorRate: Num.round(errorRate, 6), ratePerSecond: Num.round(rate, 3),
+                .init(calls: calls, errors: errors, errorRate: Num.round(errorRate, 6), ratePerSecond: Num.round(rate, places: 3, significant: 3),
                       latencyMs: latency(busiest.signals.latencyMs), serverLatencyMs: latency(busiest.signals.serverLatencyMs)))
     }
 }

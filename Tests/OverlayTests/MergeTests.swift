@@ -297,5 +297,11 @@ struct HelperTests {
         #expect(Num.human(1234.5) == "1235")
         #expect(Num.round(.nan, 3) == 0)
         #expect(Num.fixed(0.6, 2) == "0.60")
+        // Rates keep 3 significant digits when they are small.
+        #expect(Num.round(1.0 / 3600, places: 3, significant: 3) == 0.000278)
+        #expect(Num.round(12.34567, places: 3, significant: 3) == 12.346)
+        #expect(Num.round(0.0123456, places: 3, significant: 3) == 0.0123)
+        #expect(Num.round(0, places: 3, significant: 3) == 0)
+        #expect(Num.round(.infinity, places: 3, significant: 3) == 0)
     }
 }
