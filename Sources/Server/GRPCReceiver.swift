@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import OTLP
 import ServiceLifecycle
+import Synchronization
 
 /// OTLP/gRPC: `opentelemetry.proto.collector.trace.v1.TraceService/Export`, the protocol of the
 /// Collector's `otlp` and `loadbalancing` exporters and of most SDKs' default exporter.
@@ -144,7 +145,13 @@ public struct GRPCIngestService: Service {
     static let maxFrameBytes = 1 << 20
 
     /// `port` overrides `configuration.grpcPort`; here 0 means "any free port", not "off".
+    /// Open gRPC connections, capped at `maxConnections` (the same `--max-connections` as HTTP,
+    /// counted separately): a connection over the cap is closed as soon as it is accepted.
+    let connections: ConnectionLimiter
+
     public init(configuration: ServerConfiguration, ingest: TraceIngest, port: Int? = nil, logger: Logger = Logger(label: "parallax")) {
+        let connections = ConnectionLimiter(limit: configuration.maxConnections, metrics: ingest.state.metrics)
+        self.connections = connections
         // grpc-swift refuses a message over its limit by resetting the stream (the client sees
         // UNAVAILABLE, which exporters retry). With twice `maxBodyBytes` there, a message somewhat
         // over the limit still reaches the receiver and gets a proper RESOURCE_EXHAUSTED.
@@ -157,6 +164,7 @@ public struct GRPCIngestService: Service {
             // window a client stalls for WINDOW_UPDATEs several times per message.
             c.http2.targetWindowSize = Self.windowBytes
             c.http2.maxFrameSize = Self.maxFrameBytes
+            c.channelDebuggingCallbacks.onAcceptTCPConnection = { channel in connections.admit(channel) }
         }
         transport = HTTP2ServerTransport.Posix(address: Self.address(host: configuration.host, port: port ?? configuration.grpcPort),
                                                transportSecurity: .plaintext, config: config)
@@ -198,4 +206,41 @@ public struct GRPCIngestService: Service {
             server.beginGracefulShutdown()
         }
     }
+}
+
+/// Counts open connections of one listener and refuses those over the limit.
+final class ConnectionLimiter: Sendable {
+    let limit: Int
+    let metrics: ReceiverMetrics
+    private let open = Mutex(0)
+
+    init(limit: Int, metrics: ReceiverMetrics) {
+        self.limit = max(1, limit)
+        self.metrics = metrics
+    }
+
+    var openConnections: Int { open.withLock { $0 } }
+
+    struct LimitReached: Error, CustomStringConvertible {
+        var description: String { "connection limit reached" }
+    }
+
+    /// Called for each accepted TCP connection: counts it and releases it when it closes, or
+    /// closes it at once when `limit` connections are already open.
+    func admit(_ channel: any Channel) -> EventLoopFuture<Void> {
+        let admitted = open.withLock { n -> Bool in
+            guard n < limit else { return false }
+            n += 1
+            return true
+        }
+        guard admitted else {
+            metrics.refusedConnection(protocol: "grpc")
+            channel.close(promise: nil)
+            return channel.eventLoop.makeFailedFuture(LimitReached())
+        }
+        channel.closeFuture.whenComplete { _ in self.release() }
+        return channel.eventLoop.makeSucceededVoidFuture()
+    }
+
+    private func release() { open.withLock { $0 -= 1 } }
 }

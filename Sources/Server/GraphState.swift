@@ -85,6 +85,13 @@ public final class ReceiverMetrics: Sendable {
         }
     }
 
+    /// A connection closed on accept because the listener had `--max-connections` open.
+    public func refusedConnection(protocol proto: String) {
+        registry.makeCounter(name: "parallax_receiver_connections_refused_total", labels: [("protocol", proto)],
+                             help: "Connections closed on accept because --max-connections were open.").increment()
+        tallies.withLock { $0["connectionsRefused \(proto)", default: 0] += 1 }
+    }
+
     public func ignoredAttributes(_ n: Int) {
         guard n > 0 else { return }
         attributesIgnored.increment(by: Int64(n))

@@ -50,7 +50,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Trace requests decoded at the same time before new ones get 503 + Retry-After (default 64).")
     var maxInFlight: Int?
 
-    @Option(help: "Concurrent connections accepted (default 512).")
+    @Option(help: "Concurrent connections accepted on each listener, HTTP and gRPC counted apart (default 512).")
     var maxConnections: Int?
 
     @Option(help: "Close connections idle this long, e.g. 60s (default 60s).")

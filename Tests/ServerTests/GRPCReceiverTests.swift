@@ -1,5 +1,8 @@
 import COTLP
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Hummingbird
@@ -181,6 +184,28 @@ struct GRPCReceiverTests {
             let text = String(buffer: try await client.execute(uri: "/metrics", method: .get, headers: [:], body: nil).body)
             #expect(text.contains("parallax_receiver_refused_total 1"))
         }
+    }
+
+    @Test func connectionsOverTheLimitAreClosedOnAccept() async throws {
+        let state = GraphState(settings: .init())
+        try await GRPCTestClient.withServer({ $0.maxConnections = 2 }, state: state) { _, port in
+            let first = try RawHTTP.connectTCP(port: port)
+            let second = try RawHTTP.connectTCP(port: port)
+            // Give the server a moment to accept both before the third arrives.
+            try await Task.sleep(for: .milliseconds(200))
+            let third = try RawHTTP.connectTCP(port: port)
+            #expect(RawHTTP.closedByPeer(third, within: 3), "the third connection is over the limit of 2")
+            close(third)
+            #expect(!RawHTTP.closedByPeer(first, within: 1), "admitted connections stay open")
+            close(first)
+            try await Task.sleep(for: .milliseconds(300))
+            // A slot is free again: a real client gets through.
+            let fourth = try RawHTTP.connectTCP(port: port)
+            #expect(!RawHTTP.closedByPeer(fourth, within: 1))
+            close(fourth)
+            close(second)
+        }
+        #expect(state.metrics.tally("connectionsRefused grpc") == 1)
     }
 
     @Test func unknownMethodIsUnimplemented() async throws {

@@ -49,16 +49,15 @@ import Darwin
 enum RawHTTP {
     struct Failure: Error, CustomStringConvertible { var description: String }
 
-    /// Sends `request` to 127.0.0.1:`port` and returns the first line of the answer ("" when the server closed).
-    static func statusLine(port: Int, _ request: String) throws -> String {
+    /// Opens a TCP connection to 127.0.0.1:`port`; the caller closes the descriptor.
+    static func connectTCP(port: Int, timeoutSeconds: Int = 5) throws -> Int32 {
         #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
         let fd = socket(AF_INET, SOCK_STREAM, 0)
         #endif
         guard fd >= 0 else { throw Failure(description: "socket() failed") }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -67,7 +66,22 @@ enum RawHTTP {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw Failure(description: "connect() to port \(port) failed") }
+        guard connected == 0 else { close(fd); throw Failure(description: "connect() to port \(port) failed") }
+        return fd
+    }
+
+    /// Whether the server closed `fd` within `seconds` (recv sees end of stream) rather than keeping it open.
+    static func closedByPeer(_ fd: Int32, within seconds: Int) -> Bool {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, 0) == 0
+    }
+
+    /// Sends `request` to 127.0.0.1:`port` and returns the first line of the answer ("" when the server closed).
+    static func statusLine(port: Int, _ request: String) throws -> String {
+        let fd = try connectTCP(port: port)
+        defer { close(fd) }
         #if canImport(Glibc)
         let flags = Int32(MSG_NOSIGNAL)
         #else
