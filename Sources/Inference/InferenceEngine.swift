@@ -170,7 +170,10 @@ public struct InferenceEngine: Sendable {
 
             let t = times[ai]
             let mk = MonitorKey(source: alert.source, key: alert.dedupKey)
-            if let last = lastFire[mk], t - last <= s.repeatWindow {
+            // A repeat within the window is the same episode; so is a *resolved* notification of a
+            // monitor that already fired, however late it comes (CloudWatch's classic OK message
+            // carries only the time of the OK transition, which is not a new failure).
+            if let last = lastFire[mk], t - last <= s.repeatWindow || alert.status == .resolved {
                 lastFire[mk] = max(last, t)
                 stats.collapsedRepeats += 1
                 continue

@@ -102,6 +102,28 @@ private func incidents(_ count: Int, from start: Double, team: String? = nil, _ 
     #expect(result.graph.nodes.first?.alertIDs == [a.id])
 }
 
+@Test func aLateResolutionIsNotANewFailure() {
+    // CloudWatch's classic OK notification has only the OK time: 40 minutes after the ALARM here.
+    let alarm = alert("db", at: t0, monitor: "rds-cpu")
+    let ok = alert("db", at: t0 + 40 * 60, monitor: "rds-cpu", status: .resolved)
+    let result = InferenceEngine().analyze([alarm, ok], resolve: byName)
+    #expect(result.stats.episodes == 1)
+    #expect(result.stats.collapsedRepeats == 1)
+    // A resolved alert with no firing before it is still the only trace of that failure.
+    let alone = InferenceEngine().analyze([alert("db", at: t0, monitor: "other", status: .resolved)], resolve: byName)
+    #expect(alone.stats.episodes == 1)
+    // And the late OK does not tie db to whatever fails 40 minutes later, day after day.
+    var alerts: [Alert] = []
+    for day in 0..<8 {
+        let start = t0 + Double(day) * 24 * hour
+        alerts += [alert("db", at: start, monitor: "rds-cpu"), alert("api", at: start + 60),
+                   alert("db", at: start + 40 * 60, monitor: "rds-cpu", status: .resolved),
+                   alert("batch", at: start + 40 * 60 + 30)]
+    }
+    #expect(!pairs(infer(alerts)).contains { $0.contains("batch") }, "\(pairs(infer(alerts)))")
+    #expect(pairs(infer(alerts)).contains("api->db"))
+}
+
 // MARK: - Direction
 
 @Test func directionFromLag() throws {
