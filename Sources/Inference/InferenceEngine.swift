@@ -170,10 +170,13 @@ public struct InferenceEngine: Sendable {
 
             let t = times[ai]
             let mk = MonitorKey(source: alert.source, key: alert.dedupKey)
-            // A repeat within the window is the same episode; so is a *resolved* notification of a
-            // monitor that already fired, however late it comes (CloudWatch's classic OK message
-            // carries only the time of the OK transition, which is not a new failure).
-            if let last = lastFire[mk], t - last <= s.repeatWindow || alert.status == .resolved {
+            // A repeat within the window is the same episode; so is a resolution that carries only
+            // its own time (startsAt == endsAt: CloudWatch's classic OK message) of a monitor that
+            // already fired, however late it comes: the moment of recovery is not a new failure.
+            // A resolved alert that says when the failure started (Alertmanager, Grafana, Datadog's
+            // recovery of a new cycle) keeps that start and is an episode like a firing one.
+            let recoveryOnly = alert.status == .resolved && alert.endsAt == alert.startsAt
+            if let last = lastFire[mk], t - last <= s.repeatWindow || recoveryOnly {
                 lastFire[mk] = max(last, t)
                 stats.collapsedRepeats += 1
                 continue

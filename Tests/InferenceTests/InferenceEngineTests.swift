@@ -102,23 +102,34 @@ private func incidents(_ count: Int, from start: Double, team: String? = nil, _ 
     #expect(result.graph.nodes.first?.alertIDs == [a.id])
 }
 
-@Test func aLateResolutionIsNotANewFailure() {
-    // CloudWatch's classic OK notification has only the OK time: 40 minutes after the ALARM here.
-    let alarm = alert("db", at: t0, monitor: "rds-cpu")
-    let ok = alert("db", at: t0 + 40 * 60, monitor: "rds-cpu", status: .resolved)
-    let result = InferenceEngine().analyze([alarm, ok], resolve: byName)
+/// A resolution that carries only its own time (startsAt == endsAt), as CloudWatch's classic OK message does.
+private func recovery(_ node: String, at t: Double, monitor: String) -> Alert {
+    var a = alert(node, at: t, monitor: monitor, status: .resolved)
+    a.endsAt = a.startsAt
+    return a
+}
+
+@Test func aLateRecoveryIsNotANewFailure() {
+    // The OK comes 40 minutes after the ALARM and says only when it recovered.
+    let result = InferenceEngine().analyze([alert("db", at: t0, monitor: "rds-cpu"), recovery("db", at: t0 + 40 * 60, monitor: "rds-cpu")],
+                                           resolve: byName)
     #expect(result.stats.episodes == 1)
     #expect(result.stats.collapsedRepeats == 1)
-    // A resolved alert with no firing before it is still the only trace of that failure.
-    let alone = InferenceEngine().analyze([alert("db", at: t0, monitor: "other", status: .resolved)], resolve: byName)
-    #expect(alone.stats.episodes == 1)
+    // A recovery with no firing before it is still the only trace of that failure.
+    #expect(InferenceEngine().analyze([recovery("db", at: t0, monitor: "other")], resolve: byName).stats.episodes == 1)
+    // A resolved alert that says when a *new* failure started (Datadog's recovery of the next cycle,
+    // arriving with that cycle's start a few seconds before its trigger) is a new episode.
+    var cycle = alert("db", at: t0 + 3_600, monitor: "rds-cpu", status: .resolved)
+    cycle.endsAt = Date(timeIntervalSince1970: t0 + 4_200)
+    let two = InferenceEngine().analyze([alert("db", at: t0, monitor: "rds-cpu"), cycle, alert("db", at: t0 + 3_606, monitor: "rds-cpu")],
+                                        resolve: byName)
+    #expect(two.stats.episodes == 2)
     // And the late OK does not tie db to whatever fails 40 minutes later, day after day.
     var alerts: [Alert] = []
     for day in 0..<8 {
         let start = t0 + Double(day) * 24 * hour
         alerts += [alert("db", at: start, monitor: "rds-cpu"), alert("api", at: start + 60),
-                   alert("db", at: start + 40 * 60, monitor: "rds-cpu", status: .resolved),
-                   alert("batch", at: start + 40 * 60 + 30)]
+                   recovery("db", at: start + 40 * 60, monitor: "rds-cpu"), alert("batch", at: start + 40 * 60 + 30)]
     }
     #expect(!pairs(infer(alerts)).contains { $0.contains("batch") }, "\(pairs(infer(alerts)))")
     #expect(pairs(infer(alerts)).contains("api->db"))
