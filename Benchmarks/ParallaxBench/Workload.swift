@@ -468,21 +468,8 @@ enum JSONEncoder_ {
         o += "]"
     }
 
-    static func str(_ o: inout String, _ s: String) {
-        o += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": o += "\\\""
-            case "\\": o += "\\\\"
-            case "\n": o += "\\n"
-            case "\t": o += "\\t"
-            case "\r": o += "\\r"
-            default:
-                if u.value < 0x20 { o += String(format: "\\u%04x", u.value) } else { o.unicodeScalars.append(u) }
-            }
-        }
-        o += "\""
-    }
+    /// A JSON string literal, escaped the way the receiver's own responses are.
+    static func str(_ o: inout String, _ s: String) { o += ExportResponse.jsonString(s) }
 }
 
 // MARK: gzip

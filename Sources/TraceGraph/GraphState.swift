@@ -230,10 +230,17 @@ public struct TraceGraphState: Sendable, Equatable, Codable {
     /// Display ids: the node name, plus ":port" for an address-named peer only when
     /// the same name occurs in the node table with another port (or without one); then
     /// `external` peers that name exactly one service are folded into it (`foldTargets`).
-    public func resolvedNames() -> [String] {
+    public func resolvedNames() -> [String] { displayNames().names }
+
+    /// The display ids, and for each folded node the id it would have had on its own.
+    func displayNames() -> (names: [String], folds: [Int: String]) {
         var names = portRuleNames()
-        for (i, target) in foldTargets() { names[i] = names[target] }
-        return names
+        var folds: [Int: String] = [:]
+        for (i, target) in foldTargets() {
+            folds[i] = names[i]
+            names[i] = names[target]
+        }
+        return (names, folds)
     }
 
     func portRuleNames() -> [String] {

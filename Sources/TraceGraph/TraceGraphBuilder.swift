@@ -618,13 +618,7 @@ struct GraphEngine {
     func stateNodesDisplay() -> (names: [String], folds: [Int: String]) {
         var s = TraceGraphState()
         s.nodes = nodes
-        var names = s.portRuleNames()
-        var folds: [Int: String] = [:]
-        for (i, target) in s.foldTargets() {
-            folds[i] = names[i]
-            names[i] = names[target]
-        }
-        return (names, folds)
+        return s.displayNames()
     }
 
     func stateNodesResolvedNames() -> [String] {
