@@ -29,6 +29,7 @@ import websocket  # PyPI websocket-client
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 STATUSES = ["confirmed", "traced-only", "inferred-only", "direction-conflict"]
+SAMPLES_END = "2026-11-20T11:15:00Z"
 
 
 class Checks:
@@ -67,6 +68,9 @@ def start_server(binary, data_dir):
     port = free_port()
     cmd = [binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--grpc-port", "0",
            "--data", data_dir, "--pairing-wait", "1", "--slot-retention", "30d",
+           # The samples were recorded 2026-11-20 09:00-11:10 UTC: the server's clock starts just
+           # after them, so windows and retention read the same on any day this test runs.
+           "--clock-start", SAMPLES_END,
            "--aliases", str(ROOT / "samples" / "aliases.yaml"), "--log-level", "warning"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
@@ -366,7 +370,18 @@ def run(args):
           s.value = '7d'; s.dispatchEvent(new Event('change', {bubbles: true})); })()""")
         page.wait("location.search === '?window=7d' && document.readyState === 'complete' && document.body.dataset.ready === 'true'",
                   what="the window change")
-        checks.check("service window control changes the URL", True)
+        after = page.eval("""(() => ({ name: (document.getElementById('service-name') || {}).textContent || '',
+          window: (document.querySelector('form.autosubmit select[name=window]') || {}).value || '',
+          bars: document.querySelectorAll('svg.chart-requests rect.bar').length }))()""")
+        checks.check("service window control changes the URL and the page",
+                     after["name"].startswith("shop/checkout") and after["window"] == "7d" and after["bars"] > 0, after)
+        # A known service with no traffic in the window: its page with an empty state, not a 404.
+        status, html = http("GET", base + "/ui/service/shop%2Fcheckout?window=2m")
+        html = html.decode(errors="replace")
+        checks.check("quiet window shows an empty state", status == 200 and 'id="service-name"' in html and "No traffic" in html,
+                     (status, html[:200]))
+        status, _ = http("GET", base + "/ui/service/no-such-service?window=30d")
+        checks.check("unknown service is a 404", status == 404, status)
 
         # 7. Nothing went wrong underneath, and nothing left for another host.
         page.pump(0.5)

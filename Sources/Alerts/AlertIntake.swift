@@ -7,12 +7,15 @@ public struct AlertIntakeError: Error, CustomStringConvertible, Sendable, Equata
         case notJSON            // the bytes are not JSON
         case unrecognizedShape  // JSON, but no adapter recognizes it
         case invalidPayload     // recognized (or forced) source, but a required field is missing/unusable
+        case timestampOutOfRange // a time field holds a value outside 1971..2200 (`field` names it)
     }
     public var code: Code
     public var message: String
     public var source: AlertSource?
-    public init(code: Code, message: String, source: AlertSource? = nil) {
-        self.code = code; self.message = message; self.source = source
+    /// The payload field at fault, when one is (e.g. `date`, `alerts[2].startsAt`).
+    public var field: String?
+    public init(code: Code, message: String, source: AlertSource? = nil, field: String? = nil) {
+        self.code = code; self.message = message; self.source = source; self.field = field
     }
     public var description: String { message }
 }
@@ -24,11 +27,31 @@ public enum AlertIntake {
     ///   - receivedAt: used only when the payload carries no usable time at all.
     /// - Returns: zero or more alerts (groups and SNS `Records` yield several; informational
     ///   events such as a PagerDuty `pagey.ping` yield none).
+    /// Alerts whose own time field is impossible are left out; use `intake` to learn which.
     public static func decode(_ body: Data, source: AlertSource? = nil, receivedAt: Date = Date()) throws -> [Alert] {
+        let result = try intake(body, source: source, receivedAt: receivedAt)
+        if result.alerts.isEmpty, let first = result.rejected.first { throw first }
+        return result.alerts
+    }
+
+    /// What one body yielded: the alerts, and the alerts refused one by one (an impossible time
+    /// in one alert of an Alertmanager group, SNS `Records` list or JSON array of bodies refuses
+    /// that alert, not its neighbours).
+    public struct Result: Sendable {
+        public var alerts: [Alert]
+        public var rejected: [AlertIntakeError]
+    }
+
+    /// Like `decode`, but reports per-alert refusals instead of dropping them. Throws when the
+    /// body as a whole cannot be read.
+    public static func intake(_ body: Data, source: AlertSource? = nil, receivedAt: Date = Date()) throws -> Result {
         guard let parsed = J.parse(body) else {
             throw AlertIntakeError(code: .notJSON, message: notJSONMessage(body))
         }
-        return try decode(parsed: parsed, rawText: String(decoding: body, as: UTF8.self), source: source, receivedAt: receivedAt)
+        let log = RejectionLog()
+        let alerts = try decode(parsed: parsed, rawText: String(decoding: body, as: UTF8.self), source: source,
+                                receivedAt: receivedAt, log: log)
+        return Result(alerts: alerts, rejected: log.rejected)
     }
 
     /// The tool a body came from, judged by its shape (nil when unknown or not JSON).
@@ -65,9 +88,10 @@ public enum AlertIntake {
 
     // MARK: internals
 
-    static func decode(parsed: Any, rawText: @autoclosure () -> String, source: AlertSource?, receivedAt: Date) throws -> [Alert] {
+    static func decode(parsed: Any, rawText: @autoclosure () -> String, source: AlertSource?, receivedAt: Date,
+                       log: RejectionLog = RejectionLog()) throws -> [Alert] {
         if let o = parsed as? JSONObject {
-            return try decode(object: o, rawText: rawText(), source: source, receivedAt: receivedAt)
+            return try log.guarding(prefix: nil) { try decode(object: o, rawText: rawText(), source: source, receivedAt: receivedAt, log: log) } ?? []
         }
         if let a = parsed as? [Any] {
             var out: [Alert] = []
@@ -76,7 +100,9 @@ public enum AlertIntake {
                     throw AlertIntakeError(code: .unrecognizedShape, message: "element \(i) of the JSON array is not an object; expected webhook bodies. " + allExpectations)
                 }
                 do {
-                    out += try decode(object: o, rawText: J.serialize(o), source: source, receivedAt: receivedAt)
+                    out += try log.guarding(prefix: "[\(i)]") {
+                        try decode(object: o, rawText: J.serialize(o), source: source, receivedAt: receivedAt, log: log)
+                    } ?? []
                 } catch var e as AlertIntakeError {
                     e.message = "element \(i): " + e.message
                     throw e
@@ -87,13 +113,14 @@ public enum AlertIntake {
         throw AlertIntakeError(code: .unrecognizedShape, message: "expected a JSON object (one webhook body) or an array of them, got a bare JSON value. " + allExpectations)
     }
 
-    static func decode(object o: JSONObject, rawText: String, source: AlertSource?, receivedAt: Date) throws -> [Alert] {
+    static func decode(object o: JSONObject, rawText: String, source: AlertSource?, receivedAt: Date,
+                       log: RejectionLog = RejectionLog()) throws -> [Alert] {
         guard let src = source ?? detect(object: o) else {
             let keys = o.keys.sorted().prefix(12).joined(separator: ", ")
             throw AlertIntakeError(code: .unrecognizedShape,
                                    message: "unrecognized alert webhook body (top-level keys: [\(keys)]). Expected one of: " + allExpectations)
         }
-        let ctx = AdapterContext(source: src, rawText: rawText, receivedAt: receivedAt)
+        let ctx = AdapterContext(source: src, rawText: rawText, receivedAt: receivedAt, log: log)
         switch src {
         case .alertmanager, .grafana: return try PrometheusStyleAdapter.decode(o, ctx)
         case .datadog: return try DatadogAdapter.decode(o, ctx)
@@ -140,11 +167,33 @@ public enum AlertIntake {
     }
 }
 
+/// Alerts refused one at a time while the rest of the body is kept.
+final class RejectionLog {
+    var rejected: [AlertIntakeError] = []
+
+    /// Runs `body`; an impossible time inside it is logged (its field prefixed with `prefix`) and
+    /// yields nil, every other error propagates.
+    func guarding<T>(prefix: String?, _ body: () throws -> T) throws -> T? {
+        do { return try body() } catch var e as AlertIntakeError where e.code == .timestampOutOfRange {
+            if let prefix, let f = e.field {
+                e.field = prefix + (f.hasPrefix("[") ? "" : ".") + f
+                e.message = e.message.replacingOccurrences(of: "field \"\(f)\"", with: "field \"\(e.field!)\"")
+            }
+            rejected.append(e)
+            return nil
+        }
+    }
+}
+
 /// Per-body facts every adapter needs.
 struct AdapterContext {
     var source: AlertSource
     var rawText: String
     var receivedAt: Date
+    var log = RejectionLog()
+
+    /// The time in payload field `name`: nil when absent, an error naming the field when impossible.
+    func time(_ value: Any?, _ name: String) throws -> Date? { try AlertTimestamp.field(value, name, self) }
 
     func invalid(_ what: String) -> AlertIntakeError {
         AlertIntakeError(code: .invalidPayload,
@@ -154,7 +203,8 @@ struct AdapterContext {
 
     func alert(dedupKey: String, status: AlertStatus, startsAt: Date, endsAt: Date?, title: String,
                severity: String?, team: String?, entities: [Entity], raw: String? = nil) -> Alert {
-        let secs = Int64(startsAt.timeIntervalSince1970.rounded(.down))
+        // Adapters only pass times within AlertTimestamp.saneRange (or receivedAt), so this cannot trap.
+        let secs = Int64(exactly: startsAt.timeIntervalSince1970.rounded(.down)) ?? 0
         return Alert(id: "\(source.rawValue):\(dedupKey):\(secs)", source: source, dedupKey: dedupKey, status: status,
                      startsAt: startsAt, endsAt: endsAt, title: title, severity: severity, team: team,
                      entities: entities, raw: raw ?? rawText)

@@ -10,7 +10,7 @@ enum CloudWatchAdapter {
                 guard let rec = r as? JSONObject, let sns = rec["Sns"] as? JSONObject else {
                     throw ctx.invalid("Records[\(i)] has no \"Sns\" object")
                 }
-                out += try snsNotification(sns, raw: J.serialize(rec), ctx)
+                out += try ctx.log.guarding(prefix: "Records[\(i)]") { try snsNotification(sns, raw: J.serialize(rec), ctx) } ?? []
             }
             return out
         }
@@ -31,7 +31,7 @@ enum CloudWatchAdapter {
         guard let m = message else {
             throw ctx.invalid("SNS \"Message\" is not a JSON CloudWatch alarm (enable raw JSON alarm messages, not a custom text)")
         }
-        return try alarmMessage(m, topicArn: J.text(sns["TopicArn"]), fallbackTime: AlertTimestamp.parse(sns["Timestamp"]), raw: raw, ctx)
+        return try alarmMessage(m, topicArn: J.text(sns["TopicArn"]), fallbackTime: try ctx.time(sns["Timestamp"], "Timestamp"), raw: raw, ctx)
     }
 
     /// Either the classic alarm message (`AlarmName`, `NewStateValue`, `StateChangeTime`, `Trigger`)
@@ -44,7 +44,7 @@ enum CloudWatchAdapter {
         guard let name = J.text(m["AlarmName"]), let state = J.text(m["NewStateValue"]) else {
             throw ctx.invalid("alarm message without \"AlarmName\"/\"NewStateValue\"")
         }
-        let time = AlertTimestamp.parse(m["StateChangeTime"]) ?? fallbackTime ?? ctx.receivedAt
+        let time = try ctx.time(m["StateChangeTime"], "StateChangeTime") ?? fallbackTime ?? ctx.receivedAt
         let firing = state.uppercased() == "ALARM"
         let account = J.text(m["AWSAccountId"])
         let region = regionCode(J.text(m["Region"]))
@@ -69,9 +69,9 @@ enum CloudWatchAdapter {
         guard let name = J.text(d["alarmName"]), let state = J.text(J.path(d, "state", "value")) else {
             throw ctx.invalid("\"detail\"/\"alarmData\" without \"alarmName\" and \"state.value\"")
         }
-        let time = AlertTimestamp.parse(J.path(d, "state", "timestamp")) ?? AlertTimestamp.parse(envelope["time"]) ?? ctx.receivedAt
+        let time = try ctx.time(J.path(d, "state", "timestamp"), "state.timestamp") ?? ctx.time(envelope["time"], "time") ?? ctx.receivedAt
         let previousAlarm = J.text(J.path(d, "previousState", "value"))?.uppercased() == "ALARM"
-        let previousTime = AlertTimestamp.parse(J.path(d, "previousState", "timestamp"))
+        let previousTime = try ctx.time(J.path(d, "previousState", "timestamp"), "previousState.timestamp")
         let firing = state.uppercased() == "ALARM"
         let startsAt = previousAlarm ? (previousTime ?? time) : time
         var bag = EntityBag()

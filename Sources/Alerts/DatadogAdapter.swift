@@ -25,8 +25,8 @@ enum DatadogAdapter {
             || (J.text(o["alert_status"])?.lowercased().hasPrefix("recovered") ?? false)
         let status: AlertStatus = resolved ? .resolved : .firing
 
-        let eventDate = AlertTimestamp.parse(o["date"]) ?? AlertTimestamp.parse(o["last_updated"])
-        let lastTriggered = lastTriggeredFromBody(body)
+        let eventDate = try ctx.time(o["date"], "date") ?? ctx.time(o["last_updated"], "last_updated")
+        let lastTriggered = try lastTriggeredFromBody(body, ctx)
         let startsAt = lastTriggered ?? eventDate ?? ctx.receivedAt
         let endsAt: Date? = resolved ? (eventDate ?? ctx.receivedAt) : nil
 
@@ -101,10 +101,10 @@ enum DatadogAdapter {
     }
 
     /// "The monitor was last triggered at Wed Dec 11 2024 15:21:02 UTC." → that instant.
-    static func lastTriggeredFromBody(_ body: String) -> Date? {
+    static func lastTriggeredFromBody(_ body: String, _ ctx: AdapterContext) throws -> Date? {
         guard let r = body.find("last triggered at ") else { return nil }
         let tail = body[r.upperBound...].prefix(while: { $0 != "\n" })
         let text = tail.find("UTC").map { String(tail[..<$0.upperBound]) } ?? String(tail).trimmingCharacters(in: CharacterSet(charactersIn: ". "))
-        return AlertTimestamp.parse(string: text)
+        return try ctx.time(text, "body (last triggered at)")
     }
 }

@@ -7,8 +7,8 @@ enum OpsgenieAdapter {
         guard let key = J.text(a["alias"]) ?? J.text(a["alertId"]) else { throw ctx.invalid("alert.alias / alert.alertId missing") }
         let action = (J.text(o["action"]) ?? "").lowercased()
         let resolved = action == "close" || action == "delete" || J.text(a["status"])?.lowercased() == "closed"
-        let startsAt = AlertTimestamp.parse(a["createdAt"]) ?? AlertTimestamp.parse(a["insertedAt"]) ?? ctx.receivedAt
-        let endsAt: Date? = resolved ? (AlertTimestamp.parse(a["updatedAt"]) ?? ctx.receivedAt) : nil
+        let startsAt = try ctx.time(a["createdAt"], "alert.createdAt") ?? ctx.time(a["insertedAt"], "alert.insertedAt") ?? ctx.receivedAt
+        let endsAt: Date? = try resolved ? (ctx.time(a["updatedAt"], "alert.updatedAt") ?? ctx.receivedAt) : nil
 
         var team: String?
         if let teams = a["teams"] as? [Any], let first = teams.first {

@@ -17,8 +17,8 @@ enum PagerDutyAdapter {
         guard let id = J.text(data["id"]) else { throw ctx.invalid("event.data.id missing") }
         let state = (J.text(data["status"]) ?? "").lowercased()
         let resolved = type == "incident.resolved" || state == "resolved"
-        let occurred = AlertTimestamp.parse(event["occurred_at"])
-        let created = AlertTimestamp.parse(data["created_at"])
+        let occurred = try ctx.time(event["occurred_at"], "event.occurred_at")
+        let created = try ctx.time(data["created_at"], "event.data.created_at")
         let startsAt = created ?? occurred ?? ctx.receivedAt
         let endsAt: Date? = resolved ? (occurred ?? ctx.receivedAt) : nil
 

@@ -24,8 +24,10 @@ enum PrometheusStyleAdapter {
             let annotations = J.stringMap(a["annotations"])
             let statusText = (J.text(a["status"]) ?? groupStatus ?? "firing").lowercased()
             let status: AlertStatus = statusText == "resolved" ? .resolved : .firing
-            let startsAt = AlertTimestamp.parse(a["startsAt"]) ?? ctx.receivedAt
-            let endsAt = status == .resolved ? AlertTimestamp.parse(a["endsAt"]) : nil
+            // An impossible time refuses this alert only; the rest of the group is kept.
+            guard let (startsAt, endsAt) = try ctx.log.guarding(prefix: "alerts[\(i)]", {
+                (try ctx.time(a["startsAt"], "startsAt") ?? ctx.receivedAt, try status == .resolved ? ctx.time(a["endsAt"], "endsAt") : nil)
+            }) else { continue }
             let fingerprint = J.text(a["fingerprint"]) ?? labelFingerprint(own.isEmpty ? labels : own)
 
             var reading = LabelReading()

@@ -22,7 +22,7 @@ enum SentryAdapter {
     static func issueAlert(_ issue: JSONObject, action: String, _ ctx: AdapterContext) throws -> Alert {
         guard let id = J.text(issue["id"]) else { throw ctx.invalid("data.issue.id missing") }
         let status: AlertStatus = (action == "resolved" || J.text(issue["status"]) == "resolved") ? .resolved : .firing
-        let startsAt = AlertTimestamp.parse(issue["firstSeen"]) ?? AlertTimestamp.parse(issue["lastSeen"]) ?? ctx.receivedAt
+        let startsAt = try ctx.time(issue["firstSeen"], "data.issue.firstSeen") ?? ctx.time(issue["lastSeen"], "data.issue.lastSeen") ?? ctx.receivedAt
         var bag = EntityBag()
         if let slug = J.text(J.path(issue, "project", "slug")) ?? J.text(J.path(issue, "project", "name")) {
             bag.add(raw: slug, kind: .service)
@@ -39,7 +39,7 @@ enum SentryAdapter {
         guard let key = J.text(event["issue_id"]).map({ "issue:\($0)" }) ?? J.text(event["event_id"]).map({ "event:\($0)" }) else {
             throw ctx.invalid("data.event.issue_id / event_id missing")
         }
-        let startsAt = AlertTimestamp.parse(event["datetime"]) ?? AlertTimestamp.parse(event["timestamp"]) ?? ctx.receivedAt
+        let startsAt = try ctx.time(event["datetime"], "event.datetime") ?? ctx.time(event["timestamp"], "event.timestamp") ?? ctx.receivedAt
         var bag = EntityBag()
         if let slug = projectSlug(fromURL: J.string(event["url"])) ?? projectSlug(fromURL: J.string(event["web_url"])) {
             bag.add(raw: slug, kind: .service)
@@ -55,9 +55,9 @@ enum SentryAdapter {
         guard let id = J.text(m["id"]) else { throw ctx.invalid("data.metric_alert.id missing") }
         let statusCode = J.number(m["status"]).map { Int($0) }
         let resolved = action == "resolved" || (action.isEmpty && statusCode == 2)
-        let startsAt = AlertTimestamp.parse(m["date_started"]) ?? AlertTimestamp.parse(m["date_detected"])
-            ?? AlertTimestamp.parse(m["date_created"]) ?? ctx.receivedAt
-        let endsAt = resolved ? AlertTimestamp.parse(m["date_closed"]) : nil
+        let startsAt = try ctx.time(m["date_started"], "data.metric_alert.date_started") ?? ctx.time(m["date_detected"], "data.metric_alert.date_detected")
+            ?? ctx.time(m["date_created"], "data.metric_alert.date_created") ?? ctx.receivedAt
+        let endsAt = try resolved ? ctx.time(m["date_closed"], "data.metric_alert.date_closed") : nil
         var severity: String?
         switch action {
         case "critical", "warning": severity = action
@@ -75,8 +75,8 @@ enum SentryAdapter {
     static func legacy(_ o: JSONObject, _ ctx: AdapterContext) throws -> Alert {
         let event = o["event"] as? JSONObject ?? [:]
         guard let id = J.text(o["id"]) ?? J.text(event["event_id"]) else { throw ctx.invalid("legacy plugin body without \"id\"") }
-        let startsAt = AlertTimestamp.parse(event["timestamp"]) ?? AlertTimestamp.parse(event["datetime"])
-            ?? AlertTimestamp.parse(event["received"]) ?? ctx.receivedAt
+        let startsAt = try ctx.time(event["timestamp"], "event.timestamp") ?? ctx.time(event["datetime"], "event.datetime")
+            ?? ctx.time(event["received"], "event.received") ?? ctx.receivedAt
         var bag = EntityBag()
         if let slug = J.text(o["project_slug"]) ?? J.text(o["project"]) { bag.add(raw: slug, kind: .service) }
         addTagEntities(event["tags"], to: &bag)

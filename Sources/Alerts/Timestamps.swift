@@ -2,22 +2,67 @@
 import Foundation
 
 public enum AlertTimestamp {
+    /// The instants an alert may carry: 1971-01-01 up to 2200-01-01 (Unix seconds). Anything
+    /// outside is refused, never converted: a `1e300` date must not reach an integer conversion.
+    public static let saneRange: ClosedRange<Double> = 31_536_000 ... 7_258_118_400
+
+    /// What a payload field holds, judged by `read`.
+    public enum Reading: Equatable, Sendable {
+        /// Absent, empty, unrendered (`$DATE`), zero or pre-1971 (Go's `0001-01-01T00:00:00Z`): no time.
+        case none
+        case date(Date)
+        /// A well-formed time, or a number, outside `saneRange` (or with fields such as an hour
+        /// of 99 that no clock shows).
+        case outOfRange
+    }
+
     /// Parses the timestamp forms seen in alert payloads:
     /// - RFC 3339 / ISO 8601 with any fraction length and `Z`, `±hh:mm`, `±hhmm`, `±hh`
     ///   (Alertmanager nanoseconds, CloudWatch `2019-02-15T23:53:45.093+0000`),
     /// - spaces after colons (`2023-08-04T12: 56: 46.138+0000`), a space instead of `T`, `UTC`/`GMT` suffix,
     /// - `Wed Dec 11 2024 15:21:02 UTC` and `Wed, 11 Dec 2024 15:21:02 GMT`,
     /// - epoch numbers in seconds, milliseconds, microseconds or nanoseconds (by magnitude).
-    /// Returns nil for empty, unrendered (`$DATE`) or zero/pre-1971 values (Go's `0001-01-01T00:00:00Z`).
+    /// Returns nil for empty, unrendered (`$DATE`), zero/pre-1971 values and for values outside
+    /// `saneRange`.
     public static func parse(_ value: Any?) -> Date? {
+        if case .date(let d) = read(value) { return d }
+        return nil
+    }
+
+    /// Like `parse`, but tells an absent time from an impossible one.
+    public static func read(_ value: Any?) -> Reading {
         switch value {
-        case let n as NSNumber: return fromEpoch(n)
-        case let s as String: return parse(string: s)
-        default: return nil
+        case let n as NSNumber: return reading(fromEpoch(n))
+        case let s as String: return reading(parseAny(string: s))
+        default: return .none
         }
     }
 
-    public static func parse(string raw: String) -> Date? {
+    /// A date within `saneRange`, nil when the field holds no time, or an error naming `field`
+    /// when it holds an impossible one.
+    static func field(_ value: Any?, _ field: String, _ ctx: AdapterContext) throws -> Date? {
+        switch read(value) {
+        case .none: return nil
+        case .date(let d): return d
+        case .outOfRange:
+            let shown = value.map { "\($0)" }.map { $0.count > 64 ? String($0.prefix(64)) + "…" : $0 } ?? ""
+            throw AlertIntakeError(code: .timestampOutOfRange,
+                                   message: "invalid \(ctx.source.rawValue) payload: field \"\(field)\" holds '\(shown)', not a time between 1971-01-01 and 2200-01-01",
+                                   source: ctx.source, field: field)
+        }
+    }
+
+    private static func reading(_ d: Date?) -> Reading {
+        guard let d else { return .none }
+        let t = d.timeIntervalSince1970
+        if t.isNaN { return .outOfRange }
+        if t < saneRange.lowerBound { return t > -saneRange.upperBound ? .none : .outOfRange }
+        return t <= saneRange.upperBound ? .date(d) : .outOfRange
+    }
+
+    /// Date for any parseable form, possibly outside `saneRange` (`reading` judges it); an
+    /// impossible clock field yields `.distantFuture` so it reads as out of range.
+    private static func parseAny(string raw: String) -> Date? {
         let s = raw.trimmed
         guard let first = s.utf8.first else { return nil }
         if first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || (first >= 48 && first <= 57) {
@@ -27,12 +72,22 @@ public enum AlertTimestamp {
         return parseTextual(s)
     }
 
+    public static func parse(string raw: String) -> Date? {
+        if case .date(let d) = reading(parseAny(string: raw)) { return d }
+        return nil
+    }
+
+    /// `read` for a string.
+    public static func read(string raw: String) -> Reading { reading(parseAny(string: raw)) }
+
     /// Epoch value → Date, unit guessed from magnitude.
     public static func fromEpoch(_ value: Double) -> Date? {
+        guard value.isFinite else { return value.isNaN ? nil : .distantFuture }
         let a = abs(value)
         let seconds: Double
         if a >= 1e17 { seconds = value / 1e9 } else if a >= 1e14 { seconds = value / 1e6 } else if a >= 1e11 { seconds = value / 1e3 } else { seconds = value }
-        guard seconds >= 31_536_000 else { return nil } // before 1971: treat as "no time"
+        // Before 1971: "no time"; far before (a huge negative number): out of range.
+        guard seconds >= 31_536_000 else { return seconds < -saneRange.upperBound ? .distantPast : nil }
         return Date(timeIntervalSince1970: seconds)
     }
 
@@ -48,7 +103,7 @@ public enum AlertTimestamp {
     }
 
     private static func checked(_ seconds: Double) -> Date? {
-        seconds >= 31_536_000 ? Date(timeIntervalSince1970: seconds) : nil
+        seconds >= 31_536_000 ? Date(timeIntervalSince1970: seconds) : (seconds < -saneRange.upperBound ? .distantPast : nil)
     }
 
     private static func parseEpochString(_ s: String) -> Date? {
@@ -167,11 +222,11 @@ public enum AlertTimestamp {
             let lower = t.lowercased()
             if let m = months[String(lower.prefix(3))], lower.count >= 3, lower.allSatisfy(\.isLetter), month == nil {
                 month = m
-            } else if t.find(":") != nil {
-                let parts = t.split(separator: ":").map { Int($0) }
-                guard parts.count >= 2, parts.allSatisfy({ $0 != nil }) else { return nil }
+            } else if t.utf8.contains(UInt8(ascii: ":")) {
+                let parts = t.split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
+                guard parts.count >= 2, parts.count <= 3, parts.allSatisfy({ $0 != nil }) else { return nil }
                 time = parts.map { $0! }
-            } else if let n = Int(t) {
+            } else if t.utf8.count <= 9, let n = Int(t) {
                 if t.count == 4 { year = n } else if day == nil { day = n } else { return nil }
             } else if (t.hasPrefix("+") || t.hasPrefix("-")) && t.count == 5, let n = Int(t.dropFirst()) {
                 offset = (n / 100 * 3600 + n % 100 * 60) * (t.hasPrefix("-") ? -1 : 1)
@@ -179,6 +234,8 @@ public enum AlertTimestamp {
         }
         guard let mo = month, let d = day, let y = y0(year), y > 1970, (1...31).contains(d) else { return nil }
         let tm = time ?? [0, 0, 0]
+        // An hour of 99 is no time at all: read as out of range, never multiplied into a trap.
+        guard (0..<24).contains(tm[0]), (0..<60).contains(tm[1]), tm.count < 3 || (0...60).contains(tm[2]) else { return .distantFuture }
         let secs = daysFromCivil(y, mo, d) * 86400 + tm[0] * 3600 + tm[1] * 60 + (tm.count > 2 ? tm[2] : 0) - offset
         return Date(timeIntervalSince1970: Double(secs))
     }

@@ -27,6 +27,9 @@ public final class StringInterner {
     public let maxEntries: Int
     public private(set) var resets = 0
     private static let initialCapacity = 1024
+    /// Per-interner random seed: strings come from senders, so a fixed hash would let one sender
+    /// choose keys that share a probe chain.
+    private let seed = UInt64.random(in: 0 ... .max)
 
     public init(maxEntries: Int = 1 << 16) {
         self.maxEntries = maxEntries
@@ -35,8 +38,8 @@ public final class StringInterner {
     }
 
     @inline(__always)
-    static func hash(_ p: UnsafeRawPointer, _ n: Int) -> UInt64 {
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: n)
+    static func hash(_ p: UnsafeRawPointer, _ n: Int, seed: UInt64) -> UInt64 {
+        var h: UInt64 = (0x9E37_79B9_7F4A_7C15 ^ seed) ^ UInt64(truncatingIfNeeded: n)
         var i = 0
         while i + 8 <= n {
             h = (h ^ p.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
@@ -58,7 +61,7 @@ public final class StringInterner {
     /// The interned String for `n` UTF-8 bytes at `p`. Throws on invalid UTF-8.
     public func intern(_ p: UnsafeRawPointer, count n: Int) throws(OTLPDecodeError) -> String {
         if n == 0 { return "" }
-        let h = StringInterner.hash(p, n)
+        let h = StringInterner.hash(p, n, seed: seed)
         var i = Int(truncatingIfNeeded: h) & mask
         while true {
             let s = slots[i]

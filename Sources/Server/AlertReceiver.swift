@@ -9,7 +9,9 @@ import OTLP
 /// `POST /v1/alerts/{source}` (explicit adapter).
 ///
 /// 202 + `{"accepted","updated","duplicates","alerts":[ids]}` once the alerts are stored;
-/// 400 with what was expected when no adapter understands the body; 404 for an unknown
+/// 400 with what was expected when no adapter understands the body; 422 naming the field when an
+/// alert's time is impossible (outside 1971–2200; the body's other alerts are stored and listed);
+/// 404 for an unknown
 /// `{source}`; 413 over the size limit; 415 for a non-JSON Content-Type; 503 when the
 /// store could not write (nothing was acknowledged).
 struct AlertReceiver: Sendable {
@@ -62,8 +64,10 @@ struct AlertReceiver: Sendable {
             return Self.error(.badRequest, "empty body: expected an alert webhook JSON body from \(Self.sourcesText(source))")
         }
         let alerts: [Alert]
+        let rejected: [AlertIntakeError]
         do {
-            alerts = try AlertIntake.decode(Data(bytes), source: source, receivedAt: Date(timeIntervalSince1970: clock()))
+            let result = try AlertIntake.intake(Data(bytes), source: source, receivedAt: Date(timeIntervalSince1970: clock()))
+            (alerts, rejected) = (result.alerts, result.rejected)
         } catch let error as AlertIntakeError {
             return Self.error(.badRequest, error.message, code: error.code.rawValue)
         } catch {
@@ -77,12 +81,19 @@ struct AlertReceiver: Sendable {
             r.headers[.retryAfter] = String(configuration.retryAfterSeconds)
             return r
         }
-        let object: [String: Any] = [
+        var object: [String: Any] = [
             "accepted": result.added, "updated": result.updated, "duplicates": result.duplicates,
-            "source": alerts.first?.source.rawValue ?? source?.rawValue ?? NSNull(),
+            "source": alerts.first?.source.rawValue ?? rejected.first?.source?.rawValue ?? source?.rawValue ?? NSNull(),
             "alerts": alerts.map(\.id),
         ]
-        return Self.json(.accepted, object)
+        guard let first = rejected.first else { return Self.json(.accepted, object) }
+        // 422: the sender must fix the payload (a retry would fail the same way); the other
+        // alerts of the body were stored and are listed as usual.
+        object["error"] = rejected.count == 1 ? first.message : "\(rejected.count) alerts refused; first: \(first.message)"
+        object["code"] = first.code.rawValue
+        object["field"] = first.field ?? NSNull()
+        object["rejected"] = rejected.prefix(100).map { ["field": $0.field ?? "", "error": $0.message] }
+        return Self.json(.unprocessableContent, object)
     }
 
     static func sourcesText(_ source: AlertSource?) -> String {

@@ -95,7 +95,7 @@ public func buildRouter(configuration: ServerConfiguration, state: GraphState, a
     router.get("/readyz") { _, _ in "ready\n" }
     router.get("/metrics") { _, _ in
         Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: MetricsExporter.render(state: state, alerts: alerts))))
+                 body: .init(byteBuffer: ByteBuffer(bytes: MetricsExporter.render(state: state, alerts: alerts, maxEdges: configuration.maxMetricEdges))))
     }
     return router
 }

@@ -56,6 +56,39 @@ public final class ReceiverMetrics: Sendable {
     private let checkpoints: Counter
     private let checkpointFailures: Counter
     private let tallies = Mutex([String: Int]())
+    /// Edges admitted to the `traces_service_graph_*` series, in first-seen order: membership never
+    /// changes, so every exported counter (the overflow one included) only goes up.
+    private let admittedEdges = Mutex(Set<String>())
+
+    /// The edges to export under `limit` series, the rest summed into one
+    /// `client="(overflow)",server="(overflow)"` edge; also how many were folded.
+    func exportedEdges(_ edges: [EdgeMetric], limit: Int) -> (edges: [EdgeMetric], folded: Int) {
+        admittedEdges.withLock { admitted in
+            var kept: [EdgeMetric] = []
+            var overflow: EdgeMetric?
+            var folded = 0
+            for e in edges {
+                let key = "\(e.client)\u{0}\(e.server)\u{0}\(e.connectionType.rawValue)"
+                if admitted.contains(key) || admitted.count < limit {
+                    admitted.insert(key)
+                    kept.append(e)
+                    continue
+                }
+                folded += 1
+                if overflow == nil {
+                    overflow = EdgeMetric(client: TraceGraphSettings.overflowNodeName, server: TraceGraphSettings.overflowNodeName,
+                                          connectionType: .unknown, requestTotal: 0, failedTotal: 0,
+                                          serverSeconds: FixedBucketHistogram(), clientSeconds: FixedBucketHistogram())
+                }
+                overflow!.requestTotal += e.requestTotal
+                overflow!.failedTotal += e.failedTotal
+                overflow!.serverSeconds.merge(e.serverSeconds)
+                overflow!.clientSeconds.merge(e.clientSeconds)
+            }
+            if let overflow { kept.append(overflow) }
+            return (kept, folded)
+        }
+    }
 
     public init() {
         spansAccepted = registry.makeCounter(name: "parallax_receiver_spans_accepted_total", help: "Spans decoded and handed to the trace graph.")

@@ -6,11 +6,14 @@ import TraceGraph
 /// (`traces_service_graph_request_total{client,server,connection_type}` ...),
 /// then the pairing counters.
 enum MetricsExporter {
-    static func render(state: GraphState, alerts: AlertBook? = nil) -> [UInt8] {
+    static func render(state: GraphState, alerts: AlertBook? = nil, maxEdges: Int = ServerConfiguration().maxMetricEdges) -> [UInt8] {
         var out: [UInt8] = []
         state.metrics.emit(into: &out)
         var text = ""
-        let (edges, counters, pending) = state.withBuilder { ($0.edgeMetrics(), $0.counters, $0.pendingCount) }
+        let (all, counters, pending, nodeCount, edgeCount) = state.withBuilder {
+            ($0.edgeMetrics(), $0.counters, $0.pendingCount, $0.nodeCount, $0.edgeCount)
+        }
+        let (edges, folded) = state.metrics.exportedEdges(all, limit: maxEdges)
         text += "# HELP traces_service_graph_request_total Requests between two nodes of the service graph.\n"
         text += "# TYPE traces_service_graph_request_total counter\n"
         for e in edges { text += "traces_service_graph_request_total\(labels(e)) \(e.requestTotal)\n" }
@@ -36,9 +39,30 @@ enum MetricsExporter {
         text += "# HELP parallax_tracegraph_duplicate_client_spans_total Client/producer spans delivered again while the first copy was still waiting (exporter retries), ignored.\n"
         text += "# TYPE parallax_tracegraph_duplicate_client_spans_total counter\n"
         text += "parallax_tracegraph_duplicate_client_spans_total \(counters.duplicateClientSpans)\n"
+        text += "# HELP parallax_tracegraph_duplicate_server_spans_total Server/consumer spans delivered again while the first copy was still waiting (exporter retries), ignored.\n"
+        text += "# TYPE parallax_tracegraph_duplicate_server_spans_total counter\n"
+        text += "parallax_tracegraph_duplicate_server_spans_total \(counters.duplicateServerSpans)\n"
         text += "# HELP parallax_tracegraph_pending_spans Spans waiting for their other half.\n"
         text += "# TYPE parallax_tracegraph_pending_spans gauge\n"
         text += "parallax_tracegraph_pending_spans \(pending)\n"
+        text += "# HELP parallax_tracegraph_spans_outside_window_total Spans not aggregated because they end too far in the future or before the slot retention.\n"
+        text += "# TYPE parallax_tracegraph_spans_outside_window_total counter\n"
+        text += "parallax_tracegraph_spans_outside_window_total{reason=\"future\"} \(counters.spansFuture)\n"
+        text += "parallax_tracegraph_spans_outside_window_total{reason=\"too_old\"} \(counters.spansTooOld)\n"
+        text += "# HELP parallax_tracegraph_overflow_total What the graph's caps folded: new node names (--max-nodes), calls on new edges (--max-edges), names and ids not kept.\n"
+        text += "# TYPE parallax_tracegraph_overflow_total counter\n"
+        text += "parallax_tracegraph_overflow_total{what=\"node\"} \(counters.overflowNodes)\n"
+        text += "parallax_tracegraph_overflow_total{what=\"edge\"} \(counters.overflowEdgeCalls)\n"
+        text += "parallax_tracegraph_overflow_total{what=\"symbol\"} \(counters.overflowSymbols)\n"
+        text += "# HELP parallax_tracegraph_nodes Distinct nodes in the trace graph (at most --max-nodes, plus the overflow node).\n"
+        text += "# TYPE parallax_tracegraph_nodes gauge\n"
+        text += "parallax_tracegraph_nodes \(nodeCount)\n"
+        text += "# HELP parallax_tracegraph_edges Distinct edges in the trace graph.\n"
+        text += "# TYPE parallax_tracegraph_edges gauge\n"
+        text += "parallax_tracegraph_edges \(edgeCount)\n"
+        text += "# HELP parallax_metrics_edges_folded Edges summed into the client=\"(overflow)\" series of traces_service_graph_* (past --max-metric-edges).\n"
+        text += "# TYPE parallax_metrics_edges_folded gauge\n"
+        text += "parallax_metrics_edges_folded \(folded)\n"
         if let alerts {
             let (held, accepted, duplicates, evicted) = (alerts.count, alerts.acceptedCount, alerts.duplicateDeliveries, alerts.evictedCount)
             text += "# HELP parallax_alerts_accepted_total New alerts accepted from webhooks (stored before the 2xx).\n"

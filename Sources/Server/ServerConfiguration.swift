@@ -39,5 +39,20 @@ public struct ServerConfiguration: Sendable {
     /// Trace aggregates are checkpointed to the store this often (seconds).
     public var checkpointIntervalSeconds: Double = 30
 
+    /// Most edges exported as `traces_service_graph_*` series on /metrics (first seen first);
+    /// the rest are summed into one `(overflow)` series.
+    public var maxMetricEdges = 2_000
+    /// When set, the server's clock starts at this Unix time and runs at wall-clock speed
+    /// (`--clock-start`, for replaying recorded data); nil = the system clock.
+    public var clockStart: Double?
+
     public init() {}
+
+    /// The clock every time-dependent part of the server reads (windows, retention, expiry,
+    /// checkpoints, alert receipt times).
+    public func clock() -> @Sendable () -> Double {
+        guard let start = clockStart else { return { Date().timeIntervalSince1970 } }
+        let offset = start - Date().timeIntervalSince1970
+        return { Date().timeIntervalSince1970 + offset }
+    }
 }

@@ -4,7 +4,9 @@ import Hummingbird
 import NIOCore
 
 /// Optional bearer-token auth, separately for ingest (`/v1/...`) and the read side
-/// (`/api/...`, `/metrics`). `/healthz` and `/readyz` stay open for probes.
+/// (`/api/...`, `/metrics`, the web view and any other path). Only `/healthz` and `/readyz`
+/// stay open for probes: the default is to ask for a token, so a path spelled in a way the
+/// router still matches cannot slip past.
 /// Tokens are compared in constant time and never logged.
 struct TokenAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let ingestToken: [UInt8]?
@@ -19,10 +21,29 @@ struct TokenAuthMiddleware<Context: RequestContext>: RouterMiddleware {
 
     enum Scope { case ingest, api, open }
 
+    /// Which token a path needs, judged on the path the router will match, whatever its spelling
+    /// (`//api/v1/graph`, `/./metrics`, `/api%2Fv1/graph`, `/API/v1/graph/`, `/healthz/../metrics`):
+    /// segments are percent-decoded, split on `/`, empty and `.` segments dropped, `..` applied
+    /// and compared case-insensitively. Only `/healthz` and `/readyz` are open; `/v1/...` needs the
+    /// ingest token; everything else (the API, /metrics, the web view, unknown paths) the API token.
     static func scope(of path: String) -> Scope {
-        if path.hasPrefix("/v1/") || path == "/v1" { return .ingest }
-        if path.hasPrefix("/api/") || path == "/api" || path == "/metrics" || path == "/" || path.hasPrefix("/ui/") { return .api }
-        return .open
+        let segments = normalizedSegments(path)
+        if segments.count == 1, segments[0] == "healthz" || segments[0] == "readyz" { return .open }
+        if segments.first == "v1" { return .ingest }
+        return .api
+    }
+
+    static func normalizedSegments(_ path: String) -> [String] {
+        // Decode first, so an encoded slash splits like a real one.
+        let decoded = path.removingPercentEncoding ?? path
+        var out: [String] = []
+        for raw in decoded.split(separator: "/", omittingEmptySubsequences: true) {
+            let seg = raw.lowercased()
+            if seg == "." { continue }
+            if seg == ".." { _ = out.popLast(); continue }
+            out.append(seg)
+        }
+        return out
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -317,7 +317,17 @@ struct WebView: Sendable {
         }
         let doc = api.document(wq.query)
         guard let node = GraphQuery.findNode(name, in: doc) else {
-            return Self.htmlResponse(.notFound, ServicePageRenderer.errorPage("no node named '\(name.prefix(128))' in the graph of this window", wq: wq))
+            // A node known from earlier data (anything still retained) but quiet in this window
+            // gets its page with an empty state; only a name never seen is a 404.
+            let now = api.composer.traces.clock()
+            let retained = api.composer.document(window: .init(start: Date(timeIntervalSince1970: 0), end: Date(timeIntervalSince1970: now)))
+            guard let known = GraphQuery.findNode(name, in: retained) else {
+                return Self.htmlResponse(.notFound, ServicePageRenderer.errorPage("no node named '\(name.prefix(128))' in the graph of this window", wq: wq))
+            }
+            let quiet = Self.notice("No traffic and no alerts for \(known.id) in this window. Pick a longer window to see its history.", cls: "empty")
+            let alerts = api.composer.alerts.alerts(naming: Set([known.id] + known.aliases), limit: 50)
+            let body = ServicePageRenderer(wq: wq, doc: doc, node: known, series: .init(), alerts: alerts, figure: quiet).render()
+            return Self.htmlResponse(.ok, body)
         }
         var around = wq
         around.query = GraphAPI.Query()

@@ -31,6 +31,18 @@ public struct PairingCounters: Sendable, Equatable, Codable {
     /// Client/producer spans whose (trace id, span id) was already waiting: re-deliveries
     /// (exporter retries), ignored so they neither double-count nor pile up in one hash chain.
     public var duplicateClientSpans: UInt64 = 0
+    /// Server/consumer spans whose (trace id, parent, span id) was already waiting: re-deliveries.
+    public var duplicateServerSpans: UInt64 = 0
+    /// Spans ending more than `maxFutureSeconds` after the clock: not aggregated.
+    public var spansFuture: UInt64 = 0
+    /// Spans ending before the slot retention: not aggregated.
+    public var spansTooOld: UInt64 = 0
+    /// New node names refused past `maxNodes` (their spans went to the overflow node).
+    public var overflowNodes: UInt64 = 0
+    /// Calls recorded as caller → overflow node because `maxEdges` was reached.
+    public var overflowEdgeCalls: UInt64 = 0
+    /// Database/queue names and resource ids not kept past `maxSymbols`.
+    public var overflowSymbols: UInt64 = 0
 
     public var expired: UInt64 { expiredClient + expiredServer }
     public init() {}
@@ -40,12 +52,15 @@ public struct PairingCounters: Sendable, Equatable, Codable {
         virtualEdges += o.virtualEdges; brokerEdges += o.brokerEdges; rootIngress += o.rootIngress
         expiredClient += o.expiredClient; expiredServer += o.expiredServer; dropped += o.dropped
         unpairedNoPeer += o.unpairedNoPeer; selfCalls += o.selfCalls; rootConsumers += o.rootConsumers
-        duplicateClientSpans += o.duplicateClientSpans
+        duplicateClientSpans += o.duplicateClientSpans; duplicateServerSpans += o.duplicateServerSpans
+        spansFuture += o.spansFuture; spansTooOld += o.spansTooOld; overflowNodes += o.overflowNodes
+        overflowEdgeCalls += o.overflowEdgeCalls; overflowSymbols += o.overflowSymbols
     }
 
     private enum CodingKeys: String, CodingKey {
         case spansSeen, internalSpans, pairedEdges, virtualEdges, brokerEdges, rootIngress, expiredClient, expiredServer
-        case dropped, unpairedNoPeer, selfCalls, rootConsumers, duplicateClientSpans
+        case dropped, unpairedNoPeer, selfCalls, rootConsumers, duplicateClientSpans, duplicateServerSpans
+        case spansFuture, spansTooOld, overflowNodes, overflowEdgeCalls, overflowSymbols
     }
 
     public init(from decoder: any Decoder) throws {
@@ -55,7 +70,9 @@ public struct PairingCounters: Sendable, Equatable, Codable {
         virtualEdges = try v(.virtualEdges); brokerEdges = try v(.brokerEdges); rootIngress = try v(.rootIngress)
         expiredClient = try v(.expiredClient); expiredServer = try v(.expiredServer); dropped = try v(.dropped)
         unpairedNoPeer = try v(.unpairedNoPeer); selfCalls = try v(.selfCalls); rootConsumers = try v(.rootConsumers)
-        duplicateClientSpans = try v(.duplicateClientSpans)
+        duplicateClientSpans = try v(.duplicateClientSpans); duplicateServerSpans = try v(.duplicateServerSpans)
+        spansFuture = try v(.spansFuture); spansTooOld = try v(.spansTooOld); overflowNodes = try v(.overflowNodes)
+        overflowEdgeCalls = try v(.overflowEdgeCalls); overflowSymbols = try v(.overflowSymbols)
     }
 }
 
@@ -286,5 +303,13 @@ public struct TraceGraphState: Sendable, Equatable, Codable {
             if candidates.count == 1 { result[i] = candidates[0] }
         }
         return result
+    }
+}
+
+extension Set where Element == String {
+    /// Inserts unless the set already holds `limit` values (identity lists stay bounded).
+    @inline(__always)
+    mutating func insertBounded(_ value: String, _ limit: Int) {
+        if count < limit || contains(value) { insert(value) }
     }
 }

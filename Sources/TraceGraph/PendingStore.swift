@@ -39,6 +39,10 @@ struct PendingEntry {
     static let producer: UInt8 = 4
     static let paired: UInt8 = 8      // a producer already delivered once; kept for fan-out consumers
 
+    /// Server side: the span's own span id, kept in `peer` (high half) and `extra` (low half), which
+    /// only client-side entries use. Tells a re-delivered span from a fan-out sibling.
+    @inline(__always) var ownSpan: UInt64 { UInt64(peer) << 32 | UInt64(extra) }
+
     @inline(__always) var isClientSide: Bool { flags & Self.clientSide != 0 }
     @inline(__always) var isError: Bool { flags & Self.error != 0 }
     @inline(__always) var isProducer: Bool { flags & Self.producer != 0 }
@@ -47,6 +51,9 @@ struct PendingEntry {
 
 struct PendingStore {
     static let none: UInt32 = .max
+    /// Per-store random seed: span ids come from senders, so an unseeded hash would let one
+    /// sender choose ids that all land in one probe chain.
+    private let seed: UInt64
 
     private(set) var entries: [PendingEntry] = []
     private var freeHead: UInt32 = none
@@ -57,7 +64,8 @@ struct PendingStore {
     private(set) var head: UInt32 = none   // oldest
     private var tail: UInt32 = none        // newest
 
-    init(initialCapacity: Int = 1024) {
+    init(initialCapacity: Int = 1024, seed: UInt64 = .random(in: 1 ... .max)) {
+        self.seed = seed
         var cap = 16
         while cap < initialCapacity { cap <<= 1 }
         slots = [UInt32](repeating: 0, count: cap)
@@ -69,9 +77,11 @@ struct PendingStore {
     var indexCapacity: Int { slots.count }
 
     @inline(__always)
-    static func hash(_ th: UInt64, _ tl: UInt64, _ key: UInt64) -> Int {
-        var h = (tl ^ (th &* 0x9E37_79B9_7F4A_7C15)) ^ (key &* 0xC2B2_AE3D_27D4_EB4F)
+    func hash(_ th: UInt64, _ tl: UInt64, _ key: UInt64) -> Int {
+        var h = (tl ^ (th &* 0x9E37_79B9_7F4A_7C15)) ^ ((key ^ seed) &* 0xC2B2_AE3D_27D4_EB4F)
         h ^= h >> 29
+        h = (h ^ seed) &* 0x94D0_49BB_1331_11EB
+        h ^= h >> 31
         h = h &* 0xBF58_476D_1CE4_E5B9
         h ^= h >> 32
         return Int(truncatingIfNeeded: h)
@@ -86,7 +96,7 @@ struct PendingStore {
 
     /// First entry with this key on the given side.
     func first(_ th: UInt64, _ tl: UInt64, _ key: UInt64, clientSide: Bool) -> UInt32? {
-        var p = Self.hash(th, tl, key) & mask
+        var p = hash(th, tl, key) & mask
         return entries.withUnsafeBufferPointer { e in
             while true {
                 let s = slots[p]
@@ -98,9 +108,23 @@ struct PendingStore {
         }
     }
 
+    /// Whether a server-side entry for this key came from span `own` already (a re-delivery).
+    func hasServer(_ th: UInt64, _ tl: UInt64, _ key: UInt64, own: UInt64) -> Bool {
+        var p = hash(th, tl, key) & mask
+        return entries.withUnsafeBufferPointer { e in
+            while true {
+                let s = slots[p]
+                if s == 0 { return false }
+                let x = e[Int(s - 1)]
+                if x.key == key && x.ownSpan == own && x.traceLow == tl && x.traceHigh == th && !x.isClientSide { return true }
+                p = (p + 1) & mask
+            }
+        }
+    }
+
     /// All entries with this key on the given side (appended to `out`).
     func all(_ th: UInt64, _ tl: UInt64, _ key: UInt64, clientSide: Bool, into out: inout [UInt32]) {
-        var p = Self.hash(th, tl, key) & mask
+        var p = hash(th, tl, key) & mask
         while true {
             let s = slots[p]
             if s == 0 { return }
@@ -127,7 +151,7 @@ struct PendingStore {
         }
         if tail != Self.none { entries[Int(tail)].next = idx } else { head = idx }
         tail = idx
-        placeInIndex(idx, Self.hash(e.traceHigh, e.traceLow, e.key))
+        placeInIndex(idx, hash(e.traceHigh, e.traceLow, e.key))
         count += 1
         return idx
     }
@@ -145,7 +169,7 @@ struct PendingStore {
         if e.prev != Self.none { entries[Int(e.prev)].next = e.next } else { head = e.next }
         if e.next != Self.none { entries[Int(e.next)].prev = e.prev } else { tail = e.prev }
         // Remove from the index with backward-shift deletion (no tombstones).
-        var p = Self.hash(e.traceHigh, e.traceLow, e.key) & mask
+        var p = hash(e.traceHigh, e.traceLow, e.key) & mask
         while slots[p] != idx + 1 { p = (p + 1) & mask }
         var hole = p
         var j = p
@@ -154,7 +178,7 @@ struct PendingStore {
             let s = slots[j]
             if s == 0 { break }
             let x = entries[Int(s - 1)]
-            let home = Self.hash(x.traceHigh, x.traceLow, x.key) & mask
+            let home = hash(x.traceHigh, x.traceLow, x.key) & mask
             // Move x into the hole unless its home lies cyclically in (hole, j].
             let inRange = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j)
             if !inRange {
@@ -177,7 +201,7 @@ struct PendingStore {
         var i = head
         while i != Self.none {
             let e = entries[Int(i)]
-            placeInIndex(i, Self.hash(e.traceHigh, e.traceLow, e.key))
+            placeInIndex(i, hash(e.traceHigh, e.traceLow, e.key))
             i = e.next
         }
     }
@@ -185,6 +209,7 @@ struct PendingStore {
 
 /// Open-addressing map from a packed UInt64 key to a dense UInt32 id (no Hasher, no String).
 struct PackedIDMap {
+    private let seed: UInt64 = .random(in: 0 ... .max)
     private var keys: [UInt64]
     private var values: [UInt32]
     private var mask: Int
@@ -198,15 +223,15 @@ struct PackedIDMap {
     }
 
     @inline(__always)
-    static func slot(_ k: UInt64) -> Int {
-        var h = k &* 0x9E37_79B9_7F4A_7C15
+    func slot(_ k: UInt64) -> Int {
+        var h = (k ^ seed) &* 0x9E37_79B9_7F4A_7C15
         h ^= h >> 31
         return Int(truncatingIfNeeded: h)
     }
 
     @inline(__always)
     func get(_ k: UInt64) -> UInt32? {
-        var p = Self.slot(k) & mask
+        var p = slot(k) & mask
         while true {
             let x = keys[p]
             if x == k { return values[p] }
@@ -218,7 +243,7 @@ struct PackedIDMap {
     mutating func set(_ k: UInt64, _ v: UInt32) {
         precondition(k != Self.empty)
         if (count + 1) * 2 > keys.count { grow() }
-        var p = Self.slot(k) & mask
+        var p = slot(k) & mask
         while keys[p] != Self.empty && keys[p] != k { p = (p + 1) & mask }
         if keys[p] == Self.empty { count += 1 }
         keys[p] = k

@@ -10,6 +10,21 @@ public struct TraceGraphSettings: Sendable {
     public var retentionSeconds: Double = 86_400
     /// When true, messaging spans with messaging.destination.name go producer → broker → consumer.
     public var brokerNodes: Bool = false
+    /// Most distinct nodes (services, peers, brokers). A name beyond it is recorded on the one
+    /// overflow node (`TraceGraphSettings.overflowNodeName`) and counted, never kept.
+    public var maxNodes: Int = 10_000
+    /// Most distinct edges. A new (caller, callee, connection) beyond it is recorded as
+    /// caller → overflow node (at most one such edge per caller and connection type) and counted.
+    public var maxEdges: Int = 20_000
+    /// Spans ending later than this many seconds after the clock are not aggregated (counted as
+    /// `future`): a skewed or hostile clock must not create slots that never roll off.
+    public var maxFutureSeconds: Double = 600
+    /// Most distinct strings kept for database / queue names and cloud resource ids.
+    public var maxSymbols: Int = 100_000
+    /// Most values kept per node identity list (host names, workloads, resource ids, ...).
+    public var maxIdentityValues: Int = 64
+    /// The node that stands for every name past `maxNodes`.
+    public static let overflowNodeName = "(overflow)"
     public init() {}
 }
 
@@ -45,6 +60,11 @@ public final class TraceGraphBuilder {
     public func edgeMetrics() -> [EdgeMetric] { engine.edgeMetrics() }
 
     public var pendingCount: Int { engine.store.count }
+
+    /// Distinct nodes (the overflow node included once it exists).
+    public var nodeCount: Int { engine.nodes.count }
+    /// Distinct (caller, callee, connection type) edges.
+    public var edgeCount: Int { engine.edgeKeys.count }
 
     /// Bytes held by the pairing store: live entries × entry stride + index slots × 4.
     public var pendingBytesEstimate: Int { engine.store.bytesEstimate }
@@ -106,6 +126,7 @@ struct GraphEngine {
     var resourceNodes: [ResourceInfo: UInt32] = [:]
     var lastIdentity: (UInt32, UInt32, UInt32) = (.max, .max, .max)
     var userNodeID: UInt32 = PendingStore.none
+    var overflowNodeID: UInt32 = PendingStore.none
 
     init(settings: TraceGraphSettings) {
         self.settings = settings
@@ -125,9 +146,27 @@ struct GraphEngine {
     mutating func node(_ name: String, port: Int32, kind: NodeKind) -> UInt32 {
         let key = NodeKey(name: name, port: port)
         if let id = nodeIndex[key] {
-            nodes[Int(id)].upgrade(to: kind)
+            if id != overflowNodeID { nodes[Int(id)].upgrade(to: kind) }
             return id
         }
+        if nodes.count >= settings.maxNodes {
+            counters.overflowNodes += 1
+            return overflowNode()
+        }
+        return appendNode(key, kind: kind)
+    }
+
+    /// The node every name past `maxNodes` maps to (created on first use, outside the cap).
+    mutating func overflowNode() -> UInt32 {
+        if overflowNodeID == PendingStore.none {
+            let key = NodeKey(name: TraceGraphSettings.overflowNodeName, port: 0)
+            overflowNodeID = nodeIndex[key] ?? appendNode(key, kind: .external)
+        }
+        return overflowNodeID
+    }
+
+    private mutating func appendNode(_ key: NodeKey, kind: NodeKind) -> UInt32 {
+        let (name, port) = (key.name, key.port)
         let id = UInt32(nodes.count)
         nodes.append(GraphNodeRecord(name: name, port: port, kind: kind))
         nodeIndex[key] = id
@@ -144,6 +183,7 @@ struct GraphEngine {
 
     mutating func internSymbol(_ s: String) -> UInt32 {
         if let id = symbolIndex[s] { return id }
+        if symbols.count >= settings.maxSymbols { counters.overflowSymbols += 1; return PendingStore.none }
         let id = UInt32(symbols.count)
         symbols.append(s)
         symbolIndex[s] = id
@@ -168,6 +208,8 @@ struct GraphEngine {
             id = known
         } else {
             id = registerService(r)
+            // One entry per distinct resource (pods, hosts): bounded by starting over.
+            if resourceNodes.count >= 4 * settings.maxNodes { resourceNodes.removeAll(keepingCapacity: true) }
             resourceNodes[r] = id
         }
         hasLastResource = true
@@ -180,17 +222,19 @@ struct GraphEngine {
         let ns = r.serviceNamespace.flatMap { $0.isEmpty ? nil : $0 }
         let name = ns.map { "\($0)/\(r.serviceName)" } ?? r.serviceName
         let id = node(name, port: 0, kind: .service)
+        if id == overflowNodeID { return id }
         var n = nodes[Int(id)]
         if let t = r.team, !t.isEmpty { n.team = t }
         if let ns {
             n.aliases.insert(r.serviceName)
             n.identity.serviceNamespace = ns
         }
-        if let v = r.cloudResourceID, !v.isEmpty { n.identity.cloudResourceIDs.insert(v) }
-        if let v = r.k8sNamespace, !v.isEmpty { n.identity.k8sNamespaces.insert(v) }
-        if let v = r.k8sDeployment, !v.isEmpty { n.identity.k8sWorkloads.insert(v) }
-        if let v = r.hostName, !v.isEmpty { n.identity.hostNames.insert(v) }
-        if let v = r.deploymentEnvironment, !v.isEmpty { n.identity.environments.insert(v) }
+        let limit = settings.maxIdentityValues
+        if let v = r.cloudResourceID, !v.isEmpty { n.identity.cloudResourceIDs.insertBounded(v, limit) }
+        if let v = r.k8sNamespace, !v.isEmpty { n.identity.k8sNamespaces.insertBounded(v, limit) }
+        if let v = r.k8sDeployment, !v.isEmpty { n.identity.k8sWorkloads.insertBounded(v, limit) }
+        if let v = r.hostName, !v.isEmpty { n.identity.hostNames.insertBounded(v, limit) }
+        if let v = r.deploymentEnvironment, !v.isEmpty { n.identity.environments.insertBounded(v, limit) }
         nodes[Int(id)] = n
         return id
     }
@@ -202,9 +246,11 @@ struct GraphEngine {
 
     mutating func brokerNode(_ dest: String, _ a: SpanAttributes) -> UInt32 {
         let id = node(dest, port: 0, kind: .messaging)
-        if !nodes[Int(id)].identity.queueNames.contains(dest) { nodes[Int(id)].identity.queueNames.insert(dest) }
+        if id == overflowNodeID { return id }
+        let limit = settings.maxIdentityValues
+        if !nodes[Int(id)].identity.queueNames.contains(dest) { nodes[Int(id)].identity.queueNames.insertBounded(dest, limit) }
         if let r = a.cloudResourceID, !r.isEmpty, !nodes[Int(id)].identity.cloudResourceIDs.contains(r) {
-            nodes[Int(id)].identity.cloudResourceIDs.insert(r)
+            nodes[Int(id)].identity.cloudResourceIDs.insertBounded(r, limit)
         }
         return id
     }
@@ -251,7 +297,7 @@ struct GraphEngine {
         if let addr = nonEmpty(a.serverAddress) {
             let port = a.serverPort.map { $0 > 0 ? $0 : 0 } ?? 0
             let id = node(addr, port: port, kind: kind)
-            if port != 0 { nodes[Int(id)].aliases.insert("\(addr):\(port)") }
+            if port != 0, id != overflowNodeID { nodes[Int(id)].aliases.insert("\(addr):\(port)") }
             return id
         }
         for candidate in [a.dbNamespace, a.dbSystem, a.messagingDestination, a.messagingSystem] {
@@ -323,6 +369,12 @@ struct GraphEngine {
         precondition(src < 1 << 28 && dst < 1 << 28)
         let packed = UInt64(src) << 36 | UInt64(conn.code) << 32 | UInt64(dst)
         if let id = edgeMap.get(packed) { return Int(id) }
+        if edgeKeys.count >= settings.maxEdges {
+            // Past the cap a new edge becomes caller → overflow node: at most one per caller and
+            // connection type, so the table stays within maxEdges + 6 × maxNodes.
+            let o = overflowNode()
+            if dst != o { counters.overflowEdgeCalls += 1; return edgeID(src, o, conn) }
+        }
         let id = edgeKeys.count
         edgeKeys.append(TracedEdgeKey(source: src, target: dst, connection: conn))
         cumulative.append(CumulativeEdge())
@@ -346,14 +398,15 @@ struct GraphEngine {
         counters.virtualEdges += 1
         let conn: ConnectionType = peerFlags & PendingEntry.dbPeer != 0 ? .database
             : peerFlags & PendingEntry.msgPeer != 0 ? .messaging : .virtual
-        if (peer, extra, resourceID) != lastIdentity {
+        if (peer, extra, resourceID) != lastIdentity, peer != overflowNodeID {
             lastIdentity = (peer, extra, resourceID)
+            let limit = settings.maxIdentityValues
             if extra != PendingStore.none {
                 let s = symbols[Int(extra)]
-                if conn == .database { nodes[Int(peer)].identity.dbNames.insert(s) }
-                else if conn == .messaging { nodes[Int(peer)].identity.queueNames.insert(s) }
+                if conn == .database { nodes[Int(peer)].identity.dbNames.insertBounded(s, limit) }
+                else if conn == .messaging { nodes[Int(peer)].identity.queueNames.insertBounded(s, limit) }
             }
-            if resourceID != PendingStore.none { nodes[Int(peer)].identity.cloudResourceIDs.insert(symbols[Int(resourceID)]) }
+            if resourceID != PendingStore.none { nodes[Int(peer)].identity.cloudResourceIDs.insertBounded(symbols[Int(resourceID)], limit) }
         }
         recordEdge(svc, peer, conn, minute: minute, client: dur, server: nil, error: error)
     }
@@ -380,6 +433,11 @@ struct GraphEngine {
     @inline(__always)
     mutating func ingestOne(_ p: UnsafePointer<SpanRecord>, now: Double) {
         counters.spansSeen += 1
+        // The ingestion window: a span must end no later than maxFutureSeconds after the clock and
+        // no earlier than the slot retention before it; outside, it is counted, not aggregated.
+        let end = Double(p.pointee.endTimeUnixNano / 1_000_000) / 1000
+        if end > now + settings.maxFutureSeconds { counters.spansFuture += 1; return }
+        if end < now - settings.retentionSeconds { counters.spansTooOld += 1; return }
         switch p.pointee.kind {
         case .server, .consumer: ingestServerSide(p, now: now)
         case .client, .producer: ingestClientSide(p, now: now)
@@ -388,6 +446,13 @@ struct GraphEngine {
     }
 
     mutating func ingestServerSide(_ p: UnsafePointer<SpanRecord>, now: Double) {
+        // A re-delivered SERVER/CONSUMER span (exporter retry) whose first copy still waits for its
+        // client: ignored and counted, so it neither double-counts nor piles up under one key.
+        if !p.pointee.parentSpanID.isZero, store.count > 0,
+           store.hasServer(p.pointee.traceID.high, p.pointee.traceID.low, p.pointee.parentSpanID.value, own: p.pointee.spanID.value) {
+            counters.duplicateServerSpans += 1
+            return
+        }
         let svc = serviceNode(p)
         let m = Self.minute(p.pointee.endTimeUnixNano)
         let dur = p.pointee.durationNanos
@@ -405,7 +470,8 @@ struct GraphEngine {
         var keyed = false
         if !p.pointee.parentSpanID.isZero {
             keyed = true
-            matchServer(p.pointee.traceID.high, p.pointee.traceID.low, p.pointee.parentSpanID.value, svc: svc, minute: m, dur: dur, err: err, conn: conn, now: now)
+            matchServer(p.pointee.traceID.high, p.pointee.traceID.low, p.pointee.parentSpanID.value, own: p.pointee.spanID.value,
+                        svc: svc, minute: m, dur: dur, err: err, conn: conn, now: now)
         }
         if consumer && !p.pointee.links.isEmpty {
             let links = p.pointee.links
@@ -417,7 +483,7 @@ struct GraphEngine {
                 for j in 0..<i where links[j] == l { dup = true; break }
                 if dup { continue }
                 keyed = true
-                matchServer(l.traceID.high, l.traceID.low, l.spanID.value, svc: svc, minute: m, dur: dur, err: err, conn: conn, now: now)
+                matchServer(l.traceID.high, l.traceID.low, l.spanID.value, own: p.pointee.spanID.value, svc: svc, minute: m, dur: dur, err: err, conn: conn, now: now)
             }
         }
         if !keyed {
@@ -431,7 +497,7 @@ struct GraphEngine {
     }
 
     @inline(__always)
-    mutating func matchServer(_ th: UInt64, _ tl: UInt64, _ key: UInt64, svc: UInt32, minute: UInt32, dur: UInt64,
+    mutating func matchServer(_ th: UInt64, _ tl: UInt64, _ key: UInt64, own: UInt64, svc: UInt32, minute: UInt32, dur: UInt64,
                               err: Bool, conn: ConnectionType, now: Double) {
         if let c = store.first(th, tl, key, clientSide: true) {
             let e = store[c]
@@ -442,7 +508,8 @@ struct GraphEngine {
         } else {
             insertPending(PendingEntry(
                 traceHigh: th, traceLow: tl, key: key, durationNanos: dur, insertedAt: now, endMinute: minute,
-                service: svc, peer: PendingStore.none, extra: PendingStore.none, resourceID: PendingStore.none,
+                service: svc, peer: UInt32(truncatingIfNeeded: own >> 32), extra: UInt32(truncatingIfNeeded: own),
+                resourceID: PendingStore.none,
                 prev: 0, next: 0, flags: err ? PendingEntry.error : 0, conn: conn.code), now: now)
         }
     }

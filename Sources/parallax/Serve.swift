@@ -1,3 +1,4 @@
+import Alerts
 import ArgumentParser
 import Foundation
 import Hummingbird
@@ -62,6 +63,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Most spans waiting for their other half; beyond it spans are dropped and counted (default 1000000, about 72 MB at most).")
     var maxPending: Int?
 
+    @Option(help: "Most distinct nodes in the trace graph; new names past it are recorded on one '(overflow)' node and counted (default 10000).")
+    var maxNodes: Int?
+
+    @Option(help: "Most distinct edges in the trace graph; new edges past it become caller → '(overflow)' and are counted (default 20000).")
+    var maxEdges: Int?
+
+    @Option(help: "Most edges exported as traces_service_graph_* series on /metrics, first seen first; the rest are summed into one '(overflow)' series (default 2000).")
+    var maxMetricEdges: Int?
+
+    @Option(help: "Spans ending more than this after the server's clock are counted, not aggregated, e.g. 10m (default 10m).")
+    var maxFuture: String?
+
     @Option(help: "Alias file (YAML or JSON): canonical name → list of names/ARNs, used to resolve alert entities.")
     var aliases: String?
 
@@ -91,6 +104,11 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Checkpoint trace aggregates to the store this often (default 30s).")
     var checkpointInterval: String?
+
+    @Option(help: ArgumentHelp(
+        "Start the server's clock at this instant (RFC 3339, e.g. 2026-11-20T11:15:00Z); it then runs at wall-clock speed.",
+        discussion: "For replaying recorded data (incident reviews, demos, tests): windows, retention and checkpoints follow this clock. Default: the system clock."))
+    var clockStart: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default info).")
     var logLevel: String?
@@ -122,6 +140,13 @@ struct Serve: AsyncParsableCommand {
         guard c.traceGraph.waitSeconds > 0 else { throw ValidationError("pairing-wait must be positive") }
         c.traceGraph.maxPending = try src.int("max-pending", flag: maxPending, default: c.traceGraph.maxPending)
         guard c.traceGraph.maxPending > 0 else { throw ValidationError("max-pending must be positive") }
+        c.traceGraph.maxNodes = try src.int("max-nodes", flag: maxNodes, default: c.traceGraph.maxNodes)
+        guard c.traceGraph.maxNodes > 0 else { throw ValidationError("max-nodes must be positive") }
+        c.traceGraph.maxEdges = try src.int("max-edges", flag: maxEdges, default: c.traceGraph.maxEdges)
+        guard c.traceGraph.maxEdges > 0 else { throw ValidationError("max-edges must be positive") }
+        c.maxMetricEdges = try src.int("max-metric-edges", flag: maxMetricEdges, default: c.maxMetricEdges)
+        guard c.maxMetricEdges > 0 else { throw ValidationError("max-metric-edges must be positive") }
+        c.traceGraph.maxFutureSeconds = try src.duration("max-future", flag: maxFuture, default: c.traceGraph.maxFutureSeconds)
         c.ingestToken = try src.secret("ingest-token", flag: ingestToken, fileFlag: ingestTokenFile)
         c.apiToken = try src.secret("api-token", flag: apiToken, fileFlag: apiTokenFile)
         c.corsOrigin = src.optionalString("cors-origin", flag: corsOrigin)
@@ -130,6 +155,12 @@ struct Serve: AsyncParsableCommand {
         guard c.maxAlerts > 0 else { throw ValidationError("max-alerts must be positive") }
         c.traceGraph.retentionSeconds = try src.duration("slot-retention", flag: slotRetention, default: c.traceGraph.retentionSeconds)
         c.checkpointIntervalSeconds = try src.duration("checkpoint-interval", flag: checkpointInterval, default: c.checkpointIntervalSeconds)
+        if let text = src.optionalString("clock-start", flag: clockStart) {
+            guard let start = AlertTimestamp.parse(string: text), AlertTimestamp.saneRange.contains(start.timeIntervalSince1970) else {
+                throw ValidationError("clock-start must be an RFC 3339 time between 1971 and 2200, e.g. 2026-11-20T11:15:00Z (got '\(text.prefix(64))')")
+            }
+            c.clockStart = start.timeIntervalSince1970
+        }
         let levelText = src.string("log-level", flag: logLevel, default: "info")
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
             throw ValidationError("log-level must be one of trace, debug, info, notice, warning, error, critical")
@@ -157,7 +188,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("cannot open the store in \(configuration.dataDirectory): \(error)")
         }
         let book = AlertBook(aliases: try OfflinePipeline.loadAliases(aliasPath), sink: store, capacity: configuration.maxAlerts)
-        let state = GraphState(settings: configuration.traceGraph)
+        let state = GraphState(settings: configuration.traceGraph, clock: configuration.clock())
         let restored = try restoreState(from: store, into: state, alerts: book, alertRetentionSeconds: configuration.alertRetentionSeconds)
         if let problem = restored.checkpointError {
             logger.error("trace checkpoint unreadable: starting with empty trace aggregates (alerts are restored; the next checkpoint replaces it)",

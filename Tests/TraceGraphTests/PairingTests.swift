@@ -46,6 +46,25 @@ import OTLP
         #expect(b.pendingCount == 0)
     }
 
+    @Test func serverRedeliveriesAreIgnoredAndCounted() {
+        let b = TraceGraphBuilder()
+        // A leaf service's batch of SERVER spans whose callers are not instrumented here, sent
+        // again by an exporter retry: the copies neither pile up nor double-count requests.
+        let batch = (0..<512).map { i in
+            span(.server, res("leaf"), trace: UInt64(i), id: 1000 + UInt64(i), parent: 5000 + UInt64(i), ms: 5, attrs: httpAttrs)
+        }
+        b.ingest(batch, now: t0 + 2)
+        #expect(b.pendingCount == 512)
+        for k in 0..<5 { b.ingest(batch, now: t0 + 2.1 + Double(k) * 0.1) }
+        #expect(b.pendingCount == 512)
+        #expect(b.counters.duplicateServerSpans == 5 * 512)
+        #expect(b.all().node("leaf")?.signals?.requests == 512)
+        // Fan-out siblings (same parent, other span ids) are not re-deliveries.
+        b.ingest([span(.server, res("leaf"), trace: 0, id: 9999, parent: 5000, ms: 5, attrs: httpAttrs)], now: t0 + 3)
+        #expect(b.pendingCount == 513)
+        #expect(b.counters.duplicateServerSpans == 5 * 512)
+    }
+
     @Test func clientBeforeServerInSameBatch() {
         let b = TraceGraphBuilder()
         b.ingest([
