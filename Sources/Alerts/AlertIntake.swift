@@ -14,6 +14,8 @@ public struct AlertIntakeError: Error, CustomStringConvertible, Sendable, Equata
     public var source: AlertSource?
     /// The payload field at fault, when one is (e.g. `date`, `alerts[2].startsAt`).
     public var field: String?
+    /// An Amazon SNS (Un)SubscriptionConfirmation carries no alarm, only this URL to visit.
+    public var snsSubscribeURL: String?
     public init(code: Code, message: String, source: AlertSource? = nil, field: String? = nil) {
         self.code = code; self.message = message; self.source = source; self.field = field
     }

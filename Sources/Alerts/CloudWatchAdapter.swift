@@ -23,7 +23,9 @@ enum CloudWatchAdapter {
     static func snsNotification(_ sns: JSONObject, raw: String, _ ctx: AdapterContext) throws -> [Alert] {
         let type = J.text(sns["Type"]) ?? "Notification"
         if type == "SubscriptionConfirmation" || type == "UnsubscribeConfirmation" {
-            throw ctx.invalid("SNS \(type): confirm the subscription by visiting its SubscribeURL (\(J.text(sns["SubscribeURL"]) ?? "missing")); it carries no alarm")
+            var e = ctx.invalid("SNS \(type): confirm the subscription by visiting its SubscribeURL (\(J.text(sns["SubscribeURL"]) ?? "missing")); it carries no alarm")
+            e.snsSubscribeURL = J.text(sns["SubscribeURL"]) ?? ""
+            throw e
         }
         let messageValue = sns["Message"]
         let message: JSONObject?

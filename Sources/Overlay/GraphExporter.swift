@@ -151,19 +151,22 @@ public enum GraphExporter {
         }
     }
 
-    /// Escapes text for a DOT double-quoted string.
+    /// Escapes text for a DOT double-quoted string. Works on Unicode scalars, not `Character`s:
+    /// a quote followed by a combining mark (U+0301, U+200D) is one `Character` that is not equal
+    /// to `"`, and would otherwise reach Graphviz unescaped and end the string. Other control
+    /// characters become U+FFFD.
     public static func dotEscape(_ s: String) -> String {
-        var out = ""
-        for ch in s {
-            switch ch {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
+        var out = String.UnicodeScalarView()
+        for u in s.unicodeScalars {
+            switch u {
+            case "\\": out.append(contentsOf: "\\\\".unicodeScalars)
+            case "\"": out.append(contentsOf: "\\\"".unicodeScalars)
+            case "\n": out.append(contentsOf: "\\n".unicodeScalars)
             case "\r": break
-            default: out.append(ch)
+            default: out.append(u.value < 0x20 || u.value == 0x7F ? "\u{FFFD}" : u)
             }
         }
-        return out
+        return String(out)
     }
 
     static func dotLabel(_ lines: [String]) -> String { lines.map(dotEscape).joined(separator: "\\n") }
@@ -213,22 +216,25 @@ public enum GraphExporter {
     // MARK: - Mermaid
 
     /// Escapes text inside a quoted Mermaid label (entity codes; newlines as `<br/>`).
+    /// Per Unicode scalar, like `dotEscape`: a combining mark after `"` must not hide it.
     public static func mermaidEscape(_ s: String) -> String {
-        var out = ""
-        for ch in s {
-            switch ch {
-            case "#": out += "#35;"
-            case "\"": out += "#quot;"
-            case "<": out += "#lt;"
-            case ">": out += "#gt;"
-            case "&": out += "#amp;"
-            case "|": out += "#124;"
-            case "\n": out += "<br/>"
+        var out = String.UnicodeScalarView()
+        func add(_ t: String) { out.append(contentsOf: t.unicodeScalars) }
+        for u in s.unicodeScalars {
+            switch u {
+            case "#": add("#35;")
+            case "\"": add("#quot;")
+            case "<": add("#lt;")
+            case ">": add("#gt;")
+            case "&": add("#amp;")
+            case "|": add("#124;")
+            case "`": add("#96;")
+            case "\n": add("<br/>")
             case "\r": break
-            default: out.append(ch)
+            default: out.append(u.value < 0x20 || u.value == 0x7F ? "\u{FFFD}" : u)
             }
         }
-        return out
+        return String(out)
     }
 
     static func mermaidLabel(_ lines: [String]) -> String { lines.map(mermaidEscape).joined(separator: "<br/>") }

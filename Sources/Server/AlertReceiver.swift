@@ -2,6 +2,7 @@ import Alerts
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import OTLP
 
@@ -11,6 +12,8 @@ import OTLP
 /// 202 + `{"accepted","updated","duplicates","alerts":[ids]}` once the alerts are stored;
 /// 400 with what was expected when no adapter understands the body; 422 naming the field when an
 /// alert's time is impossible (outside 1971–2200; the body's other alerts are stored and listed);
+/// 415 for a Content-Type other than JSON (text/plain only from Amazon SNS, with its
+/// `x-amz-sns-message-type` header); 503 + Retry-After when too many bodies are in flight;
 /// 404 for an unknown
 /// `{source}`; 413 over the size limit; 415 for a non-JSON Content-Type; 503 when the
 /// store could not write (nothing was acknowledged).
@@ -19,6 +22,33 @@ struct AlertReceiver: Sendable {
     let book: AlertBook
     let metrics: ReceiverMetrics
     let clock: @Sendable () -> Double
+    /// Alert bodies in flight (requests and bytes, compressed plus decompressed); 503 past it.
+    let gate: IngestGate
+    var logger = Logger(label: "parallax")
+
+    init(configuration: ServerConfiguration, book: AlertBook, metrics: ReceiverMetrics, clock: @escaping @Sendable () -> Double,
+         logger: Logger = Logger(label: "parallax")) {
+        self.configuration = configuration
+        self.book = book
+        self.metrics = metrics
+        self.clock = clock
+        self.logger = logger
+        gate = IngestGate(maxRequests: max(configuration.maxInFlightRequests, 1),
+                          maxBytes: max(configuration.maxInFlightRequests * configuration.maxAlertBodyBytes / 2, 2 * configuration.maxAlertBodyBytes))
+    }
+
+    /// Whether a Content-Type is one an alert webhook may carry. JSON types always; `text/plain`
+    /// only with Amazon SNS's `x-amz-sns-message-type` header (SNS posts its JSON envelope as
+    /// text/plain). A missing type, form types and bare text/plain are refused: a web page can
+    /// send those cross-site without a CORS preflight, so accepting them would let any page a
+    /// user opens post alerts to a Parallax on their machine.
+    static func acceptsMediaType(_ headers: HTTPFields) -> Bool {
+        guard let media = headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased(),
+              !media.isEmpty else { return false }
+        if media == "application/json" || (media.hasPrefix("application/") && media.hasSuffix("+json")) { return true }
+        if media == "text/plain", let sns = HTTPField.Name("x-amz-sns-message-type"), headers[sns] != nil { return true }
+        return false
+    }
 
     func handle(_ request: Request, source sourceName: String?, route: String) async -> Response {
         let started = ContinuousClock.now
@@ -38,27 +68,38 @@ struct AlertReceiver: Sendable {
             }
             source = s
         }
-        if let media = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased(),
-           !media.isEmpty, media != "application/json", !media.hasSuffix("+json"), media != "text/plain" {
-            return Self.error(.unsupportedMediaType, "unsupported Content-Type '\(media.prefix(64))': alert webhooks are JSON (application/json)")
+        guard Self.acceptsMediaType(request.headers) else {
+            let media = request.headers[.contentType].map { "'\($0.prefix(64))'" } ?? "(none)"
+            return Self.error(.unsupportedMediaType, "unsupported Content-Type \(media): alert webhooks are JSON, send Content-Type: application/json")
         }
         let limit = configuration.maxAlertBodyBytes
-        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+        let declared = request.headers[.contentLength].flatMap({ Int($0) })
+        if let declared, declared > limit {
             return Self.error(.contentTooLarge, "request body of \(declared) bytes exceeds the limit of \(limit) bytes")
         }
+        guard let encoding = ContentEncoding(header: request.headers[.contentEncoding]) else {
+            return Self.error(.unsupportedMediaType, "unsupported Content-Encoding '\(request.headers[.contentEncoding]?.prefix(64) ?? "")': use identity, gzip, deflate or zstd")
+        }
+        func busy() -> Response {
+            var r = Self.error(.serviceUnavailable, "too many alert bodies in flight, retry later")
+            r.headers[.retryAfter] = String(configuration.retryAfterSeconds)
+            return r
+        }
+        guard var reservation = GateReservation(gate: gate, bytes: min(declared ?? limit, limit)) else { return busy() }
+        defer { reservation.leave() }
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: limit)
         } catch {
             return Self.error(.contentTooLarge, "request body exceeds the limit of \(limit) bytes")
         }
-        var bytes = Array(body.readableBytesView)
-        guard let encoding = ContentEncoding(header: request.headers[.contentEncoding]) else {
-            return Self.error(.unsupportedMediaType, "unsupported Content-Encoding '\(request.headers[.contentEncoding]?.prefix(64) ?? "")': use identity, gzip, deflate or zstd")
-        }
-        do { bytes = try PayloadDecompressor.decompress(bytes, encoding: encoding, maxBytes: limit) } catch {
-            if error.code == .tooLarge { return Self.error(.contentTooLarge, error.message) }
-            return Self.error(.badRequest, "could not decompress the body: \(error.message)")
+        let bytes: [UInt8]
+        do { bytes = try PayloadDecompressor.decompress(Array(body.readableBytesView), encoding: encoding, maxBytes: limit, holding: &reservation) } catch {
+            switch error {
+            case .busy: return busy()
+            case .failed(let e) where e.code == .tooLarge: return Self.error(.contentTooLarge, e.message)
+            case .failed(let e): return Self.error(.badRequest, "could not decompress the body: \(e.message)")
+            }
         }
         if bytes.isEmpty {
             return Self.error(.badRequest, "empty body: expected an alert webhook JSON body from \(Self.sourcesText(source))")
@@ -69,6 +110,12 @@ struct AlertReceiver: Sendable {
             let result = try AlertIntake.intake(Data(bytes), source: source, receivedAt: Date(timeIntervalSince1970: clock()))
             (alerts, rejected) = (result.alerts, result.rejected)
         } catch let error as AlertIntakeError {
+            if let url = error.snsSubscribeURL {
+                // Never fetched unasked: whoever runs Parallax confirms by visiting the URL.
+                logger.notice("SNS subscription message received: confirm it by visiting its SubscribeURL",
+                              metadata: ["subscribeURL": .string(String(url.prefix(2048)))])
+                return Self.json(.badRequest, ["error": error.message, "code": error.code.rawValue, "subscribeURL": String(url.prefix(2048))])
+            }
             return Self.error(.badRequest, error.message, code: error.code.rawValue)
         } catch {
             return Self.error(.badRequest, "could not read the alert body: \(error)")

@@ -21,7 +21,7 @@ public func buildApplication(
     let state = state ?? GraphState(settings: configuration.traceGraph)
     let alerts = alerts ?? AlertBook()
     let ingest = TraceIngest(configuration: configuration, state: state)
-    let router = buildRouter(configuration: configuration, state: state, alerts: alerts, ingest: ingest)
+    let router = buildRouter(configuration: configuration, state: state, alerts: alerts, ingest: ingest, logger: logger)
     var app = Application(
         router: router,
         server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
@@ -48,7 +48,7 @@ public func buildApplication(
 /// All routes. Kept separate from the application so tests can drive it directly.
 /// `ingest` is shared with the OTLP/gRPC receiver when the application builds both.
 public func buildRouter(configuration: ServerConfiguration, state: GraphState, alerts: AlertBook = AlertBook(),
-                        ingest: TraceIngest? = nil) -> Router<ParallaxContext> {
+                        ingest: TraceIngest? = nil, logger: Logger = Logger(label: "parallax")) -> Router<ParallaxContext> {
     let router = Router(context: ParallaxContext.self)
     // Method, path and request id at debug level; never headers (tokens) or bodies.
     router.add(middleware: LogRequestsMiddleware(.debug))
@@ -69,7 +69,7 @@ public func buildRouter(configuration: ServerConfiguration, state: GraphState, a
                             body: .init(byteBuffer: ByteBuffer(string: #"{"code":3,"message":"use POST for /v1/traces"}"#)))
         }
     }
-    let alertReceiver = AlertReceiver(configuration: configuration, book: alerts, metrics: state.metrics, clock: state.clock)
+    let alertReceiver = AlertReceiver(configuration: configuration, book: alerts, metrics: state.metrics, clock: state.clock, logger: logger)
     router.post("/v1/alerts") { request, _ in await alertReceiver.handle(request, source: nil, route: "/v1/alerts") }
     router.post("/v1/alerts/:source") { request, context in
         await alertReceiver.handle(request, source: context.parameters.get("source") ?? "", route: "/v1/alerts/{source}")
@@ -108,7 +108,7 @@ struct ExpiryService: Service {
         // A graceful shutdown cancels the sleep instead of waiting out the interval.
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+                try await state.sleep(interval)
                 state.expire()
             }
         }

@@ -62,9 +62,21 @@ struct GRPCReceiver: RegistrableRPCService {
                 return Self.failure(.unauthenticated, "missing or wrong bearer token: send metadata authorization: Bearer <token>")
             }
         }
+        // The gate first: the transport assembles a whole message (up to `transportLimit`) only
+        // as this handler reads it, so room for one is reserved before reading, then resized to
+        // the message's real size.
+        guard var reservation = GateReservation(gate: ingest.gate, bytes: GRPCIngestService.transportLimit(ingest.configuration)) else {
+            record.status = 503
+            return Self.busy(ingest.configuration.retryAfterSeconds)
+        }
+        defer { reservation.leave() }
         let message: [UInt8]
         do {
-            message = try await ServerRequest(stream: request).message
+            let idle = Double(max(ingest.configuration.idleTimeoutSeconds, 1))
+            message = try await Self.withTimeout(seconds: idle) { try await ServerRequest(stream: request).message }
+        } catch is ReadTimeout {
+            record.status = 408
+            return Self.failure(.deadlineExceeded, "no complete message within the idle timeout")
         } catch {
             // Not exactly one message, or the transport failed the stream (over its hard size
             // limit, corrupt compression): then the stream is already reset and this goes nowhere.
@@ -77,18 +89,7 @@ struct GRPCReceiver: RegistrableRPCService {
             record.status = 413
             return Self.failure(.resourceExhausted, "message of \(message.count) bytes exceeds the limit of \(limit) bytes")
         }
-        guard ingest.gate.tryEnter(bytes: message.count) else {
-            record.status = 503
-            let text = "ingest queue is full, retry later"
-            let seconds = ingest.configuration.retryAfterSeconds
-            var metadata = Metadata()
-            metadata.addBinary(ExportResponse.statusProtobuf(code: ExportResponse.RPCCode.resourceExhausted.rawValue, message: text,
-                                                             retryAfterSeconds: seconds),
-                               forKey: "grpc-status-details-bin")
-            metadata.addBinary(ExportResponse.retryInfoProtobuf(seconds: seconds), forKey: "google.rpc.retryinfo-bin")
-            return StreamingServerResponse(error: RPCError(code: .resourceExhausted, message: text, metadata: metadata))
-        }
-        defer { ingest.gate.leave(bytes: message.count) }
+        _ = reservation.resize(to: message.count)
         if message.isEmpty {
             // A valid, empty ExportTraceServiceRequest: nothing to do.
             return StreamingServerResponse(single: ServerResponse(message: ExportResponse.protobuf(rejected: 0, message: nil)))
@@ -102,6 +103,32 @@ struct GRPCReceiver: RegistrableRPCService {
             record.status = 400
             record.decodeError = true
             return Self.failure(.invalidArgument, "\(error)")
+        }
+    }
+
+    /// RESOURCE_EXHAUSTED with RetryInfo: the ingest queue is full, retry.
+    static func busy(_ seconds: Int) -> StreamingServerResponse<[UInt8]> {
+        let text = "ingest queue is full, retry later"
+        var metadata = Metadata()
+        metadata.addBinary(ExportResponse.statusProtobuf(code: ExportResponse.RPCCode.resourceExhausted.rawValue, message: text,
+                                                         retryAfterSeconds: seconds),
+                           forKey: "grpc-status-details-bin")
+        metadata.addBinary(ExportResponse.retryInfoProtobuf(seconds: seconds), forKey: "google.rpc.retryinfo-bin")
+        return StreamingServerResponse(error: RPCError(code: .resourceExhausted, message: text, metadata: metadata))
+    }
+
+    struct ReadTimeout: Error {}
+
+    /// `body`'s result, or `ReadTimeout` after `seconds` (the body is then cancelled).
+    static func withTimeout<T: Sendable>(seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+                throw ReadTimeout()
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
         }
     }
 
@@ -138,6 +165,13 @@ public struct GRPCIngestService: Service {
     let transport: HTTP2ServerTransport.Posix
     let logger: Logger
 
+    /// The largest message the transport assembles: `maxBodyBytes` plus up to 1 MiB, so a message
+    /// somewhat over the limit still reaches the receiver and gets a proper RESOURCE_EXHAUSTED
+    /// (grpc-swift resets the stream over its own limit, which clients see as a retryable UNAVAILABLE).
+    static func transportLimit(_ configuration: ServerConfiguration) -> Int {
+        min(configuration.maxBodyBytes + min(configuration.maxBodyBytes, 1 << 20), Int(Int32.max))
+    }
+
     /// HTTP/2 streams one connection may have open at once.
     static let maxConcurrentStreams = 100
     /// HTTP/2 flow-control window the server advertises, and the largest frame it accepts.
@@ -155,9 +189,10 @@ public struct GRPCIngestService: Service {
         // grpc-swift refuses a message over its limit by resetting the stream (the client sees
         // UNAVAILABLE, which exporters retry). With twice `maxBodyBytes` there, a message somewhat
         // over the limit still reaches the receiver and gets a proper RESOURCE_EXHAUSTED.
-        let transportLimit = min(2 * configuration.maxBodyBytes, Int(Int32.max))
         let config = HTTP2ServerTransport.Posix.Config.defaults { c in
-            c.rpc.maxRequestPayloadSize = transportLimit
+            c.rpc.maxRequestPayloadSize = Self.transportLimit(configuration)
+            // Connections without an open call are closed after the idle timeout, as on HTTP.
+            c.connection.maxIdleTime = .seconds(max(configuration.idleTimeoutSeconds, 1))
             c.compression.enabledAlgorithms = [.gzip, .deflate]
             c.http2.maxConcurrentStreams = Self.maxConcurrentStreams
             // OTLP messages are large (a 500-span batch is ~200 KB): with HTTP/2's 64 KiB default

@@ -10,9 +10,16 @@ public final class GraphState: Sendable {
     public let clock: @Sendable () -> Double
     public let metrics = ReceiverMetrics()
 
-    public init(settings: TraceGraphSettings, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+    /// Waits `seconds` of `clock` (the expiry and checkpoint services sleep on it). Default: real
+    /// time, which is what a clock running at wall-clock speed needs; a test clock moved by hand
+    /// injects a sleep that returns when the clock has been moved far enough.
+    public let sleep: @Sendable (Double) async throws -> Void
+
+    public init(settings: TraceGraphSettings, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+                sleep: @escaping @Sendable (Double) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int(max($0, 0) * 1000))) }) {
         self.builder = Mutex(TraceGraphBuilderBox(TraceGraphBuilder(settings: settings)))
         self.clock = clock
+        self.sleep = sleep
     }
 
     public func ingest(_ spans: [SpanRecord]) {

@@ -51,13 +51,13 @@ struct OTLPReceiver: Sendable {
         if let declared, declared > limit {
             return Self.status(.contentTooLarge, kind, code: .invalidArgument, "request body of \(declared) bytes exceeds the limit of \(limit) bytes")
         }
-        let reserve = min(declared ?? limit, limit)
-        guard gate.tryEnter(bytes: reserve) else {
+        func busy() -> Response {
             var r = Self.status(.serviceUnavailable, kind, code: .unavailable, "ingest queue is full, retry later")
             r.headers[.retryAfter] = String(configuration.retryAfterSeconds)
             return r
         }
-        defer { gate.leave(bytes: reserve) }
+        guard var reservation = GateReservation(gate: gate, bytes: min(declared ?? limit, limit)) else { return busy() }
+        defer { reservation.leave() }
 
         let body: ByteBuffer
         do {
@@ -69,9 +69,21 @@ struct OTLPReceiver: Sendable {
             decodeError = true
             return Self.status(.badRequest, kind, code: .invalidArgument, "empty request body: expected an ExportTraceServiceRequest")
         }
+        let raw = Array(body.readableBytesView)
+        let bytes: [UInt8]
         do {
-            let raw = Array(body.readableBytesView)
-            let bytes = try PayloadDecompressor.decompress(raw, encoding: encoding, maxBytes: limit)
+            bytes = try PayloadDecompressor.decompress(raw, encoding: encoding, maxBytes: limit, holding: &reservation)
+        } catch {
+            switch error {
+            case .busy: return busy()
+            case .failed(let e) where e.code == .tooLarge:
+                return Self.status(.contentTooLarge, kind, code: .invalidArgument, e.message)
+            case .failed(let e):
+                decodeError = true
+                return Self.status(.badRequest, kind, code: .invalidArgument, e.description)
+            }
+        }
+        do {
             if bytes.isEmpty {
                 decodeError = true
                 return Self.status(.badRequest, kind, code: .invalidArgument, "empty request body after decompression")

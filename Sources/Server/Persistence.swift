@@ -51,7 +51,7 @@ struct CheckpointService: Service {
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try await Task.sleep(for: .milliseconds(Int(max(interval, 0.05) * 1000)))
+                try await state.sleep(max(interval, 0.05))
                 checkpoint(reason: "interval")
                 applyRetention()
             }

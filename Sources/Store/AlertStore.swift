@@ -49,7 +49,7 @@ extension ParallaxStore {
     private func commit(_ group: [CommitTicket]) {
         func write(_ tickets: [CommitTicket]) throws {
             let count = tickets.reduce(0) { $0 + $1.rows.count }
-            let now = Date().timeIntervalSinceReferenceDate
+            let now = Date(timeIntervalSince1970: clock()).timeIntervalSinceReferenceDate
             try self.write("append \(count) alert(s) to") { db in
                 let insert = try db.cachedStatement(sql: """
                     INSERT INTO alert (id, source, dedup_key, status, starts_at, ends_at, title, severity, team,

@@ -27,6 +27,9 @@ public final class ParallaxStore: Sendable {
     let commits = CommitQueue()
 
     /// How commits are synced to disk (`PRAGMA synchronous`).
+    /// The time source for row stamps (injected; the server's clock).
+    let clock: @Sendable () -> Double
+
     enum Synchronous: String, Sendable {
         /// fsync of the WAL at every commit: committed = survives kill -9, OS crash and power loss.
         case full = "FULL"
@@ -43,11 +46,13 @@ public final class ParallaxStore: Sendable {
     /// created, the file cannot be opened or created (permissions, read-only file system),
     /// is not an SQLite database, belongs to another application, fails its integrity check,
     /// or was written by a newer Parallax.
-    public convenience init(directory: String) throws {
-        try self.init(directory: directory, synchronous: .full)
+    /// `clock` (Unix seconds) stamps `received_at`/`updated_at`; the server passes its own clock.
+    public convenience init(directory: String, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) throws {
+        try self.init(directory: directory, synchronous: .full, clock: clock)
     }
 
-    init(directory: String, synchronous: Synchronous) throws {
+    init(directory: String, synchronous: Synchronous, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) throws {
+        self.clock = clock
         self.directory = directory
         self.path = URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName).path
         let path = self.path

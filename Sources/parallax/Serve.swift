@@ -132,7 +132,8 @@ struct Serve: AsyncParsableCommand {
         guard c.maxAlertBodyBytes > 0 else { throw ValidationError("max-alert-body-bytes must be positive") }
         c.maxInFlightRequests = try src.int("max-in-flight", flag: maxInFlight, default: c.maxInFlightRequests)
         guard c.maxInFlightRequests >= 0 else { throw ValidationError("max-in-flight must not be negative") }
-        c.maxInFlightBytes = max(c.maxInFlightRequests * c.maxBodyBytes / 4, c.maxBodyBytes)
+        // Room for at least one body of the largest size together with what it decompresses to.
+        c.maxInFlightBytes = max(c.maxInFlightRequests * c.maxBodyBytes / 4, 2 * c.maxBodyBytes)
         c.maxConnections = try src.int("max-connections", flag: maxConnections, default: c.maxConnections)
         guard c.maxConnections > 0 else { throw ValidationError("max-connections must be positive") }
         c.idleTimeoutSeconds = Int64(try src.duration("idle-timeout", flag: idleTimeout, default: Double(c.idleTimeoutSeconds)).rounded(.up))
@@ -184,11 +185,12 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = Logger(label: "parallax")
         let store: ParallaxStore
-        do { store = try ParallaxStore(directory: configuration.dataDirectory) } catch {
+        let clock = configuration.clock()
+        do { store = try ParallaxStore(directory: configuration.dataDirectory, clock: clock) } catch {
             throw ValidationError("cannot open the store in \(configuration.dataDirectory): \(error)")
         }
         let book = AlertBook(aliases: try OfflinePipeline.loadAliases(aliasPath), sink: store, capacity: configuration.maxAlerts)
-        let state = GraphState(settings: configuration.traceGraph, clock: configuration.clock())
+        let state = GraphState(settings: configuration.traceGraph, clock: clock)
         let restored = try restoreState(from: store, into: state, alerts: book, alertRetentionSeconds: configuration.alertRetentionSeconds)
         if let problem = restored.checkpointError {
             logger.error("trace checkpoint unreadable: starting with empty trace aggregates (alerts are restored; the next checkpoint replaces it)",

@@ -249,3 +249,56 @@ final class GraphMLCollector: NSObject, XMLParserDelegate {
         }
     }
 }
+
+/// Names whose quote or backslash carries a combining mark: one Swift `Character`, two scalars.
+@Suite("Export: escaping per Unicode scalar")
+struct ScalarEscapingTests {
+    static let names = ["q\"\u{301}uote", "z\"\u{200D}wj", "back\\\u{301}slash", "cr\r\nlf", "bell\u{7}"]
+
+    static var doc: GraphDocument {
+        let traced = Fixture.traced(names.map { Fixture.svc($0) } + [Fixture.svc("sink")],
+                                    names.map { Fixture.tEdge($0, "sink") })
+        return OverlayBuilder.merge(traced: traced, inferred: nil, generatedAt: Fixture.generatedAt)
+    }
+
+    /// Every `"` scalar of the escaped text is preceded by a backslash that is itself not escaped.
+    static func quotesAllEscaped(_ text: String) -> Bool {
+        let u = Array(text.unicodeScalars)
+        for (i, s) in u.enumerated() where s == "\"" {
+            var slashes = 0, j = i - 1
+            while j >= 0, u[j] == "\\" { slashes += 1; j -= 1 }
+            if slashes % 2 == 0 { return false }
+        }
+        return true
+    }
+
+    @Test(arguments: names)
+    func dotAndMermaidEscapeEachScalar(_ name: String) {
+        let dot = GraphExporter.dotEscape(name)
+        #expect(Self.quotesAllEscaped(dot), "\(dot.unicodeScalars.map { String($0.value, radix: 16) })")
+        #expect(!dot.unicodeScalars.contains { $0.value < 0x20 })
+        let mermaid = GraphExporter.mermaidEscape(name)
+        #expect(!mermaid.unicodeScalars.contains("\""))
+        #expect(!mermaid.unicodeScalars.contains { $0.value < 0x20 })
+    }
+
+    static let dotBinary = ["/usr/bin/dot", "/usr/local/bin/dot"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// Graphviz itself reads the file: every node and edge arrives, no syntax error.
+    @Test(.enabled(if: dotBinary != nil, "Graphviz (dot) is not installed"))
+    func graphvizParsesTheExport() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.dotBinary!)
+        p.arguments = ["-Tcanon"]
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        p.standardInput = input; p.standardOutput = output; p.standardError = errors
+        try p.run()
+        input.fileHandleForWriting.write(Data(GraphExporter.dot(Self.doc).utf8))
+        try input.fileHandleForWriting.close()
+        let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let err = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(err)")
+        #expect(out.components(separatedBy: " -> ").count - 1 == Self.names.count, "\(out)")
+    }
+}

@@ -3,7 +3,8 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-import Server
+import OTLP
+@testable import Server
 import Testing
 
 /// Hostile requests through the real server (issue 13). Each test failed before its fix.
@@ -111,5 +112,108 @@ struct HardeningTests {
             let rejected = o?["rejected"] as? [[String: Any]]
             #expect(rejected?.map { $0["field"] as? String } == ["alerts[1].startsAt", "alerts[2].startsAt"])
         }
+    }
+}
+
+/// Content types, compression and the in-flight gate (issue 13).
+@Suite("Hardening: bodies and gates")
+struct BodyHardeningTests {
+    static let alertBody = ByteBuffer(string: validAlertmanagerBody)
+
+    /// A page in the user's browser can post text/plain, forms or no type at all without a CORS
+    /// preflight: none of them reaches the alert book.
+    @Test(arguments: ["text/plain", "text/plain; charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", nil])
+    func crossSiteSimpleRequestsAreRefused(_ type: String?) async throws {
+        try await buildApplication(configuration: testConfiguration()).test(.live) { client in
+            var h = HTTPFields()
+            if let type { h[.contentType] = type }
+            let r = try await client.execute(uri: "/v1/alerts", method: .post, headers: h, body: Self.alertBody)
+            #expect(r.status == .unsupportedMediaType, "\(type ?? "(none)"): \(r.status)")
+        }
+    }
+
+    /// Amazon SNS posts its JSON envelope as text/plain with x-amz-sns-* headers (SENDERS.md).
+    @Test func snsTextPlainWithItsHeadersIsAccepted() async throws {
+        let alarm = #"{"AlarmName":"orders-db-cpu","NewStateValue":"ALARM","StateChangeTime":"2026-11-20T09:05:00.000+0000","AWSAccountId":"123456789012","Region":"US East (N. Virginia)","Trigger":{"Dimensions":[{"name":"DBInstanceIdentifier","value":"orders-db"}]}}"#
+        let envelope: [String: Any] = ["Type": "Notification", "MessageId": "m-1", "TopicArn": "arn:aws:sns:us-east-1:123456789012:payments-alarms",
+                                       "Message": alarm, "Timestamp": "2026-11-20T09:05:01.000Z"]
+        let body = try JSONSerialization.data(withJSONObject: envelope)
+        var snsHeaders: HTTPFields = [.contentType: "text/plain; charset=UTF-8"]
+        snsHeaders[HTTPField.Name("x-amz-sns-message-type")!] = "Notification"
+        snsHeaders[HTTPField.Name("x-amz-sns-topic-arn")!] = "arn:aws:sns:us-east-1:123456789012:payments-alarms"
+        let headers = snsHeaders
+        try await buildApplication(configuration: testConfiguration()).test(.live) { client in
+            let r = try await client.execute(uri: "/v1/alerts", method: .post, headers: headers, body: ByteBuffer(data: body))
+            #expect(r.status == .accepted)
+            let confirm = #"{"Type":"SubscriptionConfirmation","TopicArn":"arn:aws:sns:us-east-1:1:ops","Message":"You have chosen…","SubscribeURL":"https://sns.example/confirm"}"#
+            let c = try await client.execute(uri: "/v1/alerts", method: .post, headers: headers, body: ByteBuffer(string: confirm))
+            #expect(c.status == .badRequest)
+            let o = try JSONSerialization.jsonObject(with: Data(buffer: c.body)) as? [String: Any]
+            #expect(o?["subscribeURL"] as? String == "https://sns.example/confirm")
+        }
+    }
+
+    /// zlib stops where the input stops: without the trailer check a truncated body was accepted
+    /// as whatever it had inflated so far.
+    @Test func truncatedGzipIsRefusedOnBothRoutes() async throws {
+        let spans = TestFiles.otlpFixture("sdk-shop.pb")
+        let gz = try CompressionForTests.gzip(spans)
+        let alertGz = try CompressionForTests.gzip(Array(validAlertmanagerBody.utf8))
+        try await buildApplication(configuration: testConfiguration()).test(.live) { client in
+            for cut in [gz.count - 1, gz.count - 8, gz.count / 2] {
+                let r = try await client.execute(uri: "/v1/traces", method: .post, headers: .protobuf(encoding: "gzip"),
+                                                 body: ByteBuffer(bytes: gz.prefix(cut)))
+                #expect(r.status == .badRequest, "cut at \(cut): \(r.status)")
+            }
+            let whole = try await client.execute(uri: "/v1/traces", method: .post, headers: .protobuf(encoding: "gzip"), body: ByteBuffer(bytes: gz))
+            #expect(whole.status == .ok)
+            var h = HTTPFields.json
+            h[.contentEncoding] = "gzip"
+            let a = try await client.execute(uri: "/v1/alerts", method: .post, headers: h, body: ByteBuffer(bytes: alertGz.prefix(alertGz.count - 4)))
+            #expect(a.status == .badRequest)
+            #expect(try await client.execute(uri: "/v1/alerts", method: .post, headers: h, body: ByteBuffer(bytes: alertGz)).status == .accepted)
+        }
+    }
+
+    /// A zstd frame header may declare a window of up to 2 GiB that the decoder would allocate.
+    static func zstdRawFrame(windowLog: Int, payload: [UInt8]) -> [UInt8] {
+        var f: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD, 0x00, UInt8((windowLog - 10) << 3)]
+        let header = UInt32(payload.count) << 3 | 1    // last block, raw
+        f += [UInt8(header & 0xFF), UInt8(header >> 8 & 0xFF), UInt8(header >> 16 & 0xFF)]
+        return f + payload
+    }
+
+    @Test func zstdWindowsPastEightMiBAreRefused() async throws {
+        let spans = TestFiles.otlpFixture("sdk-shop.pb")
+        try await buildApplication(configuration: testConfiguration()).test(.live) { client in
+            let small = try await client.execute(uri: "/v1/traces", method: .post, headers: .protobuf(encoding: "zstd"),
+                                                 body: ByteBuffer(bytes: Self.zstdRawFrame(windowLog: 20, payload: spans)))
+            #expect(small.status == .ok)
+            let huge = try await client.execute(uri: "/v1/traces", method: .post, headers: .protobuf(encoding: "zstd"),
+                                                body: ByteBuffer(bytes: Self.zstdRawFrame(windowLog: 31, payload: spans)))
+            #expect(huge.status == .badRequest)
+            #expect(String(buffer: huge.body).contains("window"))
+        }
+    }
+}
+
+/// The gate counts what a compressed body expands to.
+@Suite("Ingest gate")
+struct GateTests {
+    @Test func aReservationGrowsWithTheDecompressedSizeAndRefusesPastTheBound() throws {
+        let gate = IngestGate(maxRequests: 4, maxBytes: 6 << 20)
+        let expanded = [UInt8](repeating: 0x41, count: 2 << 20)
+        let gz = try CompressionForTests.gzip(expanded)
+        #expect(gz.count < 64 << 10)
+        var first = try #require(GateReservation(gate: gate, bytes: gz.count))
+        let out = try PayloadDecompressor.decompress(gz, encoding: .gzip, maxBytes: 4 << 20, holding: &first)
+        #expect(out.count == expanded.count)
+        #expect(gate.inFlight.bytes == gz.count + expanded.count)
+        // A second such body finds no room for what it expands to: busy (503), not admitted on its compressed size.
+        var second = try #require(GateReservation(gate: gate, bytes: gz.count))
+        #expect(throws: GatedDecompressionError.self) { try PayloadDecompressor.decompress(gz, encoding: .gzip, maxBytes: 4 << 20, holding: &second) }
+        second.leave()
+        first.leave()
+        #expect(gate.inFlight.bytes == 0 && gate.inFlight.requests == 0)
     }
 }
