@@ -4,12 +4,14 @@
 # plain and gzip protobuf bodies of ~500 spans. See docs/PERFORMANCE.md.
 #
 #   scripts/bench-http.sh [--duration 20s] [--warmup 5s] [--threads 1] [--connections 16]
-#                         [--spans 500] [--bodies 1000] [--only parallax|rotel] [--skip-build] [--out FILE]
+#                         [--spans 500] [--bodies 1000] [--server-only] [--only parallax|rotel] [--skip-build] [--out FILE]
 #                         [--parallax-args "--max-pending 1000000"]
 #
 # wrk cycles through --bodies distinct requests (own trace/span ids), so the
 # server sees new spans as real exporters send them; --bodies 1 replays one
-# body, i.e. the same span ids over and over (a pairing worst case).
+# body, i.e. the same span ids over and over (a pairing worst case); --server-only
+# keeps only SERVER spans, whose callers never arrive (an exporter retrying a leaf
+# service's batch: every span waits in the pairing store).
 # Everything listens on and is sent to 127.0.0.1 only. Each wrk run is bounded
 # by --duration. Servers are started by this script and stopped (by PID) at exit.
 set -euo pipefail
@@ -22,6 +24,7 @@ THREADS=1
 CONNECTIONS=16
 SPANS=500
 BODIES=1000
+SERVER_ONLY=""
 PARALLAX_ARGS=""
 ONLY=""
 SKIP_BUILD=0
@@ -40,11 +43,12 @@ while (($#)); do
     --connections) CONNECTIONS=$2; shift 2 ;;
     --spans) SPANS=$2; shift 2 ;;
     --bodies) BODIES=$2; shift 2 ;;
+    --server-only) SERVER_ONLY=--server-only; shift ;;
     --parallax-args) PARALLAX_ARGS=$2; shift 2 ;;
     --only) ONLY=$2; shift 2 ;;
     --skip-build) SKIP_BUILD=1; shift ;;
     --out) OUT=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -88,8 +92,8 @@ cleanup() {
 trap cleanup EXIT
 
 log "writing $BODIES distinct request bodies of $SPANS spans (plain and gzip)"
-"$BENCH" --write-bodies "$TMP/plain" --count "$BODIES" --spans "$SPANS" >"$TMP/plain.info"
-"$BENCH" --write-bodies "$TMP/gzip" --count "$BODIES" --gzip --spans "$SPANS" >"$TMP/gzip.info"
+"$BENCH" --write-bodies "$TMP/plain" --count "$BODIES" --spans "$SPANS" $SERVER_ONLY >"$TMP/plain.info"
+"$BENCH" --write-bodies "$TMP/gzip" --count "$BODIES" --gzip --spans "$SPANS" $SERVER_ONLY >"$TMP/gzip.info"
 field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" "$2"; }
 SPANS_PER_REQ=$(field spans "$TMP/plain.info")
 PLAIN_BYTES=$(field bytes "$TMP/plain.info")

@@ -20,6 +20,7 @@ struct Options {
     var writeBodies: String?
     var count = 1
     var gzip = false
+    var serverOnly = false
 }
 
 func usage() -> Never {
@@ -39,6 +40,9 @@ func usage() -> Never {
                         write N distinct requests (own trace/span ids, consecutive timestamps ending now)
                         as DIR/body-00000.pb ... and exit (load generators cycle through them)
       --gzip            with --write-body(ies): gzip the bodies (level 6, .gz suffix for --write-bodies)
+      --server-only     with --write-bodies: keep only the SERVER spans (their callers never arrive:
+                        every span waits in the pairing store, as a leaf service's batch replayed by an
+                        exporter retry does)
     """)
     exit(2)
 }
@@ -68,6 +72,7 @@ func parseOptions() -> Options {
         case "--write-bodies": o.writeBodies = value(a)
         case "--count": o.count = number(value(a)) { Int($0) }
         case "--gzip": o.gzip = true
+        case "--server-only": o.serverOnly = true
         case "-h", "--help": usage()
         default:
             FileHandle.standardError.write(Data("unknown argument \(a)\n".utf8))
@@ -178,7 +183,14 @@ if let dir = options.writeBodies {
     var plainBytes = 0, spans = 0
     let checker = OTLPDecoder()
     for i in 0..<n {
-        let request = gen.request(traces: traces)
+        var request = gen.request(traces: traces)
+        if options.serverOnly {
+            for r in request.resources.indices {
+                for sc in request.resources[r].scopes.indices {
+                    request.resources[r].scopes[sc].spans.removeAll { $0.kind != .server || $0.parentSpanID == 0 }
+                }
+            }
+        }
         let pb = ProtobufEncoder.encode(request)
         if i == 0 || i == n - 1 {
             let check = decodeOrFail(checker, pb)

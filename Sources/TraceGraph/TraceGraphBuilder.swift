@@ -605,8 +605,11 @@ struct GraphEngine {
 
     mutating func rollOff(now: Double) {
         let cutoff = now - settings.retentionSeconds
+        // Slots past the future bound (restored from a checkpoint written before that bound
+        // existed, or a clock moved back) would never roll off: dropped too.
+        let horizon = now + settings.maxFutureSeconds + 60
         let before = slots.count
-        slots.removeAll { Double(UInt64($0.minute) + 1) * 60 <= cutoff }
+        slots.removeAll { Double(UInt64($0.minute) + 1) * 60 <= cutoff || Double($0.minute) * 60 > horizon }
         if slots.count != before { reindexSlots() }
     }
 

@@ -217,3 +217,49 @@ struct GateTests {
         #expect(gate.inFlight.bytes == 0 && gate.inFlight.requests == 0)
     }
 }
+
+@Suite("Hardening: bounded graph through the server")
+struct BoundedGraphServerTests {
+    /// OTLP/JSON with one root SERVER span and one CLIENT span to an uninstrumented peer per service.
+    static func body(services: Range<Int>, endNanos: UInt64) -> String {
+        var rs: [String] = []
+        for i in services {
+            let tid = String(format: "%032x", i + 1), sid = String(format: "%016x", i + 1), cid = String(format: "%016x", i + 1_000_000)
+            rs.append(#"{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"svc-\#(i)"}}]},"scopeSpans":[{"spans":[{"traceId":"\#(tid)","spanId":"\#(sid)","name":"GET /","kind":2,"startTimeUnixNano":"\#(endNanos - 1_000_000)","endTimeUnixNano":"\#(endNanos)","attributes":[{"key":"http.request.method","value":{"stringValue":"GET"}}]},{"traceId":"\#(tid)","spanId":"\#(cid)","parentSpanId":"\#(sid)","name":"GET","kind":3,"startTimeUnixNano":"\#(endNanos - 500_000)","endTimeUnixNano":"\#(endNanos)","attributes":[{"key":"server.address","value":{"stringValue":"peer-\#(i).example"}}]}]}]}"#)
+        }
+        return #"{"resourceSpans":[\#(rs.joined(separator: ","))]}"#
+    }
+
+    @Test func distinctServiceNamesStayUnderTheCapsInMemoryAndInMetrics() async throws {
+        let clock = TestClock(1_800_000_000)
+        let config = testConfiguration { $0.traceGraph.maxNodes = 50; $0.traceGraph.maxEdges = 80; $0.maxMetricEdges = 20; $0.traceGraph.waitSeconds = 1 }
+        let state = GraphState(settings: config.traceGraph, clock: { clock.now })
+        try await buildApplication(configuration: config, state: state).test(.live) { client in
+            for batch in 0..<10 {
+                let body = Self.body(services: batch * 100 ..< (batch + 1) * 100, endNanos: UInt64(clock.now * 1e9))
+                let r = try await client.execute(uri: "/v1/traces", method: .post, headers: .json, body: ByteBuffer(string: body))
+                #expect(r.status == .ok)
+            }
+            // A span from the far future and one older than the retention.
+            let future = Self.body(services: 5000 ..< 5001, endNanos: UInt64((clock.now + 86_400) * 1e9))
+            let old = Self.body(services: 5001 ..< 5002, endNanos: UInt64((clock.now - 3 * 86_400) * 1e9))
+            for b in [future, old] {
+                #expect(try await client.execute(uri: "/v1/traces", method: .post, headers: .json, body: ByteBuffer(string: b)).status == .ok)
+            }
+            clock.advance(5)
+            state.expire()
+            #expect(state.withBuilder { $0.nodeCount } <= 51)
+            #expect(state.withBuilder { $0.edgeCount } <= 80 + 6 * 51)
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            let series = metrics.split(separator: "\n").filter { $0.hasPrefix("traces_service_graph_request_total{") }
+            #expect(series.count <= 21)
+            #expect(series.contains { $0.contains(#"client="(overflow)""#) })
+            #expect(metrics.contains(#"parallax_tracegraph_spans_outside_window_total{reason="future"} 2"#))
+            #expect(metrics.contains(#"parallax_tracegraph_spans_outside_window_total{reason="too_old"} 2"#))
+            #expect(metrics.contains(#"parallax_tracegraph_overflow_total{what="node"}"#))
+            #expect(!metrics.contains(#"parallax_tracegraph_overflow_total{what="node"} 0"#))
+            let graph = try await client.execute(uri: "/api/v1/graph?window=1h", method: .get)
+            #expect(String(buffer: graph.body).contains("(overflow)"))
+        }
+    }
+}
