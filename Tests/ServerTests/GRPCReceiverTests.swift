@@ -186,6 +186,21 @@ struct GRPCReceiverTests {
         }
     }
 
+    /// The gate is taken for a whole message before the call reads it: with room in flight for
+    /// less than one message of the largest size, a call is refused at once (retryable), however
+    /// small its message turns out to be. (Before, the message was buffered first and gated on its
+    /// own size.) HTTP, which knows the body's length up front, still gets through.
+    @Test func theGateIsTakenBeforeTheMessageIsRead() async throws {
+        try await GRPCTestClient.withServer({ $0.maxBodyBytes = 1 << 20; $0.maxInFlightBytes = 3 << 19 }) { client, port in
+            let body = TestFiles.otlpFixture("sdk-shop.pb")
+            let result = try await GRPCTestClient.export(port: port, body)
+            #expect(result.code == .resourceExhausted)
+            #expect(result.trailers[binaryValues: "google.rpc.retryinfo-bin"].first(where: { _ in true }) != nil)
+            let http = try await client.execute(uri: "/v1/traces", method: .post, headers: .protobuf, body: ByteBuffer(bytes: body))
+            #expect(http.status == .ok)
+        }
+    }
+
     @Test func connectionsOverTheLimitAreClosedOnAccept() async throws {
         let state = GraphState(settings: .init())
         try await GRPCTestClient.withServer({ $0.maxConnections = 2 }, state: state) { _, port in
