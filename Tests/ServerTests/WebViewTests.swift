@@ -133,6 +133,19 @@ struct WebViewTests {
         #expect(parsed.string() == "team=site%20reliability&status=confirmed,traced-only&window=2h")
     }
 
+    /// A known service that was quiet in the window: its page with an empty state, not a 404
+    /// (before, `?window=7d` on samples older than a week answered 404).
+    @Test func aQuietWindowShowsAnEmptyStateNotA404() async throws {
+        try await Shop.withLoadedServer { client, _, _ in
+            let r = try await client.execute(uri: "/ui/service/shop%2Fcheckout?window=90s", method: .get)
+            #expect(r.status == .ok)
+            let html = String(buffer: r.body)
+            #expect(html.contains("id=\"service-name\">shop/checkout"))
+            #expect(html.contains("No traffic and no alerts for shop/checkout in this window"))
+            #expect(try await client.execute(uri: "/ui/service/never-seen?window=90s", method: .get).status == .notFound)
+        }
+    }
+
     @Test func servicePageShowsSignalsChartsNeighborsTeamAndAlerts() async throws {
         try await Shop.withLoadedServer { client, _, _ in
             for uri in ["/ui/service/shop%2Fcheckout?window=3h", "/ui/service/shop/checkout?window=3h", "/ui/service/checkout?window=3h"] {
