@@ -286,7 +286,7 @@ let specs: [BenchSpec] = [
         do { return try decoder.decodeProtobuf(pb).spans.count } catch { fail("\(error)") }
     },
     BenchSpec(name: "decode.parallax-json", group: "decode", peer: peerDecode, spansPerIteration: spanCount, bytesPerIteration: json.count,
-              note: "same spans as OTLP/JSON (MB/s of the JSON body); JSONSerialization + OTLPDecoder.decodeJSON") {
+              note: "same spans as OTLP/JSON (MB/s of the JSON body); the streaming OTLPDecoder.decodeJSON") {
         do { return try decoder.decodeJSON(jsonData).spans.count } catch { fail("\(error)") }
     },
     BenchSpec(name: "gzip.inflate", group: "gzip", peer: peerGzip, spansPerIteration: spanCount, bytesPerIteration: gz.count,

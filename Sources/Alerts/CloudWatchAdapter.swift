@@ -136,7 +136,7 @@ enum CloudWatchAdapter {
         var lower = r.lowercased()
         if lower.hasPrefix("europe (") { lower = "eu (" + lower.dropFirst("europe (".count) }
         if let code = regionNames[lower] { return code }
-        let looksLikeCode = lower.split(separator: "-").count >= 3 && lower.last?.isNumber == true && lower.find(" ") == nil
+        let looksLikeCode = lower.split(ofASCII: UInt8(ascii: "-")).count >= 3 && lower.last?.isNumber == true && lower.find(" ") == nil
         return looksLikeCode ? lower : nil
     }
 }

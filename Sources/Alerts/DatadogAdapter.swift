@@ -60,21 +60,28 @@ enum DatadogAdapter {
         return s
     }
 
+    static let transitionWords = ["triggered", "re-triggered", "retriggered", "recovered", "warn", "warning", "no data",
+                                  "renotify", "alert", "ok", "resolved", "warn recovered", "alert recovered"]
+    private static let transitionWordsOn = transitionWords.map { $0 + " on " }
+    private static let transitionWordBytes = transitionWords.map { Array($0.utf8) }
+
     /// Strips leading `[...]` groups that carry the transition or priority:
     /// `[Triggered on {service:api}] Error monitor` → title `Error monitor`, scope `service:api`;
     /// `[P2] [Warn] Unauthorized access` → title `Unauthorized access`, priority `P2`, transition `Warn`.
     static func titleHeader(_ title: String) -> (title: String, scope: String?, transition: String?, priority: String?) {
-        let words = ["triggered", "re-triggered", "retriggered", "recovered", "warn", "warning", "no data",
-                     "renotify", "alert", "ok", "resolved", "warn recovered", "alert recovered"]
-        var rest = Substring(title).drop(while: { $0 == " " })
         var scope: String?, transition: String?, priority: String?
+        // Leading all-ASCII groups are read on bytes first (same rules, no per-character work, so
+        // megabytes of `[P1] [Warn] ` stay cheap); the loop below goes on from the first group
+        // that is not settled there.
+        let settled = title.withUTF8Bytes { asciiHeader($0, &scope, &transition, &priority) }
+        var rest = title[title.index(atByte: settled)...].drop(while: { $0 == " " })
         while rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
             let inner = rest[rest.index(after: rest.startIndex)..<close].trimmed
             let lower = inner.lowercased()
             if inner.count == 2, lower.hasPrefix("p"), inner.last!.isNumber {
                 priority = inner.uppercased()
-            } else if let w = words.first(where: { lower == $0 || lower.hasPrefix($0 + " on ") }) {
-                transition = String(inner.prefix(w.count))
+            } else if let i = transitionWords.indices.first(where: { lower == transitionWords[$0] || lower.hasPrefix(transitionWordsOn[$0]) }) {
+                transition = String(inner.prefix(transitionWords[i].count))
                 if let open = inner.firstIndex(of: "{"), let end = inner.lastIndex(of: "}"), open < end {
                     scope = String(inner[inner.index(after: open)..<end])
                 }
@@ -86,24 +93,81 @@ enum DatadogAdapter {
         return (String(rest), scope, transition, priority)
     }
 
+    /// The bytes version of `titleHeader`'s loop for groups made of ASCII only (where bytes are
+    /// characters, bar `\r\n`, which trimming and these rules never split). Returns the byte
+    /// offset it got to.
+    private static func asciiHeader(_ buf: UnsafeBufferPointer<UInt8>, _ scope: inout String?,
+                                    _ transition: inout String?, _ priority: inout String?) -> Int {
+        guard let p = buf.baseAddress else { return 0 }
+        let n = buf.count
+        func str(_ r: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(start: p + r.lowerBound, count: r.count), as: UTF8.self) }
+        func lower(_ b: UInt8) -> UInt8 { b >= 65 && b <= 90 ? b + 32 : b }
+        func equalsLowered(_ word: [UInt8], at a: Int) -> Bool {
+            var k = 0
+            while k < word.count, lower(p[a + k]) == word[k] { k += 1 }
+            return k == word.count
+        }
+        // Spaces that are characters of their own (no combining mark after them).
+        func skipSpaces(_ from: Int) -> Int {
+            var i = from
+            while i < n, p[i] == 32, i + 1 == n || p[i + 1] < 0x80 { i += 1 }
+            return i
+        }
+        let on = Array(" on ".utf8)
+        var pri: Range<Int>?, tra: Range<Int>?, sco: Range<Int>?
+        var pos = skipSpaces(0)
+        groups: while pos < n, p[pos] == 91 {   // [
+            var close = pos + 1
+            while close < n, p[close] != 93 {   // ]
+                guard p[close] < 0x80 else { break groups }
+                close += 1
+            }
+            guard close < n, close + 1 == n || p[close + 1] < 0x80 else { break }
+            var a = pos + 1, b = close
+            while a < b, isASCIISpace(p[a]) { a += 1 }
+            while b > a, isASCIISpace(p[b - 1]) { b -= 1 }
+            if b - a == 2, lower(p[a]) == 112, p[a + 1] >= 48, p[a + 1] <= 57 {   // p, digit
+                pri = a..<b
+            } else if let w = transitionWordBytes.first(where: { w in
+                (b - a == w.count || b - a >= w.count + 4 && equalsLowered(on, at: a + w.count)) && equalsLowered(w, at: a)
+            }) {
+                tra = a..<(a + w.count)
+                var open = a, end = b - 1
+                while open < b, p[open] != 123 { open += 1 }   // {
+                while end >= a, p[end] != 125 { end -= 1 }     // }
+                if open < b, end >= a, open < end { sco = (open + 1)..<end }
+            } else {
+                break
+            }
+            pos = skipSpaces(close + 1)
+        }
+        if let r = pri { priority = str(r).uppercased() }
+        if let r = tra { transition = str(r) }
+        if let r = sco { scope = str(r) }
+        return pos
+    }
+
     /// `https://app.datadoghq.com/monitors/160076582?group=…` → "160076582".
     static func monitorIDFromBody(_ body: String) -> String? {
         guard let r = body.find("/monitors/") else { return nil }
-        let digits = body[r.upperBound...].prefix(while: \.isNumber)
+        let start = body[r.upperBound...].startIndex
+        let digits = body[start..<body.endOfNumber(from: start)]
         return digits.isEmpty ? nil : String(digits)
     }
 
     /// The `group=` parameter of the monitor link (URL-decoded), e.g. `service:keep-api`.
     static func groupFromBody(_ body: String) -> String? {
         guard let r = body.find("/monitors/"), let g = body[r.upperBound...].find("group=") else { return nil }
-        let value = body[g.upperBound...].prefix(while: { $0 != "&" && $0 != ")" && $0 != " " && $0 != "\n" })
+        let start = body[g.upperBound...].startIndex
+        let value = body[start..<body.endOfRun(from: start, stoppingAt: Array("&) \n".utf8))]
         return String(value).removingPercentEncoding.flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// "The monitor was last triggered at Wed Dec 11 2024 15:21:02 UTC." → that instant.
     static func lastTriggeredFromBody(_ body: String, _ ctx: AdapterContext) throws -> Date? {
         guard let r = body.find("last triggered at ") else { return nil }
-        let tail = body[r.upperBound...].prefix(while: { $0 != "\n" })
+        let start = body[r.upperBound...].startIndex
+        let tail = body[start..<body.endOfRun(from: start, stoppingAt: [10])]
         let text = tail.find("UTC").map { String(tail[..<$0.upperBound]) } ?? String(tail).trimmingCharacters(in: CharacterSet(charactersIn: ". "))
         return try ctx.time(text, "body (last triggered at)")
     }

@@ -15,8 +15,12 @@ enum EntityKeys {
     static let roles: [String: KeyRole] = {
         var m: [String: KeyRole] = [:]
         func set(_ keys: [String], _ r: KeyRole) { for k in keys { m[k] = r } }
+        // `server` / `client`: the service-graph metrics' own labels (`traces_service_graph_*` from
+        // Tempo, the Collector's servicegraph connector, Parallax), whose alerts carry no `service`;
+        // `service_name` (spanmetrics) is `servicename`.
         set(["service", "servicename", "app", "application", "appname", "appkubernetesioname", "k8sapp",
-             "job", "container", "containername", "kubecontainername", "k8scontainername", "apiname"],
+             "job", "container", "containername", "kubecontainername", "k8scontainername", "apiname",
+             "server", "client"],
             .entity(.service, pod: false))
         set(["deployment", "kubedeployment", "kubernetesdeployment", "k8sdeployment", "k8sdeploymentname",
              "statefulset", "kubestatefulset", "k8sstatefulsetname", "daemonset", "kubedaemonset", "k8sdaemonsetname",
@@ -42,6 +46,29 @@ enum EntityKeys {
     }()
 
     static func canonicalKey(_ key: String) -> String {
+        // ASCII keys (nearly all) on bytes; already-canonical ones are returned as they are.
+        let ascii: String?? = key.withUTF8Bytes { buf in
+            guard let p = buf.baseAddress else { return .some(nil) }
+            var i = 0, canonical = true
+            while i < buf.count {
+                let b = p[i]
+                if b >= 0x80 { return .none }
+                if !((b >= 97 && b <= 122) || (b >= 48 && b <= 57)) { canonical = false }
+                i += 1
+            }
+            if canonical { return .some(nil) }
+            let kept = [UInt8](unsafeUninitializedCapacity: buf.count) { o, count in
+                var m = 0, j = 0
+                while j < buf.count {
+                    let b = p[j]
+                    if isASCIIAlnum(b) { o[m] = b >= 65 && b <= 90 ? b + 32 : b; m += 1 }
+                    j += 1
+                }
+                count = m
+            }
+            return .some(String(decoding: kept, as: UTF8.self))
+        }
+        if let a = ascii { return a ?? key }
         var out = ""
         out.reserveCapacity(key.utf8.count)
         for c in key.unicodeScalars where isAlnum(c) { out.unicodeScalars.append(c) }
@@ -70,7 +97,7 @@ struct EntityBag {
             add(arnEntity(arn, raw: value, preferred: kind))
             return
         }
-        let name = NameNormalizer.normalize(value, kind: kind, isPod: pod)
+        let name = NameNormalizer.normalize(nonARN: value, kind: kind, isPod: pod)
         add(Entity(kind: kind, name: name, raw: value, namespace: namespace))
     }
 
@@ -107,23 +134,26 @@ enum LabelReader {
     /// Reads entity, team and severity facts from key/value pairs. Pairs are visited in
     /// sorted key order so the result is deterministic.
     static func read(_ pairs: [(String, String)], into r: inout LabelReading) {
+        // Each key's canonical form and role, worked out once.
+        let keys = pairs.map { EntityKeys.canonicalKey($0.0) }
+        let roles = keys.map { EntityKeys.roles[$0] }
         var namespace: String?
-        for (k, v) in pairs where EntityKeys.role(k).map({ if case .namespace = $0 { return true } else { return false } }) == true {
+        for (i, (_, v)) in pairs.enumerated() {
+            guard case .namespace? = roles[i] else { continue }
             let t = v.trimmed
             if !t.isEmpty { namespace = t.lowercased(); break }
         }
         // Prometheus `job` names the scrape job (often an exporter such as kube-state-metrics):
         // it counts as a service only when no service/app/container label is present.
-        let hasStrongService = pairs.contains { k, v in
-            let ck = EntityKeys.canonicalKey(k)
-            guard ck != "job", !v.isEmpty, case .entity(.service, _)? = EntityKeys.roles[ck] else { return false }
+        let hasStrongService = pairs.indices.contains { i in
+            guard keys[i] != "job", !pairs[i].1.isEmpty, case .entity(.service, _)? = roles[i] else { return false }
             return true
         }
-        for (k, v) in pairs {
+        for (i, (_, v)) in pairs.enumerated() {
             let value = v.trimmed
             guard !value.isEmpty else { continue }
-            if hasStrongService, EntityKeys.canonicalKey(k) == "job" { continue }
-            switch EntityKeys.role(k) {
+            if hasStrongService, keys[i] == "job" { continue }
+            switch roles[i] {
             case .entity(let kind, let pod)?:
                 let ns = (kind == .k8sWorkload || kind == .service) ? namespace : nil
                 r.bag.add(raw: value, kind: kind, pod: pod, namespace: ns)
@@ -132,9 +162,27 @@ enum LabelReader {
             case .severity?:
                 if r.severity == nil { r.severity = value.lowercased() }
             case .namespace?, nil:
-                if value.lowercased().hasPrefix("arn:") { r.bag.add(arn: value) }
+                if looksLikeARN(value) { r.bag.add(arn: value) }
             }
         }
+    }
+
+    /// Whether `read` takes anything from this pair (a key with a role, or an ARN value).
+    static func matters(key: String, value: String) -> Bool {
+        EntityKeys.role(key) != nil || looksLikeARN(value)
+    }
+
+    /// `value.trimmed.lowercased().hasPrefix("arn:")`, without lowercasing the whole value when
+    /// it starts with ASCII (lowercasing is per scalar there).
+    static func looksLikeARN(_ value: String) -> Bool {
+        let t = value.trimmed
+        let head: Bool? = t.withUTF8Bytes { buf in
+            // (A non-ASCII scalar right after could join the `:` into a larger character.)
+            guard buf.count >= 4, let p = buf.baseAddress, p[0] < 0x80, p[1] < 0x80, p[2] < 0x80, p[3] < 0x80,
+                  buf.count == 4 || p[4] < 0x80 else { return nil }
+            return p[0] | 0x20 == 97 && p[1] | 0x20 == 114 && p[2] | 0x20 == 110 && p[3] == 58
+        }
+        return head ?? t.lowercased().hasPrefix("arn:")
     }
 
     static func read(_ map: [String: String], into r: inout LabelReading) {
@@ -145,13 +193,13 @@ enum LabelReader {
     static func splitTags(_ value: Any?) -> [(String, String)] {
         var list: [String] = []
         if let s = value as? String {
-            list = s.split(separator: ",").map { $0.trimmed }
+            list = s.split(ofASCII: UInt8(ascii: ",")).map { $0.trimmed }
         } else if let a = value as? [Any] {
             list = a.compactMap { J.string($0)?.trimmed }
         }
         var out: [(String, String)] = []
         for t in list {
-            guard let c = t.firstIndex(of: ":") else { continue }
+            guard let c = t.firstIndex(ofASCII: UInt8(ascii: ":")) else { continue }
             out.append((String(t[..<c]), String(t[t.index(after: c)...])))
         }
         return out

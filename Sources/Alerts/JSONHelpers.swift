@@ -104,17 +104,26 @@ enum J {
 
     private static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(b)
-            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(b)
-            case 10: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
-            case 13: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
-            case 9: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
-            case 0..<32:
-                out.append(contentsOf: Array("\\u00".utf8)); out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 15)])
-            default: out.append(b)
+        s.withUTF8Bytes { buf in
+            guard let p = buf.baseAddress else { return }
+            // Runs that need no escape are appended whole.
+            var run = 0, i = 0
+            while i < buf.count {
+                let b = p[i]
+                if b >= 32 && b != 34 && b != 92 { i += 1; continue }   // not `"`, `\`, a control byte
+                out.append(contentsOf: UnsafeBufferPointer(start: p + run, count: i - run))
+                switch b {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(b)
+                case 10: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
+                case 13: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
+                case 9: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
+                default:
+                    out.append(contentsOf: Array("\\u00".utf8)); out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 15)])
+                }
+                i += 1
+                run = i
             }
+            out.append(contentsOf: UnsafeBufferPointer(start: p + run, count: i - run))
         }
         out.append(UInt8(ascii: "\""))
     }

@@ -53,7 +53,8 @@ enum SentryAdapter {
     /// `metric_alert` resource: action critical / warning / resolved; dedup on the incident.
     static func metricAlert(_ m: JSONObject, data: JSONObject, action: String, _ ctx: AdapterContext) throws -> Alert {
         guard let id = J.text(m["id"]) else { throw ctx.invalid("data.metric_alert.id missing") }
-        let statusCode = J.number(m["status"]).map { Int($0) }
+        // Int(exactly:) after truncating: a status of 1e30, "nan" or "1e999" is no code, not a trap.
+        let statusCode = J.number(m["status"]).flatMap { Int(exactly: $0.rounded(.towardZero)) }
         let resolved = action == "resolved" || (action.isEmpty && statusCode == 2)
         let startsAt = try ctx.time(m["date_started"], "data.metric_alert.date_started") ?? ctx.time(m["date_detected"], "data.metric_alert.date_detected")
             ?? ctx.time(m["date_created"], "data.metric_alert.date_created") ?? ctx.receivedAt
@@ -88,7 +89,7 @@ enum SentryAdapter {
     /// `https://sentry.io/api/0/projects/<org>/<slug>/events/<id>/` → slug.
     static func projectSlug(fromURL url: String?) -> String? {
         guard let url, let r = url.find("/projects/") else { return nil }
-        let segs = url[r.upperBound...].split(separator: "/")
+        let segs = String(url[r.upperBound...]).split(ofASCII: UInt8(ascii: "/"), limit: 2)
         return segs.count >= 2 ? String(segs[1]) : nil
     }
 

@@ -194,12 +194,24 @@ public struct RejectionCounts: Sendable, Equatable {
     }
 }
 
+/// How the trace/span ids of an OTLP/JSON request were written, counted per decoded span by
+/// the encoding of its span id: `hex` (the OTLP/JSON specification) or `base64` (protobuf's
+/// generic JSON mapping for bytes, e.g. swift-otel). Always zero for protobuf requests.
+public struct IDEncodingCounts: Sendable, Equatable {
+    public var hex = 0
+    public var base64 = 0
+    public init(hex: Int = 0, base64: Int = 0) { self.hex = hex; self.base64 = base64 }
+    public mutating func add(_ o: IDEncodingCounts) { hex += o.hex; base64 += o.base64 }
+}
+
 /// What decoding one request produced.
 public struct DecodedBatch: Sendable {
     public var spans: [SpanRecord]
     public var rejected: RejectionCounts
     /// Attributes past `DecodeLimits.maxAttributesPerSpan` on a span or resource: not read.
     public var ignoredAttributes = 0
+    /// OTLP/JSON only: id encodings of the spans in `spans` (one count per span).
+    public var idEncodings = IDEncodingCounts()
     public init(spans: [SpanRecord] = [], rejected: RejectionCounts = RejectionCounts()) {
         self.spans = spans; self.rejected = rejected
     }

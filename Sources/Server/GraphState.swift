@@ -132,6 +132,17 @@ public final class ReceiverMetrics: Sendable {
         tallies.withLock { $0["connectionsRefused \(proto)", default: 0] += 1 }
     }
 
+    /// OTLP/JSON spans by the encoding of their ids: `hex` (the OTLP specification) or `base64`
+    /// (protobuf's generic JSON mapping, e.g. swift-otel).
+    public func jsonIDEncodings(hex: Int, base64: Int) {
+        for (encoding, n) in [("hex", hex), ("base64", base64)] where n > 0 {
+            registry.makeCounter(name: "parallax_receiver_json_id_encoding_total", labels: [("encoding", encoding)],
+                                 help: "OTLP/JSON spans accepted, by the encoding of their trace and span ids (hex per the OTLP specification, or base64).")
+                .increment(by: Int64(n))
+            tallies.withLock { $0["jsonIDs \(encoding)", default: 0] += n }
+        }
+    }
+
     public func ignoredAttributes(_ n: Int) {
         guard n > 0 else { return }
         attributesIgnored.increment(by: Int64(n))

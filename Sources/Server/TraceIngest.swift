@@ -35,11 +35,12 @@ public final class TraceIngest: Sendable {
         let batch = try decoders.withDecoder { decoder throws(OTLPDecodeError) -> DecodedBatch in
             switch format {
             case .protobuf: return try decoder.decodeProtobuf(bytes)
-            case .json: return try decoder.decodeJSON(Data(bytes))
+            case .json: return try decoder.decodeJSON(bytes)
             }
         }
         state.ingest(batch.spans)
         state.metrics.ignoredAttributes(batch.ignoredAttributes)
+        if format == .json { state.metrics.jsonIDEncodings(hex: batch.idEncodings.hex, base64: batch.idEncodings.base64) }
         return Outcome(accepted: batch.spans.count, rejected: batch.rejected.total, message: batch.rejected.message)
     }
 

@@ -2,10 +2,11 @@ import Foundation
 import Testing
 @testable import Alerts
 
-// One test per public fixture in ../shared/alert-payloads (see its SOURCES.md).
-@Suite struct AlertmanagerFixtureTests {
+// One test per public fixture in ../shared/alert-payloads (see its SOURCES.md). Every suite here
+// is disabled, so reported as skipped rather than passed, when that folder is absent.
+@Suite(Fixtures.required) struct AlertmanagerFixtureTests {
     @Test func alertaV4FiringWithoutFingerprint() throws {
-        guard let data = Fixtures.data("alertmanager/alerta-test-v4-firing.json") else { return }
+        let data = try Fixtures.data("alertmanager/alerta-test-v4-firing.json")
         #expect(AlertIntake.detect(data) == .alertmanager)
         let alerts = try AlertIntake.decode(data)
         #expect(alerts.count == 1)
@@ -25,7 +26,7 @@ import Testing
     }
 
     @Test func zulipFiringTwoAlerts() throws {
-        guard let alerts = try Fixtures.decode("alertmanager/zulip-fixture-firing-2-alerts.json") else { return }
+        let alerts = try Fixtures.decode("alertmanager/zulip-fixture-firing-2-alerts.json")
         #expect(alerts.map(\.source) == [.alertmanager, .alertmanager])
         #expect(alerts.map(\.dedupKey) == ["a1bc48475b20e73d", "c2ea85182f28cbd9"])
         #expect(alerts.map(\.status) == [.firing, .firing])
@@ -38,7 +39,7 @@ import Testing
     }
 
     @Test func zulipResolvedSingle() throws {
-        guard let alerts = try Fixtures.decode("alertmanager/zulip-fixture-resolved-single.json") else { return }
+        let alerts = try Fixtures.decode("alertmanager/zulip-fixture-resolved-single.json")
         #expect(alerts.count == 1)
         #expect(alerts[0].status == .resolved)
         #expect(alerts[0].dedupKey == "a1bc48475b20e73d")
@@ -48,9 +49,9 @@ import Testing
     }
 }
 
-@Suite struct GrafanaFixtureTests {
+@Suite(Fixtures.required) struct GrafanaFixtureTests {
     @Test func docsFiringTwoAlerts() throws {
-        guard let alerts = try Fixtures.decode("grafana/grafana-docs-webhook-firing-2-alerts.json") else { return }
+        let alerts = try Fixtures.decode("grafana/grafana-docs-webhook-firing-2-alerts.json")
         #expect(alerts.count == 2)
         #expect(alerts.allSatisfy { $0.source == .grafana && $0.status == .firing })
         #expect(alerts.map(\.dedupKey) == ["c6eadffa33fcdf37", "bc97ff14869b13e3"])
@@ -62,7 +63,7 @@ import Testing
     }
 
     @Test func grafana11ValueStringLabels() throws {
-        guard let alerts = try Fixtures.decode("grafana/zulip-fixture-grafana11-firing-values.json") else { return }
+        let alerts = try Fixtures.decode("grafana/zulip-fixture-grafana11-firing-values.json")
         let a = try #require(alerts.first)
         #expect(alerts.count == 1)
         #expect(a.dedupKey == "e6349a25f5ef0e9e")
@@ -74,7 +75,7 @@ import Testing
     }
 
     @Test func grafana9Resolved() throws {
-        guard let alerts = try Fixtures.decode("grafana/zulip-fixture-grafana9-resolved.json") else { return }
+        let alerts = try Fixtures.decode("grafana/zulip-fixture-grafana9-resolved.json")
         let a = try #require(alerts.first)
         #expect(a.status == .resolved)
         #expect(a.dedupKey == "d8a21484c9c25a60")
@@ -84,9 +85,9 @@ import Testing
     }
 }
 
-@Suite struct DatadogFixtureTests {
+@Suite(Fixtures.required) struct DatadogFixtureTests {
     @Test func unrenderedDocsTemplateIsRefused() throws {
-        guard let data = Fixtures.data("datadog/datadog-docs-default-payload-template.json") else { return }
+        let data = try Fixtures.data("datadog/datadog-docs-default-payload-template.json")
         #expect(AlertIntake.detect(data) == .datadog)
         let error = try #require(throws: AlertIntakeError.self) { try AlertIntake.decode(data) }
         #expect(error.code == .invalidPayload)
@@ -94,8 +95,8 @@ import Testing
     }
 
     @Test func triggeredAndRecoveredShareAnID() throws {
-        guard let t = try Fixtures.decode("datadog/keep-log-monitor-triggered-service-keep-api.json"),
-              let r = try Fixtures.decode("datadog/keep-log-monitor-recovered-service-keep-api.json") else { return }
+        let t = try Fixtures.decode("datadog/keep-log-monitor-triggered-service-keep-api.json")
+        let r = try Fixtures.decode("datadog/keep-log-monitor-recovered-service-keep-api.json")
         let fired = try #require(t.first), recovered = try #require(r.first)
         #expect(fired.dedupKey == "160076582:service:keep-api")
         #expect(fired.status == .firing)
@@ -113,7 +114,7 @@ import Testing
     }
 
     @Test func warnWithPriority() throws {
-        guard let alerts = try Fixtures.decode("datadog/keep-log-monitor-warn-p2-service-keep-api.json") else { return }
+        let alerts = try Fixtures.decode("datadog/keep-log-monitor-warn-p2-service-keep-api.json")
         let a = try #require(alerts.first)
         #expect(a.status == .firing)
         #expect(a.severity == "P2")
@@ -124,7 +125,7 @@ import Testing
     }
 
     @Test func databaseScope() throws {
-        guard let alerts = try Fixtures.decode("datadog/keep-log-monitor-triggered-database-id-scope.json") else { return }
+        let alerts = try Fixtures.decode("datadog/keep-log-monitor-triggered-database-id-scope.json")
         let a = try #require(alerts.first)
         #expect(a.dedupKey == "160077064:database_id:keephq-sandbox:keep")
         #expect(a.title == "Somethine weird in DB")
@@ -133,9 +134,9 @@ import Testing
     }
 }
 
-@Suite struct SentryFixtureTests {
+@Suite(Fixtures.required) struct SentryFixtureTests {
     @Test func eventAlertTriggered() throws {
-        guard let alerts = try Fixtures.decode("sentry/sentry-docs-issue-alert-event-alert-triggered.json") else { return }
+        let alerts = try Fixtures.decode("sentry/sentry-docs-issue-alert-event-alert-triggered.json")
         let a = try #require(alerts.first)
         #expect(a.source == .sentry)
         #expect(a.dedupKey == "issue:1117540176")
@@ -147,7 +148,7 @@ import Testing
     }
 
     @Test func issueCreated() throws {
-        guard let alerts = try Fixtures.decode("sentry/sentry-docs-issue-created.json") else { return }
+        let alerts = try Fixtures.decode("sentry/sentry-docs-issue-created.json")
         let a = try #require(alerts.first)
         #expect(a.dedupKey == "issue:1170820242")
         #expect(a.status == .firing)
@@ -157,7 +158,7 @@ import Testing
     }
 
     @Test func metricAlertResolved() throws {
-        guard let alerts = try Fixtures.decode("sentry/sentry-docs-metric-alert-resolved.json") else { return }
+        let alerts = try Fixtures.decode("sentry/sentry-docs-metric-alert-resolved.json")
         let a = try #require(alerts.first)
         #expect(a.dedupKey == "metric-alert:4")
         #expect(a.status == .resolved)
@@ -168,7 +169,7 @@ import Testing
     }
 
     @Test func legacyWebhooksPlugin() throws {
-        guard let alerts = try Fixtures.decode("sentry/zulip-fixture-legacy-webhooks-plugin-event.json") else { return }
+        let alerts = try Fixtures.decode("sentry/zulip-fixture-legacy-webhooks-plugin-event.json")
         let a = try #require(alerts.first)
         #expect(a.dedupKey == "issue:1972208801")
         #expect(epoch(a.startsAt) == 1_603_322_711.147672)
@@ -178,9 +179,9 @@ import Testing
     }
 }
 
-@Suite struct CloudWatchFixtureTests {
+@Suite(Fixtures.required) struct CloudWatchFixtureTests {
     @Test func snsEnvelopeS3Alarm() throws {
-        guard let alerts = try Fixtures.decode("cloudwatch-sns/alerta-test-https-envelope-s3-alarm.json") else { return }
+        let alerts = try Fixtures.decode("cloudwatch-sns/alerta-test-https-envelope-s3-alarm.json")
         let a = try #require(alerts.first)
         #expect(alerts.count == 1)
         #expect(a.source == .cloudwatch)
@@ -195,7 +196,7 @@ import Testing
     }
 
     @Test func snsEnvelopeInsufficientData() throws {
-        guard let alerts = try Fixtures.decode("cloudwatch-sns/alerta-test-https-envelope-insufficient-data.json") else { return }
+        let alerts = try Fixtures.decode("cloudwatch-sns/alerta-test-https-envelope-insufficient-data.json")
         let a = try #require(alerts.first)
         #expect(a.status == .resolved)   // left ALARM
         #expect(epoch(a.startsAt) == 1_557_736_903.548)
@@ -205,7 +206,7 @@ import Testing
     }
 
     @Test func lambdaRecordsMultipleMetrics() throws {
-        guard let alerts = try Fixtures.decode("cloudwatch-sns/aws-lambda-go-lambda-records-multiple-metrics.json") else { return }
+        let alerts = try Fixtures.decode("cloudwatch-sns/aws-lambda-go-lambda-records-multiple-metrics.json")
         let a = try #require(alerts.first)
         #expect(alerts.count == 1)
         #expect(a.dedupKey == "arn:aws:cloudwatch:REGION:ACCOUNT_NUMBER:alarm:EXAMPLE")
@@ -220,14 +221,14 @@ import Testing
     }
 
     @Test func lambdaRecordsSingleMetric() throws {
-        guard let alerts = try Fixtures.decode("cloudwatch-sns/aws-lambda-rust-lambda-records-single-metric.json") else { return }
+        let alerts = try Fixtures.decode("cloudwatch-sns/aws-lambda-rust-lambda-records-single-metric.json")
         let a = try #require(alerts.first)
         #expect(a.status == .firing)
         #expect(a.entitySummary == ["awsResource:example", "host:testinstance"])
     }
 
     @Test func eventBridgeSingleMetric() throws {
-        guard let alerts = try Fixtures.decode("cloudwatch-eventbridge/aws-docs-single-metric-alarm-state-change.json") else { return }
+        let alerts = try Fixtures.decode("cloudwatch-eventbridge/aws-docs-single-metric-alarm-state-change.json")
         let a = try #require(alerts.first)
         #expect(a.status == .firing)
         #expect(a.dedupKey == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh")
@@ -246,8 +247,8 @@ import Testing
     }
 
     @Test func eventBridgeMetricMathAndAnomaly() throws {
-        guard let math = try Fixtures.decode("cloudwatch-eventbridge/aws-docs-metric-math-alarm-state-change.json"),
-              let anomaly = try Fixtures.decode("cloudwatch-eventbridge/aws-docs-anomaly-detection-alarm-state-change.json") else { return }
+        let math = try Fixtures.decode("cloudwatch-eventbridge/aws-docs-metric-math-alarm-state-change.json")
+        let anomaly = try Fixtures.decode("cloudwatch-eventbridge/aws-docs-anomaly-detection-alarm-state-change.json")
         #expect(math.count == 1)
         #expect(epoch(math[0].startsAt) == 1_570_036_848.554)
         #expect(math[0].entitySummary == ["awsResource:totalnetworktraffictoohigh", "host:i-12345678901234567"]) // deduplicated
@@ -257,7 +258,7 @@ import Testing
     }
 
     @Test func compositeAlarmLambdaAction() throws {
-        guard let alerts = try Fixtures.decode("cloudwatch-lambda-action/aws-lambda-rust-composite-alarm-lambda-action.json") else { return }
+        let alerts = try Fixtures.decode("cloudwatch-lambda-action/aws-lambda-rust-composite-alarm-lambda-action.json")
         let a = try #require(alerts.first)
         #expect(a.status == .firing)
         // "arn:aws:cloudwatch:us-east-1: 111122223333:alarm:…" — the stray space is cleaned for the key.
@@ -272,9 +273,9 @@ import Testing
     }
 }
 
-@Suite struct PagerDutyFixtureTests {
+@Suite(Fixtures.required) struct PagerDutyFixtureTests {
     @Test func triggeredV3() throws {
-        guard let alerts = try Fixtures.decode("pagerduty/zulip-fixture-incident-triggered-v3.json") else { return }
+        let alerts = try Fixtures.decode("pagerduty/zulip-fixture-incident-triggered-v3.json")
         let a = try #require(alerts.first)
         #expect(a.source == .pagerduty)
         #expect(a.dedupKey == "PFQZPSY")
@@ -288,7 +289,7 @@ import Testing
     }
 
     @Test func resolvedV3() throws {
-        guard let alerts = try Fixtures.decode("pagerduty/zulip-fixture-incident-resolved-v3.json") else { return }
+        let alerts = try Fixtures.decode("pagerduty/zulip-fixture-incident-resolved-v3.json")
         let a = try #require(alerts.first)
         #expect(a.dedupKey == "PCPZE64")
         #expect(a.status == .resolved)
@@ -297,7 +298,7 @@ import Testing
     }
 
     @Test func subscriptionObjectIsRefusedClearly() throws {
-        guard let data = Fixtures.data("pagerduty/pd-docs-incident-priority-updated.json") else { return }
+        let data = try Fixtures.data("pagerduty/pd-docs-incident-priority-updated.json")
         #expect(AlertIntake.detect(data) == .pagerduty)
         let e = try #require(throws: AlertIntakeError.self) { try AlertIntake.decode(data) }
         #expect(e.code == .invalidPayload)
@@ -305,9 +306,9 @@ import Testing
     }
 }
 
-@Suite struct OpsgenieFixtureTests {
+@Suite(Fixtures.required) struct OpsgenieFixtureTests {
     @Test func docsCreate() throws {
-        guard let alerts = try Fixtures.decode("opsgenie/opsgenie-docs-alert-action-data-create.json") else { return }
+        let alerts = try Fixtures.decode("opsgenie/opsgenie-docs-alert-action-data-create.json")
         let a = try #require(alerts.first)
         #expect(a.source == .opsgenie)
         #expect(a.dedupKey == "aliastest")
@@ -319,9 +320,9 @@ import Testing
     }
 
     @Test func zulipCreateAddTeamClose() throws {
-        guard let create = try Fixtures.decode("opsgenie/zulip-fixture-create.json"),
-              let add = try Fixtures.decode("opsgenie/zulip-fixture-addteam.json"),
-              let close = try Fixtures.decode("opsgenie/zulip-fixture-close.json") else { return }
+        let create = try Fixtures.decode("opsgenie/zulip-fixture-create.json")
+        let add = try Fixtures.decode("opsgenie/zulip-fixture-addteam.json")
+        let close = try Fixtures.decode("opsgenie/zulip-fixture-close.json")
         #expect(create[0].dedupKey == "alert-alias")
         #expect(create[0].severity == "P3")
         #expect(create[0].entities == [Entity(kind: .service, name: "server", raw: "Server")])
@@ -334,9 +335,9 @@ import Testing
     }
 }
 
-@Suite struct FixtureDirectoryTests {
+@Suite(Fixtures.required) struct FixtureDirectoryTests {
     @Test func wholeFolderReadsDeterministically() throws {
-        guard let dir = Fixtures.directory else { print("note: shared fixtures absent; skipped"); return }
+        let dir = try #require(Fixtures.directory)
         var calls: [(Int, Int)] = []
         let r = try AlertFileReader.read(paths: [dir.path], progress: { calls.append(($0, $1)) })
         #expect(r.filesRead == 30)

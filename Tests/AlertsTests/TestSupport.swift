@@ -12,17 +12,20 @@ enum Fixtures {
         return FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir) && isDir.boolValue ? dir : nil
     }()
 
-    /// The fixture's bytes, or nil (with a note) when the shared folder is absent.
-    static func data(_ relative: String) -> Data? {
-        guard let dir = directory else {
-            print("note: ../shared/alert-payloads not found; skipping fixture \(relative)")
-            return nil
-        }
-        return try? Data(contentsOf: dir.appendingPathComponent(relative))
+    /// Trait for every test that reads the folder: without it the test is reported as skipped
+    /// (not as passed).
+    static var required: ConditionTrait {
+        .enabled(if: directory != nil, "needs ../shared/alert-payloads beside the repository")
     }
 
-    static func decode(_ relative: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [Alert]? {
-        guard let d = data(relative) else { return nil }
+    /// The fixture's bytes (a missing file fails the test).
+    static func data(_ relative: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> Data {
+        let dir = try #require(directory, "../shared/alert-payloads not found", sourceLocation: sourceLocation)
+        return try Data(contentsOf: dir.appendingPathComponent(relative))
+    }
+
+    static func decode(_ relative: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [Alert] {
+        let d = try data(relative, sourceLocation: sourceLocation)
         #expect(AlertIntake.detect(d) != nil, "fixture \(relative) not detected", sourceLocation: sourceLocation)
         return try AlertIntake.decode(d, receivedAt: Date(timeIntervalSince1970: 2_000_000_000))
     }

@@ -230,3 +230,44 @@ struct HostileInputTests {
         }
     }
 }
+
+/// swift-otel 1.6.0 writes OTLP/JSON ids in base64 (protobuf's generic JSON mapping).
+@Suite("OTLP/JSON ids in base64")
+struct Base64IDReceiverTests {
+    static func b64(_ hex: String) -> String {
+        var bytes: [UInt8] = []
+        var i = hex.startIndex
+        while i < hex.endIndex {
+            let j = hex.index(i, offsetBy: 2)
+            bytes.append(UInt8(hex[i..<j], radix: 16)!)
+            i = j
+        }
+        return Data(bytes).base64EncodedString()
+    }
+
+    @Test func base64IdsPairAcrossServicesAndAreCounted() async throws {
+        let now = UInt64(Date().timeIntervalSince1970 * 1e9)
+        let trace = Self.b64("9f1ae4ca7d279a6c90f4cb5ab912d3a8"), client = Self.b64("1111111111111111"), server = Self.b64("2222222222222222")
+        #expect(trace.count == 24 && client.count == 12)
+        let body = #"""
+        {"resourceSpans":[
+         {"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"swift-front"}}]},"scopeSpans":[{"spans":[
+          {"traceId":"\#(trace)","spanId":"\#(client)","name":"GET","kind":3,"startTimeUnixNano":"\#(now - 3_000_000)","endTimeUnixNano":"\#(now)",
+           "attributes":[{"key":"http.request.method","value":{"stringValue":"GET"}},{"key":"server.address","value":{"stringValue":"swift-back"}}]}]}]},
+         {"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"swift-back"}}]},"scopeSpans":[{"spans":[
+          {"traceId":"\#(trace)","spanId":"\#(server)","parentSpanId":"\#(client)","name":"GET /","kind":2,"startTimeUnixNano":"\#(now - 2_000_000)","endTimeUnixNano":"\#(now - 1_000_000)",
+           "attributes":[{"key":"http.request.method","value":{"stringValue":"GET"}}]}]}]}]}
+        """#
+        try await buildApplication(configuration: testConfiguration()).test(.live) { client in
+            let r = try await client.execute(uri: "/v1/traces", method: .post, headers: .json, body: ByteBuffer(string: body))
+            #expect(r.status == .ok)
+            #expect(!String(buffer: r.body).contains("rejected"))
+            let graph = try JSONSerialization.jsonObject(with: Data(buffer: try await client.execute(uri: "/api/v1/graph", method: .get).body)) as? [String: Any]
+            let edges = (graph?["edges"] as? [[String: Any]]) ?? []
+            #expect(edges.contains { $0["source"] as? String == "swift-front" && $0["target"] as? String == "swift-back" && ($0["traced"] as? [String: Any])?["serverLatencyMs"] is [String: Any] },
+                    "\(edges)")
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains(#"parallax_receiver_json_id_encoding_total{encoding="base64"} 2"#))
+        }
+    }
+}
