@@ -15,7 +15,7 @@ help:
 	@echo "make proto       regenerate Sources/COTLP from proto/ with protoc-c"
 	@echo "make bench       decode/pairing/ingest benchmarks (release build), see docs/PERFORMANCE.md"
 	@echo "make eval        inference quality on simulated incidents, see docs/INFERENCE.md"
-	@echo "make fuzz        60 s libFuzzer run of the OTLP decoders (make test runs 20 s)"
+	@echo "make fuzz        libFuzzer, 60 s per target: OTLP protobuf, OTLP/JSON, each alert adapter (make test: 10 s)"
 
 deps:
 	@scripts/ensure-deps.sh
@@ -35,7 +35,8 @@ test: deps proto-check
 	scripts/e2e.sh
 	scripts/browser-test.sh
 	scripts/lifecycle-test.sh
-	scripts/fuzz.sh 20
+	scripts/hostile-test.sh
+	scripts/fuzz.sh 10
 
 e2e:
 	$(SWIFT) build --product parallax

@@ -1,8 +1,21 @@
 // libFuzzer entry point for the OTLP decoders (built by scripts/fuzz.sh, not by SwiftPM).
-// The first input byte picks the decoder: even → protobuf (depth guard, arena, protobuf-c
-// unpack, record conversion), odd → OTLP/JSON. Any crash, sanitizer report or leak is a bug;
-// thrown OTLPDecodeErrors are the expected outcome for garbage.
+// PARALLAX_FUZZ_OTLP=protobuf (depth guard, arena, protobuf-c unpack, record conversion) or
+// =json (OTLP/JSON) fixes the decoder and the whole input is the request body (scripts/fuzz.sh
+// runs it this way, one target each). Unset: the first input byte picks the decoder, even →
+// protobuf, odd → OTLP/JSON. Any crash, sanitizer report or leak is a bug; thrown
+// OTLPDecodeErrors are the expected outcome for garbage.
 import Foundation
+
+enum FuzzMode { case selector, protobuf, json }
+
+let fuzzMode: FuzzMode = {
+    switch ProcessInfo.processInfo.environment["PARALLAX_FUZZ_OTLP"] ?? "" {
+    case "": return .selector
+    case "protobuf": return .protobuf
+    case "json": return .json
+    case let other: fatalError("PARALLAX_FUZZ_OTLP=\(other): expected protobuf or json")
+    }
+}()
 
 nonisolated(unsafe) let fuzzDecoder = OTLPDecoder(limits: {
     var l = DecodeLimits()
@@ -12,15 +25,20 @@ nonisolated(unsafe) let fuzzDecoder = OTLPDecoder(limits: {
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    guard let data, size > 0 else { return 0 }
-    let selector = data[0]
-    let body = UnsafeRawBufferPointer(start: data + 1, count: size - 1)
-    if selector & 1 == 0 {
-        if let batch = try? fuzzDecoder.decodeProtobuf(body) {
-            for span in batch.spans { precondition(span.traceID.high | span.traceID.low != 0, "a zero trace id must be rejected") }
-        }
-    } else {
-        _ = try? fuzzDecoder.decodeJSON(Array(body))
+    let protobuf: Bool
+    let body: UnsafeRawBufferPointer
+    switch fuzzMode {
+    case .selector:
+        guard let data, size > 0 else { return 0 }
+        protobuf = data[0] & 1 == 0
+        body = UnsafeRawBufferPointer(start: data + 1, count: size - 1)
+    case .protobuf, .json:
+        protobuf = fuzzMode == .protobuf
+        body = UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size)
+    }
+    let batch = protobuf ? try? fuzzDecoder.decodeProtobuf(body) : try? fuzzDecoder.decodeJSON(Array(body))
+    for span in batch?.spans ?? [] {
+        precondition(!span.traceID.isZero && !span.spanID.isZero, "a zero trace/span id must be rejected")
     }
     return 0
 }
