@@ -109,7 +109,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "TraceGraphTests", dependencies: ["TraceGraph", "OTLP"]),
-        .testTarget(name: "AlertsTests", dependencies: ["Alerts"]),
+        .testTarget(name: "AlertsTests", dependencies: ["Alerts"], exclude: ["FuzzFindings"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Alerts"]),
         .testTarget(name: "OverlayTests", dependencies: ["Overlay", "TraceGraph", "Alerts", "Inference", "OTLP"]),
         .testTarget(name: "CLITests", dependencies: ["parallax"]),

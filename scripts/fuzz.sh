@@ -2,7 +2,7 @@
 # Builds the libFuzzer binaries for the OTLP decoders and the alert webhook adapters and runs one
 # fuzz target each for SECONDS:
 #   scripts/fuzz.sh [SECONDS] [TARGET...]   default 60 s each, all targets; `make test` runs 10 s each
-#   FUZZ_RUNS=1000000 scripts/fuzz.sh 0     stop each target after N executions instead of a time
+#   FUZZ_RUNS=1000000 scripts/fuzz.sh 0     stop each target after N executions (SECONDS 0: no time limit)
 #   FUZZ_JOBS=N                             targets run N at a time (default: the number of cores)
 # Targets: otlp-protobuf, otlp-json (scripts/fuzz/FuzzOTLP.swift + Sources/OTLP minus the
 # file/compression readers + the COTLP C code) and alertmanager, grafana, datadog, sentry,

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Alerts
 
-/// Inputs libFuzzer found crashing an adapter (scripts/fuzz.sh), kept as regression tests: each must
+/// Inputs that crashed an adapter (found while writing the fuzz targets, scripts/fuzz.sh), kept as regression tests: each must
 /// decode to alerts or to an AlertIntakeError, never trap.
 @Suite struct FuzzFindingsTests {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("FuzzFindings")
@@ -25,7 +25,7 @@ import Testing
         }
     }
 
-    /// Sentry metric alert whose `status` is 1e30: was an Int conversion trap.
+    /// Sentry metric alert whose `status` is 1e30: was an Int conversion trap (found reading the adapters for the fuzz harness; libFuzzer did not reach it).
     @Test func sentryStatusFarOutOfIntRange() throws {
         let body = Data(#"{"action":"critical","data":{"metric_alert":{"id":"1","status":1e30}}}"#.utf8)
         let alerts = try AlertIntake.decode(body, source: .sentry, receivedAt: Date(timeIntervalSince1970: 1_800_000_000))
