@@ -228,6 +228,37 @@ enum SimNames {
         return n.isEmpty ? nil : n
     }
 
+    /// How one tool of the simulated organisation spells a node (the development set's naming;
+    /// the held-out generator in Benchmarks/heldout has its own, designed separately).
+    /// Returns the raw name and the entity kind the adapter would give it.
+    static func toolSpelling(_ node: SimNode, _ source: AlertSource, _ rng: inout SimRNG) -> (raw: String, kind: EntityKind) {
+        let name = node.name
+        let words = name.split(separator: "-").map(String.init)
+        let title = words.map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(separator: " ")
+        let isStore = node.kind == .database || node.kind == .queue
+        switch source {
+        case .alertmanager, .grafana:
+            switch rng.int(4) {
+            case 0: return ("shop/" + name, isStore ? node.kind : .k8sWorkload)
+            case 1: return (name + "-svc", node.kind)
+            default: return (name, node.kind)
+            }
+        case .datadog:
+            return rng.chance(0.5) ? (name + "-prod", node.kind) : ("prod-" + name, node.kind)
+        case .sentry:
+            if isStore { return (name, node.kind) }
+            return (name + ["-backend", "-api", "-web", "-worker"][rng.int(4)], .service)
+        case .pagerduty:
+            return rng.chance(0.5) ? (title + " Service", node.kind) : (title + " (Production)", node.kind)
+        case .opsgenie:
+            return rng.chance(0.5) ? (title, node.kind) : (name + "-" + node.team, node.kind)
+        case .cloudwatch:
+            if node.kind == .database { return (name + (rng.chance(0.5) ? "-primary" : "-001"), .database) }
+            if node.kind == .queue { return ("prod-" + name + "-broker", .queue) }
+            return (rng.chance(0.5) ? "prod-" + name + "-ecs" : name + "-asg-prod", .awsResource)
+        }
+    }
+
     static func variant(_ name: String, _ rng: inout SimRNG) -> String {
         switch rng.int(9) {
         case 0, 1, 2: return name
@@ -264,6 +295,11 @@ struct SimConfig: Sendable {
     var blipShare: ClosedRange<Double> = 0.4...0.8      // share of nodes alerting in a blip
     var teamOnAlert: Double = 0.85
     var hostEntity: Double = 0.5
+    /// Each tool spells names its own way (`SimNames.toolSpelling`) and every monitor of a failing
+    /// node detects on its own (`monitorDetection`, tool-specific delays): the names of one node
+    /// fire together. False: the older model (one monitor per incident, light name variants).
+    var toolNames = true
+    var monitorDetection: Double = 0.75
     init() {}
 }
 
@@ -272,6 +308,8 @@ struct SimOutput {
     /// Directed truth (caller, callee) restricted to nodes that alert, in normalized ids.
     var truth: Set<SimEdge>
     var incidents: Int
+    /// Every raw name emitted → the topology node it belongs to (normalized id), for scoring.
+    var rawOwner: [String: String] = [:]
 }
 
 struct SimEdge: Hashable, Comparable, Sendable {
@@ -281,7 +319,7 @@ struct SimEdge: Hashable, Comparable, Sendable {
 }
 
 enum Simulator {
-    struct Monitor { var node: Int; var source: AlertSource; var key: String; var raw: String; var title: String }
+    struct Monitor { var node: Int; var source: AlertSource; var key: String; var raw: String; var title: String; var kind: EntityKind? = nil }
 
     static func run(_ topo: Topology, _ cfg: SimConfig) -> SimOutput {
         var rng = SimRNG(seed: cfg.seed &* 0x2545_F491_4F6C_DD1D ^ UInt64(topo.name.utf8.count))
@@ -301,6 +339,12 @@ enum Simulator {
             for m in 0..<(2 + rng.int(2)) {
                 let src = sources[rng.int(sources.count)]
                 let what = ["error-rate", "latency-p99", "saturation", "availability"][m % 4]
+                if cfg.toolNames {
+                    let spelled = SimNames.toolSpelling(node, src, &rng)
+                    ms.append(Monitor(node: i, source: src, key: String(format: "fp%016llx", rng.next()),
+                                      raw: spelled.raw, title: "\(node.name) \(what)", kind: spelled.kind))
+                    continue
+                }
                 ms.append(Monitor(node: i, source: src, key: String(format: "fp%016llx", rng.next()),
                                   raw: SimNames.variant(node.name, &rng), title: "\(node.name) \(what)"))
             }
@@ -311,6 +355,7 @@ enum Simulator {
         let end = cfg.start + cfg.days * 86_400
         var alerts: [Alert] = []
         var alertingNodes = Set<Int>()
+        var rawOwner: [String: String] = [:]
 
         func emit(_ node: Int, _ t: Double, monitor mi: Int) {
             let mon = monitors[node][mi]
@@ -318,10 +363,18 @@ enum Simulator {
             let ts = t.rounded()
             let id = "\(mon.source.rawValue):\(mon.key):\(Int(ts))"
             var raw = mon.raw
-            if rng.chance(0.1) { raw = SimNames.variant(topo.nodes[node].name, &rng) }
-            let kind: EntityKind = topo.nodes[node].kind == .service && rng.chance(0.2) ? .k8sWorkload : topo.nodes[node].kind
-            if kind == .k8sWorkload { raw = "shop/" + SimNames.normalize(raw) }
-            var entities = [Entity(kind: kind, name: raw.lowercased(), raw: raw, namespace: kind == .k8sWorkload ? "shop" : nil)]
+            var entities: [Entity]
+            if let kind = mon.kind {
+                let ns = kind == .k8sWorkload ? "shop" : nil
+                let plain = ns != nil ? String(raw.dropFirst(5)) : raw
+                entities = [Entity(kind: kind, name: NameNormalizer.normalize(plain, kind: kind), raw: raw, namespace: ns)]
+            } else {
+                if rng.chance(0.1) { raw = SimNames.variant(topo.nodes[node].name, &rng) }
+                let kind: EntityKind = topo.nodes[node].kind == .service && rng.chance(0.2) ? .k8sWorkload : topo.nodes[node].kind
+                if kind == .k8sWorkload { raw = "shop/" + SimNames.normalize(raw) }
+                entities = [Entity(kind: kind, name: raw.lowercased(), raw: raw, namespace: kind == .k8sWorkload ? "shop" : nil)]
+            }
+            rawOwner[raw] = SimNames.normalize(topo.nodes[node].name)
             if rng.chance(cfg.hostEntity) {
                 let h = Entity(kind: .host, name: hostOf[node], raw: hostOf[node])
                 if rng.chance(0.5) { entities.insert(h, at: 0) } else { entities.append(h) }
@@ -344,6 +397,24 @@ enum Simulator {
         }
 
         func alertIncident(_ node: Int, _ t: Double, detection: Double) {
+            if cfg.toolNames {
+                // Every monitor of the node detects on its own, after its tool's delay.
+                var fired = false
+                for (mi, mon) in monitors[node].enumerated() where rng.chance(cfg.monitorDetection) {
+                    let delay: Double
+                    switch mon.source {
+                    case .cloudwatch: delay = rng.uniform(60, 240)      // evaluation periods
+                    case .sentry: delay = rng.uniform(0, 10)
+                    case .pagerduty, .opsgenie: delay = rng.uniform(15, 90)  // downstream of a monitor
+                    default: delay = rng.uniform(cfg.detectionDelay.lowerBound, cfg.detectionDelay.upperBound + 40)
+                    }
+                    emit(node, t + delay, monitor: mi)
+                    if rng.chance(cfg.refire) { emit(node, t + delay + rng.uniform(60, 600), monitor: mi) }
+                    fired = true
+                }
+                if !fired && rng.chance(detection) { emit(node, t + rng.uniform(0, 30), monitor: rng.int(monitors[node].count)) }
+                return
+            }
             guard rng.chance(detection) else { return }
             let t0 = t + rng.uniform(cfg.detectionDelay.lowerBound, cfg.detectionDelay.upperBound)
             let m = rng.int(monitors[node].count)
@@ -419,7 +490,7 @@ enum Simulator {
                 truth.insert(SimEdge(caller: SimNames.normalize(e.caller), callee: SimNames.normalize(e.callee)))
             }
         }
-        return SimOutput(alerts: alerts, truth: truth, incidents: incidents)
+        return SimOutput(alerts: alerts, truth: truth, incidents: incidents, rawOwner: rawOwner)
     }
 }
 
@@ -466,6 +537,42 @@ enum Scoring {
     static func edges(_ g: InferredGraph) -> [PredictedEdge] {
         g.edges.map { PredictedEdge(source: $0.source, target: $0.target, directed: $0.evidence.directed) }
     }
+
+    /// Edges with their ends mapped to topology nodes: each node goes to the owner of most of its
+    /// raw names (`rawOwner`), else keeps its id. An edge between two nodes of one topology node
+    /// (a service and its own alias) stays as a self pair: it can only be a false positive.
+    static func edges(_ g: InferredGraph, owners: [String: String]) -> [PredictedEdge] {
+        if owners.isEmpty { return edges(g) }
+        var map: [String: String] = [:]
+        for n in g.nodes {
+            var votes: [String: Int] = [:]
+            for a in n.aliases { if let o = owners[a] { votes[o, default: 0] += 1 } }
+            map[n.id] = votes.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }?.key ?? n.id
+        }
+        return g.edges.map { e in
+            let s = map[e.source] ?? e.source, t = map[e.target] ?? e.target
+            return PredictedEdge(source: s == t ? s + "\u{2}self:" + e.source : s, target: s == t ? t + "\u{2}self:" + e.target : t,
+                                 directed: e.evidence.directed)
+        }
+    }
+
+    /// Nodes per topology node, above one: names left unmerged.
+    static func fragmentation(_ g: InferredGraph, owners: [String: String]) -> Int {
+        var count: [String: Int] = [:]
+        for n in g.nodes {
+            var votes: [String: Int] = [:]
+            for a in n.aliases { if let o = owners[a] { votes[o, default: 0] += 1 } }
+            if let o = votes.max(by: { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key })?.key { count[o, default: 0] += 1 }
+        }
+        return count.values.reduce(0) { $0 + max(0, $1 - 1) }
+    }
+
+    /// The resolver the product uses (no alias file): what `parallax infer` does.
+    static func productResolve(_ e: Entity) -> String? {
+        let id = productResolver.canonicalID(e)
+        return id.isEmpty ? nil : id
+    }
+    nonisolated(unsafe) static let productResolver = EntityResolver()
 
     /// Plain windowed co-occurrence: tumbling windows of `window` seconds, an edge for every pair of
     /// nodes that alert together in at least `k` windows (alerts deduplicated by id, primary entity as

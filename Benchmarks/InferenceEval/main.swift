@@ -14,6 +14,8 @@ var perf: Int? = nil
 var tune = false
 var verbose = false
 var perfDays: Double? = nil
+var legacyNames = false
+var debugMerges = false
 var engineSettings = InferenceSettings()
 var argv = CommandLine.arguments.dropFirst()
 while let a = argv.popFirst() {
@@ -24,6 +26,8 @@ while let a = argv.popFirst() {
     case "--tune": tune = true
     case "--verbose": verbose = true
     case "--perf-days": perfDays = Double(argv.popFirst() ?? "")
+    case "--debug-merges": debugMerges = true
+    case "--legacy-names": legacyNames = true   // the older simulator: light name variants, evaluator-side normalization
     case "--set":   // development only: --set name=value overrides one InferenceSettings default
         let kv = (argv.popFirst() ?? "").split(separator: "=").map(String.init)
         guard kv.count == 2, let v = Double(kv[1]) else { print("--set name=value"); exit(2) }
@@ -37,6 +41,10 @@ while let a = argv.popFirst() {
         case "minSupport": engineSettings.minSupport = Int(v)
         case "minAttributed": engineSettings.minAttributed = v
         case "teamPriorOdds": engineSettings.teamPriorOdds = v
+        case "learnMerges": engineSettings.learnMerges = v != 0
+        case "mergeWindow": engineSettings.mergeWindow = v
+        case "mergeMinCoFire": engineSettings.mergeMinCoFire = v
+        case "mergeMinName": engineSettings.mergeMinName = v
         default: print("unknown setting \(kv[0])"); exit(2)
         }
     default:
@@ -48,8 +56,24 @@ func pct(_ x: Double) -> String { String(format: "%.2f", x) }
 func now() -> Double { Date().timeIntervalSince1970 }
 
 @MainActor func simulate(_ topo: Topology, seed: UInt64) -> SimOutput {
-    var cfg = SimConfig(); cfg.seed = seed; cfg.days = days
+    var cfg = SimConfig(); cfg.seed = seed; cfg.days = days; cfg.toolNames = !legacyNames
     return Simulator.run(topo, cfg)
+}
+/// The product's resolver (tool spellings) or, for the legacy simulator, the evaluator's normalizer.
+nonisolated(unsafe) let useLegacyNames = legacyNames
+func resolveName(_ e: Entity) -> String? { useLegacyNames ? SimNames.resolve(e) : Scoring.productResolve(e) }
+func scoreEngine(_ g: InferredGraph, _ sim: SimOutput) -> Score {
+    Scoring.score(Scoring.edges(g, owners: sim.rawOwner), truth: sim.truth)
+}
+@MainActor func scoreBaseline(_ sim: SimOutput, k: Int) -> Score {
+    var idOwner: [String: String] = [:]
+    for a in sim.alerts { for e in a.entities { if let id = resolveName(e), let o = sim.rawOwner[e.raw] { idOwner[id] = o } } }
+    let mapped = Scoring.baseline(sim.alerts, resolve: resolveName, window: baselineWindow, k: k).map { e -> PredictedEdge in
+        let s = idOwner[e.source] ?? e.source, t = idOwner[e.target] ?? e.target
+        return s == t ? PredictedEdge(source: e.source + "\u{2}", target: e.target + "\u{2}", directed: e.directed)
+                      : PredictedEdge(source: s, target: t, directed: e.directed)
+    }
+    return Scoring.score(mapped, truth: sim.truth)
 }
 
 let tuningTopology = Topology.onlineBoutique
@@ -80,9 +104,9 @@ if let n = perf {
     let engine = InferenceEngine()
     for run in 1...2 {
         let t0 = now()
-        let r = engine.analyze(sim.alerts, resolve: SimNames.resolve)
+        let r = engine.analyze(sim.alerts, resolve: resolveName)
         let dt = now() - t0
-        let s = Scoring.score(Scoring.edges(r.graph), truth: sim.truth)
+        let s = scoreEngine(r.graph, sim)
         print("run \(run): \(String(format: "%.2f", dt)) s  (\(Int(Double(sim.alerts.count) / dt)) alerts/s)  episodes \(r.stats.episodes) clusters \(r.stats.clusters) pairs \(r.stats.candidatePairs) edges \(r.stats.edges)  P \(pct(s.precision)) R \(pct(s.recall)) F1 \(pct(s.f1)) dir \(pct(s.directionAccuracy))")
     }
     exit(0)
@@ -94,7 +118,7 @@ enum SimRNGBox { nonisolated(unsafe) static var rng = SimRNG(seed: 99) }
 let tuningSim = simulate(tuningTopology, seed: tuningSeed)
 var bestK = 1, bestKF1 = -1.0
 for k in 1...60 {
-    let f = Scoring.score(Scoring.baseline(tuningSim.alerts, resolve: SimNames.resolve, window: baselineWindow, k: k), truth: tuningSim.truth).f1
+    let f = scoreBaseline(tuningSim, k: k).f1
     if f > bestKF1 { bestKF1 = f; bestK = k }
 }
 
@@ -105,8 +129,8 @@ if tune {
             var line = "largeCluster \(large) sparsity \(sp) | minConfidence P/R/F1/dir:"
             for minConf in [0.1, 0.15, 0.2, 0.25, 0.3] {
                 var st = InferenceSettings(); st.minConfidence = minConf; st.sparsity = sp; st.largeCluster = large
-                let g = InferenceEngine(settings: st).infer(tuningSim.alerts, resolve: SimNames.resolve)
-                let s = Scoring.score(Scoring.edges(g), truth: tuningSim.truth)
+                let g = InferenceEngine(settings: st).infer(tuningSim.alerts, resolve: resolveName)
+                let s = scoreEngine(g, tuningSim)
                 line += "  \(minConf): \(pct(s.precision))/\(pct(s.recall))/\(pct(s.f1))/\(pct(s.directionAccuracy))"
             }
             print(line)
@@ -115,38 +139,48 @@ if tune {
     exit(0)
 }
 
-print("| data | alerts | incidents | true edges | engine P | R | F1 | dir acc | baseline(k=\(bestK)) P | R | F1 | dir acc | infer s |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| data | alerts | incidents | true edges | engine P | R | F1 | dir acc | split | merges | baseline(k=\(bestK)) P | R | F1 | dir acc | infer s |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 var rows: [(String, UInt64, Bool)] = [(tuningTopology.name, tuningSeed, true)]
 for topo in Topology.all { for seed in heldOutSeeds { rows.append((topo.name, seed, false)) } }
 var heldOut: [Score] = [], heldOutBase: [Score] = []
 for (name, seed, isTuning) in rows {
     let topo = Topology.all.first { $0.name == name }!
     let sim = isTuning ? tuningSim : simulate(topo, seed: seed)
+    if debugMerges {
+        var idOwner: [String: String] = [:]
+        for a in sim.alerts { for e in a.entities { if let id = resolveName(e), let o = sim.rawOwner[e.raw] { idOwner[id] = o } } }
+        EntityMatcher.debug = { a, b, f, why in
+            let same = idOwner[a] != nil && idOwner[a] == idOwner[b]
+            print("   CAND \(same ? "SAME" : "diff") \(a) ~ \(b) name \(pct(f[0])) n \(Int(f[1]))/\(Int(f[2])) p \(pct(f[3]))/\(pct(f[4])) \(why ?? "")")
+        }
+    }
     let t0 = now()
-    let result = InferenceEngine(settings: engineSettings).analyze(sim.alerts, resolve: SimNames.resolve)
+    let result = InferenceEngine(settings: engineSettings).analyze(sim.alerts, resolve: resolveName)
     let dt = now() - t0
-    let s = Scoring.score(Scoring.edges(result.graph), truth: sim.truth)
-    let b = Scoring.score(Scoring.baseline(sim.alerts, resolve: SimNames.resolve, window: baselineWindow, k: bestK), truth: sim.truth)
+    let s = scoreEngine(result.graph, sim)
+    let b = scoreBaseline(sim, k: bestK)
+    let frag = Scoring.fragmentation(result.graph, owners: sim.rawOwner)
     if !isTuning { heldOut.append(s); heldOutBase.append(b) }
-    print("| \(name) seed \(seed)\(isTuning ? " (tuning)" : "") | \(sim.alerts.count) | \(sim.incidents) | \(sim.truth.count) | \(pct(s.precision)) | \(pct(s.recall)) | \(pct(s.f1)) | \(pct(s.directionAccuracy)) | \(pct(b.precision)) | \(pct(b.recall)) | \(pct(b.f1)) | \(pct(b.directionAccuracy)) | \(String(format: "%.3f", dt)) |")
+    print("| \(name) seed \(seed)\(isTuning ? " (tuning)" : "") | \(sim.alerts.count) | \(sim.incidents) | \(sim.truth.count) | \(pct(s.precision)) | \(pct(s.recall)) | \(pct(s.f1)) | \(pct(s.directionAccuracy)) | \(frag) | \(result.stats.learnedMerges) | \(pct(b.precision)) | \(pct(b.recall)) | \(pct(b.f1)) | \(pct(b.directionAccuracy)) | \(String(format: "%.3f", dt)) |")
     if verbose {
         let truthKeys = Set(sim.truth.map { Scoring.key($0.caller, $0.callee) })
-        for e in result.graph.edges where !truthKeys.contains(Scoring.key(e.source, e.target)) {
-            print("   FP \(e.source) -> \(e.target) conf \(pct(e.evidence.confidence)) sup \(e.evidence.support) dir \(e.evidence.directed) | \(e.evidence.reasons.joined(separator: "; "))")
+        let mapped = Scoring.edges(result.graph, owners: sim.rawOwner)
+        for (e, orig) in zip(mapped, result.graph.edges) where !truthKeys.contains(Scoring.key(e.source, e.target)) {
+            print("   FP \(orig.source) -> \(orig.target) conf \(pct(orig.evidence.confidence)) sup \(orig.evidence.support) dir \(orig.evidence.directed) | \(orig.evidence.reasons.joined(separator: "; "))")
         }
-        let found = Set(result.graph.edges.map { Scoring.key($0.source, $0.target) })
-        var loose = InferenceSettings(); loose.minConfidence = 0; loose.minSupport = 1; loose.minAttributed = 0
-        let all = InferenceEngine(settings: loose).infer(sim.alerts, resolve: SimNames.resolve).edges
+        let found = Set(mapped.map { Scoring.key($0.source, $0.target) })
         for t in sim.truth.sorted() where !found.contains(Scoring.key(t.caller, t.callee)) {
-            let e = all.first { Scoring.key($0.source, $0.target) == Scoring.key(t.caller, t.callee) }
-            print("   FN \(t.caller) -> \(t.callee) conf \(pct(e?.evidence.confidence ?? -1)) sup \(e?.evidence.support ?? 0) | \(e?.evidence.reasons.joined(separator: "; ") ?? "")")
+            print("   FN \(t.caller) -> \(t.callee)")
         }
-        for e in result.graph.edges {
+        for e in mapped {
             if let t = sim.truth.first(where: { Scoring.key($0.caller, $0.callee) == Scoring.key(e.source, e.target) }),
-               !(e.evidence.directed && e.source == t.caller) {
-                print("   DIR \(e.source) -> \(e.target) directed \(e.evidence.directed) truth \(t.caller) -> \(t.callee) | \(e.evidence.reasons.joined(separator: "; "))")
+               !(e.directed && e.source == t.caller) {
+                print("   DIR \(e.source) -> \(e.target) directed \(e.directed) truth \(t.caller) -> \(t.callee)")
             }
+        }
+        for n in result.graph.nodes where !n.sameAs.isEmpty {
+            print("   MERGE \(n.id) <= \(n.sameAs.map { "\($0.name) [\(pct($0.confidence))]" }.joined(separator: ", "))")
         }
     }
 }
@@ -157,5 +191,5 @@ func micro(_ xs: [Score]) -> Score {
     }
 }
 let m = micro(heldOut), mb = micro(heldOutBase)
-print("| **held-out total (micro)** | | | \(m.truth) | \(pct(m.precision)) | \(pct(m.recall)) | \(pct(m.f1)) | \(pct(m.directionAccuracy)) | \(pct(mb.precision)) | \(pct(mb.recall)) | \(pct(mb.f1)) | \(pct(mb.directionAccuracy)) | |")
+print("| **held-out total (micro)** | | | \(m.truth) | \(pct(m.precision)) | \(pct(m.recall)) | \(pct(m.f1)) | \(pct(m.directionAccuracy)) | | | \(pct(mb.precision)) | \(pct(mb.recall)) | \(pct(mb.f1)) | \(pct(mb.directionAccuracy)) | |")
 print("baseline: tumbling \(Int(baselineWindow)) s windows, k = \(bestK) chosen as best F1 on the tuning set (\(pct(bestKF1)))")

@@ -37,7 +37,8 @@ public struct AliasTable: Sendable, Equatable {
         self.init(entries: mapping.map { Entry(canonical: $0.key, names: $0.value, kind: kinds[$0.key]) })
     }
 
-    public init(entries: [Entry]) {
+    public init(entries: [Entry], neverMerge: [[String]] = []) {
+        self.neverMerge = neverMerge
         self.entries = entries
             .map { Entry(canonical: $0.canonical.trimmed, names: $0.names, kind: $0.kind) }
             .filter { !$0.canonical.isEmpty }
@@ -70,6 +71,19 @@ public struct AliasTable: Sendable, Equatable {
         guard var top = parsed as? [String: Any] else {
             throw AliasTableError(message: "alias file must be a mapping of canonical name → list of names")
         }
+        var never: [[String]] = []
+        for key in Self.neverMergeKeys {
+            guard let value = top.removeValue(forKey: key) else { continue }
+            guard let groups = value as? [Any] else {
+                throw AliasTableError(message: "\(key) must be a list of lists of names, e.g. [[payment, payment-db]]")
+            }
+            for g in groups {
+                guard let names = (g as? [Any])?.compactMap({ Self.scalar($0) }), names.count >= 2 else {
+                    throw AliasTableError(message: "\(key): every entry must list at least two names (got \(g))")
+                }
+                never.append(names)
+            }
+        }
         if top.count == 1, let inner = top["aliases"] as? [String: Any] { top = inner }
         var entries: [Entry] = []
         for (canonical, value) in top {
@@ -91,8 +105,15 @@ public struct AliasTable: Sendable, Equatable {
             }
             entries.append(Entry(canonical: canonical, names: names, kind: kind))
         }
-        self.init(entries: entries)
+        self.init(entries: entries, neverMerge: never)
     }
+
+    /// Top-level keys of the "never merge" list (YAML spellings people reach for).
+    static let neverMergeKeys = ["never_merge", "never-merge", "neverMerge"]
+
+    /// Groups of names that learned entity resolution must keep apart (the alias file's
+    /// `never_merge:` list). Names as written; the resolver maps them to ids.
+    public private(set) var neverMerge: [[String]] = []
 
     private static func scalar(_ v: Any) -> String? {
         if let s = v as? String { return s }
@@ -129,7 +150,7 @@ public struct AliasTable: Sendable, Equatable {
     public func canonical(forDerived key: String) -> String? { derived[key] }
     public func kind(of canonical: String) -> String? { kinds[canonical] }
 
-    public static func == (a: AliasTable, b: AliasTable) -> Bool { a.entries == b.entries }
+    public static func == (a: AliasTable, b: AliasTable) -> Bool { a.entries == b.entries && a.neverMerge == b.neverMerge }
 }
 
 public struct AliasTableError: Error, CustomStringConvertible, Sendable {

@@ -46,6 +46,17 @@ public struct InferenceSettings: Sendable, Equatable {
     public var evidenceCap: Int = 20
     /// Whether alerts with status `resolved` count (their `startsAt` still says when the entity failed).
     public var useResolvedAlerts: Bool = true
+    /// Learn which names are one entity (`EntityMatcher`): similar names from different tools that
+    /// fire together are folded into one node, with `sameAs` evidence. The alias file still wins.
+    public var learnMerges: Bool = true
+    /// Two names "fire together" when their incidents start at most this many seconds apart.
+    public var mergeWindow: TimeInterval = 300
+    /// Share of each name's incidents in which the other fired too (both ways) needed to merge.
+    public var mergeMinCoFire: Double = 0.35
+    /// Incidents the two names must share (and each must have) to merge.
+    public var mergeMinJoint: Int = 3
+    /// Name similarity (weighted token overlap, 0...1) needed to consider two names at all.
+    public var mergeMinName: Double = 0.6
     public init() {}
 }
 
@@ -60,6 +71,7 @@ public struct InferenceStats: Sendable, Equatable {
     public var events = 0                   // (cluster, node) first alerts
     public var clusters = 0
     public var candidatePairs = 0           // distinct ordered (cause, effect) node pairs considered
+    public var learnedMerges = 0            // names folded into another node by EntityMatcher
     public var edges = 0
     public init() {}
 }
@@ -75,8 +87,8 @@ public struct InferenceEngine: Sendable {
 
     /// `resolve` maps an alert entity to its canonical node id (nil = ignore the entity).
     /// It is assumed pure: it is called once per distinct entity.
-    public func infer(_ alerts: [Alert], resolve: (Entity) -> String?) -> InferredGraph {
-        analyze(alerts, resolve: resolve).graph
+    public func infer(_ alerts: [Alert], policy: MergePolicy = .none, resolve: (Entity) -> String?) -> InferredGraph {
+        analyze(alerts, policy: policy, resolve: resolve).graph
     }
 
     /// Rank of an entity when choosing an alert's primary entity (lower wins). A CloudWatch alarm's
@@ -112,7 +124,8 @@ public struct InferenceEngine: Sendable {
 
     private struct MonitorKey: Hashable { var source: AlertSource; var key: String }
 
-    public func analyze(_ alerts: [Alert], resolve: (Entity) -> String?) -> InferenceResult {
+    /// `policy` carries what the alias file pins (its canonical names, its never-merge groups).
+    public func analyze(_ alerts: [Alert], policy: MergePolicy = .none, resolve: (Entity) -> String?) -> InferenceResult {
         let s = settings
         var stats = InferenceStats()
         stats.alertsIn = alerts.count
@@ -136,6 +149,7 @@ public struct InferenceEngine: Sendable {
         var nodeAlerts: [[Int32]] = []          // alert indices in time order
         var nodeTeams: [[String: Int]] = []
         var nodeKinds: [[Int]] = []
+        var nodeSources: [Set<AlertSource>] = []
         var lastFire: [MonitorKey: Double] = [:]
         var epNode: [Int32] = [], epTime: [Double] = [], epAlert: [Int32] = []
         epNode.reserveCapacity(alerts.count); epTime.reserveCapacity(alerts.count); epAlert.reserveCapacity(alerts.count)
@@ -161,12 +175,14 @@ public struct InferenceEngine: Sendable {
             if let x = nodeIndex[primary.id] { n = x } else {
                 n = Int32(nodeIDs.count); nodeIndex[primary.id] = n; nodeIDs.append(primary.id)
                 nodeAlertCount.append(0); nodeAlerts.append([]); nodeTeams.append([:]); nodeKinds.append(Array(repeating: 0, count: 8))
+                nodeSources.append([])
             }
             let ni = Int(n)
             nodeAlertCount[ni] += 1
             nodeAlerts[ni].append(Int32(ai))
             if let t = alert.team, !t.isEmpty { nodeTeams[ni][t, default: 0] += 1 }
             nodeKinds[ni][Self.kindSlot(primary.kind)] += 1
+            nodeSources[ni].insert(alert.source)
 
             let t = times[ai]
             let mk = MonitorKey(source: alert.source, key: alert.dedupKey)
@@ -185,6 +201,54 @@ public struct InferenceEngine: Sendable {
             epNode.append(n); epTime.append(t); epAlert.append(Int32(ai))
         }
         stats.episodes = epNode.count
+
+        // 2b. Learned entity resolution: names that are one thing become one node.
+        var sameAs: [String: [SameAsEvidence]] = [:]
+        if s.learnMerges && nodeIDs.count >= 2 {
+            var onsets = [[Double]](repeating: [], count: nodeIDs.count)
+            for i in 0..<epNode.count { onsets[Int(epNode[i])].append(epTime[i]) }
+            let units = (0..<nodeIDs.count).map { n -> NameUnit in
+                let k = nodeKinds[n]
+                var bestK = 0
+                for x in 1..<k.count where k[x] > k[bestK] { bestK = x }
+                let store = Self.kindOrder[bestK] == .database ? 1 : Self.kindOrder[bestK] == .queue ? 2 : 0
+                return NameUnit(id: nodeIDs[n], raws: aliasesByID[nodeIDs[n]] ?? [], sources: nodeSources[n],
+                                team: Self.majorityTeam(nodeTeams[n]), kindIsStore: store, onsets: onsets[n])
+            }
+            let matcher = EntityMatcher(window: s.mergeWindow, minCoFire: s.mergeMinCoFire, minJoint: s.mergeMinJoint,
+                                        minName: s.mergeMinName, policy: policy)
+            let m = matcher.match(units)
+            if m.evidence.count > 0 {
+                stats.learnedMerges = m.evidence.count
+                var newIndex: [Int: Int32] = [:]
+                var ids: [String] = [], counts: [Int] = [], lists: [[Int32]] = [], teams: [[String: Int]] = [], kinds: [[Int]] = []
+                var remap = [Int32](repeating: 0, count: nodeIDs.count)
+                for n in 0..<nodeIDs.count {
+                    let root = m.groupOf[n]
+                    let g: Int32
+                    if let x = newIndex[root] { g = x } else {
+                        g = Int32(ids.count); newIndex[root] = g
+                        ids.append(m.canonical[root]!); counts.append(0); lists.append([]); teams.append([:]); kinds.append(Array(repeating: 0, count: 8))
+                    }
+                    remap[n] = g
+                    let gi = Int(g)
+                    counts[gi] += nodeAlertCount[n]
+                    lists[gi].append(contentsOf: nodeAlerts[n])
+                    for (t, c) in nodeTeams[n] { teams[gi][t, default: 0] += c }
+                    for x in 0..<8 { kinds[gi][x] += nodeKinds[n][x] }
+                    if ids[gi] != nodeIDs[n] {
+                        aliasesByID[ids[gi], default: []].formUnion(aliasesByID[nodeIDs[n]] ?? [])
+                        aliasesByID[ids[gi], default: []].insert(nodeIDs[n])
+                    }
+                    if let e = m.evidence[n] { sameAs[ids[gi], default: []].append(e) }
+                }
+                for g in 0..<lists.count where lists[g].count > 1 {
+                    lists[g].sort { times[Int($0)] != times[Int($1)] ? times[Int($0)] < times[Int($1)] : $0 < $1 }
+                }
+                nodeIDs = ids; nodeAlertCount = counts; nodeAlerts = lists; nodeTeams = teams; nodeKinds = kinds
+                for i in 0..<epNode.count { epNode[i] = remap[Int(epNode[i])] }
+            }
+        }
         let nodeCount = nodeIDs.count
 
         // 3. Cluster episodes in time (single linkage with a gap, capped span); one event per node per cluster.
@@ -354,15 +418,7 @@ public struct InferenceEngine: Sendable {
 
         // 6. Decide edges per unordered pair.
         var teamOf = [String?](repeating: nil, count: nodeCount)
-        for n in 0..<nodeCount {
-            // Teams compare case-insensitively ("Payments" from PagerDuty, "payments" from labels);
-            // the most used spelling of the most used team is shown (ties: the lowercase-most one).
-            var folded: [String: Int] = [:]
-            for (t, c) in nodeTeams[n] { folded[t.lowercased(), default: 0] += c }
-            guard let key = folded.max(by: { a, b in a.value != b.value ? a.value < b.value : a.key > b.key })?.key else { continue }
-            teamOf[n] = nodeTeams[n].filter { $0.key.lowercased() == key }
-                .max { a, b in a.value != b.value ? a.value < b.value : a.key < b.key }?.key
-        }
+        for n in 0..<nodeCount { teamOf[n] = Self.majorityTeam(nodeTeams[n]) }
         struct Pending { var source: Int32; var target: Int32; var evidence: InferredEvidence }
         var pending: [Pending] = []
         var edgeOfPair = [Int32](repeating: -1, count: pairCountTotal)
@@ -451,14 +507,26 @@ public struct InferenceEngine: Sendable {
             for k in 1..<kinds.count where kinds[k] > kinds[bestK] { bestK = k }
             let ids = nodeAlerts[n].suffix(cap).reversed().map { alerts[Int($0)].id }
             let aliases = (aliasesByID[nodeIDs[n]] ?? []).sorted()
-            nodes.append(InferredNode(id: nodeIDs[n], kindHint: Self.kindHint(Self.kindOrder[bestK]), team: teamOf[n],
-                                      aliases: Array(aliases.prefix(50)), alertCount: nodeAlertCount[n], alertIDs: ids))
+            var node = InferredNode(id: nodeIDs[n], kindHint: Self.kindHint(Self.kindOrder[bestK]), team: teamOf[n],
+                                    aliases: Array(aliases.prefix(50)), alertCount: nodeAlertCount[n], alertIDs: ids)
+            node.sameAs = (sameAs[nodeIDs[n]] ?? []).sorted { $0.name < $1.name }
+            nodes.append(node)
         }
         nodes.sort { $0.id < $1.id }
         var edges = pending.map { InferredEdge(source: nodeIDs[Int($0.source)], target: nodeIDs[Int($0.target)], evidence: $0.evidence) }
         edges.sort { $0.source != $1.source ? $0.source < $1.source : $0.target < $1.target }
         stats.edges = edges.count
         return InferenceResult(graph: InferredGraph(nodes: nodes, edges: edges), stats: stats)
+    }
+
+    /// Teams compare case-insensitively ("Payments" from PagerDuty, "payments" from labels);
+    /// the most used spelling of the most used team is shown (ties: the lowercase-most one).
+    static func majorityTeam(_ counts: [String: Int]) -> String? {
+        var folded: [String: Int] = [:]
+        for (t, c) in counts { folded[t.lowercased(), default: 0] += c }
+        guard let key = folded.max(by: { a, b in a.value != b.value ? a.value < b.value : a.key > b.key })?.key else { return nil }
+        return counts.filter { $0.key.lowercased() == key }
+            .max { a, b in a.value != b.value ? a.value < b.value : a.key < b.key }?.key
     }
 
     static func fmt(_ x: Double, _ digits: Int) -> String {

@@ -22,6 +22,8 @@ public struct InferredNode: Sendable, Equatable {
     public var aliases: [String]         // every raw name resolved to this node
     public var alertCount: Int
     public var alertIDs: [String]        // most recent first, capped
+    /// Names folded into this node by learned entity resolution, each with its evidence.
+    public var sameAs: [SameAsEvidence] = []
     public init(id: String, kindHint: String, team: String?, aliases: [String], alertCount: Int, alertIDs: [String]) {
         self.id = id; self.kindHint = kindHint; self.team = team; self.aliases = aliases
         self.alertCount = alertCount; self.alertIDs = alertIDs

@@ -148,7 +148,7 @@ public final class AlertBook: Sendable {
         }
         if let cached { return cached }
         let resolver = self.resolver
-        let result = engine.analyze(alerts) { resolver.canonicalID($0) }
+        let result = engine.analyze(alerts, policy: resolver.mergePolicy) { resolver.canonicalID($0) }
         state.withLock { s in
             if s.cached == nil || s.cached!.version < version { s.cached = (version, result) }
         }

@@ -1,0 +1,398 @@
+// Entity resolution learned from evidence: names that are one thing, told by their spelling and
+// confirmed by how they fire. Runs inside every inference, before clustering (docs/INFERENCE.md).
+import Foundation
+import Alerts
+
+/// Why a name was folded into a node (a learned merge). Never silent: every merge carries one.
+public struct SameAsEvidence: Sendable, Equatable, Codable {
+    /// The name as resolved before learning (normalized, or the alias file's canonical).
+    public var name: String
+    /// The spellings the alerts used for it.
+    public var rawNames: [String]
+    /// The tools that named it so.
+    public var sources: [String]
+    /// 0...1.
+    public var confidence: Double
+    public var reasons: [String]
+    public init(name: String, rawNames: [String], sources: [String], confidence: Double, reasons: [String]) {
+        self.name = name; self.rawNames = rawNames; self.sources = sources; self.confidence = confidence; self.reasons = reasons
+    }
+}
+
+/// What the alias file says about learning: names it pinned (two pinned canonicals never merge,
+/// and a pinned canonical always names its group) and groups of names that must stay apart.
+public struct MergePolicy: Sendable, Equatable {
+    public var pinned: Set<String>
+    public var neverMerge: [Set<String>]
+    public init(pinned: Set<String> = [], neverMerge: [Set<String>] = []) {
+        self.pinned = pinned; self.neverMerge = neverMerge
+    }
+    public static let none = MergePolicy()
+}
+
+/// The tokens of a name that carry identity, and what kind of datastore it names if any.
+struct NameShape: Sendable {
+    var tokens: [String]            // stemmed, deduplicated, order of first appearance
+    var squashed: String            // tokens joined without separators
+    var storeFamilies: Set<String>  // e.g. "kv", "mongo", "sql", "kafka"; "db"/"queue" for generic words
+    var storeCategory: Int          // 0 none, 1 datastore, 2 messaging
+
+    /// Words that say which technology a store is. Two names of different families are two things;
+    /// a datastore and a service are two things (`payment` and `payment-db`).
+    static let storeWords: [String: (family: String, category: Int)] = [
+        "db": ("db", 1), "database": ("db", 1), "datastore": ("db", 1), "store": ("db", 1),
+        "rds": ("sql", 1), "aurora": ("sql", 1), "postgres": ("sql", 1), "postgresql": ("sql", 1), "pg": ("sql", 1),
+        "psql": ("sql", 1), "mysql": ("sql", 1), "mariadb": ("sql", 1), "sqlserver": ("sql", 1), "mssql": ("sql", 1),
+        "sql": ("sql", 1), "oracle": ("sql", 1), "cockroach": ("sql", 1), "cockroachdb": ("sql", 1),
+        "mongo": ("mongo", 1), "mongodb": ("mongo", 1), "docdb": ("mongo", 1), "documentdb": ("mongo", 1),
+        "redi": ("kv", 1), "redis": ("kv", 1), "valkey": ("kv", 1), "elasticache": ("kv", 1), "keydb": ("kv", 1),
+        "memorydb": ("kv", 1), "dragonfly": ("kv", 1),
+        "memcached": ("memcached", 1), "memcache": ("memcached", 1), "cache": ("cache", 1),
+        "dynamodb": ("dynamo", 1), "dynamo": ("dynamo", 1), "cassandra": ("cassandra", 1), "scylla": ("cassandra", 1),
+        "elasticsearch": ("search", 1), "opensearch": ("search", 1), "solr": ("search", 1),
+        "kafka": ("kafka", 2), "msk": ("kafka", 2), "rabbitmq": ("amqp", 2), "rabbit": ("amqp", 2), "amqp": ("amqp", 2),
+        "mq": ("amqp", 2), "amazonmq": ("amqp", 2), "activemq": ("amqp", 2), "sqs": ("sqs", 2), "sns": ("sns", 2),
+        "nats": ("nats", 2), "pulsar": ("pulsar", 2), "kinesis": ("kinesis", 2),
+        "queue": ("queue", 2), "broker": ("queue", 2), "topic": ("queue", 2), "bus": ("queue", 2), "eventbus": ("queue", 2),
+    ]
+    /// Generic words that match any family of their category.
+    static let genericFamilies: Set<String> = ["db", "cache", "queue"]
+
+    /// Tokens dropped everywhere: environments and the words every service name may carry.
+    static let dropped: Set<String> = NameNormalizer.environmentTokens.union(["svc", "service", "arn", "aws"])
+
+    init(id: String, raws: some Sequence<String>, kindIsStore: Int) {
+        var seen = Set<String>()
+        var out: [String] = []
+        func add(_ text: String) {
+            for t in Self.split(text) where seen.insert(t).inserted { out.append(t) }
+        }
+        add(id)
+        for r in raws where !r.hasPrefix("arn:") { add(r) }
+        tokens = out
+        squashed = out.joined()
+        var fam = Set<String>(), cat = kindIsStore
+        for t in out { if let f = Self.storeWords[t] { fam.insert(f.family); cat = max(cat, f.category) } }
+        storeFamilies = fam
+        storeCategory = cat
+    }
+
+    /// Words a tool or a team attaches to a name to say where or how it runs, not what it is
+    /// (`payment-backend`, `prod-cart-asg`, `orders-primary`). An extra word that is not one of
+    /// these and never attaches to anything else (`proxy` in `frontend-proxy`) names a different thing.
+    static let roleWords: Set<String> = [
+        "api", "app", "application", "web", "www", "ui", "backend", "worker", "server", "srv", "daemon", "job", "cron",
+        "asg", "ecs", "eks", "ec2", "gke", "aks", "k8s", "kube", "cluster", "instance", "node", "pod", "deployment",
+        "deploy", "task", "container", "host", "vm", "primary", "replica", "reader", "writer", "master", "main", "standby",
+        "ro", "rw", "team", "squad", "tier", "critical", "alert", "alarm", "monitor", "health", "check", "http", "grpc",
+        "us", "eu", "ap", "east", "west", "central", "north", "south", "region", "zone", "az", "live", "blue", "green",
+    ]
+
+    /// Lowercased alphanumeric runs; camelCase and letter/digit boundaries split; tokens holding a
+    /// digit (ids, ordinals, versions, instance ids), single letters and `dropped` words removed;
+    /// a plural `s` stemmed.
+    static func split(_ text: String) -> [String] {
+        var words: [String] = []
+        var cur: [Character] = []
+        var prevLower = false
+        func flush() {
+            defer { cur.removeAll(keepingCapacity: true) }
+            guard cur.count >= 2, !cur.contains(where: { $0.isNumber }) else { return }
+            var w = String(cur).lowercased()
+            if dropped.contains(w) { return }
+            if w.count >= 5 && w.hasSuffix("s") && !w.hasSuffix("ss") && storeWords[w] == nil { w.removeLast() }
+            words.append(w)
+        }
+        for ch in text {
+            if ch.isLetter || ch.isNumber {
+                if ch.isUppercase && prevLower { flush() }
+                cur.append(ch)
+                prevLower = ch.isLowercase || ch.isNumber
+            } else {
+                flush(); prevLower = false
+            }
+        }
+        flush()
+        return words
+    }
+}
+
+/// One name (a node before learning) as the matcher sees it.
+struct NameUnit {
+    var id: String
+    var raws: Set<String>
+    var sources: Set<AlertSource>
+    var team: String?
+    var kindIsStore: Int            // 1 database, 2 queue, 0 otherwise (majority kind)
+    var onsets: [Double]            // episode starts, sorted
+}
+
+/// Learns which names are the same entity. Pure: the result depends only on its inputs.
+public struct EntityMatcher {
+    var window: TimeInterval
+    var minCoFire: Double
+    var minJoint: Int
+    var minName: Double
+    var policy: MergePolicy
+
+    struct Result {
+        var groupOf: [Int]                       // unit → group representative unit
+        var canonical: [Int: String]             // representative → id of the group
+        var evidence: [Int: SameAsEvidence]      // unit (not canonical) → why
+    }
+
+    private final class UnionFind {
+        var parent: [Int]
+        init(_ n: Int) { parent = Array(0..<n) }
+        func find(_ x: Int) -> Int {
+            var x = x
+            while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }
+            return x
+        }
+    }
+
+    func match(_ units: [NameUnit]) -> Result {
+        let n = units.count
+        var result = Result(groupOf: Array(0..<n), canonical: [:], evidence: [:])
+        guard n >= 2 else {
+            for i in 0..<n { result.canonical[i] = units[i].id }
+            return result
+        }
+        let shapes = units.map { NameShape(id: $0.id, raws: $0.raws, kindIsStore: $0.kindIsStore) }
+        // Token weights: a word most names carry (an environment, a role, a company prefix) says little.
+        var df: [String: Int] = [:]
+        for s in shapes { for t in s.tokens { df[t, default: 0] += 1 } }
+        let logN = log(Double(n) + 1)
+        func weight(_ t: String) -> Double { max(0.05, logN - log(Double(df[t] ?? 1))) }
+        // The words each word appears next to (role and environment words left out).
+        var neighbours: [String: Set<String>] = [:]
+        for s in shapes {
+            let content = s.tokens.filter { !NameShape.roleWords.contains($0) }
+            for t in s.tokens { for u in content where u != t { neighbours[t, default: []].insert(u) } }
+        }
+        let teamWords = units.map { Set(($0.team.map { NameShape.split($0) }) ?? []) }
+
+        // Candidates: names sharing a token or a 3-letter token prefix (inverted index; very common
+        // keys skipped: they would pair everything with everything).
+        var index: [String: [Int]] = [:]
+        for (i, s) in shapes.enumerated() {
+            var keys = Set<String>()
+            for t in s.tokens { keys.insert(t); if t.count >= 3 { keys.insert("^" + String(t.prefix(3))) } }
+            for k in keys { index[k, default: []].append(i) }
+        }
+        let maxPosting = max(32, n / 4)
+        var pairs = Set<UInt64>()
+        for (_, list) in index where list.count >= 2 && list.count <= maxPosting {
+            for x in 0..<list.count { for y in (x + 1)..<list.count {
+                pairs.insert(UInt64(list[x]) << 32 | UInt64(list[y]))
+            } }
+        }
+
+        struct Scored { var a: Int; var b: Int; var score: Double; var name: Double; var shared: [String]
+                        var abHits: Int; var baHits: Int; var aEpisodes: Int; var bEpisodes: Int }
+        var scored: [Scored] = []
+        let incidents = units.map { Self.incidents($0.onsets, window) }
+        // Every incident start of every name, in time order (for "who else fired then").
+        var timeline: [(t: Double, unit: Int)] = []
+        for (u, list) in incidents.enumerated() { for t in list { timeline.append((t, u)) } }
+        timeline.sort { $0.t != $1.t ? $0.t < $1.t : $0.unit < $1.unit }
+        let times = timeline.map(\.t)
+        var socialCache: [Int: [Double]] = [:]
+        /// Per incident of a name, how much it says about co-firing: 0 when nothing else fired
+        /// within the window (isolated noise, a flapping monitor's burst), 1 with a few others,
+        /// less in a blob where many unrelated names fire at once (a shared-infrastructure blip).
+        func social(_ u: Int) -> [Double] {
+            if let w = socialCache[u] { return w }
+            var out: [Double] = []
+            out.reserveCapacity(incidents[u].count)
+            for t in incidents[u] {
+                var lo = Self.lowerBound(times, t - window)
+                var others = Set<Int>()
+                while lo < timeline.count && timeline[lo].t <= t + window {
+                    if timeline[lo].unit != u { others.insert(timeline[lo].unit) }
+                    lo += 1
+                }
+                out.append(others.isEmpty ? 0 : others.count <= 8 ? 1 : 8 / Double(others.count))
+            }
+            socialCache[u] = out
+            return out
+        }
+        for key in pairs.sorted() {
+            let a = Int(key >> 32), b = Int(key & 0xffff_ffff)
+            let why = conflict(units[a], units[b], shapes[a], shapes[b])
+            let teamsAB = teamWords[a].union(teamWords[b])
+            let (nameScore, shared) = Self.nameSimilarity(shapes[a], shapes[b], weight) { t, matched in
+                if NameShape.roleWords.contains(t) || teamsAB.contains(t) { return true }
+                // Attaches to at least two other words besides the ones this pair shares.
+                return (neighbours[t] ?? []).subtracting(matched).count >= 2
+            }
+            let ia = incidents[a], ib = incidents[b]
+            let wa = social(a), wb = social(b)
+            let (ab, pa) = Self.hits(ia, wa, ib, window), (ba, pb) = Self.hits(ib, wb, ia, window)
+            if let d = Self.debug { d(units[a].id, units[b].id, [nameScore, Double(ia.count), Double(ib.count), pa, pb], why) }
+            if why != nil { continue }
+            guard nameScore >= minName else { continue }
+            guard ia.count >= minJoint, ib.count >= minJoint else { continue }
+            // The same tool naming one thing twice happens (an ASG alarm and an ECS alarm on one
+            // service) but is weaker evidence: it needs a clearer co-firing.
+            let sameTool = !units[a].sources.isDisjoint(with: units[b].sources)
+            guard min(ab, ba) >= minJoint, min(pa, pb) >= (sameTool ? max(minCoFire, 0.5) : minCoFire) else { continue }
+            let score = nameScore * 0.5 + min(pa, pb) * 0.5
+            scored.append(Scored(a: a, b: b, score: score, name: nameScore, shared: shared,
+                                 abHits: ab, baHits: ba, aEpisodes: ia.count, bEpisodes: ib.count))
+        }
+        scored.sort { $0.score != $1.score ? $0.score > $1.score : ($0.a, $0.b) < ($1.a, $1.b) }
+
+        let uf = UnionFind(n)
+        var members: [Int: [Int]] = [:]
+        for i in 0..<n { members[i] = [i] }
+        var why: [Int: (Scored, Int)] = [:]           // unit → (pair that merged it, partner)
+        for p in scored {
+            let ra = uf.find(p.a), rb = uf.find(p.b)
+            if ra == rb { continue }
+            let ma = members[ra]!, mb = members[rb]!
+            var ok = true
+            outer: for x in ma { for y in mb where conflict(units[x], units[y], shapes[x], shapes[y]) != nil { ok = false; break outer } }
+            if !ok { continue }
+            uf.parent[rb] = ra
+            members[ra] = ma + mb
+            members[rb] = nil
+            if why[p.b] == nil { why[p.b] = (p, p.a) }
+            if why[p.a] == nil { why[p.a] = (p, p.b) }
+        }
+
+        for (root, list) in members {
+            let canonicalUnit = list.first { policy.pinned.contains(units[$0].id) }
+                ?? list.min { a, b in
+                    let ta = shapes[a].tokens.count, tb = shapes[b].tokens.count
+                    if ta != tb { return ta < tb }
+                    if units[a].id.count != units[b].id.count { return units[a].id.count > units[b].id.count }
+                    return units[a].id < units[b].id
+                }!
+            for m in list { result.groupOf[m] = root }
+            result.canonical[root] = units[canonicalUnit].id
+            guard list.count > 1 else { continue }
+            for m in list where m != canonicalUnit {
+                guard let (p, partner) = why[m] else { continue }
+                let u = units[m], v = units[partner]
+                let (mine, theirs) = p.a == m ? (p.abHits, p.baHits) : (p.baHits, p.abHits)
+                let (myEp, theirEp) = p.a == m ? (p.aEpisodes, p.bEpisodes) : (p.bEpisodes, p.aEpisodes)
+                var reasons: [String] = []
+                reasons.append("name: shares \(p.shared.map { "'\($0)'" }.joined(separator: ", ")) with \(v.id) (similarity \(Self.fmt(p.name)))")
+                reasons.append("fired within \(Int(window)) s of \(v.id) in \(mine) of its \(myEp) incidents; \(v.id) within \(Int(window)) s of it in \(theirs) of \(theirEp)")
+                reasons.append("different tools: \(u.sources.map(\.rawValue).sorted().joined(separator: ", ")) vs \(v.sources.map(\.rawValue).sorted().joined(separator: ", "))")
+                if let t = u.team, let t2 = v.team { reasons.append(Self.teamKey(t) == Self.teamKey(t2) ? "same team: \(t)" : "teams \(t) / \(t2)") }
+                else { reasons.append("team known on \(u.team == nil && v.team == nil ? "neither side" : "one side only")") }
+                if partner != canonicalUnit { reasons.append("joined \(units[canonicalUnit].id) through \(v.id)") }
+                result.evidence[m] = SameAsEvidence(name: u.id, rawNames: u.raws.sorted(), sources: u.sources.map(\.rawValue).sorted(),
+                                                    confidence: min(1, max(0, p.score)), reasons: reasons)
+            }
+        }
+        return result
+    }
+
+    /// Why two names can never be one thing, or nil.
+    func conflict(_ a: NameUnit, _ b: NameUnit, _ sa: NameShape, _ sb: NameShape) -> String? {
+        if policy.pinned.contains(a.id) && policy.pinned.contains(b.id) { return "both named in the alias file" }
+        for g in policy.neverMerge where (g.contains(a.id) || !g.isDisjoint(with: a.raws)) && (g.contains(b.id) || !g.isDisjoint(with: b.raws)) {
+            return "never-merge list"
+        }
+        if let ta = a.team, let tb = b.team, Self.teamKey(ta) != Self.teamKey(tb) { return "different teams" }
+        if sa.storeCategory != sb.storeCategory { return "a datastore/broker and something else" }
+        if sa.storeCategory != 0 {
+            let fa = sa.storeFamilies.subtracting(NameShape.genericFamilies), fb = sb.storeFamilies.subtracting(NameShape.genericFamilies)
+            if !fa.isEmpty && !fb.isEmpty && fa.isDisjoint(with: fb) { return "different store technologies" }
+        }
+        return nil
+    }
+
+    static func teamKey(_ t: String) -> String {
+        let words = NameShape.split(t).filter { $0 != "team" && $0 != "squad" && $0 != "group" }
+        return words.isEmpty ? t.lowercased() : words.sorted().joined(separator: "-")
+    }
+
+    /// Weighted overlap of the two token sets: a token matches an equal one or one it is a
+    /// ≥3-letter prefix of (`pay`/`payment`); one squashed name inside the other also matches
+    /// (`productcatalog` / `product-catalog`). Extra words count against the match only when they
+    /// are distinctive: not a role word, not a word of the team, and not a word that also attaches
+    /// to other names (`consumer` on many Sentry projects is a convention; `proxy` only ever
+    /// follows `frontend`, so `frontend-proxy` is another thing than `frontend`).
+    static func nameSimilarity(_ a: NameShape, _ b: NameShape, _ weight: (String) -> Double,
+                               isGeneric: (String, Set<String>) -> Bool) -> (Double, [String]) {
+        var matched = 0.0
+        var shared: [String] = []
+        var usedB = Set<Int>(), usedA = Set<Int>()
+        for (i, t) in a.tokens.enumerated() {
+            var hit: Int? = nil
+            for (j, u) in b.tokens.enumerated() where !usedB.contains(j) {
+                if t == u || (min(t.count, u.count) >= 3 && (t.hasPrefix(u) || u.hasPrefix(t))) { hit = j; break }
+            }
+            if let j = hit {
+                usedB.insert(j); usedA.insert(i)
+                matched += (weight(t) + weight(b.tokens[j])) / 2
+                shared.append(t.count <= b.tokens[j].count ? t : b.tokens[j])
+            }
+        }
+        let matchedSet = Set(shared)
+        var extra = 0.0
+        for (i, t) in a.tokens.enumerated() where !usedA.contains(i) && !isGeneric(t, matchedSet) { extra += weight(t) }
+        for (j, u) in b.tokens.enumerated() where !usedB.contains(j) && !isGeneric(u, matchedSet) { extra += weight(u) }
+        var score = matched + extra > 0 ? matched / (matched + extra) : 0
+        let (short, long) = a.squashed.count <= b.squashed.count ? (a.squashed, b.squashed) : (b.squashed, a.squashed)
+        if short.count >= 5, long.contains(short), shared.isEmpty {
+            let c = Double(short.count) / Double(long.count)
+            if c > score { score = c; shared = [short] }
+        }
+        return (score, shared)
+    }
+
+    /// Episode starts thinned to one per `window` (several monitors of one name firing together are one incident).
+    static func incidents(_ onsets: [Double], _ window: Double) -> [Double] {
+        var out: [Double] = []
+        for t in onsets where out.last.map({ t - $0 > window }) ?? true { out.append(t) }
+        return out
+    }
+
+    /// How many of `a` have an element of `b` within ±window (both sorted), and the weighted
+    /// share of them (weights of `a`'s incidents; 0 when all weights are 0).
+    static func hits(_ a: [Double], _ weights: [Double], _ b: [Double], _ window: Double) -> (Int, Double) {
+        var j = 0, count = 0
+        var hit = 0.0, total = 0.0
+        for (i, t) in a.enumerated() {
+            while j < b.count && b[j] < t - window { j += 1 }
+            total += weights[i]
+            if j < b.count && b[j] <= t + window { count += 1; hit += weights[i] }
+        }
+        return (count, total > 0 ? hit / total : 0)
+    }
+
+    static func lowerBound(_ xs: [Double], _ x: Double) -> Int {
+        var lo = 0, hi = xs.count
+        while lo < hi { let mid = (lo + hi) / 2; if xs[mid] < x { lo = mid + 1 } else { hi = mid } }
+        return lo
+    }
+
+    static func fmt(_ x: Double) -> String { String(format: "%.2f", x) }
+    /// Development hook (InferenceEval --debug-merges): every candidate pair with its features.
+    nonisolated(unsafe) public static var debug: ((String, String, [Double], String?) -> Void)?
+}
+
+extension EntityResolver {
+    /// What the alias file tells learned resolution: its canonical names are pinned, its
+    /// `never_merge` groups are kept apart (each name as written, as the alias file maps it, and
+    /// normalized as a service and as a resource, so any spelling of it is recognised).
+    public var mergePolicy: MergePolicy {
+        let t = aliasTable
+        guard !t.isEmpty || !t.neverMerge.isEmpty else { return .none }
+        let never = t.neverMerge.map { group -> Set<String> in
+            var out = Set<String>()
+            for name in group {
+                out.insert(name); out.insert(name.lowercased())
+                if let c = t.canonical(forExact: name) { out.insert(c) }
+                out.insert(NameNormalizer.service(name)); out.insert(NameNormalizer.resource(name))
+            }
+            return out
+        }
+        return MergePolicy(pinned: Set(t.entries.map(\.canonical)), neverMerge: never)
+    }
+}
