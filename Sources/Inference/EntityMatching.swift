@@ -67,8 +67,12 @@ struct NameShape: Sendable {
         func add(_ text: String) {
             for t in Self.split(text) where seen.insert(t).inserted { out.append(t) }
         }
-        add(id)
-        for r in raws where !r.hasPrefix("arn:") { add(r) }
+        // The id carries the name; a path prefix (`shop/cart`: a namespace, an account) is where,
+        // not what. Raw spellings add words only when their camelCase hides them from the id.
+        add(String(id.split(separator: "/").last ?? Substring(id)))
+        for r in raws where !r.hasPrefix("arn:") && Self.hasCamelCase(r) {
+            add(String(r.split(separator: "/").last ?? Substring(r)))
+        }
         tokens = out
         squashed = out.joined()
         var fam = Set<String>(), cat = kindIsStore
@@ -87,6 +91,15 @@ struct NameShape: Sendable {
         "ro", "rw", "team", "squad", "tier", "critical", "alert", "alarm", "monitor", "health", "check", "http", "grpc",
         "us", "eu", "ap", "east", "west", "central", "north", "south", "region", "zone", "az", "live", "blue", "green",
     ]
+
+    static func hasCamelCase(_ s: String) -> Bool {
+        var prevLower = false
+        for ch in s {
+            if ch.isUppercase && prevLower { return true }
+            prevLower = ch.isLowercase
+        }
+        return false
+    }
 
     /// Lowercased alphanumeric runs; camelCase and letter/digit boundaries split; tokens holding a
     /// digit (ids, ordinals, versions, instance ids), single letters and `dropped` words removed;
@@ -164,11 +177,17 @@ public struct EntityMatcher {
         for s in shapes { for t in s.tokens { df[t, default: 0] += 1 } }
         let logN = log(Double(n) + 1)
         func weight(_ t: String) -> Double { max(0.05, logN - log(Double(df[t] ?? 1))) }
-        // The words each word appears next to (role and environment words left out).
-        var neighbours: [String: Set<String>] = [:]
-        for s in shapes {
-            let content = s.tokens.filter { !NameShape.roleWords.contains($0) }
-            for t in s.tokens { for u in content where u != t { neighbours[t, default: []].insert(u) } }
+        // Which tools use each word. A word one tool attaches to many names (`-asg` on CloudWatch
+        // alarms, `-backend` on Sentry projects) is that tool's convention; a word every tool uses
+        // (`proxy` in `frontend-proxy`, `write` in `write-home-timeline`) is part of what the thing is called.
+        var toolUse: [String: [AlertSource: Int]] = [:]
+        for (i, s) in shapes.enumerated() {
+            for t in s.tokens { for src in units[i].sources { toolUse[t, default: [:]][src, default: 0] += 1 } }
+        }
+        func isConvention(_ t: String) -> Bool {
+            guard (df[t] ?? 0) > 1, let use = toolUse[t] else { return false }
+            let total = use.values.reduce(0, +), top = use.values.max() ?? 0
+            return Double(top) >= 0.8 * Double(total)
         }
         let teamWords = units.map { Set(($0.team.map { NameShape.split($0) }) ?? []) }
 
@@ -221,23 +240,30 @@ public struct EntityMatcher {
             let a = Int(key >> 32), b = Int(key & 0xffff_ffff)
             let why = conflict(units[a], units[b], shapes[a], shapes[b])
             let teamsAB = teamWords[a].union(teamWords[b])
-            let (nameScore, shared) = Self.nameSimilarity(shapes[a], shapes[b], weight) { t, matched in
-                if NameShape.roleWords.contains(t) || teamsAB.contains(t) { return true }
-                // Attaches to at least two other words besides the ones this pair shares.
-                return (neighbours[t] ?? []).subtracting(matched).count >= 2
+            // Distinctiveness of a word: < 0 a convention (never identity, shared or not), 0 says
+            // nothing when only one side has it (a team name), 0.5 a word of one name only, 1 a word
+            // that is part of what something is called.
+            let (nameScore, shared) = Self.nameSimilarity(shapes[a], shapes[b], weight) { t in
+                if NameShape.roleWords.contains(t) || isConvention(t) { return -1 }
+                if let f = NameShape.storeWords[t], NameShape.genericFamilies.contains(f.family) { return -1 }
+                if teamsAB.contains(t) { return 0 }
+                return (df[t] ?? 0) <= 1 ? 0.5 : 1
             }
             let ia = incidents[a], ib = incidents[b]
             let wa = social(a), wb = social(b)
             let (ab, pa) = Self.hits(ia, wa, ib, window), (ba, pb) = Self.hits(ib, wb, ia, window)
-            if let d = Self.debug { d(units[a].id, units[b].id, [nameScore, Double(ia.count), Double(ib.count), pa, pb], why) }
+            if let d = Self.debug { d(units[a].id, units[b].id, [nameScore, Double(ia.count), Double(ib.count), pa, pb], why ?? "[\(shapes[a].tokens) \(shapes[b].tokens) \(units[a].raws.sorted()) \(units[b].raws.sorted())]") }
             if why != nil { continue }
             guard nameScore >= minName else { continue }
             guard ia.count >= minJoint, ib.count >= minJoint else { continue }
             // The same tool naming one thing twice happens (an ASG alarm and an ECS alarm on one
             // service) but is weaker evidence: it needs a clearer co-firing.
+            // The name with fewer incidents must fire with the other in most of them; the busier one
+            // (more monitors, a monitor that also fires in blips) at least now and then.
             let sameTool = !units[a].sources.isDisjoint(with: units[b].sources)
-            guard min(ab, ba) >= minJoint, min(pa, pb) >= (sameTool ? max(minCoFire, 0.5) : minCoFire) else { continue }
-            let score = nameScore * 0.5 + min(pa, pb) * 0.5
+            let need = sameTool ? min(1, minCoFire + 0.15) : minCoFire
+            guard min(ab, ba) >= minJoint, max(pa, pb) >= need, min(pa, pb) >= need / 3 else { continue }
+            let score = nameScore * 0.5 + (max(pa, pb) + min(pa, pb)) * 0.25
             scored.append(Scored(a: a, b: b, score: score, name: nameScore, shared: shared,
                                  abHits: ab, baHits: ba, aEpisodes: ia.count, bEpisodes: ib.count))
         }
@@ -314,12 +340,12 @@ public struct EntityMatcher {
     /// Weighted overlap of the two token sets: a token matches an equal one or one it is a
     /// ≥3-letter prefix of (`pay`/`payment`); one squashed name inside the other also matches
     /// (`productcatalog` / `product-catalog`). Extra words count against the match only when they
-    /// are distinctive: not a role word, not a word of the team, and not a word that also attaches
-    /// to other names (`consumer` on many Sentry projects is a convention; `proxy` only ever
-    /// follows `frontend`, so `frontend-proxy` is another thing than `frontend`).
+    /// are distinctive: not a role word, not a word of the team, not one tool's convention
+    /// (`consumer` on Sentry projects only; `proxy` in every tool's name of `frontend-proxy`
+    /// makes it another thing than `frontend`).
     static func nameSimilarity(_ a: NameShape, _ b: NameShape, _ weight: (String) -> Double,
-                               isGeneric: (String, Set<String>) -> Bool) -> (Double, [String]) {
-        var matched = 0.0
+                               distinctiveness: (String) -> Double) -> (Double, [String]) {
+        var matched = 0.0, content = 0
         var shared: [String] = []
         var usedB = Set<Int>(), usedA = Set<Int>()
         for (i, t) in a.tokens.enumerated() {
@@ -329,15 +355,17 @@ public struct EntityMatcher {
             }
             if let j = hit {
                 usedB.insert(j); usedA.insert(i)
-                matched += (weight(t) + weight(b.tokens[j])) / 2
+                // A shared convention word (a team name, `api`) is weak evidence of one identity.
+                let w = (weight(t) + weight(b.tokens[j])) / 2
+                if distinctiveness(t) < 0 { matched += w * 0.25 } else { matched += w; content += 1 }
                 shared.append(t.count <= b.tokens[j].count ? t : b.tokens[j])
             }
         }
-        let matchedSet = Set(shared)
         var extra = 0.0
-        for (i, t) in a.tokens.enumerated() where !usedA.contains(i) && !isGeneric(t, matchedSet) { extra += weight(t) }
-        for (j, u) in b.tokens.enumerated() where !usedB.contains(j) && !isGeneric(u, matchedSet) { extra += weight(u) }
-        var score = matched + extra > 0 ? matched / (matched + extra) : 0
+        for (i, t) in a.tokens.enumerated() where !usedA.contains(i) { extra += weight(t) * max(0, distinctiveness(t)) }
+        for (j, u) in b.tokens.enumerated() where !usedB.contains(j) { extra += weight(u) * max(0, distinctiveness(u)) }
+        // Only shared convention words (`shop/cart`, `shop/email`): nothing says they are one thing.
+        var score = matched + extra > 0 && content > 0 ? matched / (matched + extra) : 0
         let (short, long) = a.squashed.count <= b.squashed.count ? (a.squashed, b.squashed) : (b.squashed, a.squashed)
         if short.count >= 5, long.contains(short), shared.isEmpty {
             let c = Double(short.count) / Double(long.count)

@@ -51,12 +51,13 @@ public struct InferenceSettings: Sendable, Equatable {
     public var learnMerges: Bool = true
     /// Two names "fire together" when their incidents start at most this many seconds apart.
     public var mergeWindow: TimeInterval = 300
-    /// Share of each name's incidents in which the other fired too (both ways) needed to merge.
-    public var mergeMinCoFire: Double = 0.35
+    /// Share of its incidents in which the name with fewer incidents fired with the other, needed
+    /// to merge (a third of it the other way round; +0.15 when one tool uses both names).
+    public var mergeMinCoFire: Double = 0.6
     /// Incidents the two names must share (and each must have) to merge.
     public var mergeMinJoint: Int = 3
     /// Name similarity (weighted token overlap, 0...1) needed to consider two names at all.
-    public var mergeMinName: Double = 0.6
+    public var mergeMinName: Double = 0.65
     public init() {}
 }
 
