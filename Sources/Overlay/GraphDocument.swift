@@ -98,15 +98,19 @@ public struct GraphDocument: Codable, Sendable, Equatable {
         /// Seen in alerts (false for trace-only nodes).
         public var alerted: Bool
         public var alertCount: Int
+        /// Names learned to be this node (entity resolution from alert evidence), each with why.
+        public var sameAs: [SameAsEvidence]
 
         public init(id: String, kind: NodeKind, team: String? = nil, aliases: [String] = [], sources: [NodeSource],
-                    signals: NodeSignals? = nil, instrumented: Bool, alerted: Bool, alertCount: Int = 0) {
+                    signals: NodeSignals? = nil, instrumented: Bool, alerted: Bool, alertCount: Int = 0,
+                    sameAs: [SameAsEvidence] = []) {
             self.id = id; self.kind = kind; self.team = team; self.aliases = aliases; self.sources = sources
             self.signals = signals; self.instrumented = instrumented; self.alerted = alerted; self.alertCount = alertCount
+            self.sameAs = sameAs
         }
 
         private enum CodingKeys: String, CodingKey {
-            case id, kind, team, aliases, sources, signals, instrumented, alerted, alertCount
+            case id, kind, team, aliases, sources, signals, instrumented, alerted, alertCount, sameAs
         }
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -119,6 +123,7 @@ public struct GraphDocument: Codable, Sendable, Equatable {
             instrumented = try c.decodeIfPresent(Bool.self, forKey: .instrumented) ?? sources.contains(.traces)
             alerted = try c.decodeIfPresent(Bool.self, forKey: .alerted) ?? sources.contains(.alerts)
             alertCount = try c.decodeIfPresent(Int.self, forKey: .alertCount) ?? 0
+            sameAs = try c.decodeIfPresent([SameAsEvidence].self, forKey: .sameAs) ?? []
         }
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -131,6 +136,7 @@ public struct GraphDocument: Codable, Sendable, Equatable {
             try c.encode(instrumented, forKey: .instrumented)
             try c.encode(alerted, forKey: .alerted)
             try c.encode(alertCount, forKey: .alertCount)
+            try c.encode(sameAs, forKey: .sameAs)
         }
     }
 

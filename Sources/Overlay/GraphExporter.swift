@@ -463,6 +463,16 @@ public enum GraphExporter {
             out += "\nALERT-ONLY NODES (not instrumented)\n"
             for n in alertNodes { out += "  \(n.id) (\(n.kind.rawValue), \(n.alertCount) alert\(n.alertCount == 1 ? "" : "s")\(n.team.map { ", team \($0)" } ?? ""))\n" }
         }
+        let learned = doc.nodes.filter { !$0.sameAs.isEmpty }
+        if !learned.isEmpty {
+            out += "\nLEARNED NAMES (one entity, told by alert evidence; override in the alias file)\n"
+            for n in learned {
+                for e in n.sameAs {
+                    out += "  \(e.name) = \(n.id)  conf \(Num.fixed(e.confidence, 2)) · \(e.sources.joined(separator: ", "))\n"
+                    for r in e.reasons { out += "      \(r)\n" }
+                }
+            }
+        }
         return out
     }
 

@@ -117,6 +117,7 @@ private struct NodeAcc {
     var alerted = false
     var alertCount = 0
     var signals: GraphDocument.NodeSignals?
+    var sameAs: [SameAsEvidence] = []
 }
 
 private struct Builder {
@@ -194,6 +195,7 @@ private struct Builder {
             acc.alertCount += max(0, n.alertCount)
             acc.aliases.insert(n.id)
             acc.aliases.formUnion(n.aliases)
+            acc.sameAs += n.sameAs
             if let t = nonEmpty(n.team) { acc.alertTeams.append((n.id, t)) }
             nodes[target] = acc
         }
@@ -261,7 +263,8 @@ private struct Builder {
             aliases = aliases.filter { !$0.isEmpty }
             return GraphDocument.Node(id: acc.id, kind: acc.kind, team: acc.tracedTeam ?? alertTeam,
                                       aliases: aliases.sorted(), sources: sources, signals: acc.signals,
-                                      instrumented: acc.traced, alerted: acc.alerted, alertCount: acc.alertCount)
+                                      instrumented: acc.traced, alerted: acc.alerted, alertCount: acc.alertCount,
+                                      sameAs: acc.sameAs.sorted { $0.name < $1.name })
         }
     }
 

@@ -691,6 +691,7 @@ enum WebText {
         if let t = n.team { parts.append("team \(Web.printable(t))") }
         parts.append("seen in \(n.sources.map(\.rawValue).joined(separator: " and "))")
         if !n.aliases.isEmpty { parts.append("aliases: \(n.aliases.prefix(6).map(Web.printable).joined(separator: ", "))") }
+        if !n.sameAs.isEmpty { parts.append("learned: \(n.sameAs.prefix(6).map { Web.printable($0.name) }.joined(separator: ", "))") }
         return parts.joined(separator: " · ")
     }
 
@@ -1033,10 +1034,24 @@ struct ServicePageRenderer {
         meta.append(node.team.map { "team <a href=\"/?team=\(Web.html(Web.queryValue($0)))&amp;window=\(window)\">\(Web.html($0))</a>" } ?? "no team")
         meta.append("seen in \(node.sources.map(\.rawValue).joined(separator: " and "))")
         if !node.aliases.isEmpty { meta.append("aliases: " + node.aliases.prefix(12).map { "<code>\(Web.html($0))</code>" }.joined(separator: ", ")) }
+        if !node.sameAs.isEmpty { meta.append("<a href=\"#same-as\">\(node.sameAs.count) learned name\(node.sameAs.count == 1 ? "" : "s")</a>") }
         meta.append("<a href=\"/?service=\(Web.html(Web.queryValue(node.id)))&amp;hops=2&amp;direction=both&amp;window=\(window)\">show on the map</a>")
         h += "<p class=\"meta\">\(meta.joined(separator: " · "))</p>\n"
         h += "<p class=\"window-range\">\(Web.html(WebText.time(doc.window.start))) – \(Web.html(WebText.time(doc.window.end)))</p>\n"
+        h += sameAsSection()
         return h
+    }
+
+    /// Names learned to be this node, with the evidence (never a silent merge).
+    func sameAsSection() -> String {
+        guard !node.sameAs.isEmpty else { return "" }
+        var h = "<details class=\"same-as\" id=\"same-as\"><summary>Also called (learned from alerts; pin or forbid in the alias file)</summary><ul>\n"
+        for e in node.sameAs {
+            h += "<li><code>\(Web.html(e.name))</code> from \(Web.html(e.sources.joined(separator: ", "))) · confidence \(String(format: "%.2f", e.confidence))"
+            if !e.rawNames.isEmpty { h += " · spelled " + e.rawNames.prefix(6).map { "<code>\(Web.html($0))</code>" }.joined(separator: ", ") }
+            h += "<ul>" + e.reasons.map { "<li>\(Web.html($0))</li>" }.joined() + "</ul></li>\n"
+        }
+        return h + "</ul></details>\n"
     }
 
     /// The window's totals (the node's server side, else summed over its callers).

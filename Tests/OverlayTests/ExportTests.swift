@@ -43,7 +43,7 @@ struct JSONExportTests {
 
         let nodes = try #require(root["nodes"] as? [[String: Any]])
         #expect(nodes.count == 9)
-        let nodeKeys: Set<String> = ["id", "kind", "team", "aliases", "sources", "signals", "instrumented", "alerted", "alertCount"]
+        let nodeKeys: Set<String> = ["id", "kind", "team", "aliases", "sources", "signals", "instrumented", "alerted", "alertCount", "sameAs"]
         #expect(nodes.allSatisfy { Set($0.keys) == nodeKeys })
         let kafka = try #require(nodes.first { $0["id"] as? String == "kafka" })
         #expect(kafka["team"] is NSNull)

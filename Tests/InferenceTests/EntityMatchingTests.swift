@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+import Alerts
+@testable import Inference
+
+// Learned entity resolution: names that are one thing, told by spelling and confirmed by firing.
+
+private let t0 = 1_790_000_000.0
+
+/// One firing alert of `tool` naming `raw` (normalized the way the adapters do).
+private func named(_ raw: String, _ tool: AlertSource, at t: Double, team: String? = nil, kind: EntityKind = .service) -> Alert {
+    let key = "\(tool.rawValue)-\(raw)"
+    return Alert(id: "\(tool.rawValue):\(key):\(Int(t))", source: tool, dedupKey: key, status: .firing,
+                 startsAt: Date(timeIntervalSince1970: t), endsAt: nil, title: "\(raw) failing", severity: "critical",
+                 team: team, entities: [Entity(kind: kind, name: NameNormalizer.normalize(raw, kind: kind), raw: raw)], raw: "{}")
+}
+
+private let resolver = EntityResolver()
+private func resolve(_ e: Entity) -> String? { resolver.canonicalID(e) }
+
+/// `count` incidents 6 h apart; each lists (raw name, tool, offset, kind).
+private func history(_ count: Int, team: String? = "payments",
+                     _ incident: (Int) -> [(String, AlertSource, Double, EntityKind)]) -> [Alert] {
+    (0..<count).flatMap { i in
+        incident(i).map { named($0.0, $0.1, at: t0 + Double(i) * 21_600 + $0.2, team: team, kind: $0.3) }
+    }
+}
+
+@Test func crossToolSpellingsOfOneServiceBecomeOneNodeWithEvidence() throws {
+    // payment (Alertmanager), payment-backend (Sentry) and "Payment Service (Production)" (PagerDuty)
+    // fire within seconds whenever payment breaks; payments-db fails first in half of them.
+    let alerts = history(12) { i in
+        var list: [(String, AlertSource, Double, EntityKind)] = [
+            ("payment", .alertmanager, 100, .service), ("payment-backend", .sentry, 104, .service),
+            ("Payment Service (Production)", .pagerduty, 160, .service),
+        ]
+        if i % 2 == 0 { list.append(("payments-db", .cloudwatch, 0, .database)) }
+        return list
+    }
+    let result = InferenceEngine().analyze(alerts, resolve: resolve)
+    let g = result.graph
+    #expect(g.nodes.map(\.id) == ["payment", "payments-db"], "\(g.nodes.map(\.id))")
+    let node = try #require(g.nodes.first { $0.id == "payment" })
+    #expect(node.sameAs.map(\.name) == ["payment-backend"])
+    #expect(result.stats.learnedMerges == 1)
+    let ev = try #require(node.sameAs.first)
+    #expect(ev.sources == ["sentry"])
+    #expect(ev.reasons.contains { $0.hasPrefix("name: shares 'payment'") })
+    #expect(ev.reasons.contains { $0.contains("different tools") })
+    #expect(ev.reasons.contains { $0 == "same team: payments" })
+    #expect(node.aliases.contains("payment-backend"))
+    // No edge between a service and its own names; the dependency survives, directed.
+    #expect(g.edges.count == 1)
+    let e = try #require(g.edges.first)
+    #expect(e.source == "payment" && e.target == "payments-db" && e.evidence.directed)
+}
+
+@Test func aDatastoreNamedLikeItsServiceIsNotMerged() {
+    // payment and payment-db fire together in every incident (the DB takes the service down),
+    // from different tools, same team: still two things.
+    let alerts = history(12) { _ in [("payment-db", .cloudwatch, 0, .database), ("payment", .alertmanager, 40, .service)] }
+    let g = InferenceEngine().infer(alerts, resolve: resolve)
+    #expect(Set(g.nodes.map(\.id)) == ["payment", "payment-db"])
+    #expect(g.nodes.allSatisfy { $0.sameAs.isEmpty })
+    #expect(g.edges.count == 1 && g.edges.first?.target == "payment-db")
+}
+
+@Test func differentStoreTechnologiesAreNotMerged() {
+    let alerts = history(12, team: "users") { _ in [("user-memcached", .cloudwatch, 0, .database), ("user-mongodb", .alertmanager, 3, .database)] }
+    let g = InferenceEngine().infer(alerts, resolve: resolve)
+    #expect(g.nodes.count == 2 && g.nodes.allSatisfy { $0.sameAs.isEmpty })
+}
+
+@Test func aWordEveryToolUsesNamesAnotherThing() {
+    // `proxy` appears in every tool's name of frontend-proxy: it is part of the name, not a suffix.
+    let alerts = history(12, team: "web") { i in [
+        ("frontend", .alertmanager, 0, .service), ("frontend-web", .sentry, 3, .service),
+        ("frontend-proxy", .datadog, 30, .service), ("frontend-proxy", .grafana, 32, .service),
+        ("frontend-proxy-web", .sentry, 35, .service),
+    ] }
+    let g = InferenceEngine().infer(alerts, resolve: resolve)
+    #expect(Set(g.nodes.map(\.id)) == ["frontend", "frontend-proxy"], "\(g.nodes.map(\.id))")
+}
+
+@Test func namesThatFireApartStayApart() {
+    // Same spelling family, different tools, same team, but never together.
+    let a = history(8) { _ in [("checkout", .alertmanager, 0, .service)] }
+    let b = history(8) { _ in [("checkout-api", .sentry, 7_200, .service)] }
+    let g = InferenceEngine().infer(a + b, resolve: resolve)
+    #expect(Set(g.nodes.map(\.id)) == ["checkout", "checkout-api"])
+}
+
+@Test func differentTeamsAreNeverMerged() {
+    let alerts = history(10, team: nil) { _ in [] }
+        + (0..<10).flatMap { i in [named("ledger", .alertmanager, at: t0 + Double(i) * 21_600, team: "finance"),
+                                    named("ledger-api", .sentry, at: t0 + Double(i) * 21_600 + 2, team: "payments")] }
+    let g = InferenceEngine().infer(alerts, resolve: resolve)
+    #expect(g.nodes.count == 2)
+}
+
+@Test func aliasFileWinsAndCanForbidMerges() throws {
+    let alerts = history(12) { _ in [("payment", .alertmanager, 0, .service), ("payment-backend", .sentry, 4, .service)] }
+    // never_merge keeps them apart (the co-firing then reads as an undirected edge).
+    let never = try AliasTable(yaml: "never_merge:\n  - [payment, payment-backend]\n")
+    #expect(never.neverMerge == [["payment", "payment-backend"]])
+    let r1 = EntityResolver(aliases: never)
+    let g1 = InferenceEngine().infer(alerts, policy: r1.mergePolicy) { r1.canonicalID($0) }
+    #expect(Set(g1.nodes.map(\.id)) == ["payment", "payment-backend"])
+    // Two canonical names of the alias file are never merged by learning.
+    let pinned = try AliasTable(yaml: "pay: [payment]\nbilling: [payment-backend]\n")
+    let r2 = EntityResolver(aliases: pinned)
+    let g2 = InferenceEngine().infer(alerts, policy: r2.mergePolicy) { r2.canonicalID($0) }
+    #expect(Set(g2.nodes.map(\.id)) == ["billing", "pay"])
+    // One pinned canonical names the group it learns.
+    let one = try AliasTable(yaml: "payments: [payment-backend]\n")
+    let r3 = EntityResolver(aliases: one)
+    let g3 = InferenceEngine().infer(alerts, policy: r3.mergePolicy) { r3.canonicalID($0) }
+    #expect(g3.nodes.map(\.id) == ["payments"])
+    #expect(g3.nodes.first?.sameAs.map(\.name) == ["payment"])
+    // Learning off: the names stay as resolved.
+    var off = InferenceSettings(); off.learnMerges = false
+    #expect(InferenceEngine(settings: off).infer(alerts, resolve: resolve).nodes.count == 2)
+}
+
+@Test func neverMergeListIsValidated() {
+    #expect(throws: AliasTableError.self) { try AliasTable(yaml: "never_merge: payment\n") }
+    #expect(throws: AliasTableError.self) { try AliasTable(yaml: "never_merge:\n  - [payment]\n") }
+    #expect((try? AliasTable(json: #"{"aliases": {"a": ["b"]}, "never-merge": [["x", "y"]]}"#))?.neverMerge == [["x", "y"]])
+}
+
+@Test func mergesDoNotDependOnDeliveryOrder() {
+    var rng = SystemRandomNumberGenerator()
+    let alerts = history(12) { _ in [("cart", .alertmanager, 0, .service), ("cart-api", .sentry, 5, .service),
+                                     ("Cart Service", .pagerduty, 60, .service)] }
+    let a = InferenceEngine().infer(alerts, resolve: resolve)
+    let b = InferenceEngine().infer(alerts.shuffled(using: &rng), resolve: resolve)
+    #expect(a == b)
+    #expect(a.nodes.map(\.id) == ["cart"])
+}
+
+@Test func nameShapes() {
+    #expect(NameShape.split("PaymentService") == ["payment"])
+    #expect(NameShape.split("prod-orders-db-1") == ["order", "db"])
+    #expect(NameShape.split("i-0abc123def ecs") == ["ecs"])
+    let s = NameShape(id: "shop/valkey-cart", raws: ["shop/valkey-cart"], kindIsStore: 0)
+    #expect(s.tokens == ["valkey", "cart"] && s.storeCategory == 1 && s.storeFamilies == ["kv"])
+}
