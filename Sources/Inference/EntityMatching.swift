@@ -184,7 +184,18 @@ public struct EntityMatcher {
         for (i, s) in shapes.enumerated() {
             for t in s.tokens { for src in units[i].sources { toolUse[t, default: [:]][src, default: 0] += 1 } }
         }
+        // A word that heads or tails a large share of all names (a company or platform prefix such
+        // as `ts-` on every TrainTicket service) is a convention even when every tool uses it.
+        var neighbours: [String: Set<String>] = [:]
+        var contentWords = Set<String>()
+        for s in shapes {
+            let content = s.tokens.filter { !NameShape.roleWords.contains($0) }
+            contentWords.formUnion(content)
+            for t in content { for u in content where u != t { neighbours[t, default: []].insert(u) } }
+        }
+        let prefixDiversity = max(6, Int((0.25 * Double(contentWords.count)).rounded(.up)))
         func isConvention(_ t: String) -> Bool {
+            if (neighbours[t]?.count ?? 0) >= prefixDiversity { return true }
             guard (df[t] ?? 0) > 1, let use = toolUse[t] else { return false }
             let total = use.values.reduce(0, +), top = use.values.max() ?? 0
             return Double(top) >= 0.8 * Double(total)
