@@ -149,10 +149,20 @@ enum LabelReader {
             guard keys[i] != "job", !pairs[i].1.isEmpty, case .entity(.service, _)? = roles[i] else { return false }
             return true
         }
+        // An alert about a workload (kube-state-metrics' `deployment`, `pod`) scraped through an
+        // exporter: `job`, and a `service` label naming the exporter's own Service
+        // (`kube-prometheus-stack-kube-state-metrics` for job `kube-state-metrics`), are the scrape
+        // target, not the subject.
+        let job = pairs.indices.first { keys[$0] == "job" }.map { pairs[$0].1.trimmed.lowercased() } ?? ""
+        let hasWorkload = pairs.indices.contains { i in
+            guard !pairs[i].1.trimmed.isEmpty, case .entity(.k8sWorkload, _)? = roles[i] else { return false }
+            return true
+        }
         for (i, (_, v)) in pairs.enumerated() {
             let value = v.trimmed
             guard !value.isEmpty else { continue }
             if hasStrongService, keys[i] == "job" { continue }
+            if hasWorkload, !job.isEmpty, keys[i] == "job" || (keys[i] == "service" && value.lowercased().contains(job)) { continue }
             switch roles[i] {
             case .entity(let kind, let pod)?:
                 let ns = (kind == .k8sWorkload || kind == .service) ? namespace : nil

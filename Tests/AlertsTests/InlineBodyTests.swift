@@ -157,6 +157,20 @@ import Testing
         ])
     }
 
+    /// kube-state-metrics alerts name the workload in `deployment`; `job` and the exporter's own
+    /// `service` label are the scrape target (found by the held-out generator, Benchmarks/heldout).
+    @Test func kubeStateMetricsAlertNamesTheDeploymentNotTheExporter() throws {
+        let json = #"{"receiver":"parallax","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"KubeDeploymentReplicasMismatch","deployment":"ts-order-service","job":"kube-state-metrics","namespace":"train-ticket","severity":"warning","service":"kube-prometheus-stack-kube-state-metrics","instance":"10.244.0.17:8080","endpoint":"http"},"annotations":{"summary":"x"},"startsAt":"2026-03-02T10:00:00.000Z","endsAt":"0001-01-01T00:00:00Z","fingerprint":"0123456789abcdef"}],"groupLabels":{},"commonLabels":{},"commonAnnotations":{},"externalURL":"http://alertmanager:9093","version":"4","groupKey":"{}"}"#
+        let a = try #require(try AlertIntake.decode(body(json)).first)
+        #expect(a.entities.map(\.kind) == [.k8sWorkload, .host])
+        #expect(a.entities.first?.name == "ts-order")
+        #expect(!a.entities.contains { $0.raw.contains("kube-state-metrics") })
+        // Without a workload label the job still names the service (a plain exporter alert).
+        let plain = json.replacingOccurrences(of: #""deployment":"ts-order-service","#, with: "")
+        let b = try #require(try AlertIntake.decode(body(plain)).first)
+        #expect(b.entities.contains { $0.kind == .service })
+    }
+
     @Test func pagerDutyTeamsPriorityAndServiceName() throws {
         let json = """
         {"event":{"id":"E1","event_type":"incident.acknowledged","resource_type":"incident","occurred_at":"2024-05-01T10:02:00Z",
