@@ -4,7 +4,7 @@ CONFIG     ?= debug
 BIN         = .build/$(CONFIG)/parallax
 DEMO_OUT   ?= parallax-demo-out
 
-.PHONY: all deps build release demo test e2e proto proto-check bench eval fuzz clean help
+.PHONY: all deps build release demo test e2e proto proto-check bench eval heldout fuzz clean help
 
 all: build
 
@@ -14,7 +14,8 @@ help:
 	@echo "make e2e         only the end-to-end run (OTel Python SDK -> parallax serve)"
 	@echo "make proto       regenerate Sources/COTLP from proto/ with protoc-c"
 	@echo "make bench       decode/pairing/ingest benchmarks (release build), see docs/PERFORMANCE.md"
-	@echo "make eval        inference quality on simulated incidents, see docs/INFERENCE.md"
+	@echo "make eval        inference quality on simulated incidents (development set), see docs/INFERENCE.md"
+	@echo "make heldout     inference quality on the held-out generator (Benchmarks/heldout), see docs/INFERENCE.md"
 	@echo "make fuzz        libFuzzer, 60 s per target: OTLP protobuf, OTLP/JSON, each alert adapter (make test: 10 s)"
 
 deps:
@@ -56,6 +57,10 @@ bench: deps
 
 eval: deps
 	$(SWIFT) run -c release InferenceEval
+
+heldout: deps
+	$(SWIFT) build -c release --product parallax
+	python3 Benchmarks/heldout/eval_heldout.py
 
 fuzz: deps
 	scripts/fuzz.sh 60
