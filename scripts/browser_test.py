@@ -64,14 +64,16 @@ def http(method, url, body=None, headers=None, timeout=10):
         return e.code, e.read()
 
 
-def start_server(binary, data_dir):
+def start_server(binary, data_dir, extra=None):
     port = free_port()
     cmd = [binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--grpc-port", "0",
-           "--data", data_dir, "--pairing-wait", "1", "--slot-retention", "30d",
-           # The samples were recorded 2026-11-20 09:00-11:10 UTC: the server's clock starts just
-           # after them, so windows and retention read the same on any day this test runs.
-           "--clock-start", SAMPLES_END,
-           "--aliases", str(ROOT / "samples" / "aliases.yaml"), "--log-level", "warning"]
+           "--data", data_dir, "--pairing-wait", "1", "--log-level", "warning"]
+    cmd += extra if extra is not None else [
+        "--slot-retention", "30d",
+        # The samples were recorded 2026-11-20 09:00-11:10 UTC: the server's clock starts just
+        # after them, so windows and retention read the same on any day this test runs.
+        "--clock-start", SAMPLES_END,
+        "--aliases", str(ROOT / "samples" / "aliases.yaml")]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -399,6 +401,9 @@ def run(args):
         checks.check("no console errors (CSP included)", not console, console)
         checks.check("no failed requests", not failed and not bad, (failed, bad))
         checks.check("no request to another host", not foreign and len(urls) > 5, foreign)
+
+        # 8. A web front end on another origin sends OTLP/JSON as the OpenTelemetry web SDK does.
+        web_front_end(args, page, checks)
     finally:
         if browser:
             browser.kill()
@@ -414,6 +419,173 @@ def run(args):
         shutil.rmtree(profile, ignore_errors=True)
     print(f"browser test: {checks.passed} passed, {len(checks.failed)} failed")
     return 0 if not checks.failed else 1
+
+
+WEB_APP_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>web-frontend</title></head>
+<body data-ready="true"><p>A web front end traced in the browser.</p><script type="module">
+// Three ways browsers deliver OTLP/JSON, all as service web-frontend, each call into the back end
+// (/api/price, same origin) carrying W3C traceparent from the browser's CLIENT span:
+//  1. the OpenTelemetry web SDK itself (../shared/otel-js: sdk-trace-web, instrumentation-fetch,
+//     exporter-trace-otlp-http 0.221): BatchSpanProcessor, fetch with keepalive and
+//     Content-Type: application/json, cross-origin, so a CORS preflight; it flushes on page hide;
+//  2. navigator.sendBeacon with a JSON Blob on page hide, as earlier releases of that exporter do
+//     (preflighted, credentials mode "include");
+//  3. navigator.sendBeacon with a string (text/plain;charset=UTF-8, no preflight), as RUM scripts do.
+// 2 and 3 build OTLP/JSON by hand, before the fetch instrumentation is installed.
+const TRACES = '%PARALLAX%/v1/traces';
+const hex = n => [...crypto.getRandomValues(new Uint8Array(n))].map(b => b.toString(16).padStart(2, '0')).join('');
+const nanos = () => (BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n).toString();
+const str = (key, v) => ({key, value: {stringValue: v}});
+const int = (key, v) => ({key, value: {intValue: v}});
+const resource = {attributes: [str('service.name', 'web-frontend'), str('telemetry.sdk.language', 'webjs')]};
+const body = spans => JSON.stringify({resourceSpans: [{resource, scopeSpans: [{scope: {name: 'by-hand'}, spans}]}]});
+async function tracedFetch(path) {
+  const traceId = hex(16), client = hex(8), t0 = nanos();
+  const r = await fetch(path, {headers: {traceparent: `00-${traceId}-${client}-01`}});
+  await r.text();
+  return {traceId, spanId: client, name: 'HTTP GET', kind: 3, startTimeUnixNano: t0, endTimeUnixNano: nanos(),
+          attributes: [str('http.request.method', 'GET'), str('url.full', location.origin + path),
+                       str('server.address', location.hostname), int('server.port', Number(location.port)),
+                       int('http.response.status_code', r.status)], status: {}};
+}
+window.run = async (perGroup, withSDK) => {
+  const byHand = [[], []];
+  for (let g = 0; g < 2; g++)
+    for (let i = 0; i < perGroup; i++) byHand[g].push(await tracedFetch(`/api/price?by-hand=${g}&i=${i}`));
+  const stringBeacon = navigator.sendBeacon(TRACES, body(byHand[0]));
+  const onHide = body(byHand[1]);
+  addEventListener('pagehide', () => navigator.sendBeacon(TRACES, new Blob([onHide], {type: 'application/json'})));
+  if (!withSDK) return {stringBeacon};
+  const {packages: P} = await import('/otel-web.mjs');
+  const {WebTracerProvider} = P['@opentelemetry/sdk-trace-web'];
+  const {BatchSpanProcessor} = P['@opentelemetry/sdk-trace-base'];
+  const {OTLPTraceExporter} = P['@opentelemetry/exporter-trace-otlp-http'];
+  const {resourceFromAttributes} = P['@opentelemetry/resources'];
+  const {registerInstrumentations} = P['@opentelemetry/instrumentation'];
+  const {FetchInstrumentation} = P['@opentelemetry/instrumentation-fetch'];
+  const provider = new WebTracerProvider({
+    resource: resourceFromAttributes({'service.name': 'web-frontend'}),
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({url: TRACES}), {scheduledDelayMillis: 200})],
+  });
+  provider.register();
+  registerInstrumentations({instrumentations: [new FetchInstrumentation()]});
+  for (let i = 0; i < perGroup; i++) await (await fetch(`/api/price?sdk=${i}`)).text();
+  return {stringBeacon};
+};
+</script></body></html>"""
+
+
+def web_front_end(args, page, checks):
+    """A page on its own origin (another loopback port) with a small traced back end (the
+    OpenTelemetry Python SDK, OTLP/HTTP protobuf) sends its CLIENT spans to a Parallax started with
+    --cors-origin: through the OpenTelemetry web SDK (../shared/otel-js; skipped when absent), by
+    sendBeacon with a JSON Blob on page hide and by sendBeacon with a string. The browser node and
+    its edge into the back end must have every call."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from opentelemetry import trace
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+    per_group = 6
+    otel_web = ROOT.parent / "shared" / "otel-js" / "otel-web.mjs"
+    with_sdk = otel_web.is_file()
+    if not with_sdk:
+        print(f"  (no {otel_web}: the OpenTelemetry web SDK part is skipped)")
+    calls = (3 if with_sdk else 2) * per_group
+    app_port = free_port()
+    app_origin = f"http://127.0.0.1:{app_port}"
+    data_dir = tempfile.mkdtemp(prefix="parallax-web-")
+    server, base = start_server(args.bin, data_dir, ["--cors-origin", app_origin])
+    provider = TracerProvider(resource=Resource.create({"service.name": "web-backend"}))
+    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=base + "/v1/traces", timeout=10), schedule_delay_millis=200))
+    tracer = provider.get_tracer("web-backend")
+    propagator = TraceContextTextMapPropagator()
+    html = WEB_APP_PAGE.replace("%PARALLAX%", base).encode()
+    seen_traceparent = []
+
+    class App(BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            if self.path.startswith("/api/price"):
+                seen_traceparent.append(self.headers.get("traceparent"))
+                ctx = propagator.extract({k.lower(): v for k, v in self.headers.items()})
+                with tracer.start_as_current_span("GET /api/price", context=ctx, kind=trace.SpanKind.SERVER,
+                                                  attributes={"http.request.method": "GET", "http.route": "/api/price",
+                                                              "http.response.status_code": 200}):
+                    payload, ctype = b"42", "text/plain"
+            elif self.path == "/":
+                payload, ctype = html, "text/html; charset=utf-8"
+            elif self.path == "/otel-web.mjs" and with_sdk:
+                payload, ctype = otel_web.read_bytes(), "text/javascript; charset=utf-8"
+            else:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+    app = ThreadingHTTPServer(("127.0.0.1", app_port), App)
+    threading.Thread(target=app.serve_forever, daemon=True).start()
+    try:
+        page.events.clear()
+        page.call("Page.navigate", url=app_origin + "/")
+        page.wait("document.readyState === 'complete' && typeof window.run === 'function'", what="the web app page")
+        result = page.eval(f"window.run({per_group}, {'true' if with_sdk else 'false'})")
+        checks.check("web app: string sendBeacon queued", result["stringBeacon"] is True, result)
+        checks.check("web app: every back-end call carried traceparent",
+                     len(seen_traceparent) == calls and all(t and t.startswith("00-") for t in seen_traceparent), seen_traceparent[:3])
+        page.pump(0.5)
+        page.call("Page.navigate", url="about:blank")  # page hide: the JSON Blob beacon goes out
+        page.pump(1.0)
+        provider.force_flush(10_000)
+        provider.shutdown()
+
+        posts = [e["params"]["request"] for e in page.events
+                 if e["method"] == "Network.requestWillBeSent" and e["params"]["request"]["url"] == base + "/v1/traces"]
+        sent = sorted({(r["method"], r.get("headers", {}).get("Content-Type", "")) for r in posts})
+        print(f"  Chromium sent to /v1/traces: {sent}")
+        cors_errors = [e["params"]["entry"]["text"] for e in page.events
+                       if e["method"] == "Log.entryAdded" and "CORS" in e["params"]["entry"]["text"]]
+        checks.check("web app: no CORS errors in the console", not cors_errors, cors_errors)
+
+        edge = doc = None
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            doc = json.loads(http("GET", base + "/api/v1/graph?window=1h")[1])
+            edge = next((e for e in doc["edges"] if (e["source"], e["target"]) == ("web-frontend", "web-backend")), None)
+            if edge and edge["traced"]["calls"] >= calls:
+                break
+            time.sleep(0.2)
+        time.sleep(0.5)
+        doc = json.loads(http("GET", base + "/api/v1/graph?window=1h")[1])
+        edge = next((e for e in doc["edges"] if (e["source"], e["target"]) == ("web-frontend", "web-backend")), None)
+        nodes = {n["id"]: n for n in doc["nodes"]}
+        checks.check("web app: browser service node", "web-frontend" in nodes and nodes["web-frontend"].get("kind") == "service",
+                     sorted(nodes))
+        checks.check(f"web app: web-frontend -> web-backend has all {calls} calls "
+                     f"({'web SDK fetch, ' if with_sdk else ''}string beacon, Blob beacon on page hide)",
+                     edge is not None and edge["traced"]["calls"] == calls and edge["traced"]["errors"] == 0, edge and edge["traced"])
+        stray = [(e["source"], e["target"]) for e in doc["edges"] if e["source"] == "web-frontend" and e["target"] != "web-backend"]
+        checks.check("web app: no unpaired browser calls", not stray, stray)
+        metrics = http("GET", base + "/metrics")[1].decode()
+        rejected = [l for l in metrics.splitlines() if l.startswith("parallax_receiver_spans_rejected_total ")]
+        checks.check("web app: no span rejected", rejected == ["parallax_receiver_spans_rejected_total 0"], rejected)
+    finally:
+        app.shutdown()
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def main():

@@ -9,7 +9,8 @@ answers /healthz with 200 and still takes a valid trace request and a valid aler
 
 Servers (127.0.0.1 only, free ports, --grpc-port 0, a temporary --data each):
   tokens   --ingest-token / --api-token
-  open     no tokens, --max-body-bytes 1048576, --pairing-wait 600 (nothing expires during the run)
+  open     no tokens, --max-body-bytes 1048576, --pairing-wait 600 (nothing expires during the run),
+           --cors-origin http://app.example:5173
   capped   --max-nodes 100 --max-edges 200 --max-metric-edges 50
 
     scripts/hostile_test.py PATH/TO/parallax [CASE ...]     (HOSTILE_VERBOSE=1 prints every check)
@@ -325,6 +326,34 @@ def _(s, check):
         check(r.status == 415, f"Content-Type {ctype or '(none)'}: 415 (got {r.status})")
 
 
+WEB_ORIGIN = "http://app.example:5173"  # the open server's --cors-origin
+
+
+@case("trace-text-plain-cross-site", "open")
+def _(s, check):
+    """text/plain is OTLP/JSON only from the named --cors-origin (sendBeacon with a string)."""
+    for origin in (None, "http://evil.example", "null", WEB_ORIGIN + ".evil.example", "http://app.example:5174"):
+        headers = [("Origin", origin)] if origin else []
+        r = s.post("/v1/traces", valid_traces(), ctype="text/plain;charset=UTF-8", headers=headers)
+        check(r.status == 415, f"text/plain from Origin {origin or '(none)'}: 415 (got {r.status})")
+    r = s.post("/v1/traces", valid_traces(), ctype="text/plain", headers=[("Origin", WEB_ORIGIN), ("Origin", "http://evil.example")])
+    check(r.status == 415, f"text/plain with two Origin fields: 415 (got {r.status})")
+    for ctype in ("application/x-www-form-urlencoded", "multipart/form-data; boundary=x"):
+        r = s.post("/v1/traces", valid_traces(), ctype=ctype, headers=[("Origin", WEB_ORIGIN)])
+        check(r.status == 415, f"{ctype} from the named origin: 415 (got {r.status})")
+    for body in (b"{nope", b"[" * 100_000, b'{"resourceSpans":[\xff\xfe]}'):
+        r = s.post("/v1/traces", body, ctype="text/plain;charset=UTF-8", headers=[("Origin", WEB_ORIGIN)])
+        check(r.status == 400, f"text/plain junk {body[:12]!r} from the named origin: 400 (got {r.status})")
+    before = s.metrics().get("parallax_receiver_spans_accepted_total", 0)
+    r = s.post("/v1/traces", valid_traces(), ctype="text/plain;charset=UTF-8", headers=[("Origin", WEB_ORIGIN)])
+    after = s.metrics().get("parallax_receiver_spans_accepted_total", 0)
+    check(r.status == 200 and after - before == 2, f"text/plain OTLP/JSON from the named origin: 200, 2 spans (got {r}, {after - before})")
+    r = s.request("OPTIONS", "/v1/traces", headers=[("Origin", WEB_ORIGIN), ("Access-Control-Request-Method", "POST"),
+                                                     ("Access-Control-Request-Headers", "content-type")])
+    check(r.headers.get("access-control-allow-origin") == WEB_ORIGIN and r.headers.get("access-control-allow-credentials") == "true",
+          f"preflight: the named origin with credentials (got {r.status} {r.headers})")
+
+
 SNS_HEADERS = [("x-amz-sns-message-type", "Notification"),
                ("x-amz-sns-topic-arn", "arn:aws:sns:us-east-1:123456789012:t")]
 
@@ -556,7 +585,7 @@ def main():
             print(f"ok   doc table: {len(names)} rows in docs/threat_model.md, one per case", flush=True)
 
     servers = {"tokens": Server("tokens", ingest=INGEST_TOKEN, api=API_TOKEN),
-               "open": Server("open", "--max-body-bytes", "1048576", "--pairing-wait", "600"),
+               "open": Server("open", "--max-body-bytes", "1048576", "--pairing-wait", "600", "--cors-origin", WEB_ORIGIN),
                "capped": Server("capped", "--max-nodes", "100", "--max-edges", "200", "--max-metric-edges", "50")}
     try:
         for s in servers.values():

@@ -53,9 +53,18 @@ public func buildRouter(configuration: ServerConfiguration, state: GraphState, a
     // Method, path and request id at debug level; never headers (tokens) or bodies.
     router.add(middleware: LogRequestsMiddleware(.debug))
     if let origin = configuration.corsOrigin {
-        router.add(middleware: CORSMiddleware(allowOrigin: origin == "*" ? .all : .custom(origin),
+        // A named origin may send credentials: `navigator.sendBeacon` always does (credentials mode
+        // "include"), and for a JSON Blob (what earlier OpenTelemetry web exporters send on page
+        // hide) Chromium preflights and drops the beacon unless the answer has
+        // `Access-Control-Allow-Credentials: true` with that exact origin. Parallax sets no cookies,
+        // so this grants that origin nothing more. `*` stays without credentials (browsers refuse
+        // `*` with them). Preflights are cached for 10 minutes: the web SDK exports every few seconds.
+        let named = origin != "*"
+        router.add(middleware: CORSMiddleware(allowOrigin: named ? .custom(origin) : .all,
                                               allowHeaders: [.accept, .authorization, .contentType, .contentEncoding, .origin],
-                                              allowMethods: [.get, .post, .options]))
+                                              allowMethods: [.get, .post, .options],
+                                              allowCredentials: named,
+                                              maxAge: .seconds(600)))
     }
     if configuration.ingestToken != nil || configuration.apiToken != nil {
         router.add(middleware: TokenAuthMiddleware(ingestToken: configuration.ingestToken, apiToken: configuration.apiToken, metrics: state.metrics))

@@ -9,7 +9,8 @@ import OTLP
 /// 400 + google.rpc.Status for undecodable data, 405 wrong method,
 /// 413 over the size limit (compressed or decompressed), 415 unsupported
 /// content type or encoding, 503 + Retry-After when the ingest queue is full.
-/// Answers in the request's encoding (protobuf or JSON).
+/// Answers in the request's encoding (protobuf or JSON). `text/plain` is read as OTLP/JSON only
+/// from the `--cors-origin` browser origin (sendBeacon with a string body).
 struct OTLPReceiver: Sendable {
     let ingest: TraceIngest
     var configuration: ServerConfiguration { ingest.configuration }
@@ -21,6 +22,23 @@ struct OTLPReceiver: Sendable {
     static func mediaType(_ headers: HTTPFields) -> String? {
         guard let value = headers[.contentType] else { return nil }
         return value.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+    }
+
+    /// `text/plain` is OTLP/JSON only from the browser origin named by `--cors-origin`: what
+    /// `navigator.sendBeacon(url, jsonString)` sends (`text/plain;charset=UTF-8`, no preflight, the
+    /// page's `Origin`). A page cannot forge `Origin`, so a site the operator merely visits still
+    /// gets a 415 for text/plain (as for forms or no type), as does every text/plain request
+    /// without `Origin`, with `Origin: null`, or when `--cors-origin` is `*` or unset.
+    static func fromNamedCORSOrigin(_ headers: HTTPFields, _ corsOrigin: String?) -> Bool {
+        guard let allowed = corsOrigin.map(normalizedOrigin), allowed != "*", !allowed.isEmpty,
+              let origin = headers[values: .origin].first, headers[values: .origin].count == 1 else { return false }
+        return normalizedOrigin(origin) == allowed
+    }
+
+    private static func normalizedOrigin(_ s: String) -> String {
+        var t = s.trimmingCharacters(in: .whitespaces).lowercased()
+        while t.hasSuffix("/") { t.removeLast() }
+        return t
     }
 
     func handle(_ request: Request, context: some RequestContext) async -> Response {
@@ -38,6 +56,7 @@ struct OTLPReceiver: Sendable {
         switch media {
         case "application/x-protobuf", "application/protobuf": kind = .protobuf
         case "application/json": kind = .json
+        case "text/plain" where Self.fromNamedCORSOrigin(request.headers, configuration.corsOrigin): kind = .json
         default:
             return Self.status(.unsupportedMediaType, .json, code: .invalidArgument,
                                "unsupported Content-Type \(media.map { "'\($0)'" } ?? "(none)"): send application/x-protobuf or application/json")
