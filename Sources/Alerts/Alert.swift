@@ -63,9 +63,33 @@ public struct Alert: Sendable, Codable, Hashable {
     public var team: String?
     public var entities: [Entity]
     public var raw: String           // the raw JSON of this alert (or of the whole body for single-alert payloads)
-    public init(id: String, source: AlertSource, dedupKey: String, status: AlertStatus, startsAt: Date, endsAt: Date?, title: String, severity: String?, team: String?, entities: [Entity], raw: String) {
+    /// Where it happened (hosts, nodes, devices, zones…), most specific first; see `AlertLocation`.
+    public var locations: [AlertLocation]
+    public init(id: String, source: AlertSource, dedupKey: String, status: AlertStatus, startsAt: Date, endsAt: Date?, title: String, severity: String?, team: String?, entities: [Entity], raw: String,
+                locations: [AlertLocation] = []) {
         self.id = id; self.source = source; self.dedupKey = dedupKey; self.status = status
         self.startsAt = startsAt; self.endsAt = endsAt; self.title = title; self.severity = severity
-        self.team = team; self.entities = entities; self.raw = raw
+        self.team = team; self.entities = entities; self.raw = raw; self.locations = locations
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, source, dedupKey, status, startsAt, endsAt, title, severity, team, entities, raw, locations
+    }
+
+    /// `locations` may be absent (alerts written before it existed).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        source = try c.decode(AlertSource.self, forKey: .source)
+        dedupKey = try c.decode(String.self, forKey: .dedupKey)
+        status = try c.decode(AlertStatus.self, forKey: .status)
+        startsAt = try c.decode(Date.self, forKey: .startsAt)
+        endsAt = try c.decodeIfPresent(Date.self, forKey: .endsAt)
+        title = try c.decode(String.self, forKey: .title)
+        severity = try c.decodeIfPresent(String.self, forKey: .severity)
+        team = try c.decodeIfPresent(String.self, forKey: .team)
+        entities = try c.decode([Entity].self, forKey: .entities)
+        raw = try c.decode(String.self, forKey: .raw)
+        locations = try c.decodeIfPresent([AlertLocation].self, forKey: .locations) ?? []
     }
 }

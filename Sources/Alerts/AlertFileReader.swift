@@ -17,6 +17,8 @@ public struct AlertReadResult: Sendable {
     public var emptyBodies: [AlertReadError] = []
     public var filesRead = 0
     public var bodiesRead = 0
+    /// Which keys name a place while reading (from `IntakeOptions`).
+    var locality = LocalityKeys.standard
     public init() {}
 }
 
@@ -29,8 +31,10 @@ public enum AlertFileReader {
     /// A file named explicitly with another extension is read as JSON, or line by line when the
     /// whole file is not one JSON value. `progress(done, total)` is called after each file.
     /// When a body has no time of its own the file's modification date is used.
-    public static func read(paths: [String], source: AlertSource? = nil, progress: ((Int, Int) -> Void)? = nil) throws -> AlertReadResult {
+    public static func read(paths: [String], source: AlertSource? = nil, options: IntakeOptions = .init(),
+                            progress: ((Int, Int) -> Void)? = nil) throws -> AlertReadResult {
         var result = AlertReadResult()
+        result.locality = options.localityKeys
         var files: [(path: String, explicit: Bool)] = []
         let fm = FileManager.default
         for p in paths {
@@ -147,7 +151,8 @@ public enum AlertFileReader {
                           receivedAt: Date, into result: inout AlertReadResult) {
         result.bodiesRead += 1
         do {
-            let alerts = try AlertIntake.decode(object: o, rawText: raw, source: source, receivedAt: receivedAt)
+            let alerts = try AlertIntake.decode(object: o, rawText: raw, source: source, receivedAt: receivedAt,
+                                                locality: result.locality)
             if alerts.isEmpty {
                 result.emptyBodies.append(AlertReadError(file: path, line: line, message: (label.map { $0 + ": " } ?? "") + "body describes no alert"))
             }

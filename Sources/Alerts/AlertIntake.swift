@@ -30,8 +30,9 @@ public enum AlertIntake {
     /// - Returns: zero or more alerts (groups and SNS `Records` yield several; informational
     ///   events such as a PagerDuty `pagey.ping` yield none).
     /// Alerts whose own time field is impossible are left out; use `intake` to learn which.
-    public static func decode(_ body: Data, source: AlertSource? = nil, receivedAt: Date = Date()) throws -> [Alert] {
-        let result = try intake(body, source: source, receivedAt: receivedAt)
+    public static func decode(_ body: Data, source: AlertSource? = nil, receivedAt: Date = Date(),
+                              options: IntakeOptions = .init()) throws -> [Alert] {
+        let result = try intake(body, source: source, receivedAt: receivedAt, options: options)
         if result.alerts.isEmpty, let first = result.rejected.first { throw first }
         return result.alerts
     }
@@ -46,13 +47,14 @@ public enum AlertIntake {
 
     /// Like `decode`, but reports per-alert refusals instead of dropping them. Throws when the
     /// body as a whole cannot be read.
-    public static func intake(_ body: Data, source: AlertSource? = nil, receivedAt: Date = Date()) throws -> Result {
+    public static func intake(_ body: Data, source: AlertSource? = nil, receivedAt: Date = Date(),
+                              options: IntakeOptions = .init()) throws -> Result {
         guard let parsed = J.parse(body) else {
             throw AlertIntakeError(code: .notJSON, message: notJSONMessage(body))
         }
         let log = RejectionLog()
         let alerts = try decode(parsed: parsed, rawText: String(decoding: body, as: UTF8.self), source: source,
-                                receivedAt: receivedAt, log: log)
+                                receivedAt: receivedAt, log: log, locality: options.localityKeys)
         return Result(alerts: alerts, rejected: log.rejected)
     }
 
@@ -91,9 +93,9 @@ public enum AlertIntake {
     // MARK: internals
 
     static func decode(parsed: Any, rawText: @autoclosure () -> String, source: AlertSource?, receivedAt: Date,
-                       log: RejectionLog = RejectionLog()) throws -> [Alert] {
+                       log: RejectionLog = RejectionLog(), locality: LocalityKeys = .standard) throws -> [Alert] {
         if let o = parsed as? JSONObject {
-            return try log.guarding(prefix: nil) { try decode(object: o, rawText: rawText(), source: source, receivedAt: receivedAt, log: log) } ?? []
+            return try log.guarding(prefix: nil) { try decode(object: o, rawText: rawText(), source: source, receivedAt: receivedAt, log: log, locality: locality) } ?? []
         }
         if let a = parsed as? [Any] {
             var out: [Alert] = []
@@ -103,7 +105,7 @@ public enum AlertIntake {
                 }
                 do {
                     out += try log.guarding(prefix: "[\(i)]") {
-                        try decode(object: o, rawText: J.serialize(o), source: source, receivedAt: receivedAt, log: log)
+                        try decode(object: o, rawText: J.serialize(o), source: source, receivedAt: receivedAt, log: log, locality: locality)
                     } ?? []
                 } catch var e as AlertIntakeError {
                     e.message = "element \(i): " + e.message
@@ -116,13 +118,13 @@ public enum AlertIntake {
     }
 
     static func decode(object o: JSONObject, rawText: String, source: AlertSource?, receivedAt: Date,
-                       log: RejectionLog = RejectionLog()) throws -> [Alert] {
+                       log: RejectionLog = RejectionLog(), locality: LocalityKeys = .standard) throws -> [Alert] {
         guard let src = source ?? detect(object: o) else {
             let keys = o.keys.sorted().prefix(12).joined(separator: ", ")
             throw AlertIntakeError(code: .unrecognizedShape,
                                    message: "unrecognized alert webhook body (top-level keys: [\(keys)]). Expected one of: " + allExpectations)
         }
-        let ctx = AdapterContext(source: src, rawText: rawText, receivedAt: receivedAt, log: log)
+        let ctx = AdapterContext(source: src, rawText: rawText, receivedAt: receivedAt, log: log, locality: locality)
         switch src {
         case .alertmanager, .grafana: return try PrometheusStyleAdapter.decode(o, ctx)
         case .datadog: return try DatadogAdapter.decode(o, ctx)
@@ -193,6 +195,10 @@ struct AdapterContext {
     var rawText: String
     var receivedAt: Date
     var log = RejectionLog()
+    var locality = LocalityKeys.standard
+
+    /// A label reading that also collects the places named (`Alert.locations`).
+    func reading() -> LabelReading { LabelReading(locality: locality) }
 
     /// The time in payload field `name`: nil when absent, an error naming the field when impossible.
     func time(_ value: Any?, _ name: String) throws -> Date? { try AlertTimestamp.field(value, name, self) }
@@ -204,11 +210,12 @@ struct AdapterContext {
     }
 
     func alert(dedupKey: String, status: AlertStatus, startsAt: Date, endsAt: Date?, title: String,
-               severity: String?, team: String?, entities: [Entity], raw: String? = nil) -> Alert {
+               severity: String?, team: String?, entities: [Entity], raw: String? = nil,
+               locations: [AlertLocation] = []) -> Alert {
         // Adapters only pass times within AlertTimestamp.saneRange (or receivedAt), so this cannot trap.
         let secs = Int64(exactly: startsAt.timeIntervalSince1970.rounded(.down)) ?? 0
         return Alert(id: "\(source.rawValue):\(dedupKey):\(secs)", source: source, dedupKey: dedupKey, status: status,
                      startsAt: startsAt, endsAt: endsAt, title: title, severity: severity, team: team,
-                     entities: entities, raw: raw ?? rawText)
+                     entities: entities, raw: raw ?? rawText, locations: locations)
     }
 }

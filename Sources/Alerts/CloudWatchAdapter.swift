@@ -51,18 +51,20 @@ enum CloudWatchAdapter {
         let account = J.text(m["AWSAccountId"])
         let region = regionCode(J.text(m["Region"]))
         var bag = EntityBag()
+        var places = LocationBag()
         let arnText = J.text(m["AlarmArn"])
         if let a = arnText { bag.add(arn: a) }
         let dedupKey = alarmKey(arn: arnText, name: name, account: account, region: region)
         if let trigger = m["Trigger"] as? JSONObject {
-            addDimensions(trigger["Dimensions"], to: &bag)
+            addDimensions(trigger["Dimensions"], to: &bag, places: &places, ctx)
             for metric in (trigger["Metrics"] as? [Any]) ?? [] {
-                addDimensions(J.path(metric, "MetricStat", "Metric", "Dimensions"), to: &bag)
+                addDimensions(J.path(metric, "MetricStat", "Metric", "Dimensions"), to: &bag, places: &places, ctx)
             }
         }
+        if let region { places.add(ctx.locality.location(key: "region", canonical: "region", value: region)) }
         return [ctx.alert(dedupKey: dedupKey, status: firing ? .firing : .resolved, startsAt: time,
                           endsAt: firing ? nil : time, title: name, severity: nil, team: team,
-                          entities: bag.entities, raw: raw)]
+                          entities: bag.entities, raw: raw, locations: places.locations)]
     }
 
     /// EventBridge `detail` or Lambda-action `alarmData`. A non-ALARM state ends the alert; when
@@ -77,11 +79,12 @@ enum CloudWatchAdapter {
         let firing = state.uppercased() == "ALARM"
         let startsAt = previousAlarm ? (previousTime ?? time) : time
         var bag = EntityBag()
+        var places = LocationBag()
         let arnText = J.text(envelope["alarmArn"]) ?? (envelope["resources"] as? [Any])?.compactMap({ J.text($0) }).first(where: { $0.find(":alarm:") != nil })
         if let a = arnText { bag.add(arn: a) }
         for r in (envelope["resources"] as? [Any]) ?? [] { if let s = J.text(r), s != arnText { bag.add(arn: s) } }
         for metric in (J.path(d, "configuration", "metrics") as? [Any]) ?? [] {
-            addDimensions(J.path(metric, "metricStat", "metric", "dimensions"), to: &bag)
+            addDimensions(J.path(metric, "metricStat", "metric", "dimensions"), to: &bag, places: &places, ctx)
         }
         // Composite alarms name their triggering child alarms in reasonData.
         if let rd = J.string(J.path(d, "state", "reasonData")), rd.find("triggeringAlarms") != nil,
@@ -89,10 +92,12 @@ enum CloudWatchAdapter {
             for t in list { if let a = J.text(J.path(t, "arn")) { bag.add(arn: a) } }
         }
         let account = J.text(envelope["account"]) ?? J.text(envelope["accountId"])
-        let dedupKey = alarmKey(arn: arnText, name: name, account: account, region: regionCode(J.text(envelope["region"])))
+        let region = regionCode(J.text(envelope["region"]))
+        let dedupKey = alarmKey(arn: arnText, name: name, account: account, region: region)
+        if let region { places.add(ctx.locality.location(key: "region", canonical: "region", value: region)) }
         return ctx.alert(dedupKey: dedupKey, status: firing ? .firing : .resolved, startsAt: startsAt,
                          endsAt: firing ? nil : time, title: name, severity: nil, team: team,
-                         entities: bag.entities, raw: raw)
+                         entities: bag.entities, raw: raw, locations: places.locations)
     }
 
     /// The alarm ARN (whitespace cleaned) or one built from account/region/name, so the SNS and
@@ -104,7 +109,7 @@ enum CloudWatchAdapter {
     }
 
     /// Dimensions as `[{"name","value"}]` (SNS) or `{"Name": "value"}` (EventBridge).
-    static func addDimensions(_ value: Any?, to bag: inout EntityBag) {
+    static func addDimensions(_ value: Any?, to bag: inout EntityBag, places: inout LocationBag, _ ctx: AdapterContext) {
         var pairs: [(String, String)] = []
         if let list = value as? [Any] {
             for d in list {
@@ -114,9 +119,14 @@ enum CloudWatchAdapter {
         } else if let o = value as? JSONObject {
             pairs = J.stringMap(o).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         }
-        var r = LabelReading()
-        LabelReader.read(pairs.filter { EntityKeys.role($0.0).map { if case .entity = $0 { return true } else { return false } } ?? false }, into: &r)
+        var r = ctx.reading()
+        let wanted = pairs.filter { pair in
+            if case .entity? = EntityKeys.role(pair.0) { return true }
+            return ctx.locality.rank[EntityKeys.canonicalKey(pair.0)] != nil
+        }
+        LabelReader.read(wanted, into: &r)
         for e in r.bag.entities { bag.add(e) }
+        places.add(r.places)
     }
 
     static let regionNames: [String: String] = [

@@ -39,12 +39,15 @@ enum DatadogAdapter {
             throw ctx.invalid("no \"monitor_id\" ($ALERT_ID), monitor link in \"body\", or event \"id\"")
         }
 
-        var reading = LabelReading()
+        var reading = ctx.reading()
         var pairs = LabelReader.splitTags(nonTemplate(J.string(o["tags"])) ?? "")
         if let arr = o["tags"] as? [Any] { pairs = LabelReader.splitTags(arr) }
         if let s = scope { pairs += LabelReader.splitTags(s) }
         LabelReader.read(pairs, into: &reading)
-        if let h = nonTemplate(J.text(o["hostname"])) { reading.bag.add(raw: h, kind: .host) }
+        if let h = nonTemplate(J.text(o["hostname"])) {
+            reading.bag.add(raw: h, kind: .host)
+            reading.places.add(ctx.locality.location(key: "hostname", canonical: "hostname", value: h))
+        }
 
         let priority = nonTemplate(J.text(o["alert_priority"]) ?? J.text(o["priority"]) ?? J.text(o["severity"])) ?? header.priority
         var severity = priority
@@ -52,7 +55,7 @@ enum DatadogAdapter {
 
         return [ctx.alert(dedupKey: dedupKey, status: status, startsAt: startsAt, endsAt: endsAt,
                           title: header.title.isEmpty ? rawTitle : header.title, severity: severity,
-                          team: reading.team, entities: reading.bag.entities)]
+                          team: reading.team, entities: reading.bag.entities, locations: reading.places.locations)]
     }
 
     private static func nonTemplate(_ s: String?) -> String? {

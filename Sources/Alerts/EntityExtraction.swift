@@ -128,6 +128,10 @@ struct LabelReading {
     var bag = EntityBag()
     var team: String?
     var severity: String?
+    /// Which keys name a place (`IntakeOptions.localityLabels` + built-in), and the places read.
+    var locality = LocalityKeys.standard
+    var places = LocationBag()
+    init(locality: LocalityKeys = .standard) { self.locality = locality }
 }
 
 enum LabelReader {
@@ -158,9 +162,10 @@ enum LabelReader {
             guard !pairs[i].1.trimmed.isEmpty, case .entity(.k8sWorkload, _)? = roles[i] else { return false }
             return true
         }
-        for (i, (_, v)) in pairs.enumerated() {
+        for (i, (k, v)) in pairs.enumerated() {
             let value = v.trimmed
             guard !value.isEmpty else { continue }
+            r.places.add(r.locality.location(key: k, canonical: keys[i], value: value))
             if hasStrongService, keys[i] == "job" { continue }
             if hasWorkload, !job.isEmpty, keys[i] == "job" || (keys[i] == "service" && value.lowercased().contains(job)) { continue }
             switch roles[i] {
@@ -180,6 +185,11 @@ enum LabelReader {
     /// Whether `read` takes anything from this pair (a key with a role, or an ARN value).
     static func matters(key: String, value: String) -> Bool {
         EntityKeys.role(key) != nil || looksLikeARN(value)
+    }
+
+    /// `matters`, or a key that names a place.
+    static func matters(key: String, value: String, locality: LocalityKeys) -> Bool {
+        matters(key: key, value: value) || locality.rank[EntityKeys.canonicalKey(key)] != nil
     }
 
     /// `value.trimmed.lowercased().hasPrefix("arn:")`, without lowercasing the whole value when

@@ -20,7 +20,7 @@ enum OpsgenieAdapter {
         if let p = a["priority"] {
             if let n = p as? NSNumber { severity = "P\(n.intValue)" } else { severity = J.text(p)?.uppercased() }
         }
-        var reading = LabelReading()
+        var reading = ctx.reading()
         if let entity = J.text(a["entity"]) { reading.bag.add(raw: entity, kind: .service) }
         var pairs = LabelReader.splitTags((a["tags"] as? [Any]) ?? [])
         if let details = a["details"] as? JSONObject {
@@ -30,6 +30,7 @@ enum OpsgenieAdapter {
         if team == nil { team = reading.team }
         let title = J.text(a["message"]) ?? "Opsgenie alert \(key)"
         return [ctx.alert(dedupKey: key, status: resolved ? .resolved : .firing, startsAt: startsAt, endsAt: endsAt,
-                          title: title, severity: severity, team: team, entities: reading.bag.entities)]
+                          title: title, severity: severity, team: team, entities: reading.bag.entities,
+                          locations: reading.places.locations)]
     }
 }

@@ -17,7 +17,8 @@ enum PrometheusStyleAdapter {
         // with a role first, then ARN values under other keys.
         var withRole: [String] = [], arnValued: [String] = []
         for (k, v) in common {
-            if EntityKeys.role(k) != nil { withRole.append(k) } else if LabelReader.looksLikeARN(v) { arnValued.append(k) }
+            if EntityKeys.role(k) != nil || ctx.locality.rank[EntityKeys.canonicalKey(k)] != nil { withRole.append(k) }
+            else if LabelReader.looksLikeARN(v) { arnValued.append(k) }
         }
         let commonRead = (withRole.sorted() + arnValued.sorted()).map { (key: $0, value: common[$0]!) }
         // Alerts with no label of their own that LabelReader reads get the reading of the common
@@ -49,8 +50,8 @@ enum PrometheusStyleAdapter {
                 fingerprint = labelFingerprint(own)
             }
 
-            var reading = LabelReading()
-            if own.contains(where: { LabelReader.matters(key: $0.key, value: $0.value) }) {
+            var reading = ctx.reading()
+            if own.contains(where: { LabelReader.matters(key: $0.key, value: $0.value, locality: ctx.locality) }) {
                 LabelReader.read(labels, into: &reading)
             } else if let known = commonOnly[chosen] {
                 reading = known
@@ -60,15 +61,16 @@ enum PrometheusStyleAdapter {
             }
             if ctx.source == .grafana, let vs = J.string(a["valueString"]) {
                 // Query labels of the evaluated series: only their entity facts are taken.
-                var extra = LabelReading()
+                var extra = ctx.reading()
                 LabelReader.read(valueStringLabels(vs), into: &extra)
                 for e in extra.bag.entities { reading.bag.add(e) }
+                reading.places.add(extra.places)
             }
             let severity = reading.severity ?? annotations["severity"].map { $0.lowercased() }
             let title = own["alertname"] ?? common["alertname"] ?? annotations["summary"] ?? annotations["title"] ?? "alert"
             out.append(ctx.alert(dedupKey: fingerprint, status: status, startsAt: startsAt, endsAt: endsAt,
                                  title: title, severity: severity, team: reading.team,
-                                 entities: reading.bag.entities, raw: J.serialize(a)))
+                                 entities: reading.bag.entities, raw: J.serialize(a), locations: reading.places.locations))
         }
         return out
     }

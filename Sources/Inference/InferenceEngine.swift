@@ -58,6 +58,27 @@ public struct InferenceSettings: Sendable, Equatable {
     public var mergeMinJoint: Int = 3
     /// Name similarity (weighted token overlap, 0...1) needed to consider two names at all.
     public var mergeMinName: Double = 0.65
+    /// Read where alerts happened (`Alert.locations`: host, node, device, zone…) and use it as a
+    /// mark of the cascade model, learned per pair; with a resource topology, linked places too.
+    public var useLocality: Bool = true
+    /// Episodes that fire within `clusterGap` of each other must share a place (or linked places)
+    /// this many times more often than chance, and in at least `localityMinPairs` pairs, for
+    /// clusters to be formed per place (busy estates: many unrelated places in trouble at once).
+    public var localityMinLift: Double = 3
+    public var localityMinPairs: Int = 20
+    /// Pseudo-events of the prior of each pair's place-relation distribution (the prior is what
+    /// chance gives: with little evidence a pair's place says nothing).
+    public var localityPrior: Double = 10
+    /// With clusters per place: at most this many candidate causes at other, unlinked places per
+    /// event (the mark decides what they are worth; the nearest in time are kept).
+    public var maxFarCandidates: Int = 8
+    /// Per place: an edge whose near co-firing is significant against chance at this false
+    /// discovery rate (Benjamini–Hochberg over all pairs) is proposed even when its propagation
+    /// probability is low (no fixed edge budget: dense causal structures keep their recall).
+    public var falseDiscoveryRate: Double = 0.01
+    /// Per place: the least share of the cause's events (after explaining away) that must reach
+    /// the effect for a significant pair to become an edge (replaces `minConfidence` there).
+    public var minPropagation: Double = 0.05
     public init() {}
 }
 
@@ -73,6 +94,11 @@ public struct InferenceStats: Sendable, Equatable {
     public var clusters = 0
     public var candidatePairs = 0           // distinct ordered (cause, effect) node pairs considered
     public var learnedMerges = 0            // names folded into another node by EntityMatcher
+    public var alertsWithPlace = 0          // alerts that name where they happened (Alert.locations)
+    public var places = 0                   // distinct places (location values) seen
+    public var topologyUnknownValues = 0    // resource-topology values no alert named (ignored)
+    public var localityLift = 0.0           // co-firing at the same/linked place vs chance
+    public var clustersPerPlace = false     // clusters formed per place (localityLift high enough)
     public var edges = 0
     public init() {}
 }
@@ -84,7 +110,11 @@ public struct InferenceResult: Sendable, Equatable {
 
 public struct InferenceEngine: Sendable {
     public var settings: InferenceSettings
-    public init(settings: InferenceSettings = .init()) { self.settings = settings }
+    /// Links between places (`--resource-topology`): causes on linked places count as near.
+    public var topology: ResourceTopology
+    public init(settings: InferenceSettings = .init(), topology: ResourceTopology = .init()) {
+        self.settings = settings; self.topology = topology
+    }
 
     /// `resolve` maps an alert entity to its canonical node id (nil = ignore the entity).
     /// It is assumed pure: it is called once per distinct entity.
@@ -152,7 +182,8 @@ public struct InferenceEngine: Sendable {
         var nodeKinds: [[Int]] = []
         var nodeSources: [Set<AlertSource>] = []
         var lastFire: [MonitorKey: Double] = [:]
-        var epNode: [Int32] = [], epTime: [Double] = [], epAlert: [Int32] = []
+        var places = PlaceTable()
+        var epNode: [Int32] = [], epTime: [Double] = [], epAlert: [Int32] = [], epPlace: [Int32] = []
         epNode.reserveCapacity(alerts.count); epTime.reserveCapacity(alerts.count); epAlert.reserveCapacity(alerts.count)
 
         for ai in order {
@@ -200,6 +231,11 @@ public struct InferenceEngine: Sendable {
             }
             lastFire[mk] = t
             epNode.append(n); epTime.append(t); epAlert.append(Int32(ai))
+            if s.useLocality, let loc = alert.locations.first {
+                epPlace.append(places.intern(loc)); stats.alertsWithPlace += 1
+            } else {
+                epPlace.append(-1)
+            }
         }
         stats.episodes = epNode.count
 
@@ -252,49 +288,92 @@ public struct InferenceEngine: Sendable {
         }
         let nodeCount = nodeIDs.count
 
-        // 3. Cluster episodes in time (single linkage with a gap, capped span); one event per node per cluster.
-        var evNode: [Int32] = [], evTime: [Double] = [], evAlert: [Int32] = [], evCluster: [Int32] = []
-        evNode.reserveCapacity(epNode.count); evTime.reserveCapacity(epNode.count)
-        evAlert.reserveCapacity(epNode.count); evCluster.reserveCapacity(epNode.count)
-        var clusterStart: [Int] = []          // first event index of each cluster
-        var lastClusterOfNode = [Int32](repeating: -1, count: nodeCount)
-        var clusterT0 = -Double.infinity, prevT = -Double.infinity
-        for i in 0..<epNode.count {
-            let t = epTime[i]
-            if clusterStart.isEmpty || t - prevT > s.clusterGap || t - clusterT0 > s.maxClusterSpan {
-                clusterStart.append(evNode.count); clusterT0 = t
-            }
-            prevT = t
-            let c = Int32(clusterStart.count - 1)
+        // 2c. Locality: where each node fires, the topology between places, and whether co-firing
+        //     episodes share places more than chance (then clusters are formed per place).
+        stats.places = places.values.count
+        places.nodePlaceCount = Array(repeating: [:], count: nodeCount)
+        places.nodeKnown = Array(repeating: 0, count: nodeCount)
+        for i in 0..<epNode.count where epPlace[i] >= 0 {
             let n = Int(epNode[i])
-            if lastClusterOfNode[n] == c { continue }
-            lastClusterOfNode[n] = c
-            evNode.append(epNode[i]); evTime.append(t); evAlert.append(epAlert[i]); evCluster.append(c)
+            places.nodePlaceCount[n][epPlace[i], default: 0] += 1
+            places.nodeKnown[n] += 1
+        }
+        stats.topologyUnknownValues = places.attach(topology)
+        var perPlace = false
+        if !places.values.isEmpty {
+            let l = Self.localityLift(nodes: epNode, times: epTime, places: epPlace, table: places, gap: s.clusterGap)
+            stats.localityLift = l.lift
+            perPlace = l.lift >= s.localityMinLift && l.observed >= Double(s.localityMinPairs)
+        }
+        stats.clustersPerPlace = perPlace
+
+        // 3. Cluster episodes in time (single linkage with a gap, capped span); one event per node per
+        //    cluster. Per place when locality says so (episodes with no place form one shared stream).
+        var evNode: [Int32] = [], evTime: [Double] = [], evAlert: [Int32] = [], evCluster: [Int32] = [], evPlace: [Int32] = []
+        evNode.reserveCapacity(epNode.count); evTime.reserveCapacity(epNode.count)
+        evAlert.reserveCapacity(epNode.count); evCluster.reserveCapacity(epNode.count); evPlace.reserveCapacity(epNode.count)
+        var clusterStart: [Int] = []          // first event index of each cluster (time clusters only)
+        var clusterSize: [Int] = []
+        if !perPlace {
+            var lastClusterOfNode = [Int32](repeating: -1, count: nodeCount)
+            var clusterT0 = -Double.infinity, prevT = -Double.infinity
+            for i in 0..<epNode.count {
+                let t = epTime[i]
+                if clusterStart.isEmpty || t - prevT > s.clusterGap || t - clusterT0 > s.maxClusterSpan {
+                    clusterStart.append(evNode.count); clusterSize.append(0); clusterT0 = t
+                }
+                prevT = t
+                let c = Int32(clusterStart.count - 1)
+                let n = Int(epNode[i])
+                if lastClusterOfNode[n] == c { continue }
+                lastClusterOfNode[n] = c
+                evNode.append(epNode[i]); evTime.append(t); evAlert.append(epAlert[i]); evCluster.append(c); evPlace.append(epPlace[i])
+                clusterSize[Int(c)] += 1
+            }
+            clusterStart.append(evNode.count)
+        } else {
+            struct Open { var cluster: Int32; var t0: Double; var prev: Double }
+            var open: [Int32: Open] = [:]
+            var seen = Set<UInt64>()
+            for i in 0..<epNode.count {
+                let t = epTime[i], key = epPlace[i]
+                var o = open[key] ?? Open(cluster: -1, t0: t, prev: t)
+                if o.cluster < 0 || t - o.prev > s.clusterGap || t - o.t0 > s.maxClusterSpan {
+                    o = Open(cluster: Int32(clusterSize.count), t0: t, prev: t)
+                    clusterSize.append(0)
+                }
+                o.prev = t
+                open[key] = o
+                guard seen.insert(UInt64(UInt32(o.cluster)) << 32 | UInt64(UInt32(epNode[i]))).inserted else { continue }
+                evNode.append(epNode[i]); evTime.append(t); evAlert.append(epAlert[i]); evCluster.append(o.cluster); evPlace.append(key)
+                clusterSize[Int(o.cluster)] += 1
+            }
         }
         let evCount = evNode.count
-        let clusterCount = clusterStart.count
-        clusterStart.append(evCount)
+        let clusterCount = clusterSize.count
         stats.events = evCount
         stats.clusters = clusterCount
         var nodeEvents = [Double](repeating: 0, count: nodeCount)
         for n in evNode { nodeEvents[Int(n)] += 1 }
         var clusterWeight = [Double](repeating: 1, count: clusterCount)
-        // Opportunities of a node to propagate: its weighted events in clusters with another node.
-        // Isolated alerts (noise, flapping episodes alone) neither help nor dilute an edge.
-        var nodeOpportunities = [Double](repeating: 0, count: nodeCount)
-        for c in 0..<clusterCount {
-            let size = clusterStart[c + 1] - clusterStart[c]
-            if size > s.largeCluster { clusterWeight[c] = Double(max(1, s.largeCluster - 1)) / Double(size - 1) }
-            if size >= 2 { for i in clusterStart[c]..<clusterStart[c + 1] { nodeOpportunities[Int(evNode[i])] += clusterWeight[c] } }
+        for c in 0..<clusterCount where clusterSize[c] > s.largeCluster {
+            clusterWeight[c] = Double(max(1, s.largeCluster - 1)) / Double(clusterSize[c] - 1)
         }
+        // Opportunities of a node to propagate: its weighted events that had company (another
+        // node in their cluster; per place: also a cause or effect candidate at a near place).
+        // Isolated alerts (noise, flapping episodes alone) neither help nor dilute an edge.
+        var social = [Bool](repeating: false, count: evCount)
+        for i in 0..<evCount where clusterSize[Int(evCluster[i])] >= 2 { social[i] = true }
 
-        // 4. Candidate causes: earlier (or simultaneous) events of the same cluster within maxLag.
+        // 4. Candidate causes: earlier (or simultaneous) events within maxLag, of the same time
+        //    cluster; per place: of any place, the near ones (same, linked, unknown place) first.
         var pairIndex: [UInt64: Int32] = [:]
         var pairCause: [Int32] = [], pairEffect: [Int32] = []
         var pairCount: [Int] = [], pairOrdered: [Int] = [], pairLagSum: [Double] = []
         var slotStart = [Int](repeating: 0, count: evCount + 1)
-        var backCount = [Int32](repeating: 0, count: evCount)   // slots slotStart[i]+r, r < backCount[i], are j = i-1-r
+        var backCount = [Int32](repeating: 0, count: evCount)   // slots slotStart[i]+r, r < backCount[i], are earlier events
         var slots: [Int32] = []
+        var slotFrom: [Int32] = []                               // the cause event of each slot
         var slotBin: [UInt8] = []
         // Lag bins of the per-pair kernel (seconds): [0,5], (5,20], (20,45], (45,90], (90,180], (180,360], (360,maxLag].
         let binUpper: [Double] = [5, 20, 45, 90, 180, 360, .infinity]
@@ -322,35 +401,100 @@ public struct InferenceEngine: Sendable {
             pairCount.append(0); pairOrdered.append(0); pairLagSum.append(0)
             return p
         }
+        func addBack(_ j: Int, _ i: Int, _ lag: Double) {
+            let p = pairOf(evNode[j], evNode[i])
+            slots.append(p); slotBin.append(binOf(lag)); slotFrom.append(Int32(j))
+            pairCount[Int(p)] += 1; pairLagSum[Int(p)] += lag
+            if lag > s.simultaneity { pairOrdered[Int(p)] += 1 }
+        }
         for i in 0..<evCount {
             slotStart[i] = slots.count
-            let c = Int(evCluster[i]); let lo = clusterStart[c], hi = clusterStart[c + 1]
             let t = evTime[i]
             var taken = 0
-            var j = i - 1
-            while j >= lo && taken < s.maxCandidates {
-                let lag = t - evTime[j]
-                if lag > s.maxLag { break }
-                let p = pairOf(evNode[j], evNode[i])
-                slots.append(p); slotBin.append(binOf(lag))
-                pairCount[Int(p)] += 1; pairLagSum[Int(p)] += lag
-                if lag > s.simultaneity { pairOrdered[Int(p)] += 1 }
-                taken += 1; j -= 1
-            }
-            backCount[i] = Int32(taken)
-            j = i + 1
-            while j < hi && evTime[j] - t <= s.simultaneity {
-                slots.append(pairOf(evNode[j], evNode[i])); slotBin.append(0)
-                j += 1
+            if !perPlace {
+                let c = Int(evCluster[i]); let lo = clusterStart[c], hi = clusterStart[c + 1]
+                var j = i - 1
+                while j >= lo && taken < s.maxCandidates {
+                    let lag = t - evTime[j]
+                    if lag > s.maxLag { break }
+                    addBack(j, i, lag)
+                    taken += 1; j -= 1
+                }
+                backCount[i] = Int32(taken)
+                j = i + 1
+                while j < hi && evTime[j] - t <= s.simultaneity {
+                    slots.append(pairOf(evNode[j], evNode[i])); slotBin.append(0); slotFrom.append(Int32(j))
+                    j += 1
+                }
+            } else {
+                var far = 0
+                var j = i - 1
+                while j >= 0 && (taken < s.maxCandidates || far < s.maxFarCandidates) {
+                    let lag = t - evTime[j]
+                    if lag > s.maxLag { break }
+                    let near = places.relation(evPlace[j], evPlace[i]) != .other
+                    if near ? taken < s.maxCandidates : far < s.maxFarCandidates {
+                        addBack(j, i, lag)
+                        if near { taken += 1; social[i] = true; social[j] = true } else { far += 1 }
+                    }
+                    j -= 1
+                }
+                backCount[i] = Int32(taken + far)
+                j = i + 1
+                while j < evCount && evTime[j] - t <= s.simultaneity {
+                    if places.relation(evPlace[j], evPlace[i]) != .other {
+                        slots.append(pairOf(evNode[j], evNode[i])); slotBin.append(0); slotFrom.append(Int32(j))
+                    }
+                    j += 1
+                }
             }
         }
         slotStart[evCount] = slots.count
+        var nodeOpportunities = [Double](repeating: 0, count: nodeCount)
+        for i in 0..<evCount where social[i] { nodeOpportunities[Int(evNode[i])] += clusterWeight[Int(evCluster[i])] }
         let pairCountTotal = pairCause.count
         stats.candidatePairs = pairCountTotal
         var reverse = [Int32](repeating: -1, count: pairCountTotal)
         for p in 0..<pairCountTotal {
             let key = UInt64(UInt32(pairEffect[p])) << 32 | UInt64(UInt32(pairCause[p]))
             if let q = pairIndex[key] { reverse[p] = q }
+        }
+
+        // 4b. The place mark of each slot: how cause and effect places relate, and how likely that
+        //     relation is by chance for the effect node (null). Each pair learns its own
+        //     distribution over relations; a slot's cause counts ratio = learned / null times.
+        let slotTotal = slots.count
+        var slotRel = [UInt8](repeating: PlaceRelation.unknown.rawValue, count: places.values.isEmpty ? 0 : slotTotal)
+        var slotNull = [Double](repeating: 1, count: slotRel.count)
+        var pairNull = [Double](repeating: 0, count: slotRel.isEmpty ? 0 : pairCountTotal * 3)
+        var pairKnown = [Double](repeating: 0, count: slotRel.isEmpty ? 0 : pairCountTotal)
+        var marks = false
+        if !slotRel.isEmpty {
+            for i in 0..<evCount {
+                for k in slotStart[i]..<slotStart[i + 1] {
+                    let j = Int(slotFrom[k])
+                    let r = places.relation(evPlace[j], evPlace[i])
+                    slotRel[k] = r.rawValue
+                    guard r != .unknown else { continue }
+                    marks = true
+                    let n = Int(evNode[i]), pa = evPlace[j], p = Int(slots[k])
+                    slotNull[k] = places.null(node: n, place: pa, r)
+                    pairNull[p * 3] += places.null(node: n, place: pa, .same)
+                    let hasLinks = Int(pa) < places.links.count && !places.links[Int(pa)].isEmpty
+                    pairNull[p * 3 + 1] += hasLinks ? places.null(node: n, place: pa, .linked) : 0
+                    pairNull[p * 3 + 2] += places.null(node: n, place: pa, .other)
+                    pairKnown[p] += 1
+                }
+            }
+        }
+        var markShare = [Double](repeating: 0, count: marks ? pairCountTotal * 3 : 0)   // learned, per pair and relation
+        var massRel = [Double](repeating: 0, count: markShare.count)
+        if marks {
+            for p in 0..<pairCountTotal where pairKnown[p] > 0 {
+                let z = pairNull[p * 3] + pairNull[p * 3 + 1] + pairNull[p * 3 + 2]
+                for r in 0..<3 { pairNull[p * 3 + r] /= max(z, 1e-12) }
+                for r in 0..<3 { markShare[p * 3 + r] = pairNull[p * 3 + r] }
+            }
         }
 
         // 5. EM: attribute every event to one of its candidate causes or to the background
@@ -371,6 +515,7 @@ public struct InferenceEngine: Sendable {
         for iter in 0..<max(1, s.iterations) {
             for p in 0..<pairCountTotal { mass[p] = 0 }
             for x in 0..<massBin.count { massBin[x] = 0 }
+            for x in 0..<massRel.count { massRel[x] = 0 }
             for n in 0..<nodeCount { bgMass[n] = 0 }
             slots.withUnsafeBufferPointer { sl in
               slotBin.withUnsafeBufferPointer { sb in
@@ -382,13 +527,25 @@ public struct InferenceEngine: Sendable {
                             let n = Int(evNode[i])
                             let a = slotStart[i], b = slotStart[i + 1]
                             var d = bgW[n]
-                            for k in a..<b { let p = Int(sl[k]); d += al[p] * kn[p &* binCount &+ Int(sb[k])] }
+                            if marks {
+                                for k in a..<b {
+                                    let p = Int(sl[k]); let r = Int(slotRel[k])
+                                    let mark = r < 3 ? markShare[p &* 3 &+ r] / slotNull[k] : 1
+                                    d += al[p] * kn[p &* binCount &+ Int(sb[k])] * mark
+                                }
+                            } else {
+                                for k in a..<b { let p = Int(sl[k]); d += al[p] * kn[p &* binCount &+ Int(sb[k])] }
+                            }
                             let c = Int(evCluster[i])
                             if d <= 0 { bgMass[n] += 1; continue }
                             let w = clusterWeight[c] / d
                             for k in a..<b {
                                 let p = Int(sl[k]), x = p &* binCount &+ Int(sb[k])
-                                let r = al[p] * kn[x] * w
+                                var r = al[p] * kn[x] * w
+                                if marks {
+                                    let rel = Int(slotRel[k])
+                                    if rel < 3 { r *= markShare[p &* 3 &+ rel] / slotNull[k]; massRel[p &* 3 &+ rel] += r }
+                                }
                                 ms[p] += r; mb[x] += r
                             }
                             bgMass[n] += bgW[n] / d
@@ -409,12 +566,47 @@ public struct InferenceEngine: Sendable {
                     }
                 }
             }
+            if marks {
+                for p in 0..<pairCountTotal where pairKnown[p] > 0 {
+                    let known = massRel[p * 3] + massRel[p * 3 + 1] + massRel[p * 3 + 2]
+                    for r in 0..<3 {
+                        markShare[p * 3 + r] = (massRel[p * 3 + r] + s.localityPrior * pairNull[p * 3 + r]) / (known + s.localityPrior)
+                    }
+                }
+            }
             let isLast = iter == max(1, s.iterations) - 1
             for p in 0..<pairCountTotal {
                 let cut = isLast ? 0 : s.sparsity
                 alpha[p] = min(1, max(0, mass[p] - cut) / max(1, nodeOpportunities[Int(pairCause[p])]))
             }
             for n in 0..<nodeCount { bgW[n] = bgMass[n] / span * s.maxLag }
+        }
+
+        // 5b. Per place: near co-firing that chance does not explain (Poisson against each
+        //     effect's own rate at the cause's near places; Benjamini–Hochberg over all pairs).
+        var nearObserved = [Double](repeating: 0, count: perPlace ? pairCountTotal : 0)
+        var significant = [Bool](repeating: false, count: nearObserved.count)
+        var pValue = [Double](repeating: 1, count: nearObserved.count)
+        if perPlace {
+            for i in 0..<evCount {
+                let lo = slotStart[i]
+                for r in 0..<Int(backCount[i]) where slotRel[lo + r] <= PlaceRelation.linked.rawValue {
+                    nearObserved[Int(slots[lo + r])] += 1
+                }
+            }
+            let expected = NearSignificance.expected(cause: pairCause, effect: pairEffect, evNode: evNode, evPlace: evPlace,
+                                                     nodeCount: nodeCount, table: places, window: s.maxLag, span: span)
+            for p in 0..<pairCountTotal where pairCause[p] != pairEffect[p] {
+                pValue[p] = NearSignificance.poissonTail(nearObserved[p], mean: expected[p])
+            }
+            significant = NearSignificance.discoveries(pValue, q: s.falseDiscoveryRate)
+            if let path = ProcessInfo.processInfo.environment["PARALLAX_DEBUG_PAIRS"] {
+                var out = "cause\teffect\tsupport\tnear\texpected\tp\tsig\tmass\talpha\topp\n"
+                for p in 0..<pairCountTotal {
+                    out += "\(nodeIDs[Int(pairCause[p])])\t\(nodeIDs[Int(pairEffect[p])])\t\(pairCount[p])\t\(nearObserved[p])\t\(expected[p])\t\(pValue[p])\t\(significant[p])\t\(mass[p])\t\(alpha[p])\t\(nodeOpportunities[Int(pairCause[p])])\n"
+                }
+                try? out.write(toFile: path, atomically: true, encoding: .utf8)
+            }
         }
 
         // 6. Decide edges per unordered pair.
@@ -428,6 +620,7 @@ public struct InferenceEngine: Sendable {
             let q = Int(reverse[p])
             if q >= 0 && q < p { continue }
             let a = Int(pairCause[p]), b = Int(pairEffect[p])     // p: a earlier (cause), b later
+            if a == b { continue }                                 // a kind of alert spreading between places
             let mAB = mass[p], mBA = q >= 0 ? mass[q] : 0
             let m = mAB + mBA
             let support = pairCount[p] + (q >= 0 ? pairCount[q] : 0)
@@ -440,7 +633,11 @@ public struct InferenceEngine: Sendable {
                 let odds = conf / (1 - conf) * s.teamPriorOdds
                 conf = odds / (1 + odds)
             }
-            if conf < s.minConfidence { continue }
+            if perPlace {
+                // Per place: significant near co-firing, and a propagation that survives explaining away.
+                let sig = significant[p] || (q >= 0 && significant[q])
+                if !sig || strength < s.minPropagation { continue }
+            } else if conf < s.minConfidence { continue }
             let fracAB = m > 0 ? mAB / m : 0.5
             let lagSumAB = pairLagSum[p], lagSumBA = q >= 0 ? pairLagSum[q] : 0
             let signedBminusA = (lagSumAB - lagSumBA) / Double(support)
@@ -480,22 +677,29 @@ public struct InferenceEngine: Sendable {
             if q >= 0 { edgeOfPair[q] = idx }
         }
 
-        // 7. Evidence: alert ids of both ends, most recent co-alerting clusters first.
-        if !pending.isEmpty && cap > 0 {
+        // 7. Evidence: alert ids of both ends, most recent co-alerting clusters first; where the
+        //    two ends fired (same place, linked places) when alerts say.
+        if !pending.isEmpty {
+            var near = [PlaceCounts](repeating: PlaceCounts(), count: marks ? pending.count : 0)
             var i = evCount - 1
             while i >= 0 {
                 let lo = slotStart[i]
                 for r in 0..<Int(backCount[i]) {
-                    let p = Int(slots[lo + r]); let j = i - 1 - r
+                    let p = Int(slots[lo + r]); let j = Int(slotFrom[lo + r])
                     let e = Int(edgeOfPair[p])
-                    if e >= 0 && pending[e].evidence.evidence.count < cap {
+                    guard e >= 0 else { continue }
+                    if cap > 0 && pending[e].evidence.evidence.count < cap {
                         pending[e].evidence.evidence.append(alerts[Int(evAlert[j])].id)
                         if pending[e].evidence.evidence.count < cap {
                             pending[e].evidence.evidence.append(alerts[Int(evAlert[i])].id)
                         }
                     }
+                    if marks { near[e].add(PlaceRelation(rawValue: slotRel[lo + r]) ?? .unknown, evPlace[j], evPlace[i]) }
                 }
                 i -= 1
+            }
+            for e in 0..<near.count {
+                if let reason = near[e].reason(places) { pending[e].evidence.reasons.append(reason) }
             }
         }
 

@@ -15,6 +15,8 @@ public protocol AlertSink: Sendable {
 public final class AlertBook: Sendable {
     public let resolver: EntityResolver
     public let engine: InferenceEngine
+    /// What the intake reads from payloads (`--locality-label`); webhooks and files use it.
+    public let intakeOptions: IntakeOptions
     private let sink: (any AlertSink)?
     /// Most alerts held in memory for inference and the API. Beyond it the oldest (by arrival)
     /// are evicted from memory, in chunks of 5 %; they stay in the store until retention.
@@ -47,9 +49,11 @@ public final class AlertBook: Sendable {
     public static let defaultCapacity = 100_000
 
     public init(aliases: AliasTable = AliasTable(), settings: InferenceSettings = InferenceSettings(), sink: (any AlertSink)? = nil,
-                capacity: Int = AlertBook.defaultCapacity) {
+                capacity: Int = AlertBook.defaultCapacity, topology: ResourceTopology = .init(),
+                intakeOptions: IntakeOptions = .init()) {
         self.resolver = EntityResolver(aliases: aliases)
-        self.engine = InferenceEngine(settings: settings)
+        self.engine = InferenceEngine(settings: settings, topology: topology)
+        self.intakeOptions = intakeOptions
         self.sink = sink
         self.capacity = max(1, capacity)
     }

@@ -23,7 +23,10 @@ extension ParallaxStore {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let rows: [AlertRow]
         do {
-            rows = try alerts.map { AlertRow(alert: $0, entities: String(decoding: try encoder.encode($0.entities), as: UTF8.self)) }
+            rows = try alerts.map {
+                AlertRow(alert: $0, entities: String(decoding: try encoder.encode($0.entities), as: UTF8.self),
+                         locations: $0.locations.isEmpty ? nil : String(decoding: try encoder.encode($0.locations), as: UTF8.self))
+            }
         } catch {
             throw StoreError(code: .invalidArgument, message: "cannot encode alert entities as JSON", underlying: error)
         }
@@ -53,13 +56,13 @@ extension ParallaxStore {
             try self.write("append \(count) alert(s) to") { db in
                 let insert = try db.cachedStatement(sql: """
                     INSERT INTO alert (id, source, dedup_key, status, starts_at, ends_at, title, severity, team,
-                                       entities, raw, received_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                       entities, raw, received_at, updated_at, locations)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET
                         source = excluded.source, dedup_key = excluded.dedup_key, status = excluded.status,
                         starts_at = excluded.starts_at, ends_at = excluded.ends_at, title = excluded.title,
                         severity = excluded.severity, team = excluded.team, entities = excluded.entities,
-                        raw = excluded.raw, updated_at = excluded.updated_at
+                        raw = excluded.raw, updated_at = excluded.updated_at, locations = excluded.locations
                     """)
                 for t in tickets {
                     for r in t.rows {
@@ -67,7 +70,7 @@ extension ParallaxStore {
                         try insert.execute(arguments: [
                             a.id, a.source.rawValue, a.dedupKey, a.status.rawValue,
                             a.startsAt.timeIntervalSinceReferenceDate, a.endsAt?.timeIntervalSinceReferenceDate,
-                            a.title, a.severity, a.team, r.entities, a.raw, now, now,
+                            a.title, a.severity, a.team, r.entities, a.raw, now, now, r.locations,
                         ])
                     }
                 }
@@ -92,7 +95,7 @@ extension ParallaxStore {
     /// The stored alerts in arrival order (of each id's first delivery); with `startedAfter`,
     /// only those with `startsAt >= startedAfter` (the complement of `pruneAlerts(startedBefore:)`).
     public func loadAlerts(startedAfter: Date? = nil) throws -> [Alert] {
-        let columns = "id, source, dedup_key, status, starts_at, ends_at, title, severity, team, entities, raw"
+        let columns = "id, source, dedup_key, status, starts_at, ends_at, title, severity, team, entities, raw, locations"
         let decoder = JSONDecoder()
         return try read("load alerts from") { db in
             let rows: RowCursor
@@ -127,11 +130,20 @@ extension ParallaxStore {
         } catch {
             throw StoreError(code: .badAlertRow, message: "alert \(id) in \(path) has unreadable entities", underlying: error)
         }
+        var locations: [AlertLocation] = []
+        if let text: String = row[11] {
+            do {
+                locations = try decoder.decode([AlertLocation].self, from: Data(text.utf8))
+            } catch {
+                throw StoreError(code: .badAlertRow, message: "alert \(id) in \(path) has unreadable locations", underlying: error)
+            }
+        }
         let endsAt: Double? = row[5]
         return Alert(id: id, source: source, dedupKey: row[2], status: status,
                      startsAt: Date(timeIntervalSinceReferenceDate: row[4]),
                      endsAt: endsAt.map { Date(timeIntervalSinceReferenceDate: $0) },
-                     title: row[6], severity: row[7], team: row[8], entities: entities, raw: row[10])
+                     title: row[6], severity: row[7], team: row[8], entities: entities, raw: row[10],
+                     locations: locations)
     }
 
     /// How many alerts are stored.
@@ -154,6 +166,7 @@ extension ParallaxStore {
 struct AlertRow {
     let alert: Alert
     let entities: String
+    let locations: String?
 }
 
 /// One `append` call waiting for its commit. Its fields are written by the leader before

@@ -208,6 +208,10 @@ public final class ParallaxStore: Sendable {
                 );
                 """)
         }
+        m.registerMigration("v2-locations") { db in
+            // Alert.locations (hosts, nodes, devices, zones…) as a JSON array; NULL = none / older rows.
+            try db.execute(sql: "ALTER TABLE alert ADD COLUMN locations TEXT")
+        }
         return m
     }
 

@@ -38,6 +38,10 @@ struct ConfigSources {
             case let b as Bool: flat[k] = b ? "true" : "false"
             case let i as Int: flat[k] = String(i)
             case let d as Double: flat[k] = String(d)
+            case let list as [Any] where Self.listKeys.contains(k):
+                let items = list.compactMap { $0 as? String }
+                guard items.count == list.count else { throw ValidationError("config file \(path): '\(key)' must be a list of strings") }
+                flat[k] = items.joined(separator: ",")
             default: throw ValidationError("config file \(path): '\(key)' must be a string, number or boolean")
             }
         }
@@ -50,7 +54,16 @@ struct ConfigSources {
         "idle-timeout", "pairing-wait", "max-pending", "aliases", "log-level", "log-format",
         "ingest-token", "ingest-token-file", "api-token", "api-token-file", "cors-origin",
         "alert-retention", "max-alerts", "slot-retention", "checkpoint-interval",
+        "locality-label", "resource-topology",
     ]
+    /// Settings that may be a list (or a comma-separated string).
+    static let listKeys: Set<String> = ["locality-label"]
+
+    /// A list setting from env or file: comma-separated, blanks dropped.
+    func stringList(_ key: String) -> [String] {
+        guard let (text, _) = raw(key) else { return [] }
+        return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
 
     static func envName(_ key: String) -> String { "PARALLAX_" + key.uppercased().replacingOccurrences(of: "-", with: "_") }
 

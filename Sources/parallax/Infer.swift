@@ -30,6 +30,7 @@ struct Infer: ParsableCommand {
     @Option(help: "Force one adapter: \(AlertSource.allCases.map(\.rawValue).joined(separator: ", ")).")
     var source: String?
 
+    @OptionGroup var locality: LocalityOptions
     @OptionGroup var scope: ScopeOptions
     @OptionGroup var out: OutputOptions
 
@@ -42,7 +43,7 @@ struct Infer: ParsableCommand {
 
     func run() throws {
         let format = try out.resolvedFormat()
-        let pipeline = OfflinePipeline(aliases: try OfflinePipeline.loadAliases(aliases))
+        let pipeline = OfflinePipeline(aliases: try OfflinePipeline.loadAliases(aliases), locality: try locality.resolve())
         let read = try pipeline.loadAlerts(alerts + paths, source: source.map { AlertSource(rawValue: $0.lowercased())! }, progress: true)
         let stats = pipeline.alerts.inference().stats
         let doc = try scope.apply(pipeline.document())
@@ -50,6 +51,7 @@ struct Infer: ParsableCommand {
         var note = "alerts: \(read.alerts.count) from \(read.bodiesRead) bodies in \(read.filesRead) files; "
         note += "\(stats.episodes) episodes, \(stats.clusters) clusters, \(stats.edges) inferred edges"
         if stats.duplicateDeliveries > 0 { note += ", \(stats.duplicateDeliveries) duplicate deliveries" }
+        note += LocalityOptions.summary(stats)
         FileHandle.standardError.write(Data((note + "\n").utf8))
         for error in read.errors.prefix(20) { FileHandle.standardError.write(Data("  skipped \(error)\n".utf8)) }
         if read.errors.count > 20 { FileHandle.standardError.write(Data("  … \(read.errors.count - 20) more\n".utf8)) }

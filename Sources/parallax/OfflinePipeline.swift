@@ -23,13 +23,14 @@ final class OfflinePipeline: Sendable {
     }
 
     init(aliases: AliasTable, traceSettings: TraceGraphSettings = TraceGraphSettings(),
-         inference: InferenceSettings = InferenceSettings()) {
+         inference: InferenceSettings = InferenceSettings(), locality: LocalityOptions.Resolved = .init()) {
         let clock = DataClock()
         dataClock = clock
         var settings = traceSettings
         settings.retentionSeconds = .greatestFiniteMagnitude / 4   // offline: keep every slot
         traces = GraphState(settings: settings, clock: { clock.withLock { $0.latest } })
-        alerts = AlertBook(aliases: aliases, settings: inference)
+        alerts = AlertBook(aliases: aliases, settings: inference, topology: locality.topology,
+                           intakeOptions: IntakeOptions(localityLabels: locality.labels))
     }
 
     static func loadAliases(_ path: String?) throws -> AliasTable {
@@ -67,7 +68,8 @@ final class OfflinePipeline: Sendable {
     func loadAlerts(_ paths: [String], source: AlertSource?, progress: Bool) throws -> AlertReadResult {
         let result: AlertReadResult
         do {
-            result = try AlertFileReader.read(paths: paths, source: source, progress: progress ? Self.progressPrinter() : nil)
+            result = try AlertFileReader.read(paths: paths, source: source, options: alerts.intakeOptions,
+                                              progress: progress ? Self.progressPrinter() : nil)
         } catch {
             throw ValidationError("\(error)")
         }

@@ -26,6 +26,7 @@ struct OverlayCommand: ParsableCommand {
     @Option(help: "Alias file (YAML or JSON): canonical name → list of names/ARNs.")
     var aliases: String?
 
+    @OptionGroup var locality: LocalityOptions
     @OptionGroup var scope: ScopeOptions
     @OptionGroup var out: OutputOptions
 
@@ -35,7 +36,7 @@ struct OverlayCommand: ParsableCommand {
 
     func run() throws {
         let format = try out.resolvedFormat()
-        let pipeline = OfflinePipeline(aliases: try OfflinePipeline.loadAliases(aliases))
+        let pipeline = OfflinePipeline(aliases: try OfflinePipeline.loadAliases(aliases), locality: try locality.resolve())
         let summary = traces.isEmpty ? nil : try pipeline.loadTraces(traces)
         let read = alerts.isEmpty ? nil : try pipeline.loadAlerts(alerts, source: nil, progress: true)
         let doc = try scope.apply(pipeline.document())

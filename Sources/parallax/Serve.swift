@@ -78,6 +78,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Alias file (YAML or JSON): canonical name → list of names/ARNs, used to resolve alert entities.")
     var aliases: String?
 
+    @OptionGroup var locality: LocalityOptions
+
     @Option(help: "Bearer token required on /v1/* (traces, webhooks). Prefer --ingest-token-file or PARALLAX_INGEST_TOKEN: flags show in `ps`.")
     var ingestToken: String?
 
@@ -118,6 +120,20 @@ struct Serve: AsyncParsableCommand {
 
     /// Everything resolved from flags, environment, config file and defaults.
     func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (ServerConfiguration, aliases: String?, logLevel: Logger.Level, json: Bool) {
+        try resolveAll(environment: environment).base
+    }
+
+    /// `resolve`, and the locality settings (flags, else config keys `locality-label` — a list or
+    /// comma-separated — and `resource-topology`).
+    func resolveAll(environment: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> (base: (ServerConfiguration, aliases: String?, logLevel: Logger.Level, json: Bool), locality: LocalityOptions.Resolved) {
+        let src = try ConfigSources(configPath: config, environment: environment)
+        let labels = locality.localityLabels.isEmpty ? src.stringList("locality-label") : locality.localityLabels
+        let loc = try LocalityOptions.resolve(labels: labels, topologyPath: src.optionalString("resource-topology", flag: locality.resourceTopology))
+        return (try resolveBase(environment: environment), loc)
+    }
+
+    private func resolveBase(environment: [String: String]) throws -> (ServerConfiguration, aliases: String?, logLevel: Logger.Level, json: Bool) {
         let src = try ConfigSources(configPath: config, environment: environment)
         var c = ServerConfiguration()
         c.host = src.string("host", flag: host, default: c.host)
@@ -171,10 +187,11 @@ struct Serve: AsyncParsableCommand {
         return (c, src.optionalString("aliases", flag: aliases), level, format == "json")
     }
 
-    func validate() throws { _ = try resolve() }
+    func validate() throws { _ = try resolveAll() }
 
     func run() async throws {
-        let (configuration, aliasPath, level, json) = try resolve()
+        let (base, locality) = try resolveAll()
+        let (configuration, aliasPath, level, json) = base
         do { try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true) } catch {
             throw ValidationError("cannot create the data directory \(configuration.dataDirectory): \(error.localizedDescription)")
         }
@@ -189,7 +206,8 @@ struct Serve: AsyncParsableCommand {
         do { store = try ParallaxStore(directory: configuration.dataDirectory, clock: clock) } catch {
             throw ValidationError("cannot open the store in \(configuration.dataDirectory): \(error)")
         }
-        let book = AlertBook(aliases: try OfflinePipeline.loadAliases(aliasPath), sink: store, capacity: configuration.maxAlerts)
+        let book = AlertBook(aliases: try OfflinePipeline.loadAliases(aliasPath), sink: store, capacity: configuration.maxAlerts,
+                             topology: locality.topology, intakeOptions: IntakeOptions(localityLabels: locality.labels))
         let state = GraphState(settings: configuration.traceGraph, clock: clock)
         let restored = try restoreState(from: store, into: state, alerts: book, alertRetentionSeconds: configuration.alertRetentionSeconds)
         if let problem = restored.checkpointError {
