@@ -107,7 +107,8 @@ struct AlertReceiver: Sendable {
         let alerts: [Alert]
         let rejected: [AlertIntakeError]
         do {
-            let result = try AlertIntake.intake(Data(bytes), source: source, receivedAt: Date(timeIntervalSince1970: clock()))
+            let result = try AlertIntake.intake(Data(bytes), source: source, receivedAt: Date(timeIntervalSince1970: clock()),
+                                                options: book.intakeOptions)
             (alerts, rejected) = (result.alerts, result.rejected)
         } catch let error as AlertIntakeError {
             if let url = error.snsSubscribeURL {
