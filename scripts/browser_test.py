@@ -498,7 +498,11 @@ def web_front_end(args, page, checks):
     app_port = free_port()
     app_origin = f"http://127.0.0.1:{app_port}"
     data_dir = tempfile.mkdtemp(prefix="parallax-web-")
-    server, base = start_server(args.bin, data_dir, ["--cors-origin", app_origin])
+    try:
+        server, base = start_server(args.bin, data_dir, ["--cors-origin", app_origin])
+    except BaseException:
+        shutil.rmtree(data_dir, ignore_errors=True)
+        raise
     provider = TracerProvider(resource=Resource.create({"service.name": "web-backend"}))
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=base + "/v1/traces", timeout=10), schedule_delay_millis=200))
     tracer = provider.get_tracer("web-backend")
@@ -531,9 +535,10 @@ def web_front_end(args, page, checks):
             self.end_headers()
             self.wfile.write(payload)
 
-    app = ThreadingHTTPServer(("127.0.0.1", app_port), App)
-    threading.Thread(target=app.serve_forever, daemon=True).start()
+    app = None
     try:
+        app = ThreadingHTTPServer(("127.0.0.1", app_port), App)
+        threading.Thread(target=app.serve_forever, daemon=True).start()
         page.events.clear()
         page.call("Page.navigate", url=app_origin + "/")
         page.wait("document.readyState === 'complete' && typeof window.run === 'function'", what="the web app page")
@@ -578,7 +583,8 @@ def web_front_end(args, page, checks):
         rejected = [l for l in metrics.splitlines() if l.startswith("parallax_receiver_spans_rejected_total ")]
         checks.check("web app: no span rejected", rejected == ["parallax_receiver_spans_rejected_total 0"], rejected)
     finally:
-        app.shutdown()
+        if app:
+            app.shutdown()
         server.terminate()
         try:
             server.wait(timeout=10)
