@@ -70,9 +70,10 @@ struct PlaceTable {
 extension InferenceEngine {
     /// How much more often episodes that fire within `clusterGap` of each other share a place
     /// (or linked places) than chance, given where each node fires. Returns (observed pairs at
-    /// the same or linked places, lift = observed / expected, pairs with both places known).
+    /// the same or linked places, expected by chance, lift = observed / expected, pairs with both
+    /// places known).
     static func localityLift(nodes: [Int32], times: [Double], places: [Int32], table: PlaceTable,
-                             gap: TimeInterval, maxBack: Int = 64) -> (observed: Double, lift: Double, pairs: Int) {
+                             gap: TimeInterval, maxBack: Int = 64) -> (observed: Double, expected: Double, lift: Double, pairs: Int) {
         var obs = 0.0, exp = 0.0, pairs = 0
         for i in 0..<nodes.count {
             let pi = places[i]
@@ -89,7 +90,7 @@ extension InferenceEngine {
                 exp += min(1, table.null(node: n, place: pj, .same) + (table.links.isEmpty ? 0 : table.null(node: n, place: pj, .linked)))
             }
         }
-        return (obs, exp > 0 ? obs / exp : 0, pairs)
+        return (obs, exp, exp > 0 ? obs / exp : 0, pairs)
     }
 }
 

@@ -62,9 +62,10 @@ public struct InferenceSettings: Sendable, Equatable {
     /// mark of the cascade model, learned per pair; with a resource topology, linked places too.
     public var useLocality: Bool = true
     /// Episodes that fire within `clusterGap` of each other must share a place (or linked places)
-    /// this many times more often than chance, and in at least `localityMinPairs` pairs, for
-    /// clusters to be formed per place (busy estates: many unrelated places in trouble at once).
-    public var localityMinLift: Double = 3
+    /// this many times more often than chance (and beyond noise: see `analyze`), in at least
+    /// `localityMinPairs` pairs, for clusters to be formed per place (busy estates: many
+    /// unrelated places in trouble at once).
+    public var localityMinLift: Double = 1.5
     public var localityMinPairs: Int = 20
     /// Pseudo-events of the prior of each pair's place-relation distribution (the prior is what
     /// chance gives: with little evidence a pair's place says nothing).
@@ -78,7 +79,7 @@ public struct InferenceSettings: Sendable, Equatable {
     public var falseDiscoveryRate: Double = 0.01
     /// Per place: the least share of the cause's events (after explaining away) that must reach
     /// the effect for a significant pair to become an edge (replaces `minConfidence` there).
-    public var minPropagation: Double = 0.05
+    public var minPropagation: Double = 0.02
     public init() {}
 }
 
@@ -211,6 +212,7 @@ public struct InferenceEngine: Sendable {
             }
             let ni = Int(n)
             nodeAlertCount[ni] += 1
+            if s.useLocality && !alert.locations.isEmpty { stats.alertsWithPlace += 1 }
             nodeAlerts[ni].append(Int32(ai))
             if let t = alert.team, !t.isEmpty { nodeTeams[ni][t, default: 0] += 1 }
             nodeKinds[ni][Self.kindSlot(primary.kind)] += 1
@@ -232,7 +234,7 @@ public struct InferenceEngine: Sendable {
             lastFire[mk] = t
             epNode.append(n); epTime.append(t); epAlert.append(Int32(ai))
             if s.useLocality, let loc = alert.locations.first {
-                epPlace.append(places.intern(loc)); stats.alertsWithPlace += 1
+                epPlace.append(places.intern(loc))
             } else {
                 epPlace.append(-1)
             }
@@ -303,7 +305,12 @@ public struct InferenceEngine: Sendable {
         if !places.values.isEmpty {
             let l = Self.localityLift(nodes: epNode, times: epTime, places: epPlace, table: places, gap: s.clusterGap)
             stats.localityLift = l.lift
+            // Clusters per place when near co-firing is more than chance by a clear margin: a lift,
+            // an excess far beyond Poisson noise (5 σ), and an excess of ≥ 1 % of the episodes (a
+            // busy estate where most alerts are unrelated noise still has its cascades found).
+            let excess = l.observed - l.expected
             perPlace = l.lift >= s.localityMinLift && l.observed >= Double(s.localityMinPairs)
+                && excess >= 5 * l.expected.squareRoot() && excess >= 0.01 * Double(stats.alertsWithPlace > 0 ? epPlace.count : 0)
         }
         stats.clustersPerPlace = perPlace
 
@@ -370,6 +377,7 @@ public struct InferenceEngine: Sendable {
         var pairIndex: [UInt64: Int32] = [:]
         var pairCause: [Int32] = [], pairEffect: [Int32] = []
         var pairCount: [Int] = [], pairOrdered: [Int] = [], pairLagSum: [Double] = []
+        var pairSlots: [Int] = []                                 // every candidate slot of the pair
         var slotStart = [Int](repeating: 0, count: evCount + 1)
         var backCount = [Int32](repeating: 0, count: evCount)   // slots slotStart[i]+r, r < backCount[i], are earlier events
         var slots: [Int32] = []
@@ -398,12 +406,16 @@ public struct InferenceEngine: Sendable {
             let p = Int32(pairCause.count)
             pairIndex[key] = p
             pairCause.append(cause); pairEffect.append(effect)
-            pairCount.append(0); pairOrdered.append(0); pairLagSum.append(0)
+            pairCount.append(0); pairOrdered.append(0); pairLagSum.append(0); pairSlots.append(0)
             return p
         }
-        func addBack(_ j: Int, _ i: Int, _ lag: Double) {
+        /// `counted`: the slot counts in the pair's co-firing, order and lag figures (per place:
+        /// near slots only; far ones are candidates the mark weighs, not co-firing).
+        func addBack(_ j: Int, _ i: Int, _ lag: Double, counted: Bool = true) {
             let p = pairOf(evNode[j], evNode[i])
             slots.append(p); slotBin.append(binOf(lag)); slotFrom.append(Int32(j))
+            pairSlots[Int(p)] += 1
+            guard counted else { return }
             pairCount[Int(p)] += 1; pairLagSum[Int(p)] += lag
             if lag > s.simultaneity { pairOrdered[Int(p)] += 1 }
         }
@@ -434,7 +446,7 @@ public struct InferenceEngine: Sendable {
                     if lag > s.maxLag { break }
                     let near = places.relation(evPlace[j], evPlace[i]) != .other
                     if near ? taken < s.maxCandidates : far < s.maxFarCandidates {
-                        addBack(j, i, lag)
+                        addBack(j, i, lag, counted: near)
                         if near { taken += 1; social[i] = true; social[j] = true } else { far += 1 }
                     }
                     j -= 1
@@ -503,7 +515,7 @@ public struct InferenceEngine: Sendable {
         let first = evTime.first ?? 0, last = evTime.last ?? 0
         let span = max(last - first, s.maxLag * 10)
         var alpha = [Double](repeating: 0, count: pairCountTotal)
-        for p in 0..<pairCountTotal { alpha[p] = min(1, Double(pairCount[p]) / max(1, nodeOpportunities[Int(pairCause[p])])) }
+        for p in 0..<pairCountTotal { alpha[p] = min(1, Double(pairSlots[p]) / max(1, nodeOpportunities[Int(pairCause[p])])) }
         var bgW = [Double](repeating: 0, count: nodeCount)
         for n in 0..<nodeCount { bgW[n] = nodeEvents[n] / span * s.maxLag }
         var mass = [Double](repeating: 0, count: pairCountTotal)
@@ -621,11 +633,16 @@ public struct InferenceEngine: Sendable {
             if q >= 0 && q < p { continue }
             let a = Int(pairCause[p]), b = Int(pairEffect[p])     // p: a earlier (cause), b later
             if a == b { continue }                                 // a kind of alert spreading between places
-            let mAB = mass[p], mBA = q >= 0 ? mass[q] : 0
+            // Per place, only what was attributed at near places (same, linked, unknown) counts:
+            // far candidates are picked by time among many unrelated places, and the mass they
+            // draw in a busy estate is not evidence. (pairCount holds near co-firing only.)
+            func attributed(_ x: Int) -> Double { perPlace && marks ? max(0, mass[x] - massRel[x * 3 + 2]) : mass[x] }
+            let mAB = attributed(p), mBA = q >= 0 ? attributed(q) : 0
             let m = mAB + mBA
             let support = pairCount[p] + (q >= 0 ? pairCount[q] : 0)
             if support < s.minSupport || m < s.minAttributed { continue }
-            let aAB = alpha[p], aBA = q >= 0 ? alpha[q] : 0
+            let aAB = perPlace ? min(1, mAB / max(1, nodeOpportunities[a])) : alpha[p]
+            let aBA = perPlace ? (q >= 0 ? min(1, mBA / max(1, nodeOpportunities[b])) : 0) : (q >= 0 ? alpha[q] : 0)
             let strength = min(1, max(aAB, aBA, m / max(1, nodeOpportunities[a], nodeOpportunities[b])))
             var conf = strength * m / (m + 2)
             let sameTeam = teamOf[a] != nil && teamOf[a]?.lowercased() == teamOf[b]?.lowercased()
