@@ -49,11 +49,13 @@ public final class AlertBook: Sendable {
     public static let defaultCapacity = 100_000
 
     public init(aliases: AliasTable = AliasTable(), settings: InferenceSettings = InferenceSettings(), sink: (any AlertSink)? = nil,
-                capacity: Int = AlertBook.defaultCapacity, topology: ResourceTopology = .init(),
-                intakeOptions: IntakeOptions = .init()) {
+                // Optionals, not `= .init()` defaults: with struct defaults here, a debug build of an async
+                // caller crashed copying `aliases` (Swift 6.3.1; AlertBookTests.metricsReportTheBook).
+                capacity: Int = AlertBook.defaultCapacity, topology: ResourceTopology? = nil,
+                intakeOptions: IntakeOptions? = nil) {
         self.resolver = EntityResolver(aliases: aliases)
-        self.engine = InferenceEngine(settings: settings, topology: topology)
-        self.intakeOptions = intakeOptions
+        self.engine = InferenceEngine(settings: settings, topology: topology ?? ResourceTopology())
+        self.intakeOptions = intakeOptions ?? IntakeOptions()
         self.sink = sink
         self.capacity = max(1, capacity)
     }
