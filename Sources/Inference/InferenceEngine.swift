@@ -675,7 +675,12 @@ public struct InferenceEngine: Sendable {
             let lift = Double(support) * Double(clusterCount) / max(1, nodeEvents[a] * nodeEvents[b])
             let sID = nodeIDs[source], tID = nodeIDs[target]
             var reasons: [String] = []
-            reasons.append("co-alerted in \(support) of \(Int(nodeEvents[target])) incidents of \(tID) (lift \(Self.fmt(lift, 1)))")
+            if perPlace {
+                // Per place one incident of the target can meet several of the source nearby.
+                reasons.append("co-alerted at the same or linked places \(support) times (\(Int(nodeEvents[target])) incidents of \(tID), lift \(Self.fmt(lift, 1)))")
+            } else {
+                reasons.append("co-alerted in \(support) of \(Int(nodeEvents[target])) incidents of \(tID) (lift \(Self.fmt(lift, 1)))")
+            }
             let prop = target == a ? aAB : aBA
             if directed {
                 reasons.append("\(tID) alerted first in \(tgtEarlierFirst)/\(support) (mean lag \(Int(lag.rounded())) s)")
@@ -716,7 +721,8 @@ public struct InferenceEngine: Sendable {
                 i -= 1
             }
             for e in 0..<near.count {
-                if let reason = near[e].reason(places) { pending[e].evidence.reasons.append(reason) }
+                // Second, after the co-alerting count: where is what a reader asks next.
+                if let reason = near[e].reason(places) { pending[e].evidence.reasons.insert(reason, at: min(1, pending[e].evidence.reasons.count)) }
             }
         }
 
