@@ -36,6 +36,18 @@ struct AlertStoreTests {
         #expect(try store.alertCount() == order.count)
     }
 
+    @Test func locationsRoundTrip() throws {
+        let dir = Fixtures.tempDir()
+        defer { Fixtures.removeDir(dir) }
+        let body = #"{"status":"firing","alerts":[{"status":"firing","labels":{"alertname":"LinkDown","service":"bgp","device":"NE-7","zone":"eu-1a"},"startsAt":"2026-03-01T10:00:00Z"}]}"#
+        let alerts = try AlertIntake.decode(Data(body.utf8), source: .alertmanager)
+        #expect(alerts.first?.locations.map(\.value) == ["ne-7", "eu-1a"])
+        let store = try ParallaxStore(directory: dir)
+        try store.append(alerts)
+        #expect(try store.loadAlerts() == alerts)
+        #expect(try ParallaxStore(directory: dir).loadAlerts().first?.locations == alerts.first?.locations)
+    }
+
     @Test func upsertFiringThenResolved() throws {
         let dir = Fixtures.tempDir()
         defer { Fixtures.removeDir(dir) }
