@@ -17,6 +17,9 @@ public struct AlertReadResult: Sendable {
     public var emptyBodies: [AlertReadError] = []
     public var filesRead = 0
     public var bodiesRead = 0
+    /// Alerts decoded in all (also those already handed to `read`'s `drain`), and their tools.
+    public var alertCount = 0
+    public var sources: Set<AlertSource> = []
     /// Which keys name a place while reading (from `IntakeOptions`).
     var locality = LocalityKeys.standard
     public init() {}
@@ -31,8 +34,10 @@ public enum AlertFileReader {
     /// A file named explicitly with another extension is read as JSON, or line by line when the
     /// whole file is not one JSON value. `progress(done, total)` is called after each file.
     /// When a body has no time of its own the file's modification date is used.
+    /// With `drain`, each file's alerts are handed over after the file and not kept in the result
+    /// (memory stays bounded by one file, whatever the number of files).
     public static func read(paths: [String], source: AlertSource? = nil, options: IntakeOptions = .init(),
-                            progress: ((Int, Int) -> Void)? = nil) throws -> AlertReadResult {
+                            progress: ((Int, Int) -> Void)? = nil, drain: (([Alert]) throws -> Void)? = nil) throws -> AlertReadResult {
         var result = AlertReadResult()
         result.locality = options.localityKeys
         var files: [(path: String, explicit: Bool)] = []
@@ -52,6 +57,10 @@ public enum AlertFileReader {
         for (i, f) in files.enumerated() {
             readFile(f.path, explicit: f.explicit, source: source, into: &result)
             result.filesRead += 1
+            if let drain, !result.alerts.isEmpty {
+                try drain(result.alerts)
+                result.alerts.removeAll(keepingCapacity: true)
+            }
             progress?(i + 1, files.count)
         }
         return result
@@ -157,6 +166,8 @@ public enum AlertFileReader {
                 result.emptyBodies.append(AlertReadError(file: path, line: line, message: (label.map { $0 + ": " } ?? "") + "body describes no alert"))
             }
             result.alerts += alerts
+            result.alertCount += alerts.count
+            for a in alerts { result.sources.insert(a.source) }
         } catch {
             let msg = (error as? AlertIntakeError)?.message ?? "\(error)"
             result.errors.append(AlertReadError(file: path, line: line, message: (label.map { $0 + ": " } ?? "") + msg))

@@ -58,8 +58,8 @@ struct Demo: ParsableCommand {
             print("  traces: \(summary.spans) spans in \(summary.requests) requests (\(summary.files) files), services: \(summary.services.sorted().joined(separator: ", "))")
         }
         if let read {
-            let sources = Set(read.alerts.map(\.source.rawValue)).sorted().joined(separator: ", ")
-            print("  alerts: \(read.alerts.count) alerts from \(read.bodiesRead) webhook bodies (\(sources))")
+            let sources = read.sources.map(\.rawValue).sorted().joined(separator: ", ")
+            print("  alerts: \(read.alertCount) alerts from \(read.bodiesRead) webhook bodies (\(sources))")
             for e in read.errors { print("  skipped \(e)") }
         }
         print("")
@@ -84,7 +84,7 @@ struct Demo: ParsableCommand {
         let doc = pipeline.document()
         try write("estate-graph.json", GraphExporter.render(doc, as: .json))
         try write("estate-report.txt", GraphExporter.table(doc))
-        print("Busy estate (\(dir)/): \(read.alerts.count) alarms from \(read.bodiesRead) bodies\(LocalityOptions.summary(result.stats)); \(result.stats.edges) inferred edges")
+        print("Busy estate (\(dir)/): \(read.alertCount) alarms from \(read.bodiesRead) bodies\(LocalityOptions.summary(result.stats)); \(result.stats.edges) inferred edges")
         let located = result.graph.edges.filter { e in e.evidence.reasons.contains { $0.hasPrefix("same ") || $0.hasPrefix("linked resources") } }
         for e in located.sorted(by: { $0.evidence.confidence > $1.evidence.confidence }).prefix(3) {
             let why = e.evidence.reasons.first { $0.hasPrefix("same ") || $0.hasPrefix("linked resources") } ?? ""

@@ -48,13 +48,13 @@ struct Infer: ParsableCommand {
         let stats = pipeline.alerts.inference().stats
         let doc = try scope.apply(pipeline.document())
         try out.emit(GraphExporter.render(doc, as: format))
-        var note = "alerts: \(read.alerts.count) from \(read.bodiesRead) bodies in \(read.filesRead) files; "
+        var note = "alerts: \(read.alertCount) from \(read.bodiesRead) bodies in \(read.filesRead) files; "
         note += "\(stats.episodes) episodes, \(stats.clusters) clusters, \(stats.edges) inferred edges"
         if stats.duplicateDeliveries > 0 { note += ", \(stats.duplicateDeliveries) duplicate deliveries" }
         note += LocalityOptions.summary(stats)
         FileHandle.standardError.write(Data((note + "\n").utf8))
         for error in read.errors.prefix(20) { FileHandle.standardError.write(Data("  skipped \(error)\n".utf8)) }
         if read.errors.count > 20 { FileHandle.standardError.write(Data("  … \(read.errors.count - 20) more\n".utf8)) }
-        if read.alerts.isEmpty && !read.errors.isEmpty { throw ExitCode(2) }
+        if read.alertCount == 0 && !read.errors.isEmpty { throw ExitCode(2) }
     }
 }

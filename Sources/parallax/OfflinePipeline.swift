@@ -29,7 +29,8 @@ final class OfflinePipeline: Sendable {
         var settings = traceSettings
         settings.retentionSeconds = .greatestFiniteMagnitude / 4   // offline: keep every slot
         traces = GraphState(settings: settings, clock: { clock.withLock { $0.latest } })
-        alerts = AlertBook(aliases: aliases, settings: inference, topology: locality.topology,
+        // Offline every alert read counts: no in-memory cap (the server's --max-alerts).
+        alerts = AlertBook(aliases: aliases, settings: inference, capacity: .max, topology: locality.topology,
                            intakeOptions: IntakeOptions(localityLabels: locality.labels))
     }
 
@@ -68,12 +69,13 @@ final class OfflinePipeline: Sendable {
     func loadAlerts(_ paths: [String], source: AlertSource?, progress: Bool) throws -> AlertReadResult {
         let result: AlertReadResult
         do {
+            // Each file's alerts go into the book as it is read (the book keeps one copy per id,
+            // without the raw body): memory does not grow with duplicate and resent deliveries.
             result = try AlertFileReader.read(paths: paths, source: source, options: alerts.intakeOptions,
-                                              progress: progress ? Self.progressPrinter() : nil)
+                                              progress: progress ? Self.progressPrinter() : nil) { batch in try self.alerts.add(batch) }
         } catch {
             throw ValidationError("\(error)")
         }
-        try alerts.add(result.alerts)
         return result
     }
 

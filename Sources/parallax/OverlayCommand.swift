@@ -46,7 +46,7 @@ struct OverlayCommand: ParsableCommand {
             for e in summary.errors.prefix(20) { FileHandle.standardError.write(Data("  \(e)\n".utf8)) }
         }
         if let read {
-            FileHandle.standardError.write(Data("alerts: \(read.alerts.count) from \(read.bodiesRead) bodies, \(read.errors.count) unreadable\n".utf8))
+            FileHandle.standardError.write(Data("alerts: \(read.alertCount) from \(read.bodiesRead) bodies, \(read.errors.count) unreadable\n".utf8))
             for e in read.errors.prefix(20) { FileHandle.standardError.write(Data("  skipped \(e)\n".utf8)) }
         }
     }
