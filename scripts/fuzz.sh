@@ -64,7 +64,9 @@ for f in Sources/OTLP/*.swift; do
 done
 alert_sources=()
 for f in Sources/Alerts/*.swift; do
-  [[ "$(basename "$f")" == EntityResolver.swift ]] || alert_sources+=("$f")
+  # (the two files that read YAML through Yams are not on the fuzzed path)
+  case "$(basename "$f")" in EntityResolver.swift|ResourceTopology.swift) continue;; esac
+  alert_sources+=("$f")
 done
 otlp_inputs=("${otlp_sources[@]}" scripts/fuzz/FuzzOTLP.swift "${objs[@]}" scripts/fuzz.sh)
 alert_inputs=("${alert_sources[@]}" scripts/fuzz/FuzzAlerts.swift scripts/fuzz.sh)
