@@ -24,6 +24,30 @@ struct ConfigPrecedenceTests {
         #expect(json == false)
     }
 
+    @Test func localityFromConfigFileAndFlags() throws {
+        let topo = try Self.file("links:\n  - [ne-1, ne-2]\n")
+        let config = try Self.file("locality-label: [ne_name, shelf]\nresource-topology: \(topo)\n")
+        let fromFile = try Serve.parse(["--config", config]).resolveAll(environment: [:]).locality
+        #expect(fromFile.labels == ["ne_name", "shelf"])
+        #expect(fromFile.topology.linked("ne-1", "ne-2"))
+        let fromFlags = try Serve.parse(["--config", config, "--locality-label", "rack_id"]).resolveAll(environment: [:]).locality
+        #expect(fromFlags.labels == ["rack_id"])
+        let fromEnv = try Serve.parse([]).resolveAll(environment: ["PARALLAX_LOCALITY_LABEL": "a, b"]).locality
+        #expect(fromEnv.labels == ["a", "b"] && fromEnv.topology.isEmpty)
+    }
+
+    @Test func badTopologyFileIsAStartupErrorWithTheLine() throws {
+        let topo = try Self.file("links:\n  - [ne-1]\n")
+        // `parse` validates: the server does not start.
+        do {
+            _ = try Serve.parse(["--resource-topology", topo])
+            Issue.record("a bad topology file was accepted")
+        } catch {
+            #expect("\(error)".contains("line 2: link 1 has 1 value(s)"), "\(error)")
+        }
+        #expect(throws: (any Error).self) { try Infer.parse(["--alerts", "x", "--resource-topology", topo]).locality.resolve() }
+    }
+
     @Test func defaultsAreSafe() throws {
         let (c, aliases, level, _) = try Serve.parse([]).resolve(environment: [:])
         #expect(c.host == "127.0.0.1")
