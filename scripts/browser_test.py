@@ -26,6 +26,7 @@ import urllib.parse
 import urllib.request
 
 import websocket  # PyPI websocket-client
+from testkit import free_port
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 STATUSES = ["confirmed", "traced-only", "inferred-only", "direction-conflict"]
@@ -47,12 +48,6 @@ class Checks:
         return ok
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def http(method, url, body=None, headers=None, timeout=10):

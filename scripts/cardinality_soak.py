@@ -18,14 +18,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+from testkit import free_port
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def rss_mib(pid):

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from testkit import free_port
 
 binary = sys.argv[1]
 only = set(sys.argv[2:])
@@ -38,12 +39,6 @@ INGEST_TOKEN, API_TOKEN = "hostile-ingest-secret", "hostile-api-secret"
 passed, failed = [], []
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Response:

@@ -23,6 +23,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from testkit import free_port
 
 binary = sys.argv[1]
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -35,12 +36,6 @@ def check(cond, what):
         failures.append(what)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def start(data, port, *extra):

@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from testkit import free_port
 
 CALLS = 25
 ENCODINGS = [("http/protobuf", "pb"), ("http/json", "json")]
@@ -36,12 +37,6 @@ def check(cond, what):
     (passes if cond else failures).append(what)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def get(url, timeout=10):
