@@ -4,7 +4,7 @@ CONFIG     ?= debug
 BIN         = .build/$(CONFIG)/parallax
 DEMO_OUT   ?= parallax-demo-out
 
-.PHONY: all deps build release demo test e2e proto proto-check bench eval heldout fuzz clean help
+.PHONY: all deps build release demo test e2e proto proto-check bench eval heldout locality fuzz clean help
 
 all: build
 
@@ -16,6 +16,7 @@ help:
 	@echo "make bench       decode/pairing/ingest benchmarks (release build), see docs/PERFORMANCE.md"
 	@echo "make eval        inference quality on simulated incidents (development set), see docs/INFERENCE.md"
 	@echo "make heldout     inference quality on the held-out generator (Benchmarks/heldout), see docs/INFERENCE.md"
+	@echo "make locality    inference in a busy estate: alert types x resources + topology (Benchmarks/locality)"
 	@echo "make fuzz        libFuzzer, 60 s per target: OTLP protobuf, OTLP/JSON, each alert adapter (make test: 10 s)"
 
 deps:
@@ -62,6 +63,10 @@ eval: deps
 heldout: deps
 	$(SWIFT) build -c release --product parallax
 	python3 Benchmarks/heldout/eval_heldout.py
+
+locality: deps
+	$(SWIFT) build -c release --product parallax
+	python3 Benchmarks/locality/eval_locality.py
 
 fuzz: deps
 	scripts/fuzz.sh 60
