@@ -677,7 +677,14 @@ def main():
     ap.add_argument("--perf", action="store_true", help="timing/RSS of parallax infer on 20k, 200k, 2M deliveries")
     ap.add_argument("--perf-sizes", default=None, help="e.g. 20000,200000")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--from-json", default=None, help="print the tables of a saved --json run")
     a = ap.parse_args()
+    if a.from_json:
+        with open(a.from_json) as f:
+            doc = json.load(f)
+        a.no_topology = doc.get("no_topology", False)
+        print_tables(doc["results"], doc["baseline_params"], doc["binary"], doc["flags"], a, doc["seconds"])
+        return
     binary = find_parallax(a.parallax)
     flags = infer_flags(binary)
     if a.perf:
@@ -750,8 +757,8 @@ def main():
             json.dump(ttpm_cache, f, indent=1, sort_keys=True)
     total = time.time() - t0
     if a.json:
-        json.dump({"binary": binary, "flags": flags, "baseline_params": params, "results": results,
-                   "seconds": round(total, 1)}, sys.stdout, indent=1)
+        json.dump({"binary": binary, "flags": flags, "no_topology": a.no_topology, "baseline_params": params,
+                   "results": results, "seconds": round(total, 1)}, sys.stdout, indent=1)
         print()
         return
     print_tables(results, params, binary, flags, a, total)

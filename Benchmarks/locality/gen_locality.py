@@ -527,7 +527,7 @@ def main():
     generate(a.seed, a.out, a.resource_label, a.resources, target, days, write_episodes=not a.deliveries)
 
 
-DELIVERIES_PER_ALERT = 2.05   # measured on the dev seeds (firing + resolved, re-sends, duplicates, zero-length)
+DELIVERIES_PER_ALERT = 2.0    # about what the generator delivers per alert (firing + resolved, re-sends, duplicates, zero-length)
 
 if __name__ == "__main__":
     main()
