@@ -55,6 +55,8 @@ let package = Package(
         ),
         // Span pairing, call edges, golden signals in per-minute slots.
         .target(name: "TraceGraph", dependencies: ["OTLP"]),
+        // SLOs and error budgets on the golden signals: model, OpenSLO files, burn rates (issue 16). No I/O but reading SLO files.
+        .target(name: "SLO", dependencies: ["TraceGraph", .product(name: "Yams", package: "Yams")]),
         // Alert webhooks -> normalized alerts with entities.
         .target(name: "Alerts", dependencies: [.product(name: "Yams", package: "Yams")]),
         // Alerts -> inferred dependency graph.
@@ -62,12 +64,12 @@ let package = Package(
         // Traced + inferred -> merged graph, queries, exports. Pure Swift, no I/O.
         .target(name: "Overlay", dependencies: ["TraceGraph", "Alerts", "Inference"]),
         // Embedded default store: alerts and trace-graph checkpoints in SQLite (GRDB, WAL). See docs/STORE.md.
-        .target(name: "Store", dependencies: ["Alerts", "TraceGraph", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Store", dependencies: ["Alerts", "TraceGraph", "SLO", .product(name: "GRDB", package: "GRDB.swift")]),
         // Hummingbird server: OTLP/HTTP receiver, alert webhooks, API, metrics.
         .target(
             name: "Server",
             dependencies: [
-                "OTLP", "TraceGraph", "Alerts", "Inference", "Overlay", "Store",
+                "OTLP", "TraceGraph", "Alerts", "Inference", "Overlay", "Store", "SLO",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -80,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "parallax",
             dependencies: [
-                "Server", "OTLP", "TraceGraph", "Alerts", "Inference", "Overlay", "Store",
+                "Server", "OTLP", "TraceGraph", "Alerts", "Inference", "Overlay", "Store", "SLO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -109,15 +111,16 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "TraceGraphTests", dependencies: ["TraceGraph", "OTLP"]),
+        .testTarget(name: "SLOTests", dependencies: ["SLO", "TraceGraph", "OTLP"]),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts"], exclude: ["FuzzFindings"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Alerts"]),
         .testTarget(name: "OverlayTests", dependencies: ["Overlay", "TraceGraph", "Alerts", "Inference", "OTLP"]),
         .testTarget(name: "CLITests", dependencies: ["parallax"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Alerts", "TraceGraph", "OTLP"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Alerts", "TraceGraph", "OTLP", "SLO"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "OTLP", "COTLP", "CZstd", "Overlay", "Alerts", "Store",
+                "Server", "OTLP", "COTLP", "CZstd", "Overlay", "Alerts", "Store", "SLO", "TraceGraph",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),

@@ -30,7 +30,7 @@ public struct TraceGraphSettings: Sendable {
 
 /// Spans in, service graph out. Not thread-safe; the server wraps it in a lock/actor.
 public final class TraceGraphBuilder {
-    private var engine: GraphEngine
+    var engine: GraphEngine
 
     public init(settings: TraceGraphSettings = .init()) { engine = GraphEngine(settings: settings) }
     deinit { engine.release() }
@@ -115,6 +115,8 @@ struct GraphEngine {
     var store = PendingStore()
     var counters = PairingCounters()
     var scratch: [UInt32] = []
+    /// Exact SLI counts at ingest (SLIWatch.swift); empty unless SLOs are declared.
+    var sli = SLICounter()
 
     // One-entry caches (decoded strings are interned per decoder, so == is usually an identity check).
     var hasLastResource = false
@@ -362,6 +364,7 @@ struct GraphEngine {
         }
         slots[si].edges[e].add(client: client, server: server, error: error)
         cumulative[e].add(client: client, server: server, error: error)
+        if !sli.isEmpty, let d = client ?? server { countEdge(e, minute: minute, dur: d, error: error) }
     }
 
     @inline(__always)
@@ -390,6 +393,7 @@ struct GraphEngine {
             slots[si].services.append(contentsOf: repeatElement(ServiceAggregate(), count: n + 1 - slots[si].services.count))
         }
         slots[si].services[n].add(dur, error: error)
+        if !sli.isEmpty { countService(svc, minute: minute, dur: dur, error: error) }
     }
 
     mutating func recordVirtual(service svc: UInt32, peer: UInt32, peerFlags: UInt8, minute: UInt32, dur: UInt64,

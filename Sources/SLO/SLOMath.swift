@@ -1,0 +1,152 @@
+// Error budgets, burn rates and multi-window multi-burn-rate status from per-minute good/total.
+import TraceGraph
+
+/// Good/total per unix minute for one SLO: mergeable (counts add) and bounded by pruning to the
+/// longest SLO window.
+public struct SLOSeries: Sendable, Equatable, Codable {
+    public var minutes: [UInt32: SLICount] = [:]
+    /// Minutes answered from the latency histogram (a threshold declared after the spans were
+    /// aggregated): how far `good` may be off in that minute, at most.
+    public var goodError: [UInt32: UInt64] = [:]
+    public init() {}
+
+    public mutating func add(minute: UInt32, _ c: SLICount) { minutes[minute, default: SLICount()].add(c) }
+
+    public mutating func merge(_ o: SLOSeries) {
+        for (m, c) in o.minutes { add(minute: m, c) }
+        for (m, e) in o.goodError { goodError[m, default: 0] += e }
+    }
+
+    /// Drops minutes that start before `minute`.
+    public mutating func prune(before minute: UInt32) {
+        minutes = minutes.filter { $0.key >= minute }
+        goodError = goodError.filter { $0.key >= minute }
+    }
+}
+
+/// `ok`, `ticket` or `page` (Google SRE Workbook ch. 5, multi-window multi-burn-rate).
+public enum SLOStatus: String, Sendable, Codable, Comparable {
+    case ok, ticket, page
+    var rank: Int { switch self { case .ok: 0; case .ticket: 1; case .page: 2 } }
+    public static func < (a: SLOStatus, b: SLOStatus) -> Bool { a.rank < b.rank }
+}
+
+/// One alerting condition: both burn rates above `factor`.
+public struct BurnWindowPair: Sendable, Equatable, Codable {
+    public var status: SLOStatus
+    public var long: Double
+    public var short: Double
+    public var factor: Double
+    /// The windows' names for a 28-day SLO ("1h", "5m").
+    public var nominalLong: String
+    public var nominalShort: String
+}
+
+public enum SLOMath {
+    /// Burn-rate windows reported for every SLO, by name (seconds).
+    public static let burnWindows: [(name: String, seconds: Double)] = [
+        ("5m", 300), ("30m", 1800), ("1h", 3600), ("2h", 7200), ("6h", 21_600), ("1d", 86_400), ("3d", 259_200),
+    ]
+
+    /// The conditions for a 28-day window: page when 1h and 5m burn faster than 14.4×, or 6h and
+    /// 30m faster than 6×; ticket when 1d and 2h burn faster than 3×, or 3d and 6h faster than 1×.
+    static let base: [(SLOStatus, String, String, Double)] = [
+        (.page, "1h", "5m", 14.4), (.page, "6h", "30m", 6), (.ticket, "1d", "2h", 3), (.ticket, "3d", "6h", 1),
+    ]
+
+    /// The conditions scaled to the SLO window as Pyrra scales them: each window is
+    /// (its 28-day length) × window / 28d, rounded to the minute (at least one minute). A 28-day
+    /// SLO uses them as written; a 7-day one pages on 15m & 1m, a 30-day one on 1h4m & 5m.
+    public static func alertWindows(windowSeconds: Double) -> [BurnWindowPair] {
+        let seconds = Dictionary(uniqueKeysWithValues: burnWindows.map { ($0.name, $0.seconds) })
+        func scaled(_ name: String) -> Double {
+            let s = seconds[name]! * windowSeconds / SLODefinition.defaultWindow
+            return max(60, (s / 60).rounded(.toNearestOrAwayFromZero) * 60)
+        }
+        return base.map { status, long, short, factor in
+            BurnWindowPair(status: status, long: scaled(long), short: scaled(short), factor: factor, nominalLong: long, nominalShort: short)
+        }
+    }
+
+    /// Counts over the minutes that start in [now − seconds, now), for each window at once
+    /// (Occurrences: events; Timeslices: minutes, good when good/total ≥ `sliceTarget`).
+    static func sums(_ series: SLOSeries, now: Double, windows: [Double], timeslices: Double?) -> [(count: SLICount, goodError: UInt64)] {
+        var out = [(count: SLICount, goodError: UInt64)](repeating: (SLICount(), 0), count: windows.count)
+        let hi = Int64((now / 60).rounded(.up)) - 1           // last minute starting before now
+        let los = windows.map { Int64(((now - $0) / 60).rounded(.up)) }
+        for (m, c) in series.minutes where c.total > 0 {
+            let mm = Int64(m)
+            guard mm <= hi else { continue }
+            var add = c
+            if let target = timeslices {
+                add = SLICount(good: Double(c.good) >= target * Double(c.total) ? 1 : 0, total: 1)
+            }
+            let err = series.goodError[m] ?? 0
+            for i in 0..<windows.count where mm >= los[i] {
+                out[i].count.add(add)
+                out[i].goodError += timeslices == nil ? err : (err > 0 ? 1 : 0)
+            }
+        }
+        return out
+    }
+
+    static func ratio(_ c: SLICount) -> Double { c.total == 0 ? 0 : Double(c.bad) / Double(c.total) }
+
+    /// The report of `slo` at `now` from its per-minute counts.
+    public static func report(_ slo: SLODefinition, series: SLOSeries, now: Double) -> SLOReport {
+        let pairs = alertWindows(windowSeconds: slo.windowSeconds)
+        var windows = [slo.windowSeconds] + burnWindows.map(\.seconds)
+        let pairBase = windows.count
+        for p in pairs { windows.append(p.long); windows.append(p.short) }
+        let slices = slo.budgeting == .timeslices ? (slo.timeSliceTarget ?? slo.objective) : nil
+        let s = sums(series, now: now, windows: windows, timeslices: slices)
+        let budget = slo.errorBudget
+        func burn(_ i: Int) -> Double { budget > 0 ? ratio(s[i].count) / budget : 0 }
+        var burnRates: [String: Double] = [:]
+        for (k, w) in burnWindows.enumerated() { burnRates[w.name] = burn(k + 1) }
+        var status = SLOStatus.ok
+        for (k, p) in pairs.enumerated() {
+            let long = burn(pairBase + 2 * k), short = burn(pairBase + 2 * k + 1)
+            if long > p.factor && short > p.factor && p.status > status { status = p.status }
+        }
+        let period = s[0].count
+        let errorRatio = ratio(period)
+        let remaining = budget > 0 ? 1 - errorRatio / budget : (period.bad == 0 ? 1 : 0)
+        var exhausts: Double?
+        if let b = burnRates["1h"], b > 0 {
+            exhausts = remaining <= 0 ? 0 : remaining * slo.windowSeconds / b
+        }
+        return SLOReport(definition: slo, good: period.good, total: period.total, errorRatio: errorRatio,
+                         errorBudgetRemaining: remaining, burnRates: burnRates, exhaustsInSeconds: exhausts, status: status,
+                         alertWindows: pairs, goodError: s[0].goodError,
+                         estimatedMinutes: series.goodError.keys.filter { Double($0) * 60 >= now - slo.windowSeconds && Double($0) * 60 < now }.count)
+    }
+
+    /// good/total per minute over [from, to) for charts (minutes without traffic left out).
+    public static func perMinute(_ series: SLOSeries, from: Double, to: Double) -> [(minute: UInt32, count: SLICount)] {
+        series.minutes.filter { Double($0.key) * 60 >= from && Double($0.key) * 60 < to && $0.value.total > 0 }
+            .sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+}
+
+/// Everything the API, /metrics and the CLI say about one SLO at one instant.
+public struct SLOReport: Sendable, Equatable {
+    public var definition: SLODefinition
+    /// Over the SLO window: good and total events (Timeslices: good minutes, minutes with traffic).
+    public var good: UInt64
+    public var total: UInt64
+    public var errorRatio: Double
+    /// 1 − errorRatio / (1 − objective): 1 untouched, 0 spent, below 0 overspent.
+    public var errorBudgetRemaining: Double
+    /// errorRatio over each window / (1 − objective), by window name (5m … 3d).
+    public var burnRates: [String: Double]
+    /// Seconds until the budget is spent at the current 1h burn rate (0 when already spent);
+    /// nil when the 1h burn rate is 0.
+    public var exhaustsInSeconds: Double?
+    public var status: SLOStatus
+    public var alertWindows: [BurnWindowPair]
+    /// How far `good` may be off (minutes answered from the latency histogram); 0 when exact.
+    public var goodError: UInt64
+    /// Minutes of the window answered from the histogram.
+    public var estimatedMinutes: Int
+}
