@@ -291,6 +291,8 @@ struct SimConfig: Sendable {
     var flappyShare: Double = 0.2                       // share of nodes with a flapping monitor
     var flapEpisodesPerWeek: Double = 2
     var noisePer30d: Double = 4                         // isolated random alerts per node
+    var escalationTeams = false                         // PagerDuty/Opsgenie alerts carry an escalation team
+    var noiseSpread: Double = 0                         // per-node noise rate × 10^U(−x, x) (0: every node alike)
     var blipsPerWeek: Double = 1                        // shared-infrastructure blips
     var blipShare: ClosedRange<Double> = 0.4...0.8      // share of nodes alerting in a blip
     var teamOnAlert: Double = 0.85
@@ -301,6 +303,21 @@ struct SimConfig: Sendable {
     var toolNames = true
     var monitorDetection: Double = 0.75
     init() {}
+
+    /// The weak-propagation regime (development set, issue 14): many dependencies reach their
+    /// callers only sometimes (fallbacks, caches), failure and noise rates differ ~10× between
+    /// nodes, blips are smaller. Chosen from the kinds of systems described in issue 14, not fitted
+    /// to any held-out generator.
+    static func weak() -> SimConfig {
+        var c = SimConfig()
+        c.rootRatePer30d = 0.5...5
+        c.propagation = 0.1...0.9
+        c.noisePer30d = 8
+        c.noiseSpread = 0.5
+        c.blipShare = 0.15...0.5
+        c.escalationTeams = true
+        return c
+    }
 }
 
 struct SimOutput {
@@ -310,6 +327,9 @@ struct SimOutput {
     var incidents: Int
     /// Every raw name emitted → the topology node it belongs to (normalized id), for scoring.
     var rawOwner: [String: String] = [:]
+    /// Per true edge: incidents in which a failure travelled along it (diagnostics: an edge with
+    /// fewer than 2 cannot be told from chance).
+    var edgeEvidence: [SimEdge: Int] = [:]
 }
 
 struct SimEdge: Hashable, Comparable, Sendable {
@@ -381,6 +401,11 @@ enum Simulator {
             }
             var team: String? = rng.chance(cfg.teamOnAlert) ? topo.nodes[node].team : nil
             if team != nil && rng.chance(0.03) { team = topo.nodes[rng.int(n)].team }
+            if cfg.escalationTeams && team != nil && (mon.source == .pagerduty || mon.source == .opsgenie) {
+                // Paging tools name escalation teams, not the owning team of the metric labels.
+                let rota = ["Platform Engineering", "SRE On-Call", "Core Services", "Commerce On-Call"]
+                team = rota[topo.nodes[node].team.utf8.count % rota.count]
+            }
             let a = Alert(id: id, source: mon.source, dedupKey: mon.key, status: .firing, startsAt: Date(timeIntervalSince1970: ts),
                           endsAt: nil, title: mon.title, severity: rng.chance(0.5) ? "critical" : "warning", team: team,
                           entities: entities, raw: "{}")
@@ -425,6 +450,7 @@ enum Simulator {
 
         // Incidents: root failures propagating to callers.
         var incidents = 0
+        var edgeEvidence: [SimEdge: Int] = [:]
         for root in 0..<n {
             let rate = rng.uniform(cfg.rootRatePer30d.lowerBound, cfg.rootRatePer30d.upperBound) / (30 * 86_400)
             var t = cfg.start + rng.exponential(mean: 1 / rate)
@@ -433,6 +459,7 @@ enum Simulator {
                 var failAt: [Int: Double] = [root: t]
                 var frontier: [(Int, Double)] = [(root, t)]
                 var done = Set<Int>()
+                var via: [Int: Int] = [:]
                 while !frontier.isEmpty {
                     frontier.sort { $0.1 > $1.1 }
                     let (f, tf) = frontier.removeLast()
@@ -441,8 +468,11 @@ enum Simulator {
                     for c in callers[f] where !done.contains(c.node) {
                         guard rng.chance(c.p) else { continue }
                         let tc = tf + c.delay * rng.uniform(cfg.hopJitter.lowerBound, cfg.hopJitter.upperBound)
-                        if tc < failAt[c.node] ?? .infinity { failAt[c.node] = tc; frontier.append((c.node, tc)) }
+                        if tc < failAt[c.node] ?? .infinity { failAt[c.node] = tc; via[c.node] = f; frontier.append((c.node, tc)) }
                     }
+                }
+                for (caller, callee) in via {
+                    edgeEvidence[SimEdge(caller: SimNames.normalize(topo.nodes[caller].name), callee: SimNames.normalize(topo.nodes[callee].name)), default: 0] += 1
                 }
                 for (node, tf) in failAt.sorted(by: { $0.key < $1.key }) {
                     alertIncident(node, tf, detection: node == root ? max(cfg.detection, 0.95) : cfg.detection)
@@ -452,10 +482,11 @@ enum Simulator {
         }
         // Isolated random alerts.
         for node in 0..<n {
-            var t = cfg.start + rng.exponential(mean: 30 * 86_400 / cfg.noisePer30d)
+            let rate = cfg.noiseSpread > 0 ? cfg.noisePer30d * pow(10, rng.uniform(-cfg.noiseSpread, cfg.noiseSpread)) : cfg.noisePer30d
+            var t = cfg.start + rng.exponential(mean: 30 * 86_400 / rate)
             while t < end {
                 emit(node, t, monitor: rng.int(monitors[node].count))
-                t += rng.exponential(mean: 30 * 86_400 / cfg.noisePer30d)
+                t += rng.exponential(mean: 30 * 86_400 / rate)
             }
         }
         // Flapping monitors: bursts of re-firings every 1–8 minutes for 30–180 minutes.
@@ -490,7 +521,7 @@ enum Simulator {
                 truth.insert(SimEdge(caller: SimNames.normalize(e.caller), callee: SimNames.normalize(e.callee)))
             }
         }
-        return SimOutput(alerts: alerts, truth: truth, incidents: incidents, rawOwner: rawOwner)
+        return SimOutput(alerts: alerts, truth: truth, incidents: incidents, rawOwner: rawOwner, edgeEvidence: edgeEvidence)
     }
 }
 

@@ -3,6 +3,7 @@
 //   swift run -c release InferenceEval                 # quality report (tuning set + held-out sets)
 //   swift run -c release InferenceEval --perf 1000000  # time inference over 1 M alerts
 //   options: --days D (default 90), --seeds 11,12,13 (held-out seeds; 1–3 were used while developing), --tune (grid on the tuning set only),
+//            --regime weak (the weak-propagation development regime, SimConfig.weak), --set name=value,
 //            --perf-days D (squeeze the --perf alerts into D days), --verbose (list FP/FN/direction errors)
 import Foundation
 import Alerts
@@ -16,6 +17,7 @@ var verbose = false
 var perfDays: Double? = nil
 var legacyNames = false
 var debugMerges = false
+var weakRegime = false
 var engineSettings = InferenceSettings()
 var argv = CommandLine.arguments.dropFirst()
 while let a = argv.popFirst() {
@@ -27,6 +29,10 @@ while let a = argv.popFirst() {
     case "--verbose": verbose = true
     case "--perf-days": perfDays = Double(argv.popFirst() ?? "")
     case "--debug-merges": debugMerges = true
+    case "--regime":   // strong (default) or weak: the weak-propagation development regime (SimConfig.weak)
+        let r = argv.popFirst() ?? ""
+        guard r == "weak" || r == "strong" else { print("--regime strong|weak"); exit(2) }
+        weakRegime = r == "weak"
     case "--legacy-names": legacyNames = true   // the older simulator: light name variants, evaluator-side normalization
     case "--set":   // development only: --set name=value overrides one InferenceSettings default
         let kv = (argv.popFirst() ?? "").split(separator: "=").map(String.init)
@@ -45,10 +51,14 @@ while let a = argv.popFirst() {
         case "mergeWindow": engineSettings.mergeWindow = v
         case "mergeMinCoFire": engineSettings.mergeMinCoFire = v
         case "mergeMinName": engineSettings.mergeMinName = v
+        case "timeSignificance": engineSettings.timeSignificance = v != 0
+        case "timeFalseDiscoveryRate": engineSettings.timeFalseDiscoveryRate = v
+        case "timeMinPropagation": engineSettings.timeMinPropagation = v
+        case "learnToolDelays": engineSettings.learnToolDelays = v != 0
         default: print("unknown setting \(kv[0])"); exit(2)
         }
     default:
-        print("usage: InferenceEval [--days D] [--seeds 11,12,13] [--tune] [--perf N [--perf-days D]] [--verbose]"); exit(2)
+        print("usage: InferenceEval [--days D] [--seeds 11,12,13] [--regime strong|weak] [--tune] [--perf N [--perf-days D]] [--verbose] [--set name=value]"); exit(2)
     }
 }
 
@@ -56,7 +66,7 @@ func pct(_ x: Double) -> String { String(format: "%.2f", x) }
 func now() -> Double { Date().timeIntervalSince1970 }
 
 @MainActor func simulate(_ topo: Topology, seed: UInt64) -> SimOutput {
-    var cfg = SimConfig(); cfg.seed = seed; cfg.days = days; cfg.toolNames = !legacyNames
+    var cfg = weakRegime ? SimConfig.weak() : SimConfig(); cfg.seed = seed; cfg.days = days; cfg.toolNames = !legacyNames
     return Simulator.run(topo, cfg)
 }
 /// The product's resolver (tool spellings) or, for the legacy simulator, the evaluator's normalizer.
@@ -144,6 +154,7 @@ print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 var rows: [(String, UInt64, Bool)] = [(tuningTopology.name, tuningSeed, true)]
 for topo in Topology.all { for seed in heldOutSeeds { rows.append((topo.name, seed, false)) } }
 var heldOut: [Score] = [], heldOutBase: [Score] = []
+var evidencedTruth = 0, evidencedFound = 0   // true edges a failure travelled along in ≥ 3 incidents
 for (name, seed, isTuning) in rows {
     let topo = Topology.all.first { $0.name == name }!
     let sim = isTuning ? tuningSim : simulate(topo, seed: seed)
@@ -161,9 +172,17 @@ for (name, seed, isTuning) in rows {
     let s = scoreEngine(result.graph, sim)
     let b = scoreBaseline(sim, k: bestK)
     let frag = Scoring.fragmentation(result.graph, owners: sim.rawOwner)
-    if !isTuning { heldOut.append(s); heldOutBase.append(b) }
+    if !isTuning {
+        heldOut.append(s); heldOutBase.append(b)
+        let found = Set(Scoring.edges(result.graph, owners: sim.rawOwner).map { Scoring.key($0.source, $0.target) })
+        for t in sim.truth where (sim.edgeEvidence[t] ?? 0) >= 3 {
+            evidencedTruth += 1
+            if found.contains(Scoring.key(t.caller, t.callee)) { evidencedFound += 1 }
+        }
+    }
     print("| \(name) seed \(seed)\(isTuning ? " (tuning)" : "") | \(sim.alerts.count) | \(sim.incidents) | \(sim.truth.count) | \(pct(s.precision)) | \(pct(s.recall)) | \(pct(s.f1)) | \(pct(s.directionAccuracy)) | \(frag) | \(result.stats.learnedMerges) | \(pct(b.precision)) | \(pct(b.recall)) | \(pct(b.f1)) | \(pct(b.directionAccuracy)) | \(String(format: "%.3f", dt)) |")
     if verbose {
+        print("   tool delays: \(result.stats.toolDelays.sorted { $0.key < $1.key }.map { "\($0.key) \(Int($0.value)) s" }.joined(separator: ", "))")
         let truthKeys = Set(sim.truth.map { Scoring.key($0.caller, $0.callee) })
         let mapped = Scoring.edges(result.graph, owners: sim.rawOwner)
         for (e, orig) in zip(mapped, result.graph.edges) where !truthKeys.contains(Scoring.key(e.source, e.target)) {
@@ -171,7 +190,7 @@ for (name, seed, isTuning) in rows {
         }
         let found = Set(mapped.map { Scoring.key($0.source, $0.target) })
         for t in sim.truth.sorted() where !found.contains(Scoring.key(t.caller, t.callee)) {
-            print("   FN \(t.caller) -> \(t.callee)")
+            print("   FN \(t.caller) -> \(t.callee) (propagated in \(sim.edgeEvidence[t] ?? 0) incidents)")
         }
         for e in mapped {
             if let t = sim.truth.first(where: { Scoring.key($0.caller, $0.callee) == Scoring.key(e.source, e.target) }),
@@ -192,4 +211,5 @@ func micro(_ xs: [Score]) -> Score {
 }
 let m = micro(heldOut), mb = micro(heldOutBase)
 print("| **held-out total (micro)** | | | \(m.truth) | \(pct(m.precision)) | \(pct(m.recall)) | \(pct(m.f1)) | \(pct(m.directionAccuracy)) | | | \(pct(mb.precision)) | \(pct(mb.recall)) | \(pct(mb.f1)) | \(pct(mb.directionAccuracy)) | |")
+print("recall on edges a failure travelled along in ≥ 3 incidents: \(evidencedFound)/\(evidencedTruth) = \(pct(Double(evidencedFound) / Double(max(1, evidencedTruth))))")
 print("baseline: tumbling \(Int(baselineWindow)) s windows, k = \(bestK) chosen as best F1 on the tuning set (\(pct(bestKF1)))")

@@ -89,7 +89,7 @@ struct NameShape: Sendable {
         "asg", "ecs", "eks", "ec2", "gke", "aks", "k8s", "kube", "cluster", "instance", "node", "pod", "deployment",
         "deploy", "task", "container", "host", "vm", "primary", "replica", "reader", "writer", "master", "main", "standby",
         "ro", "rw", "team", "squad", "tier", "critical", "alert", "alarm", "monitor", "health", "check", "http", "grpc",
-        "us", "eu", "ap", "east", "west", "central", "north", "south", "region", "zone", "az", "live", "blue", "green",
+        "exporter", "metrics", "sidecar", "us", "eu", "ap", "east", "west", "central", "north", "south", "region", "zone", "az", "live", "blue", "green",
     ]
 
     static func hasCamelCase(_ s: String) -> Bool {
@@ -147,6 +147,13 @@ public struct EntityMatcher {
     var minJoint: Int
     var minName: Double
     var policy: MergePolicy
+    /// Names at least this similar (every distinctive word shared) may merge on co-firing far
+    /// beyond chance (`strongLift` × and Poisson tail below `strongP`) with `strongCoFire` instead
+    /// of `minCoFire`.
+    var strongName: Double = 0.8
+    var strongCoFire: Double = 0.25
+    var strongLift: Double = 5
+    var strongP: Double = 1e-4
 
     struct Result {
         var groupOf: [Int]                       // unit → group representative unit
@@ -227,6 +234,7 @@ public struct EntityMatcher {
         for (u, list) in incidents.enumerated() { for t in list { timeline.append((t, u)) } }
         timeline.sort { $0.t != $1.t ? $0.t < $1.t : $0.unit < $1.unit }
         let times = timeline.map(\.t)
+        let span = max((times.last ?? 0) - (times.first ?? 0), window * 10)
         var socialCache: [Int: [Double]] = [:]
         /// Per incident of a name, how much it says about co-firing: 0 when nothing else fired
         /// within the window (isolated noise, a flapping monitor's burst), 1 with a few others,
@@ -272,8 +280,18 @@ public struct EntityMatcher {
             // The name with fewer incidents must fire with the other in most of them; the busier one
             // (more monitors, a monitor that also fires in blips) at least now and then.
             let sameTool = !units[a].sources.isDisjoint(with: units[b].sources)
-            let need = sameTool ? min(1, minCoFire + 0.15) : minCoFire
-            guard min(ab, ba) >= minJoint, max(pa, pb) >= need, min(pa, pb) >= need / 3 else { continue }
+            var need = sameTool ? min(1, minCoFire + 0.15) : minCoFire
+            // Names that agree on every distinctive word (`flagd` / `flagd-backend`) need less
+            // co-firing when what they share is far beyond chance: a noisy monitor fires alone more
+            // often than with its siblings, which says nothing against one thing having two names.
+            let joint = min(ab, ba)
+            if nameScore >= strongName && joint >= minJoint {
+                let expected = Double(ia.count) * Double(ib.count) * 2 * window / span
+                if Double(joint) >= strongLift * expected && NearSignificance.poissonTail(Double(joint), mean: expected) < strongP {
+                    need = min(need, sameTool ? strongCoFire + 0.15 : strongCoFire)
+                }
+            }
+            guard joint >= minJoint, max(pa, pb) >= need, min(pa, pb) >= need / 3 else { continue }
             let score = nameScore * 0.5 + (max(pa, pb) + min(pa, pb)) * 0.25
             scored.append(Scored(a: a, b: b, score: score, name: nameScore, shared: shared,
                                  abHits: ab, baHits: ba, aEpisodes: ia.count, bEpisodes: ib.count))
@@ -334,7 +352,11 @@ public struct EntityMatcher {
         for g in policy.neverMerge where (g.contains(a.id) || !g.isDisjoint(with: a.raws)) && (g.contains(b.id) || !g.isDisjoint(with: b.raws)) {
             return "never-merge list"
         }
-        if let ta = a.team, let tb = b.team, Self.teamKey(ta) != Self.teamKey(tb) { return "different teams" }
+        // Teams are compared within one tool's vocabulary: PagerDuty's escalation teams
+        // ("Platform Engineering") and a Prometheus `team` label ("identity") name different things.
+        if let ta = a.team, let tb = b.team, Self.teamKey(ta) != Self.teamKey(tb), !a.sources.isDisjoint(with: b.sources) {
+            return "different teams"
+        }
         if sa.storeCategory != sb.storeCategory { return "a datastore/broker and something else" }
         if sa.storeCategory != 0 {
             let fa = sa.storeFamilies.subtracting(NameShape.genericFamilies), fb = sb.storeFamilies.subtracting(NameShape.genericFamilies)

@@ -157,6 +157,23 @@ enum NearSignificance {
     }
 
     /// Which p-values are discoveries at false discovery rate `q` (Benjamini–Hochberg).
+    /// Upper tail P(X ≥ k) of a Binomial(n, p).
+    static func binomialTail(_ k: Double, trials n: Double, p: Double) -> Double {
+        if k <= 0 { return 1 }
+        if p <= 0 { return 0 }
+        if p >= 1 || k <= n * p { return 1 }
+        let lp = log(p), lq = log1p(-p)
+        var sum = 0.0
+        var x = k
+        while x <= n {
+            let logChoose: Double = lgamma(n + 1) - lgamma(x + 1) - lgamma(n - x + 1)
+            let logTerm: Double = logChoose + x * lp + (n - x) * lq
+            sum += exp(logTerm)
+            x += 1
+        }
+        return min(1, sum)
+    }
+
     static func discoveries(_ p: [Double], q: Double) -> [Bool] {
         let order = p.indices.sorted { p[$0] < p[$1] }
         var cut = -1

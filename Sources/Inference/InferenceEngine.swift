@@ -80,6 +80,21 @@ public struct InferenceSettings: Sendable, Equatable {
     /// Per place: the least share of the cause's events (after explaining away) that must reach
     /// the effect for a significant pair to become an edge (replaces `minConfidence` there).
     public var minPropagation: Double = 0.02
+    /// Time clusters: also accept a pair whose co-clustering is significant against chance given
+    /// the cluster sizes (a blip of many nodes is expected to hold any pair; a small cluster is not),
+    /// at `timeFalseDiscoveryRate` (Benjamini–Hochberg), with at least `minAttributed` alerts
+    /// attributed to it and `timeMinPropagation` of the busier end's opportunities. Recovers
+    /// dependencies that reach their callers only sometimes, and hubs whose incidents are big clusters.
+    public var timeSignificance: Bool = true
+    public var timeFalseDiscoveryRate: Double = 0.01
+    public var timeMinPropagation: Double = 0.05
+    /// Learn how late each tool reports the failure of one thing (CloudWatch's evaluation periods,
+    /// a pager downstream of a monitor) from the names of one node firing together, and take it
+    /// off its alerts' times: a slow tool's alarm on a database would otherwise come after the
+    /// alerts of the callers it took down, and the order would point the wrong way.
+    public var learnToolDelays: Bool = false
+    /// Co-firings of a node's names from two tools needed before a tool's delay is used.
+    public var toolDelayMinSamples: Int = 20
     public init() {}
 }
 
@@ -100,6 +115,9 @@ public struct InferenceStats: Sendable, Equatable {
     public var topologyUnknownValues = 0    // resource-topology values no alert named (ignored)
     public var localityLift = 0.0           // co-firing at the same/linked place vs chance
     public var clustersPerPlace = false     // clusters formed per place (localityLift high enough)
+    /// Learned detection delay of each tool (seconds after the fastest tool), subtracted from
+    /// its alerts' times (`learnToolDelays`); tools without enough evidence are absent.
+    public var toolDelays: [String: Double] = [:]
     public var edges = 0
     public init() {}
 }
@@ -254,6 +272,12 @@ public struct InferenceEngine: Sendable {
                 return NameUnit(id: nodeIDs[n], raws: aliasesByID[nodeIDs[n]] ?? [], sources: nodeSources[n],
                                 team: Self.majorityTeam(nodeTeams[n]), kindIsStore: store, onsets: onsets[n])
             }
+            if EntityMatcher.debug == nil, ProcessInfo.processInfo.environment["PARALLAX_DEBUG_MERGES"] != nil {
+                // Development hook: every name-matching candidate with its features, on stderr.
+                EntityMatcher.debug = { a, b, f, why in
+                    FileHandle.standardError.write(Data("CAND \(a) ~ \(b) name \(Self.fmt(f[0], 2)) n \(Int(f[1]))/\(Int(f[2])) p \(Self.fmt(f[3], 2))/\(Self.fmt(f[4], 2)) \(why ?? "")\n".utf8))
+                }
+            }
             let matcher = EntityMatcher(window: s.mergeWindow, minCoFire: s.mergeMinCoFire, minJoint: s.mergeMinJoint,
                                         minName: s.mergeMinName, policy: policy)
             let m = matcher.match(units)
@@ -289,6 +313,46 @@ public struct InferenceEngine: Sendable {
             }
         }
         let nodeCount = nodeIDs.count
+
+        // 2b'. Tool delays: within a node's incidents (its episodes within mergeWindow of the
+        //      first), how much later than the first each tool's first episode comes; the median
+        //      per tool, relative to the fastest tool, is taken off that tool's episode times.
+        if s.learnToolDelays && epNode.count > 1 {
+            var byNode = [[Int]](repeating: [], count: nodeCount)
+            for i in 0..<epNode.count { byNode[Int(epNode[i])].append(i) }
+            var lags: [AlertSource: [Double]] = [:]
+            for list in byNode where list.count > 1 {
+                var k = 0
+                while k < list.count {
+                    let t0 = epTime[list[k]]
+                    var firstOf: [AlertSource: Double] = [:]
+                    var j = k
+                    while j < list.count && epTime[list[j]] - t0 <= s.mergeWindow {
+                        let src = alerts[Int(epAlert[list[j]])].source
+                        if firstOf[src] == nil { firstOf[src] = epTime[list[j]] - t0 }
+                        j += 1
+                    }
+                    if firstOf.count > 1 { for (src, lag) in firstOf { lags[src, default: []].append(lag) } }
+                    k = j
+                }
+            }
+            var delay: [AlertSource: Double] = [:]
+            for (src, xs) in lags where xs.count >= s.toolDelayMinSamples {
+                let sorted = xs.sorted()
+                delay[src] = sorted[sorted.count / 2]
+            }
+            if let fastest = delay.values.min(), delay.count > 1 {
+                var shifted = false
+                for (src, d) in delay { delay[src] = d - fastest; if d - fastest > 0 { shifted = true } }
+                stats.toolDelays = Dictionary(uniqueKeysWithValues: delay.map { ($0.key.rawValue, $0.value) })
+                if shifted {
+                    for i in 0..<epNode.count { epTime[i] -= delay[alerts[Int(epAlert[i])].source] ?? 0 }
+                    let perm = epTime.indices.sorted { epTime[$0] != epTime[$1] ? epTime[$0] < epTime[$1] : $0 < $1 }
+                    epNode = perm.map { epNode[$0] }; epTime = perm.map { epTime[$0] }
+                    epAlert = perm.map { epAlert[$0] }; epPlace = perm.map { epPlace[$0] }
+                }
+            }
+        }
 
         // 2c. Locality: where each node fires, the topology between places, and whether co-firing
         //     episodes share places more than chance (then clusters are formed per place).
@@ -464,6 +528,8 @@ public struct InferenceEngine: Sendable {
         slotStart[evCount] = slots.count
         var nodeOpportunities = [Double](repeating: 0, count: nodeCount)
         for i in 0..<evCount where social[i] { nodeOpportunities[Int(evNode[i])] += clusterWeight[Int(evCluster[i])] }
+        var nodeSocial = [Double](repeating: 0, count: nodeCount)     // the same, not weighted
+        for i in 0..<evCount where social[i] { nodeSocial[Int(evNode[i])] += 1 }
         let pairCountTotal = pairCause.count
         stats.candidatePairs = pairCountTotal
         var reverse = [Int32](repeating: -1, count: pairCountTotal)
@@ -594,6 +660,24 @@ public struct InferenceEngine: Sendable {
             for n in 0..<nodeCount { bgW[n] = bgMass[n] / span * s.maxLag }
         }
 
+        // 5a. Alerts attributed to each pair, not down-weighted by cluster size: how many alerts
+        //     a pair explains (a hub's failure is a big cluster, and every caller in it counts).
+        var rawMass = [Double](repeating: 0, count: pairCountTotal)
+        for i in 0..<evCount {
+            let n = Int(evNode[i]), a = slotStart[i], b = slotStart[i + 1]
+            guard b > a else { continue }
+            var d = bgW[n]
+            var part = [Double](repeating: 0, count: b - a)
+            for k in a..<b {
+                let p = Int(slots[k])
+                var r = alpha[p] * kernel[p * binCount + Int(slotBin[k])]
+                if marks, Int(slotRel[k]) < 3 { r *= markShare[p * 3 + Int(slotRel[k])] / slotNull[k] }
+                part[k - a] = r; d += r
+            }
+            guard d > 0 else { continue }
+            for k in a..<b { rawMass[Int(slots[k])] += part[k - a] / d }
+        }
+
         // 5b. Per place: near co-firing that chance does not explain (Poisson against each
         //     effect's own rate at the cause's near places; Benjamini–Hochberg over all pairs).
         var nearObserved = [Double](repeating: 0, count: perPlace ? pairCountTotal : 0)
@@ -612,13 +696,44 @@ public struct InferenceEngine: Sendable {
                 pValue[p] = NearSignificance.poissonTail(nearObserved[p], mean: expected[p])
             }
             significant = NearSignificance.discoveries(pValue, q: s.falseDiscoveryRate)
-            if let path = ProcessInfo.processInfo.environment["PARALLAX_DEBUG_PAIRS"] {
-                var out = "cause\teffect\tsupport\tnear\texpected\tp\tsig\tmass\talpha\topp\n"
-                for p in 0..<pairCountTotal {
-                    out += "\(nodeIDs[Int(pairCause[p])])\t\(nodeIDs[Int(pairEffect[p])])\t\(pairCount[p])\t\(nearObserved[p])\t\(expected[p])\t\(pValue[p])\t\(significant[p])\t\(mass[p])\t\(alpha[p])\t\(nodeOpportunities[Int(pairCause[p])])\n"
-                }
-                try? out.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+
+        // 5c. Time clusters: co-clustering against chance. Under the null the events of the node
+        //     with fewer events (n of them) fall into any cluster slot alike, so each lands in a
+        //     cluster of the other node with probability π = (other members of its clusters) /
+        //     (events not its own): the pair co-clusters Binomial(n, π) times. Hubs are in big
+        //     clusters, so π is large for them and only a consistent companion is significant;
+        //     a blip's members are each other's company once, which is chance.
+        var timeSignificant = [Bool](repeating: false, count: !perPlace && s.timeSignificance ? pairCountTotal : 0)
+        if !timeSignificant.isEmpty {
+            var company = [Double](repeating: 0, count: nodeCount)   // Σ over a node's clusters of (size − 1)
+            for i in 0..<evCount { company[Int(evNode[i])] += Double(clusterSize[Int(evCluster[i])] - 1) }
+            let total = Double(evCount)
+            var pv: [Double] = [], tested: [Int] = []
+            for p in 0..<pairCountTotal {
+                let q = Int(reverse[p])
+                if q >= 0 && q < p { continue }
+                let a = Int(pairCause[p]), b = Int(pairEffect[p])
+                if a == b { continue }
+                let (few, many) = nodeEvents[a] <= nodeEvents[b] ? (a, b) : (b, a)
+                let observed = Double(pairCount[p] + (q >= 0 ? pairCount[q] : 0))
+                let pi = min(1, company[many] / max(1, total - nodeEvents[many]))
+                pv.append(NearSignificance.binomialTail(min(observed, nodeEvents[few]), trials: nodeEvents[few], p: pi))
+                tested.append(p)
             }
+            let found = NearSignificance.discoveries(pv, q: s.timeFalseDiscoveryRate)
+            for (k, p) in tested.enumerated() where found[k] { timeSignificant[p] = true }
+        }
+
+        if let path = ProcessInfo.processInfo.environment["PARALLAX_DEBUG_PAIRS"] {
+            // Development hook: every candidate pair with its statistics, as TSV.
+            var out = "cause\teffect\tsupport\tnear\tp\tsig\tmass\talpha\topp\ttimeSig\n"
+            for p in 0..<pairCountTotal {
+                let near = perPlace ? "\(nearObserved[p])\t\(pValue[p])\t\(significant[p])" : "-\t-\t-"
+                let ts = timeSignificant.isEmpty ? "-" : "\(timeSignificant[p])"
+                out += "\(nodeIDs[Int(pairCause[p])])\t\(nodeIDs[Int(pairEffect[p])])\t\(pairCount[p])\t\(near)\t\(mass[p])\t\(alpha[p])\t\(nodeOpportunities[Int(pairCause[p])])\t\(ts)\n"
+            }
+            try? out.write(toFile: path, atomically: true, encoding: .utf8)
         }
 
         // 6. Decide edges per unordered pair.
@@ -640,7 +755,9 @@ public struct InferenceEngine: Sendable {
             let mAB = attributed(p), mBA = q >= 0 ? attributed(q) : 0
             let m = mAB + mBA
             let support = pairCount[p] + (q >= 0 ? pairCount[q] : 0)
-            if support < s.minSupport || m < s.minAttributed { continue }
+            let timeSig = !timeSignificant.isEmpty && timeSignificant[p]
+            let mRaw = rawMass[p] + (q >= 0 ? rawMass[q] : 0)
+            if support < s.minSupport || (m < s.minAttributed && !(timeSig && mRaw >= s.minAttributed)) { continue }
             let aAB = perPlace ? min(1, mAB / max(1, nodeOpportunities[a])) : alpha[p]
             let aBA = perPlace ? (q >= 0 ? min(1, mBA / max(1, nodeOpportunities[b])) : 0) : (q >= 0 ? alpha[q] : 0)
             let strength = min(1, max(aAB, aBA, m / max(1, nodeOpportunities[a], nodeOpportunities[b])))
@@ -654,7 +771,9 @@ public struct InferenceEngine: Sendable {
                 // Per place: significant near co-firing, and a propagation that survives explaining away.
                 let sig = significant[p] || (q >= 0 && significant[q])
                 if !sig || strength < s.minPropagation { continue }
-            } else if conf < s.minConfidence { continue }
+            } else if conf < s.minConfidence {
+                guard timeSig, mRaw / max(1, min(nodeSocial[a], nodeSocial[b])) >= s.timeMinPropagation else { continue }
+            }
             let fracAB = m > 0 ? mAB / m : 0.5
             let lagSumAB = pairLagSum[p], lagSumBA = q >= 0 ? pairLagSum[q] : 0
             let signedBminusA = (lagSumAB - lagSumBA) / Double(support)
@@ -664,6 +783,11 @@ public struct InferenceEngine: Sendable {
             if fracAB >= s.directionThreshold && signedBminusA > s.simultaneity {
                 source = b; target = a; directed = true; lag = signedBminusA
             } else if fracAB <= 1 - s.directionThreshold && -signedBminusA > s.simultaneity {
+                source = a; target = b; directed = true; lag = -signedBminusA
+            } else if m < s.minAttributed && aFirst >= 3 * max(1, bFirst) && signedBminusA > s.simultaneity {
+                // Little attributed (a hub's callers share one cause): the order decides.
+                source = b; target = a; directed = true; lag = signedBminusA
+            } else if m < s.minAttributed && bFirst >= 3 * max(1, aFirst) && -signedBminusA > s.simultaneity {
                 source = a; target = b; directed = true; lag = -signedBminusA
             } else {
                 directed = false

@@ -90,12 +90,23 @@ private func history(_ count: Int, team: String? = "payments",
     #expect(Set(g.nodes.map(\.id)) == ["checkout", "checkout-api"])
 }
 
-@Test func differentTeamsAreNeverMerged() {
-    let alerts = history(10, team: nil) { _ in [] }
-        + (0..<10).flatMap { i in [named("ledger", .alertmanager, at: t0 + Double(i) * 21_600, team: "finance"),
-                                    named("ledger-api", .sentry, at: t0 + Double(i) * 21_600 + 2, team: "payments")] }
+@Test func differentTeamsInOneToolAreNeverMerged() {
+    // One tool names two teams: two things, however often they fire together.
+    let alerts = (0..<10).flatMap { i in [named("ledger", .alertmanager, at: t0 + Double(i) * 21_600, team: "finance"),
+                                           named("ledger-api", .alertmanager, at: t0 + Double(i) * 21_600 + 2, team: "payments")] }
     let g = InferenceEngine().infer(alerts, resolve: resolve)
     #expect(g.nodes.count == 2)
+}
+
+@Test func teamsOfDifferentToolsAreDifferentVocabularies() {
+    // A pager's escalation team ("Platform Engineering") and a metric's team label ("finance")
+    // do not contradict each other: the names still merge on spelling and behaviour.
+    let alerts = (0..<10).flatMap { i in [named("ledger", .alertmanager, at: t0 + Double(i) * 21_600, team: "finance"),
+                                           named("ledger-api", .pagerduty, at: t0 + Double(i) * 21_600 + 40, team: "Platform Engineering")] }
+    let g = InferenceEngine().infer(alerts, resolve: resolve)
+    #expect(g.nodes.map(\.id) == ["ledger"], "\(g.nodes.map(\.id))")
+    let why = g.nodes.first?.sameAs.first?.reasons ?? []
+    #expect(why.contains { $0.hasPrefix("teams ") && $0.contains("Platform Engineering") && $0.contains("finance") }, "\(why)")
 }
 
 @Test func aliasFileWinsAndCanForbidMerges() throws {
