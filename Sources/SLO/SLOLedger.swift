@@ -29,6 +29,8 @@ public struct SLOLedger: Sendable {
     var targets: [Target] = []
     /// Per-minute counts by series key: the SLO name, or `name|server` for a server side.
     public private(set) var series: [String: SLOSeries] = [:]
+    /// Minutes changed since the last `takeDirty()`, by series key (what the store must write).
+    public private(set) var dirty: [String: Set<UInt32>] = [:]
     /// Default SLOs instantiated for the services seen so far.
     public private(set) var defaultInstances: [String: SLODefinition] = [:]
     let byName: [String: SLODefinition]
@@ -81,6 +83,7 @@ public struct SLOLedger: Sendable {
         for c in counts {
             guard let k = key(watch: c.watch, service: c.service) else { continue }
             series[k, default: SLOSeries()].add(minute: c.minute, c.count)
+            dirty[k, default: []].insert(c.minute)
         }
     }
 
@@ -95,10 +98,28 @@ public struct SLOLedger: Sendable {
                 if s.minutes[e.minute] == nil {
                     s.minutes[e.minute] = e.count
                     if e.goodError > 0 { s.goodError[e.minute] = e.goodError }
+                    dirty[k, default: []].insert(e.minute)
                 }
                 series[k] = s
             }
         }
+    }
+
+    /// The minutes changed since the last call (cleared). Give them back with `markDirty` when
+    /// they could not be written.
+    public mutating func takeDirty() -> [String: Set<UInt32>] {
+        defer { dirty = [:] }
+        return dirty
+    }
+
+    public mutating func markDirty(_ d: [String: Set<UInt32>]) {
+        for (k, v) in d { dirty[k, default: []].formUnion(v) }
+    }
+
+    /// The first minute inside the longest window at `now`.
+    public func firstKeptMinute(now: Double) -> UInt32 {
+        let cut = (now - longestWindowSeconds) / 60
+        return cut <= 0 ? 0 : UInt32(min(cut.rounded(.down), Double(UInt32.max)))
     }
 
     /// Drops minutes older than the longest window.

@@ -102,8 +102,8 @@ public enum SLOMath {
         let s = sums(series, now: now, windows: windows, timeslices: slices)
         let budget = slo.errorBudget
         func burn(_ i: Int) -> Double { budget > 0 ? ratio(s[i].count) / budget : 0 }
-        var burnRates: [String: Double] = [:]
-        for (k, w) in burnWindows.enumerated() { burnRates[w.name] = burn(k + 1) }
+        var burnRates: [String: Double] = [:], errorRatios: [String: Double] = [:]
+        for (k, w) in burnWindows.enumerated() { burnRates[w.name] = burn(k + 1); errorRatios[w.name] = ratio(s[k + 1].count) }
         var status = SLOStatus.ok
         for (k, p) in pairs.enumerated() {
             let long = burn(pairBase + 2 * k), short = burn(pairBase + 2 * k + 1)
@@ -117,7 +117,7 @@ public enum SLOMath {
             exhausts = remaining <= 0 ? 0 : remaining * slo.windowSeconds / b
         }
         return SLOReport(definition: slo, good: period.good, total: period.total, errorRatio: errorRatio,
-                         errorBudgetRemaining: remaining, burnRates: burnRates, exhaustsInSeconds: exhausts, status: status,
+                         errorBudgetRemaining: remaining, burnRates: burnRates, errorRatios: errorRatios, exhaustsInSeconds: exhausts, status: status,
                          alertWindows: pairs, goodError: s[0].goodError,
                          estimatedMinutes: series.goodError.keys.filter { Double($0) * 60 >= now - slo.windowSeconds && Double($0) * 60 < now }.count)
     }
@@ -140,6 +140,8 @@ public struct SLOReport: Sendable, Equatable {
     public var errorBudgetRemaining: Double
     /// errorRatio over each window / (1 − objective), by window name (5m … 3d).
     public var burnRates: [String: Double]
+    /// bad/total over each window, by window name (5m … 3d).
+    public var errorRatios: [String: Double]
     /// Seconds until the budget is spent at the current 1h burn rate (0 when already spent);
     /// nil when the 1h burn rate is 0.
     public var exhaustsInSeconds: Double?

@@ -4,6 +4,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
+import SLO
 import Store
 
 /// The request context of every Parallax route.
@@ -18,7 +19,13 @@ public func buildApplication(
     store: ParallaxStore? = nil,
     logger: Logger = Logger(label: "parallax")
 ) -> some ApplicationProtocol {
-    let state = state ?? GraphState(settings: configuration.traceGraph)
+    let state = state ?? {
+        let s = GraphState(settings: configuration.traceGraph)
+        if !configuration.slos.isEmpty || !configuration.defaultSLOs.isEmpty {
+            s.configureSLOs(SLOLedger(definitions: configuration.slos, defaults: configuration.defaultSLOs))
+        }
+        return s
+    }()
     let alerts = alerts ?? AlertBook()
     let ingest = TraceIngest(configuration: configuration, state: state)
     let router = buildRouter(configuration: configuration, state: state, alerts: alerts, ingest: ingest, logger: logger)
@@ -98,6 +105,9 @@ public func buildRouter(configuration: ServerConfiguration, state: GraphState, a
     router.get("/api/v1/services") { request, _ in api.services(request) }
     router.get("/api/v1/services/:name") { request, context in api.service(request, name: context.parameters.get("name") ?? "") }
     router.get("/api/v1/disagreements") { request, _ in api.disagreements(request) }
+    let sloAPI = SLOAPI(state: state, metrics: state.metrics)
+    router.get("/api/v1/slos") { request, _ in sloAPI.list(request) }
+    router.get("/api/v1/slos/:name") { request, context in sloAPI.one(request, name: context.parameters.get("name") ?? "") }
     registerWebView(on: router, composer: api.composer, metrics: state.metrics)
 
     router.get("/healthz") { _, _ in "ok\n" }
@@ -119,6 +129,7 @@ struct ExpiryService: Service {
             while !Task.isCancelled {
                 try await state.sleep(interval)
                 state.expire()
+                state.syncSLOs()
             }
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import OTLP
 import Synchronization
+import SLO
 import TraceGraph
 
 /// The live state `parallax serve` answers from: the trace graph builder
@@ -9,6 +10,8 @@ public final class GraphState: Sendable {
     private let builder: Mutex<TraceGraphBuilderBox>
     public let clock: @Sendable () -> Double
     public let metrics = ReceiverMetrics()
+    /// SLOs and their per-minute counts (SLOState.swift). Lock order: builder, then slo.
+    let slo = Mutex(SLOLedger())
 
     /// Waits `seconds` of `clock` (the expiry and checkpoint services sleep on it). Default: real
     /// time, which is what a clock running at wall-clock speed needs; a test clock moved by hand

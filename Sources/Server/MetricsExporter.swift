@@ -63,6 +63,7 @@ enum MetricsExporter {
         text += "# HELP parallax_metrics_edges_folded Edges summed into the client=\"(overflow)\" series of traces_service_graph_* (past --max-metric-edges).\n"
         text += "# TYPE parallax_metrics_edges_folded gauge\n"
         text += "parallax_metrics_edges_folded \(folded)\n"
+        text += SLOMetrics.render(state.sloViews())
         if let alerts {
             let (held, accepted, duplicates, evicted) = (alerts.count, alerts.acceptedCount, alerts.duplicateDeliveries, alerts.evictedCount)
             text += "# HELP parallax_alerts_accepted_total New alerts accepted from webhooks (stored before the 2xx).\n"

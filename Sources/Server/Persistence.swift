@@ -2,6 +2,7 @@ import Alerts
 import Foundation
 import Logging
 import ServiceLifecycle
+import SLO
 import Store
 import TraceGraph
 
@@ -18,6 +19,8 @@ public struct RestoreSummary: Sendable, Equatable {
     /// damaged on disk). The server then starts with empty trace aggregates instead of refusing to
     /// start: alerts are unaffected, traces rebuild the graph, and the next checkpoint replaces it.
     public var checkpointError: String?
+    /// SLO series restored from the store (their per-minute good/total), by key.
+    public var sloSeries: [String] = []
 }
 
 public func restoreState(from store: ParallaxStore, into state: GraphState, alerts book: AlertBook,
@@ -33,6 +36,14 @@ public func restoreState(from store: ParallaxStore, into state: GraphState, aler
         }
     } catch let error as StoreError where error.code == .checkpointUnreadable {
         summary.checkpointError = error.description
+    }
+    // SLO state: kept for the longest SLO window, independent of the checkpoint's slots. Then
+    // minutes the store does not have (SLOs declared since) are answered from the restored slots.
+    let now = state.clock()
+    if let from = state.slo.withLock({ $0.isEmpty ? nil : $0.firstKeptMinute(now: now) }) {
+        let stored = try store.loadSLOState(fromMinute: from)
+        summary.sloSeries = state.slo.withLock { $0.restore(stored) }
+        state.backfillSLOs()
     }
     return summary
 }
@@ -60,6 +71,7 @@ struct CheckpointService: Service {
     }
 
     func checkpoint(reason: String) {
+        saveSLOs(reason: reason)
         let snapshot = state.withBuilder { $0.state() }
         do {
             _ = try store.saveCheckpoint(snapshot, at: Date(timeIntervalSince1970: state.clock()))
@@ -68,6 +80,22 @@ struct CheckpointService: Service {
         } catch {
             state.metrics.checkpointed(ok: false)
             logger.error("checkpoint failed", metadata: ["reason": .string(reason), "error": .string("\(error)")])
+        }
+    }
+
+    /// Writes the SLO minutes that changed since the last save and prunes past the longest window.
+    func saveSLOs(reason: String) {
+        let now = state.clock()
+        guard let (series, dirty, keep) = state.withSLOs({ l -> ([SLOLedger.Stored], [String: Set<UInt32>], UInt32)? in
+            guard !l.isEmpty else { return nil }
+            l.prune(now: now)
+            return (l.storedSeries(), l.takeDirty(), l.firstKeptMinute(now: now))
+        }) else { return }
+        do {
+            try store.saveSLOState(series, minutes: dirty, pruneBefore: keep)
+        } catch {
+            state.slo.withLock { $0.markDirty(dirty) }
+            logger.error("SLO state save failed", metadata: ["reason": .string(reason), "error": .string("\(error)")])
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import TraceGraph
 import OTLP
+import SLO
 
 /// Everything `parallax serve` can be told. Flags map 1:1 onto these fields.
 public struct ServerConfiguration: Sendable {
@@ -45,6 +46,11 @@ public struct ServerConfiguration: Sendable {
     /// When set, the server's clock starts at this Unix time and runs at wall-clock speed
     /// (`--clock-start`, for replaying recorded data); nil = the system clock.
     public var clockStart: Double?
+    /// Declared SLOs (`--slo-file`, OpenSLO v1) and per-service defaults (`--default-slo`).
+    public var slos: [SLODefinition] = []
+    public var defaultSLOs: [DefaultSLO] = []
+    /// `--slo-webhook URL`: an Alertmanager-shaped POST when an SLO's status changes.
+    public var sloWebhook: String?
 
     public init() {}
 

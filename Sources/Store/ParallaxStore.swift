@@ -212,6 +212,25 @@ public final class ParallaxStore: Sendable {
             // Alert.locations (hosts, nodes, devices, zones…) as a JSON array; NULL = none / older rows.
             try db.execute(sql: "ALTER TABLE alert ADD COLUMN locations TEXT")
         }
+        m.registerMigration("v3-slo") { db in
+            // SLO state (issue 16): good/total per SLO per minute for the longest SLO window.
+            try db.execute(sql: """
+                CREATE TABLE slo_series (
+                    key         TEXT PRIMARY KEY,      -- the SLO name, or "<name>|server" (an edge SLO's server side)
+                    service     TEXT NOT NULL,         -- the service it belongs to
+                    fingerprint TEXT NOT NULL          -- what was counted (service, edge, signal, threshold)
+                );
+                CREATE TABLE slo_minute (
+                    key        TEXT NOT NULL,
+                    minute     INTEGER NOT NULL,       -- unix minute of the spans' end
+                    good       INTEGER NOT NULL,
+                    total      INTEGER NOT NULL,
+                    good_error INTEGER NOT NULL DEFAULT 0,  -- > 0: answered from the latency histogram, good off by at most this
+                    PRIMARY KEY (key, minute)
+                ) WITHOUT ROWID;
+                CREATE INDEX slo_minute_minute ON slo_minute(minute);
+                """)
+        }
         return m
     }
 

@@ -54,10 +54,10 @@ struct ConfigSources {
         "idle-timeout", "pairing-wait", "max-pending", "aliases", "log-level", "log-format",
         "ingest-token", "ingest-token-file", "api-token", "api-token-file", "cors-origin",
         "alert-retention", "max-alerts", "slot-retention", "checkpoint-interval",
-        "locality-label", "resource-topology",
+        "locality-label", "resource-topology", "slo-file", "default-slo", "slo-webhook",
     ]
     /// Settings that may be a list (or a comma-separated string).
-    static let listKeys: Set<String> = ["locality-label"]
+    static let listKeys: Set<String> = ["locality-label", "slo-file", "default-slo"]
 
     /// A list setting from env or file: comma-separated, blanks dropped.
     func stringList(_ key: String) -> [String] {

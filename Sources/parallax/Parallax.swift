@@ -10,6 +10,6 @@ struct Parallax: AsyncParsableCommand {
         hint at who depends on whom everywhere else. Parallax receives both and shows one graph.
         """,
         version: "0.1.0",
-        subcommands: [Serve.self, Traces.self, Infer.self, OverlayCommand.self, Demo.self]
+        subcommands: [Serve.self, Traces.self, Infer.self, OverlayCommand.self, SLOCommand.self, Demo.self]
     )
 }

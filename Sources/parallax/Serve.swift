@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Server
+import SLO
 import Store
 
 struct Serve: AsyncParsableCommand {
@@ -13,7 +14,7 @@ struct Serve: AsyncParsableCommand {
         Receives OTLP/HTTP traces on POST /v1/traces (application/x-protobuf or application/json; \
         Content-Encoding identity, gzip, deflate or zstd), alert webhooks on POST /v1/alerts \
         (source detected) and POST /v1/alerts/{source}, the graph API under /api/v1 \
-        (graph, services, services/{name}, disagreements; docs/API.md) and /healthz, /readyz, \
+        (graph, services, services/{name}, disagreements, slos, slos/{name}; docs/API.md) and /healthz, /readyz, \
         /metrics; OTLP/gRPC (TraceService/Export, gzip accepted) on --grpc-port, default 4317. \
         Point an OpenTelemetry SDK at it with OTEL_EXPORTER_OTLP_ENDPOINT=http://HOST:4318 \
         (http/protobuf) or http://HOST:4317 (grpc), or an OTel Collector with an `otlphttp` \
@@ -79,6 +80,11 @@ struct Serve: AsyncParsableCommand {
     var aliases: String?
 
     @OptionGroup var locality: LocalityOptions
+
+    @OptionGroup var slo: SLOOptions
+
+    @Option(help: "POST an Alertmanager-shaped webhook to this http(s) URL when an SLO's status (ok, ticket, page) changes.")
+    var sloWebhook: String?
 
     @Option(help: "Bearer token required on /v1/* (traces, webhooks). Prefer --ingest-token-file or PARALLAX_INGEST_TOKEN: flags show in `ps`.")
     var ingestToken: String?
@@ -178,6 +184,15 @@ struct Serve: AsyncParsableCommand {
             }
             c.clockStart = start.timeIntervalSince1970
         }
+        let sloFiles = slo.sloFiles.isEmpty ? src.stringList("slo-file") : slo.sloFiles
+        let sloDefaults = slo.defaultSLOs.isEmpty ? src.stringList("default-slo") : slo.defaultSLOs
+        (c.slos, c.defaultSLOs) = try SLOOptions.resolve(files: sloFiles, defaults: sloDefaults)
+        if let url = src.optionalString("slo-webhook", flag: sloWebhook) {
+            guard let u = URL(string: url), ["http", "https"].contains(u.scheme?.lowercased() ?? ""), u.host != nil else {
+                throw ValidationError("slo-webhook must be an http or https URL (got '\(url.prefix(64))')")
+            }
+            c.sloWebhook = url
+        }
         let levelText = src.string("log-level", flag: logLevel, default: "info")
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
             throw ValidationError("log-level must be one of trace, debug, info, notice, warning, error, critical")
@@ -209,6 +224,9 @@ struct Serve: AsyncParsableCommand {
         let book = AlertBook(aliases: try OfflinePipeline.loadAliases(aliasPath), sink: store, capacity: configuration.maxAlerts,
                              topology: locality.topology, intakeOptions: IntakeOptions(localityLabels: locality.labels))
         let state = GraphState(settings: configuration.traceGraph, clock: clock)
+        if !configuration.slos.isEmpty || !configuration.defaultSLOs.isEmpty {
+            state.configureSLOs(SLOLedger(definitions: configuration.slos, defaults: configuration.defaultSLOs))
+        }
         let restored = try restoreState(from: store, into: state, alerts: book, alertRetentionSeconds: configuration.alertRetentionSeconds)
         if let problem = restored.checkpointError {
             logger.error("trace checkpoint unreadable: starting with empty trace aggregates (alerts are restored; the next checkpoint replaces it)",
@@ -217,6 +235,7 @@ struct Serve: AsyncParsableCommand {
         logger.info("restored", metadata: [
             "alerts": .stringConvertible(restored.alerts),
             "checkpoint": .string(restored.checkpointAt.map { "\($0)" } ?? "none"),
+            "slos": .stringConvertible(configuration.slos.count), "sloSeriesRestored": .stringConvertible(restored.sloSeries.count),
         ])
         logger.info("starting", metadata: [
             "host": .string(configuration.host), "port": .stringConvertible(configuration.port),

@@ -1,0 +1,211 @@
+// SLOs in the server (issue 16, docs/SLO.md): the ledger next to the trace graph, the API
+// (`GET /api/v1/slos`, `/api/v1/slos/{name}`), the Sloth-named series on /metrics.
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Overlay
+import SLO
+import TraceGraph
+
+extension GraphState {
+    /// Declares the SLOs: the trace graph counts their indicators at ingest from now on.
+    public func configureSLOs(_ ledger: SLOLedger) {
+        withBuilder { $0.setSLIWatches(ledger.watches) }
+        slo.withLock { $0 = ledger }
+    }
+
+    /// Moves the counts taken at ingest into the SLO ledger.
+    public func syncSLOs() {
+        let counts = withBuilder { $0.drainSLICounts() }
+        guard !counts.isEmpty else { return }
+        slo.withLock { $0.absorb(counts) }
+    }
+
+    /// Runs `body` on the SLO ledger (after a sync).
+    public func withSLOs<T>(_ body: (inout SLOLedger) throws -> T) rethrows -> T {
+        syncSLOs()
+        return try slo.withLock { try body(&$0) }
+    }
+
+    /// Every SLO's view at the clock's now.
+    public func sloViews() -> [SLOView] {
+        let now = clock()
+        return withSLOs { $0.views(now: now) }
+    }
+
+    /// Fills minutes without exact counts from the trace graph's aggregates (SLOs declared
+    /// after the spans arrived: latency from the histogram, with its error bound).
+    public func backfillSLOs() {
+        guard !slo.withLock({ $0.isEmpty }) else { return }
+        let state = withBuilder { $0.state() }
+        withSLOs { $0.backfill(from: state) }
+    }
+}
+
+/// The SLO routes. Same error shape as the graph API: `{"error": "…"}`.
+struct SLOAPI: Sendable {
+    let state: GraphState
+    let metrics: ReceiverMetrics
+
+    static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response { GraphAPI.json(status, object) }
+
+    private func timed(_ route: String, _ body: () -> Response) -> Response {
+        let started = ContinuousClock.now
+        let response = body()
+        let elapsed = ContinuousClock.now - started
+        metrics.record(route: route, method: "GET", status: Int(response.status.code),
+                       seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return response
+    }
+
+    func list(_ request: Request) -> Response {
+        timed("/api/v1/slos") {
+            var service: String?
+            for (k, v) in request.uri.queryParameters {
+                guard v.utf8.count <= 512 else { return Self.json(.badRequest, ["error": "parameter '\(String(k).prefix(32))' is too long"]) }
+                if k == "service", !v.isEmpty { service = String(v) }
+            }
+            var views = state.sloViews()
+            if let service {
+                views = views.filter { v in
+                    let d = v.report.definition
+                    return d.service == service || d.edge?.source == service || d.edge?.target == service
+                }
+            }
+            return Self.json(.ok, ["slos": views.map { Self.object($0) }])
+        }
+    }
+
+    func one(_ request: Request, name raw: String) -> Response {
+        timed("/api/v1/slos/{name}") {
+            let name = raw.removingPercentEncoding ?? raw
+            guard name.utf8.count <= 512 else { return Self.json(.badRequest, ["error": "SLO name is too long (at most 512 bytes)"]) }
+            var window = 86_400.0
+            for (k, v) in request.uri.queryParameters where k == "window" {
+                guard let s = WindowParser.seconds(String(v)), s >= 60, s <= GraphAPI.maxWindowSeconds else {
+                    return Self.json(.badRequest, ["error": "window must be a duration such as 1h, 24h or 7d (from 1m to 30d)"])
+                }
+                window = s
+            }
+            let now = state.clock()
+            let found: (SLOView, [(minute: UInt32, count: SLICount)])? = state.withSLOs { l in
+                guard let d = l.definition(named: name) else { return nil }
+                return (l.view(d, now: now), SLOMath.perMinute(l.series[d.name] ?? SLOSeries(), from: now - window, to: now))
+            }
+            guard let (view, perMinute) = found else {
+                return Self.json(.notFound, ["error": "no SLO named '\(String(name.prefix(128)))'; GET /api/v1/slos lists them"])
+            }
+            var o = Self.object(view)
+            o["perMinute"] = perMinute.map { m -> [String: Any] in
+                ["minute": GraphTimestamp.format(Date(timeIntervalSince1970: Double(m.minute) * 60)), "good": m.count.good, "total": m.count.total]
+            }
+            o["perMinuteWindow"] = ["start": GraphTimestamp.format(Date(timeIntervalSince1970: now - window)),
+                                    "end": GraphTimestamp.format(Date(timeIntervalSince1970: now))]
+            return Self.json(.ok, o)
+        }
+    }
+
+    static func finite(_ v: Double) -> Double { v.isFinite ? v : 0 }
+
+    static func reportObject(_ r: SLOReport) -> [String: Any] {
+        let d = r.definition
+        var burn: [String: Any] = [:]
+        for w in SLOMath.burnWindows { burn[w.name] = finite(r.burnRates[w.name] ?? 0) }
+        return [
+            "name": d.name, "service": d.service,
+            "edge": d.edge.map { ["source": $0.source, "target": $0.target] as [String: Any] } ?? NSNull(),
+            "signal": d.signal.rawValue, "objective": d.objective, "window": SLODuration.format(seconds: d.windowSeconds),
+            "threshold": d.thresholdNanos.map { SLODuration.format(nanos: $0) as Any } ?? NSNull(),
+            "budgetingMethod": d.budgeting.rawValue,
+            "good": r.good, "total": r.total, "errorRatio": finite(r.errorRatio), "errorBudgetRemaining": finite(r.errorBudgetRemaining),
+            "burnRates": burn,
+            "exhaustsIn": r.exhaustsInSeconds.map { finite($0).rounded() as Any } ?? NSNull(),
+            "status": r.status.rawValue,
+            "alertWindows": r.alertWindows.map { w -> [String: Any] in
+                ["severity": w.status.rawValue, "long": SLODuration.format(seconds: w.long), "short": SLODuration.format(seconds: w.short),
+                 "factor": w.factor]
+            },
+            // Minutes answered from the latency histogram (a threshold declared after the spans
+            // arrived): `good` is then off by at most `goodError`. null when every count is exact.
+            "estimate": r.estimatedMinutes > 0 ? ["minutes": r.estimatedMinutes, "goodError": r.goodError] as [String: Any] : NSNull(),
+        ]
+    }
+
+    static func object(_ v: SLOView) -> [String: Any] {
+        var o = reportObject(v.report)
+        o["origin"] = v.report.definition.origin
+        if v.report.definition.edge != nil, let s = v.serverSide {
+            o["serverSide"] = ["service": s.definition.service, "good": s.good, "total": s.total, "errorRatio": finite(s.errorRatio),
+                               "errorBudgetRemaining": finite(s.errorBudgetRemaining),
+                               "burnRates": Dictionary(uniqueKeysWithValues: SLOMath.burnWindows.map { ($0.name, finite(s.burnRates[$0.name] ?? 0)) }),
+                               "status": s.status.rawValue] as [String: Any]
+        } else {
+            o["serverSide"] = NSNull()
+        }
+        o["finding"] = v.finding ?? NSNull()
+        return o
+    }
+}
+
+/// One SLO as `GET /api/v1/slos` shows it (for the CLI's `slo --format json`).
+public func sloJSONObject(_ v: SLOView) -> [String: Any] { SLOAPI.object(v) }
+
+/// The SLO series on /metrics, named as Sloth names them so existing SLO dashboards work.
+enum SLOMetrics {
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+    }
+
+    /// `sloth_service`, `sloth_slo`, `sloth_id` (as Sloth: id = service-slo). A default SLO
+    /// (`<service>-availability`) is slo `availability` of its service, so its id is its name.
+    static func labels(_ d: SLODefinition, window: String? = nil) -> String {
+        var slo = d.name
+        if d.name.hasPrefix(d.service + "-") { slo = String(d.name.dropFirst(d.service.count + 1)) }
+        var l = "sloth_id=\"\(escape(d.service + "-" + slo))\",sloth_service=\"\(escape(d.service))\",sloth_slo=\"\(escape(slo))\""
+        if let window { l += ",sloth_window=\"\(window)\"" }
+        return "{\(l)}"
+    }
+
+    static func value(_ v: Double) -> String { v.isFinite ? "\(v)" : (v.isNaN ? "NaN" : (v > 0 ? "+Inf" : "-Inf")) }
+
+    static func render(_ views: [SLOView]) -> String {
+        guard !views.isEmpty else { return "" }
+        var t = ""
+        let reports = views.map(\.report)
+        for w in SLOMath.burnWindows {
+            let name = "slo:sli_error:ratio_rate\(w.name)"
+            t += "# HELP \(name) Error ratio of the SLI over the last \(w.name) (Parallax, counted at ingest).\n# TYPE \(name) gauge\n"
+            for r in reports {
+                let ratio = r.errorRatios[w.name] ?? 0
+                t += "\(name)\(labels(r.definition, window: w.name)) \(value(ratio))\n"
+            }
+        }
+        let periods = Set(reports.map { SLODuration.format(seconds: $0.definition.windowSeconds) }).sorted()
+        for p in periods {
+            let name = "slo:sli_error:ratio_rate\(p)"
+            t += "# HELP \(name) Error ratio of the SLI over the SLO period (\(p)).\n# TYPE \(name) gauge\n"
+            for r in reports where SLODuration.format(seconds: r.definition.windowSeconds) == p {
+                t += "\(name)\(labels(r.definition, window: p)) \(value(r.errorRatio))\n"
+            }
+        }
+        func gauge(_ name: String, _ help: String, _ f: (SLOReport) -> Double) {
+            t += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n"
+            for r in reports { t += "\(name)\(labels(r.definition)) \(value(f(r)))\n" }
+        }
+        gauge("slo:objective:ratio", "The SLO objective as a ratio.") { $0.definition.objective }
+        gauge("slo:error_budget:ratio", "The error budget as a ratio: 1 - objective.") { $0.definition.errorBudget }
+        gauge("slo:current_burn_rate:ratio", "Burn rate over the last 5m.") { $0.burnRates["5m"] ?? 0 }
+        gauge("slo:period_burn_rate:ratio", "Burn rate over the SLO period.") { r in
+            r.definition.errorBudget > 0 ? r.errorRatio / r.definition.errorBudget : 0
+        }
+        gauge("slo:period_error_budget_remaining:ratio", "Error budget remaining over the SLO period (1 whole, 0 spent, < 0 overspent).") {
+            $0.errorBudgetRemaining
+        }
+        t += "# HELP parallax_slo_status Multi-window multi-burn-rate status of each SLO: 0 ok, 1 ticket, 2 page.\n# TYPE parallax_slo_status gauge\n"
+        for r in reports {
+            t += "parallax_slo_status\(labels(r.definition)) \(r.status == .page ? 2 : r.status == .ticket ? 1 : 0)\n"
+        }
+        return t
+    }
+}
