@@ -44,6 +44,10 @@ public func buildApplication(
         app.addServices(CheckpointService(store: store, state: state, alerts: alerts, interval: configuration.checkpointIntervalSeconds,
                                           alertRetentionSeconds: configuration.alertRetentionSeconds, logger: logger))
     }
+    if let hook = configuration.sloWebhook, let url = URL(string: hook) {
+        app.addServices(SLOWebhookService(state: state, notifier: SLOStatusNotifier(), url: url,
+                                          interval: configuration.sloEvaluationIntervalSeconds, logger: logger))
+    }
     // OTLP/gRPC next to OTLP/HTTP: one gate, one decoder pool, one graph. Added after the
     // checkpointer, so a graceful shutdown stops it first and the last checkpoint has its spans.
     if configuration.grpcPort != 0 {

@@ -51,6 +51,8 @@ public struct ServerConfiguration: Sendable {
     public var defaultSLOs: [DefaultSLO] = []
     /// `--slo-webhook URL`: an Alertmanager-shaped POST when an SLO's status changes.
     public var sloWebhook: String?
+    /// How often SLO statuses are evaluated for `sloWebhook` (seconds of the server's clock).
+    public var sloEvaluationIntervalSeconds: Double = 30
 
     public init() {}
 

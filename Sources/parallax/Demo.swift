@@ -2,6 +2,8 @@ import Alerts
 import ArgumentParser
 import Foundation
 import Overlay
+import Server
+import SLO
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,7 +12,8 @@ struct Demo: ParsableCommand {
         Reads SAMPLES/traces (OTLP protobuf and JSON payloads), SAMPLES/alerts (webhook bodies of \
         several alerting tools) and SAMPLES/aliases.yaml when present, runs them through the same \
         trace graph, alert book, inference and overlay the server uses, prints the report and \
-        writes graph.json, graph.dot, graph.mmd, graph.graphml, report.txt (and graph.svg when \
+        reports the SLOs of SAMPLES/slos.yaml (docs/SLO.md) and \
+        writes graph.json, graph.dot, graph.mmd, graph.graphml, report.txt, slos.txt, slos.json (and graph.svg when \
         Graphviz's `dot` is installed) to the output folder.
         """
     )
@@ -31,6 +34,12 @@ struct Demo: ParsableCommand {
         let aliasPath = ["aliases.yaml", "aliases.yml", "aliases.json"].map { (samples as NSString).appendingPathComponent($0) }
             .first { fm.fileExists(atPath: $0) }
         let pipeline = OfflinePipeline(aliases: try OfflinePipeline.loadAliases(aliasPath))
+        let sloPath = (samples as NSString).appendingPathComponent("slos.yaml")
+        let hasSLOs = fm.fileExists(atPath: sloPath)
+        if hasSLOs {
+            let (slos, _) = try SLOOptions.resolve(files: [sloPath], defaults: [])
+            pipeline.traces.configureSLOs(SLOLedger(definitions: slos))
+        }
         let summary = fm.fileExists(atPath: tracesDir) ? try pipeline.loadTraces([tracesDir]) : nil
         let read = fm.fileExists(atPath: alertsDir) ? try pipeline.loadAlerts([alertsDir], source: nil, progress: false) : nil
         let doc = pipeline.document()
@@ -64,6 +73,18 @@ struct Demo: ParsableCommand {
         }
         print("")
         print(report)
+        if hasSLOs {
+            // At the end of the data's last minute, as `parallax slo` reports.
+            let now = (pipeline.traces.clock() / 60).rounded(.down) * 60 + 60
+            let views = pipeline.traces.withSLOs { $0.views(now: now) }
+            let table = SLOCommand.table(views, at: now)
+            let burning = views.filter { $0.report.status != .ok }.map(\.name)
+            print("SLOs from \(sloPath) (docs/SLO.md): \(burning.count) of \(views.count) burning their error budget (\(burning.joined(separator: ", ")))")
+            print(table)
+            try write("slos.txt", table)
+            let body: [String: Any] = ["at": GraphTimestamp.format(Date(timeIntervalSince1970: now)), "slos": views.map(sloJSONObject)]
+            try write("slos.json", String(decoding: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
+        }
         try estate(write)
         print("Exports written:")
         for path in written { print("  \(path)") }

@@ -221,3 +221,37 @@ import TraceGraph
         #expect(try restoreState(from: store, into: s2, alerts: AlertBook(), alertRetentionSeconds: 86_400).sloSeries.isEmpty)
     }
 }
+
+@Suite struct SLOWebhookTests {
+    @Test func statusChangesPostAlertmanagerWebhooksThatParallaxItselfAccepts() async throws {
+        let clock = TestClock(SLOAPITests.t0 + 30)
+        let state = try SLOAPITests.loadedState(clock: clock)
+        let book = AlertBook()
+        let app = buildApplication(configuration: testConfiguration(), state: state, alerts: book)
+        try await app.test(.live) { client in
+            let url = URL(string: "http://127.0.0.1:\(client.port!)/v1/alerts/alertmanager")!
+            let notifier = SLOStatusNotifier()
+            let service = SLOWebhookService(state: state, notifier: notifier, url: url, interval: 30, logger: .init(label: "t"))
+            // First evaluation: the edge SLO pages, the catalog default tickets; checkout is ok (no alert).
+            let first = notifier.changes(state.sloViews(), now: clock.now)
+            let alerts = first?["alerts"] as? [[String: Any]] ?? []
+            #expect(first?["status"] as? String == "firing" && first?["version"] as? String == "4")
+            let labels = alerts.compactMap { $0["labels"] as? [String: String] }
+            #expect(labels.map { $0["slo"] ?? "" }.sorted() == ["frontend-to-checkout", "shop/catalog-availability"])
+            #expect(labels.first { $0["slo"] == "frontend-to-checkout" }?["severity"] == "page")
+            #expect(labels.first { $0["slo"] == "frontend-to-checkout" }?["edge_target"] == "shop/checkout")
+            #expect(notifier.changes(state.sloViews(), now: clock.now) == nil)     // nothing changed
+            // Through HTTP into Parallax's own alert receiver: the burns become alerts.
+            let fresh = SLOWebhookService(state: state, notifier: SLOStatusNotifier(), url: url, interval: 30, logger: .init(label: "t"))
+            await fresh.evaluate()
+            #expect(book.count == 2)
+            // Three days later every window is clean: both resolve.
+            clock.advance(3 * 86_400 + 3600)
+            let later = notifier.changes(state.sloViews(), now: clock.now)
+            let resolved = later?["alerts"] as? [[String: Any]] ?? []
+            #expect(later?["status"] as? String == "resolved" && resolved.count == 2)
+            #expect(resolved.allSatisfy { $0["status"] as? String == "resolved" && ($0["endsAt"] as? String)?.hasPrefix("2027-01-18") == true })
+            _ = service
+        }
+    }
+}
