@@ -168,7 +168,10 @@ enum NearSignificance {
         while x <= n {
             let logChoose: Double = lgamma(n + 1) - lgamma(x + 1) - lgamma(n - x + 1)
             let logTerm: Double = logChoose + x * lp + (n - x) * lq
-            sum += exp(logTerm)
+            let term = exp(logTerm)
+            sum += term
+            // Above the mean the terms only fall (k > n·p): stop once they no longer count.
+            if term < sum * 1e-12 { break }
             x += 1
         }
         return min(1, sum)
