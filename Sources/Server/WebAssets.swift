@@ -88,6 +88,13 @@ enum WebAssets {
     .legend .count { display: inline-block; min-width: 1.5em; text-align: center; background: #e9edf1; border-radius: 9px; padding: 0 .35em; font-size: .8rem; font-weight: 600; }
     .legend .meaning { color: var(--muted); }
     .legend-kinds { color: var(--muted); }
+    .legend-slo { flex-basis: 100%; margin: 0; color: var(--muted); }
+    table.slos td.slo-status { white-space: nowrap; font-weight: 600; }
+    table.slos td.slo-page { color: #a33f00; text-transform: none; }
+    table.slos td.slo-ticket { color: #6b4a00; }
+    table.slos td.slo-ok { color: #1f5e3a; font-weight: 400; }
+    table.slos tr.slo-finding td { color: #6b2a00; background: #fdf0e8; }
+    table.slos tr.slo-chart td { border-top: none; }
     .swatch, .glyph { flex: none; vertical-align: middle; }
 
     .graph { margin: 0; border: 1px solid var(--line); border-radius: 6px; background: #fff; padding: .4rem; overflow: auto; max-height: 78vh; }

@@ -270,8 +270,14 @@ struct WebView: Sendable {
             figure = Self.notice("Fix the parameters above to see the graph.", cls: "empty")
         }
         if failure != nil && shown == nil { figure = Self.notice("No picture: see the error above.", cls: "empty") }
-        let body = MapPageRenderer(wq: wq, full: full, scoped: scoped, shown: shown, error: failure?.message,
-                                   figure: figure, alerts: api.composer.alerts).render()
+        var page = MapPageRenderer(wq: wq, full: full, scoped: scoped, shown: shown, error: failure?.message,
+                                   figure: figure, alerts: api.composer.alerts)
+        let views = api.composer.traces.sloViews()
+        page.hasSLOs = !views.isEmpty
+        if let team = wq.query.team, let scoped, !views.isEmpty {
+            page.sloPanel = SLOWeb.teamPanel(views, team: team, scoped: scoped, window: wq.window)
+        }
+        let body = page.render()
         return Self.htmlResponse(failure?.status ?? .ok, body)
     }
 
@@ -288,7 +294,8 @@ struct WebView: Sendable {
             return GraphAPI.json(.contentTooLarge, ["error": "the graph has \(doc.nodes.count) nodes and \(doc.edges.count) edges, more than the picture draws (\(Self.maxDrawnNodes) nodes, \(Self.maxDrawnEdges) edges): narrow it with service, team or status"])
         }
         let focus = wq.query.service.flatMap { GraphQuery.findNode($0, in: full)?.id }
-        switch await graphviz.svg(WebDOT.render(doc, focus: focus, team: wq.query.team, wq: wq)) {
+        let badges = SLOBadges(api.composer.traces.sloViews(), doc: full)
+        switch await graphviz.svg(WebDOT.render(doc, focus: focus, team: wq.query.team, wq: wq, slo: badges)) {
         case .success(let svg):
             return Response(status: .ok, headers: [.contentType: "image/svg+xml; charset=utf-8", .cacheControl: "no-store",
                                                    .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'",
@@ -326,7 +333,9 @@ struct WebView: Sendable {
             }
             let quiet = Self.notice("No traffic and no alerts for \(known.id) in this window. Pick a longer window to see its history.", cls: "empty")
             let alerts = api.composer.alerts.alerts(naming: Set([known.id] + known.aliases), limit: 50)
-            let body = ServicePageRenderer(wq: wq, doc: doc, node: known, series: .init(), alerts: alerts, figure: quiet).render()
+            var page = ServicePageRenderer(wq: wq, doc: doc, node: known, series: .init(), alerts: alerts, figure: quiet)
+            page.sloPanel = sloPanel(node: known, doc: retained, wq: wq)
+            let body = page.render()
             return Self.htmlResponse(.ok, body)
         }
         var around = wq
@@ -338,8 +347,18 @@ struct WebView: Sendable {
         let figure = await self.figure(neighborhood, full: doc, wq: around, focus: node.id)
         let series = Self.series(state: api.composer.traces, doc: doc, node: node, maxPoints: Self.maxSeriesPoints)
         let alerts = api.composer.alerts.alerts(naming: Set([node.id] + node.aliases), limit: 50)
-        let body = ServicePageRenderer(wq: wq, doc: doc, node: node, series: series, alerts: alerts, figure: figure).render()
+        var page = ServicePageRenderer(wq: wq, doc: doc, node: node, series: series, alerts: alerts, figure: figure)
+        page.sloPanel = sloPanel(node: node, doc: doc, wq: wq)
+        let body = page.render()
         return Self.htmlResponse(.ok, body)
+    }
+
+    /// The service page's SLO panel: SLOs on the node and on its call edges, with burn charts.
+    func sloPanel(node: GraphDocument.Node, doc: GraphDocument, wq: WebQuery) -> String {
+        let state = api.composer.traces
+        let (views, series) = state.withSLOs { l in (l.views(now: state.clock()), l.series) }
+        guard !views.isEmpty else { return "" }
+        return SLOWeb.servicePanel(SLOWeb.relevant(views, to: node, in: doc), series: series, doc: doc, window: wq.window)
     }
 
     func asset(_ file: String, request: Request) -> Response {
@@ -365,7 +384,8 @@ struct WebView: Sendable {
         if doc.nodes.count > Self.maxDrawnNodes || doc.edges.count > Self.maxDrawnEdges {
             return Self.notice("The graph has \(doc.nodes.count) nodes and \(doc.edges.count) edges, more than the picture draws. Narrow it with a service, a team or statuses; the tables below are complete.", cls: "warning")
         }
-        switch await graphviz.svg(WebDOT.render(doc, focus: focus, team: wq.query.team, wq: wq)) {
+        let badges = SLOBadges(api.composer.traces.sloViews(), doc: full)
+        switch await graphviz.svg(WebDOT.render(doc, focus: focus, team: wq.query.team, wq: wq, slo: badges)) {
         case .success(let svg): return Self.inlineSVG(svg, label: "Dependency graph: \(doc.nodes.count) nodes, \(doc.edges.count) edges")
         case .failure(let failure): return Self.notice(failure.message, cls: failure.isMissing ? "warning no-graphviz" : "warning")
         }
@@ -503,7 +523,8 @@ enum WebDOT {
 
     static let font = "Helvetica"
 
-    static func render(_ doc: GraphDocument, focus: String?, team selectedTeam: String?, wq: WebView.WebQuery) -> String {
+    static func render(_ doc: GraphDocument, focus: String?, team selectedTeam: String?, wq: WebView.WebQuery,
+                       slo: SLOBadges = SLOBadges()) -> String {
         var names: [String: String] = [:], used = Set<String>()
         for id in (doc.nodes.map(\.id) + doc.edges.flatMap { [$0.source, $0.target] }) where names[id] == nil {
             var name = Web.printable(id), i = 2
@@ -524,8 +545,16 @@ enum WebDOT {
         func nodeLine(_ n: GraphDocument.Node, indent: String) -> String {
             var classes = ["kind-\(n.kind.rawValue)"]
             var style = n.kind == .service ? ["rounded", "filled"] : ["filled"]
+            var label = WebText.nodeLabel(n, seconds: seconds)
+            let budget = slo.node(n.id)
+            if let budget {
+                // The SLO status in words, and a double border when it pages: readable without color.
+                label += "\n" + SLOBadges.mark(budget)
+                classes.append("slo-\(budget.rawValue)")
+            }
             var attrs = ["id=\(q("node-" + Web.domID(n.id)))", "shape=\(GraphExporter.dotShape(n.kind))",
-                         "fillcolor=\(q(fill(n.kind)))", "label=\(q(WebText.nodeLabel(n, seconds: seconds)))"]
+                         "fillcolor=\(q(fill(n.kind)))", "label=\(q(label))"]
+            if budget == .page { attrs.append("peripheries=2") }
             if !n.instrumented {
                 classes.append("alert-only")
                 style.insert("dashed", at: 0)
@@ -563,10 +592,16 @@ enum WebDOT {
         if !doc.edges.isEmpty { out += "\n" }
         for e in doc.edges {
             let st = style(e.status)
+            var edgeClass = "status-\(e.status.rawValue) conn-\(e.connectionType.rawValue)"
+            var edgeLabel = WebText.edgeLabel(e, seconds: seconds)
+            if let budget = slo.edge(e) {
+                edgeClass += " slo-\(budget.rawValue)"
+                edgeLabel += "\n" + SLOBadges.mark(budget)
+            }
             var attrs = ["id=\(q("edge-" + edgeKey(e)))",
-                         "class=\(q("status-\(e.status.rawValue) conn-\(e.connectionType.rawValue)"))",
+                         "class=\(q(edgeClass))",
                          "color=\(q(st.color))", "style=\(q(st.style))", "penwidth=\(st.penWidth)",
-                         "label=\(q(WebText.edgeLabel(e, seconds: seconds)))", "tooltip=\(q(WebText.edgeTooltip(e)))",
+                         "label=\(q(edgeLabel))", "tooltip=\(q(WebText.edgeTooltip(e)))",
                          "labeltooltip=\(q(WebText.edgeTooltip(e)))"]
             if e.status != .confirmed { attrs.append("URL=\(q("#dis-" + edgeKey(e)))") }
             if e.status == .inferredOnly && !e.isDirected { attrs.append("dir=none") }
@@ -813,6 +848,10 @@ struct MapPageRenderer {
     let error: String?
     let figure: String
     let alerts: AlertBook
+    /// SLOs exist: the legend explains the marks.
+    var hasSLOs = false
+    /// With a team selected: the SLOs of the team and its neighbors.
+    var sloPanel = ""
 
     func render() -> String {
         var title = "Parallax · production map"
@@ -869,6 +908,7 @@ struct MapPageRenderer {
         h += summary()
         h += legend()
         h += "<figure id=\"graph\" class=\"graph\">\n\(figure)\n</figure>\n"
+        h += sloPanel
         h += disagreements()
         h += "</main>\n"
         return h
@@ -897,7 +937,11 @@ struct MapPageRenderer {
                               (.user, "user"), (.resource, "cloud resource")] {
             h += "<li>\(Page.kindGlyph(kind)) \(label)</li>"
         }
-        h += "<li>\(Page.alertOnlyGlyph()) alerts only (not instrumented)</li><li>\(Page.teamGlyph()) team</li>\n</ul>\n</section>\n"
+        h += "<li>\(Page.alertOnlyGlyph()) alerts only (not instrumented)</li><li>\(Page.teamGlyph()) team</li>\n</ul>\n"
+        if hasSLOs {
+            h += "<p class=\"legend-slo\">Error budgets: a node or edge with an SLO carries <strong>SLO: ok</strong>, <strong>SLO: ticket</strong> or <strong>SLO: PAGE</strong> (and a double border when a node pages); an edge that burns while its server says ok points between the two (<a href=\"/api/v1/slos\">/api/v1/slos</a>).</p>\n"
+        }
+        h += "</section>\n"
         return h
     }
 
@@ -997,6 +1041,8 @@ struct ServicePageRenderer {
     let series: WebView.Series
     let alerts: [Alert]
     let figure: String
+    /// SLOs on this node and its edges (empty when no SLO is declared).
+    var sloPanel = ""
 
     static func errorPage(_ message: String, wq: WebView.WebQuery) -> String {
         let main = "<main id=\"content\" class=\"content service\">\n<nav class=\"crumbs\"><a href=\"/?window=\(Web.html(Web.queryValue(wq.window)))\">map</a></nav>\n<p class=\"notice error\" role=\"alert\">\(Web.html(message))</p>\n</main>\n"
@@ -1007,6 +1053,7 @@ struct ServicePageRenderer {
         var h = "<main id=\"content\" class=\"content service\" data-node=\"\(Web.html(node.id))\">\n"
         h += header()
         h += signals()
+        h += sloPanel
         h += "<div class=\"columns\">\n<section class=\"neighbors\" aria-label=\"Neighbors\">\n"
         h += neighbors(title: "Upstream", hint: "who calls it, who depends on it", cls: "upstream",
                        edges: doc.edges.filter { $0.target == node.id && $0.source != node.id }, peer: \.source)

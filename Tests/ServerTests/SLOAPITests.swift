@@ -37,10 +37,11 @@ import TraceGraph
     /// Ten minutes of frontend → checkout calls, 100 a minute; 10 % time out at the caller
     /// (client span ERROR) while checkout answers every one of them in 15 ms. Plus catalog,
     /// which has no SLO of its own (a default applies).
-    static func loadedState(clock: TestClock) throws -> GraphState {
+    static func loadedState(clock: TestClock, teams: [String: String] = [:]) throws -> GraphState {
         let state = GraphState(settings: .init(), clock: { clock.now })
         state.configureSLOs(SLOLedger(definitions: [edgeSLO, serverSLO], defaults: [try DefaultSLO.parse("availability=99.9")]))
-        let fe = resource("frontend", ns: "shop"), co = resource("checkout", ns: "shop"), cat = resource("catalog", ns: "shop")
+        func r(_ name: String) -> ResourceInfo { var x = resource(name, ns: "shop"); x.team = teams[name]; return x }
+        let fe = r("frontend"), co = r("checkout"), cat = r("catalog")
         var n: UInt64 = 0
         for minute in 0..<10 {
             clock.advance(minute == 0 ? 0 : 60)

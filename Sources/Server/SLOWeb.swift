@@ -1,0 +1,160 @@
+// SLOs in the web view (issue 16): budget status on nodes and edges of the picture (a text mark
+// and a border, not only a color), an SLO panel with a burn chart on each service page, and the
+// SLOs of a team and its neighbors on the map when a team is selected.
+import Foundation
+import Overlay
+import SLO
+import TraceGraph
+
+/// The worst SLO status per node id and per edge (source, target) of a graph document.
+struct SLOBadges: Sendable {
+    var nodes: [String: SLOStatus] = [:]
+    var edges: [String: SLOStatus] = [:]
+
+    static func edgeKey(_ s: String, _ t: String) -> String { "\(s)\u{0}\(t)" }
+
+    init() {}
+
+    /// SLO targets are resolved to the document's node ids (by id or alias).
+    init(_ views: [SLOView], doc: GraphDocument) {
+        for v in views {
+            let d = v.report.definition, st = v.report.status
+            if let e = d.edge {
+                guard let s = GraphQuery.findNode(e.source, in: doc)?.id, let t = GraphQuery.findNode(e.target, in: doc)?.id else { continue }
+                let k = Self.edgeKey(s, t)
+                if edges[k].map({ st > $0 }) ?? true { edges[k] = st }
+            } else if let id = GraphQuery.findNode(d.service, in: doc)?.id {
+                if nodes[id].map({ st > $0 }) ?? true { nodes[id] = st }
+            }
+        }
+    }
+
+    var isEmpty: Bool { nodes.isEmpty && edges.isEmpty }
+
+    func node(_ id: String) -> SLOStatus? { nodes[id] }
+    func edge(_ e: GraphDocument.Edge) -> SLOStatus? { edges[Self.edgeKey(e.source, e.target)] }
+
+    /// The text shown in the picture: the status in words (upper case when it pages), never color alone.
+    static func mark(_ s: SLOStatus) -> String {
+        switch s {
+        case .page: return "SLO: PAGE"
+        case .ticket: return "SLO: ticket"
+        case .ok: return "SLO: ok"
+        }
+    }
+}
+
+enum SLOWeb {
+    static func relevant(_ views: [SLOView], to node: GraphDocument.Node, in doc: GraphDocument) -> [SLOView] {
+        func isNode(_ name: String) -> Bool { GraphQuery.findNode(name, in: doc)?.id == node.id || name == node.id }
+        return views.filter { v in
+            let d = v.report.definition
+            if let e = d.edge { return isNode(e.source) || isNode(e.target) }
+            return isNode(d.service)
+        }
+    }
+
+    static func statusCell(_ s: SLOStatus) -> String {
+        let glyph: String
+        switch s {
+        case .page: glyph = "<span class=\"slo-glyph\" aria-hidden=\"true\">▲▲</span>"
+        case .ticket: glyph = "<span class=\"slo-glyph\" aria-hidden=\"true\">▲</span>"
+        case .ok: glyph = "<span class=\"slo-glyph\" aria-hidden=\"true\">✓</span>"
+        }
+        return "<td class=\"slo-status slo-\(s.rawValue)\">\(glyph) \(s == .page ? "PAGE" : s.rawValue)</td>"
+    }
+
+    static func burn(_ v: Double?) -> String { "\(WebText.fixed(v ?? 0, 2))×" }
+
+    static func exhausts(_ s: Double?) -> String {
+        guard let s else { return "—" }
+        return s <= 0 ? "spent" : WebText.seconds(s)
+    }
+
+    /// A table of SLOs; `charts` adds a burn chart per SLO over [from, to).
+    static func table(_ views: [SLOView], series: [String: SLOSeries], from: Double, to: Double, window: String, charts: Bool) -> String {
+        var h = "<table class=\"slos\"><thead><tr><th scope=\"col\">Status</th><th scope=\"col\">SLO</th><th scope=\"col\">Measures</th>"
+        h += "<th scope=\"col\">Objective</th><th scope=\"col\">Good / total</th><th scope=\"col\">Budget left</th>"
+        h += "<th scope=\"col\">Burn 5m · 1h · 6h · 1d · 3d</th><th scope=\"col\">Exhausts in</th></tr></thead><tbody>\n"
+        for v in views {
+            let r = v.report, d = r.definition
+            let measures: String
+            if let e = d.edge {
+                measures = "calls \(Web.serviceLink(e.source, window: window)) → \(Web.serviceLink(e.target, window: window)) as the caller sees them"
+            } else {
+                measures = "\(Web.serviceLink(d.service, window: window))'s own spans"
+            }
+            let what = d.signal == .latency ? "≤ \(SLODuration.format(nanos: d.thresholdNanos ?? 0))" : "no error"
+            h += "<tr class=\"slo-\(r.status.rawValue)\" id=\"slo-\(Web.domID(d.name))\">\(statusCell(r.status))"
+            h += "<td><a href=\"/api/v1/slos/\(Web.html(Web.segment(d.name)))\">\(Web.html(d.name))</a></td><td>\(measures)</td>"
+            h += "<td>\(Web.html(WebText.number(d.objective * 100)))% \(Web.html(what)) over \(SLODuration.format(seconds: d.windowSeconds))</td>"
+            h += "<td>\(r.good) / \(r.total)\(r.goodError > 0 ? " <small>±\(r.goodError) (histogram)</small>" : "")</td>"
+            h += "<td>\(Web.html(WebText.percent(r.errorBudgetRemaining)))</td>"
+            h += "<td>" + ["5m", "1h", "6h", "1d", "3d"].map { burn(r.burnRates[$0]) }.joined(separator: " · ") + "</td>"
+            h += "<td>\(Web.html(exhausts(r.exhaustsInSeconds)))</td></tr>\n"
+            if let f = v.finding {
+                h += "<tr class=\"slo-finding\"><td></td><td colspan=\"7\"><strong>Where it burns:</strong> \(Web.html(f))</td></tr>\n"
+            }
+            if charts {
+                let buckets = Self.buckets(series[d.name] ?? SLOSeries(), from: from, to: to, points: WebView.maxSeriesPoints)
+                if buckets.isEmpty { continue }
+                let budget = d.errorBudget
+                let chart = Chart.render(id: "slo-\(Web.domID(d.name))", title: "\(d.name): burn rate per step (1× spends the budget over the window)",
+                                         buckets: buckets, bars: true,
+                                         series: [.init(label: "burn rate", color: "#D55E00", dash: nil,
+                                                        values: buckets.map { b in b.errorRate.map { budget > 0 ? $0 / budget : 0 } })],
+                                         format: { "\(WebText.number($0))×" })
+                h += "<tr class=\"slo-chart\"><td></td><td colspan=\"7\">\(chart)</td></tr>\n"
+            }
+        }
+        return h + "</tbody></table>\n"
+    }
+
+    /// Per-minute counts summed into at most `points` steps of whole minutes over [from, to).
+    static func buckets(_ s: SLOSeries, from: Double, to: Double, points: Int) -> [WebView.Bucket] {
+        let minutes = SLOMath.perMinute(s, from: from, to: to)
+        guard let first = minutes.first, let last = minutes.last else { return [] }
+        let lo = Double(first.minute) * 60, hi = Double(last.minute) * 60 + 60
+        let step = max(60, ((hi - lo) / Double(max(points, 1)) / 60).rounded(.up) * 60)
+        var out: [WebView.Bucket] = []
+        var t = lo
+        while t < hi {
+            out.append(WebView.Bucket(start: t, end: min(t + step, hi), requests: 0, errors: 0, latencyMs: nil))
+            t += step
+        }
+        for m in minutes {
+            let i = min(out.count - 1, Int((Double(m.minute) * 60 - lo) / step))
+            out[i].requests += m.count.total
+            out[i].errors += m.count.bad
+        }
+        return out
+    }
+
+    /// The service page's panel.
+    static func servicePanel(_ views: [SLOView], series: [String: SLOSeries], doc: GraphDocument, window: String) -> String {
+        var h = "<section class=\"slo-panel\" aria-labelledby=\"slo-title\"><h2 id=\"slo-title\">SLOs <span class=\"count\">\(views.count)</span> <small>error budgets on this node and its call edges (docs/SLO.md)</small></h2>\n"
+        guard !views.isEmpty else {
+            return h + "<p class=\"notice empty\">No SLO covers this node. Declare one with <code>--slo-file</code> (OpenSLO) or <code>--default-slo availability=99.9</code>.</p>\n</section>\n"
+        }
+        h += table(views, series: series, from: doc.window.start.timeIntervalSince1970, to: doc.window.end.timeIntervalSince1970,
+                   window: window, charts: true)
+        return h + "</section>\n"
+    }
+
+    /// The map page's list when a team is selected: SLOs of the team's nodes and of every node
+    /// in the scoped view (its dependencies within the hops, the neighbors across its boundary).
+    static func teamPanel(_ views: [SLOView], team: String, scoped: GraphDocument, window: String) -> String {
+        let ids = Set(scoped.nodes.map(\.id))
+        func inView(_ name: String) -> Bool { GraphQuery.findNode(name, in: scoped).map { ids.contains($0.id) } ?? false }
+        let members = Set(scoped.nodes.filter { $0.team?.lowercased() == team.lowercased() }.map(\.id))
+        func own(_ v: SLOView) -> Bool { GraphQuery.findNode(v.report.definition.service, in: scoped).map { members.contains($0.id) } ?? false }
+        let list = views.filter { v in
+            let d = v.report.definition
+            return inView(d.service) || (d.edge.map { inView($0.source) || inView($0.target) } ?? false)
+        }.sorted { (own($0) ? 0 : 1, $0.name) < (own($1) ? 0 : 1, $1.name) }
+        var h = "<section class=\"slo-panel team-slos\" aria-labelledby=\"team-slo-title\"><h2 id=\"team-slo-title\">SLOs of team \(Web.html(team)) and its neighbors <span class=\"count\">\(list.count)</span></h2>\n"
+        guard !list.isEmpty else { return h + "<p class=\"notice empty\">No SLO covers these nodes.</p>\n</section>\n" }
+        h += table(list, series: [:], from: 0, to: 0, window: window, charts: false)
+        return h + "</section>\n"
+    }
+}
