@@ -141,18 +141,31 @@ enum SLOWeb {
         return h + "</section>\n"
     }
 
-    /// The map page's list when a team is selected: SLOs of the team's nodes and of every node
-    /// in the scoped view (its dependencies within the hops, the neighbors across its boundary).
-    static func teamPanel(_ views: [SLOView], team: String, scoped: GraphDocument, window: String) -> String {
-        let ids = Set(scoped.nodes.map(\.id))
-        func inView(_ name: String) -> Bool { GraphQuery.findNode(name, in: scoped).map { ids.contains($0.id) } ?? false }
-        let members = Set(scoped.nodes.filter { $0.team?.lowercased() == team.lowercased() }.map(\.id))
-        func own(_ v: SLOView) -> Bool { GraphQuery.findNode(v.report.definition.service, in: scoped).map { members.contains($0.id) } ?? false }
+    /// The map page's list when a team is selected: the SLOs of the team's nodes and of their
+    /// dependencies within `hops` (downstream, over the whole graph of the window), team first.
+    static func teamPanel(_ views: [SLOView], team: String, full: GraphDocument, hops: Int, window: String) -> String {
+        let members = Set(full.nodes.filter { $0.team?.lowercased() == team.lowercased() }.map(\.id))
+        var reach = members, frontier = members
+        var downstream: [String: [String]] = [:]
+        for e in full.edges { downstream[e.source, default: []].append(e.target) }
+        for _ in 0..<max(hops, 0) {
+            var next = Set<String>()
+            for n in frontier { for t in downstream[n] ?? [] where !reach.contains(t) { next.insert(t) } }
+            reach.formUnion(next)
+            frontier = next
+            if next.isEmpty { break }
+        }
+        func id(_ name: String) -> String? { GraphQuery.findNode(name, in: full)?.id }
+        func own(_ v: SLOView) -> Bool { id(v.report.definition.service).map { members.contains($0) } ?? false }
         let list = views.filter { v in
             let d = v.report.definition
-            return inView(d.service) || (d.edge.map { inView($0.source) || inView($0.target) } ?? false)
+            if let e = d.edge {
+                // An edge SLO belongs to the list when its caller is in reach.
+                return id(e.source).map { reach.contains($0) } ?? false
+            }
+            return id(d.service).map { reach.contains($0) } ?? false
         }.sorted { (own($0) ? 0 : 1, $0.name) < (own($1) ? 0 : 1, $1.name) }
-        var h = "<section class=\"slo-panel team-slos\" aria-labelledby=\"team-slo-title\"><h2 id=\"team-slo-title\">SLOs of team \(Web.html(team)) and its neighbors <span class=\"count\">\(list.count)</span></h2>\n"
+        var h = "<section class=\"slo-panel team-slos\" aria-labelledby=\"team-slo-title\"><h2 id=\"team-slo-title\">SLOs of team \(Web.html(team)) and its dependencies within \(hops) hop\(hops == 1 ? "" : "s") <span class=\"count\">\(list.count)</span></h2>\n"
         guard !list.isEmpty else { return h + "<p class=\"notice empty\">No SLO covers these nodes.</p>\n</section>\n" }
         h += table(list, series: [:], from: 0, to: 0, window: window, charts: false)
         return h + "</section>\n"

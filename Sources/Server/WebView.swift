@@ -274,8 +274,8 @@ struct WebView: Sendable {
                                    figure: figure, alerts: api.composer.alerts)
         let views = api.composer.traces.sloViews()
         page.hasSLOs = !views.isEmpty
-        if let team = wq.query.team, let scoped, !views.isEmpty {
-            page.sloPanel = SLOWeb.teamPanel(views, team: team, scoped: scoped, window: wq.window)
+        if let team = wq.query.team, scoped != nil, !views.isEmpty {
+            page.sloPanel = SLOWeb.teamPanel(views, team: team, full: full, hops: wq.query.hops, window: wq.window)
         }
         let body = page.render()
         return Self.htmlResponse(failure?.status ?? .ok, body)

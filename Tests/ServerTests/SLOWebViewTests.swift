@@ -62,12 +62,19 @@ import TraceGraph
         let state = try SLOAPITests.loadedState(clock: clock, teams: ["checkout": "payments", "frontend": "storefront", "catalog": "storefront"])
         let app = buildApplication(configuration: testConfiguration(), state: state)
         try await app.test(.router) { client in
+            // payments owns checkout: its SLO; the frontend's edge SLO is its caller's, not a dependency.
             let html = String(buffer: try await client.execute(uri: "/?team=payments&window=1h", method: .get).body)
-            #expect(html.contains("SLOs of team payments and its neighbors"))
-            #expect(html.contains("id=\"slo-checkout-availability\"") && html.contains("id=\"slo-frontend-to-checkout\""))
-            #expect(!html.contains("id=\"slo-shop_2Fcatalog-availability\""))   // not a neighbor of payments
+            #expect(html.contains("SLOs of team payments and its dependencies within 3 hops"))
+            #expect(html.contains("id=\"slo-checkout-availability\"") && !html.contains("id=\"slo-frontend-to-checkout\""))
+            #expect(!html.contains("id=\"slo-shop_2Fcatalog-availability\""))
+            // storefront owns frontend and catalog: their SLOs, and checkout's (a dependency one hop away).
             let store = String(buffer: try await client.execute(uri: "/?team=storefront&window=1h", method: .get).body)
             #expect(store.contains("id=\"slo-shop_2Fcatalog-availability\"") && store.contains("id=\"slo-frontend-to-checkout\""))
+            #expect(store.contains("id=\"slo-checkout-availability\""))
+            // hops=0 (with a service filter the map applies hops; the list reads the same parameter): only the team's own.
+            let zero = String(buffer: try await client.execute(uri: "/?team=storefront&hops=0&window=1h", method: .get).body)
+            #expect(zero.contains("within 0 hops") && !zero.contains("id=\"slo-checkout-availability\""))
+            #expect(zero.contains("id=\"slo-frontend-to-checkout\""))
         }
     }
 }
