@@ -35,6 +35,11 @@ public struct SLOLedger: Sendable {
     public private(set) var defaultInstances: [String: SLODefinition] = [:]
     let byName: [String: SLODefinition]
     let servicesWithSLO: Set<String>
+    /// Most default SLO instances (services × defaults): each keeps up to a window of minutes, so
+    /// a flood of service names must not grow the state without bound. Past it, counts for new
+    /// services are dropped and counted in `refusedDefaultCounts`.
+    public var maxDefaultInstances = 2_000
+    public private(set) var refusedDefaultCounts: UInt64 = 0
 
     public init(definitions: [SLODefinition] = [], defaults: [DefaultSLO] = []) {
         self.definitions = definitions
@@ -73,7 +78,10 @@ public struct SLOLedger: Sendable {
             guard !servicesWithSLO.contains(service) else { return nil }
             let d = defaults[k].definition(for: service)
             if byName[d.name] != nil { return nil }
-            if defaultInstances[d.name] == nil { defaultInstances[d.name] = d }
+            if defaultInstances[d.name] == nil {
+                guard defaultInstances.count < maxDefaultInstances else { refusedDefaultCounts += 1; return nil }
+                defaultInstances[d.name] = d
+            }
             return d.name
         }
     }

@@ -63,7 +63,14 @@ enum MetricsExporter {
         text += "# HELP parallax_metrics_edges_folded Edges summed into the client=\"(overflow)\" series of traces_service_graph_* (past --max-metric-edges).\n"
         text += "# TYPE parallax_metrics_edges_folded gauge\n"
         text += "parallax_metrics_edges_folded \(folded)\n"
-        text += SLOMetrics.render(state.sloViews())
+        let now = state.clock()
+        let (sloViews, refusedDefaults, hasSLOs) = state.withSLOs { ($0.views(now: now), $0.refusedDefaultCounts, !$0.isEmpty) }
+        text += SLOMetrics.render(sloViews)
+        if hasSLOs {
+            text += "# HELP parallax_slo_default_counts_refused_total Counts for new services dropped because the default SLO instances reached their cap.\n"
+            text += "# TYPE parallax_slo_default_counts_refused_total counter\n"
+            text += "parallax_slo_default_counts_refused_total \(refusedDefaults)\n"
+        }
         if let alerts {
             let (held, accepted, duplicates, evicted) = (alerts.count, alerts.acceptedCount, alerts.duplicateDeliveries, alerts.evictedCount)
             text += "# HELP parallax_alerts_accepted_total New alerts accepted from webhooks (stored before the 2xx).\n"

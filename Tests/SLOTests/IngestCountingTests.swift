@@ -104,6 +104,13 @@ import TraceGraph
         #expect(ledger.series["catalog-latency-300ms"]?.minutes[minute0] == SLICount(good: 1, total: 2))
         #expect(ledger.series["checkout-fast"]?.minutes[minute0] == SLICount(good: 1, total: 1))
         #expect(ledger.series["checkout-availability"] == nil)   // checkout has its own SLO
+
+        // Default instances are bounded: past the cap new services are refused and counted.
+        var small = SLOLedger(defaults: [try DefaultSLO.parse("availability=99")])
+        small.maxDefaultInstances = 2
+        small.absorb((0..<5).map { SLIMinuteCount(watch: 0, service: "s\($0)", minute: minute0, count: SLICount(good: 1, total: 1)) })
+        #expect(small.allDefinitions.map(\.name) == ["s0-availability", "s1-availability"])
+        #expect(small.refusedDefaultCounts == 3 && small.series.count == 2)
     }
 
     @Test func storedSeriesRestoreOnlyWhenTheyCountTheSameThing() throws {

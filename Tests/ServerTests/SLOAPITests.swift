@@ -154,6 +154,7 @@ import TraceGraph
             // A default SLO is slo "availability" of its service; its id is its name.
             #expect(text.contains(#"slo:objective:ratio{sloth_id="shop/catalog-availability",sloth_service="shop/catalog",sloth_slo="availability"} 0.999"#))
             #expect(text.contains("# TYPE slo:period_error_budget_remaining:ratio gauge\n"))
+            #expect(text.contains("parallax_slo_default_counts_refused_total 0\n"))
         }
     }
 
@@ -254,5 +255,38 @@ import TraceGraph
             #expect(resolved.allSatisfy { $0["status"] as? String == "resolved" && ($0["endsAt"] as? String)?.hasPrefix("2027-01-18") == true })
             _ = service
         }
+    }
+}
+
+@Suite struct SLODeclaredLaterTests {
+    @Test func restartWithANewLatencySLOAnswersRetainedMinutesFromTheHistogram() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("parallax-slo-later-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let clock = TestClock(SLOAPITests.t0 + 30)
+        let co = SLOAPITests.resource("checkout")
+        do {
+            // First run: no SLOs; 50 requests of 290…314.5 ms; a checkpoint of the trace graph.
+            let store = try ParallaxStore(directory: dir, clock: { clock.now })
+            let state = GraphState(settings: .init(), clock: { clock.now })
+            state.ingest((0..<50).map { i in SLOAPITests.span(.server, co, trace: UInt64(i + 1), id: 1, end: SLOAPITests.t0 + 1 + Double(i), ms: 290 + Double(i) * 0.5) })
+            CheckpointService(store: store, state: state, alerts: AlertBook(), interval: 30, alertRetentionSeconds: 86_400, logger: .init(label: "t"))
+                .checkpoint(reason: "test")
+            try store.close()
+        }
+        clock.advance(60)
+        let store = try ParallaxStore(directory: dir, clock: { clock.now })
+        defer { try? store.close() }
+        let state = GraphState(settings: .init(), clock: { clock.now })
+        state.configureSLOs(SLOLedger(definitions: [SLODefinition(name: "co-300", service: "checkout", signal: .latency,
+                                                                  thresholdNanos: 300_000_000, objective: 0.9)]))
+        let restored = try restoreState(from: store, into: state, alerts: AlertBook(), alertRetentionSeconds: 86_400)
+        #expect(restored.sloSeries.isEmpty)                  // nothing stored for it …
+        let r = state.sloViews()[0].report
+        #expect(r.total == 50 && r.estimatedMinutes == 1)    // … but the retained minute is answered
+        #expect(r.goodError > 0 && abs(Int(r.good) - 21) <= Int(r.goodError))
+        // New spans are counted exactly; the estimate stays on its own minute.
+        state.ingest([SLOAPITests.span(.server, co, trace: 999, id: 1, end: clock.now, ms: 299.9)])
+        let after = state.sloViews()[0].report
+        #expect(after.total == 51 && after.goodError == r.goodError)
     }
 }
