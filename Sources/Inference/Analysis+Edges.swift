@@ -1,0 +1,145 @@
+// Steps 6–8: edges per pair with their reasons, evidence, and the result.
+import Foundation
+import Alerts
+
+extension Analysis {
+    /// 6. Decide edges per unordered pair.
+    mutating func decideEdges() {
+        teamOf = [String?](repeating: nil, count: nodeCount)
+        for n in 0..<nodeCount { teamOf[n] = InferenceEngine.majorityTeam(nodeTeams[n]) }
+        pending = []
+        edgeOfPair = [Int32](repeating: -1, count: pairCountTotal)
+        for p in 0..<pairCountTotal {
+            let q = Int(reverse[p])
+            if q >= 0 && q < p { continue }
+            let a = Int(pairCause[p]), b = Int(pairEffect[p])     // p: a earlier (cause), b later
+            if a == b { continue }                                 // a kind of alert spreading between places
+            // Per place, only what was attributed at near places (same, linked, unknown) counts:
+            // far candidates are picked by time among many unrelated places, and the mass they
+            // draw in a busy estate is not evidence. (pairCount holds near co-firing only.)
+            func attributed(_ x: Int) -> Double { perPlace && marks ? max(0, mass[x] - massRel[x * 3 + 2]) : mass[x] }
+            let mAB = attributed(p), mBA = q >= 0 ? attributed(q) : 0
+            let m = mAB + mBA
+            let support = pairCount[p] + (q >= 0 ? pairCount[q] : 0)
+            let timeSig = !timeSignificant.isEmpty && timeSignificant[p]
+            let mRaw = rawMass[p] + (q >= 0 ? rawMass[q] : 0)
+            if support < s.minSupport || (m < s.minAttributed && !(timeSig && mRaw >= s.minAttributed)) { continue }
+            let aAB = perPlace ? min(1, mAB / max(1, nodeOpportunities[a])) : alpha[p]
+            let aBA = perPlace ? (q >= 0 ? min(1, mBA / max(1, nodeOpportunities[b])) : 0) : (q >= 0 ? alpha[q] : 0)
+            let strength = min(1, max(aAB, aBA, m / max(1, nodeOpportunities[a], nodeOpportunities[b])))
+            var conf = strength * m / (m + 2)
+            let sameTeam = teamOf[a] != nil && teamOf[a]?.lowercased() == teamOf[b]?.lowercased()
+            if sameTeam && conf < 1 {
+                let odds = conf / (1 - conf) * s.teamPriorOdds
+                conf = odds / (1 + odds)
+            }
+            if perPlace {
+                // Per place: significant near co-firing, and a propagation that survives explaining away.
+                let sig = significant[p] || (q >= 0 && significant[q])
+                if !sig || strength < s.minPropagation { continue }
+            } else if conf < s.minConfidence {
+                guard timeSig, mRaw / max(1, min(nodeSocial[a], nodeSocial[b])) >= s.timeMinPropagation else { continue }
+            }
+            let fracAB = m > 0 ? mAB / m : 0.5
+            let lagSumAB = pairLagSum[p], lagSumBA = q >= 0 ? pairLagSum[q] : 0
+            let signedBminusA = (lagSumAB - lagSumBA) / Double(support)
+            let aFirst = pairOrdered[p], bFirst = q >= 0 ? pairOrdered[q] : 0
+            let together = support - aFirst - bFirst
+            var source: Int, target: Int, directed: Bool, lag: Double
+            if fracAB >= s.directionThreshold && signedBminusA > s.simultaneity {
+                source = b; target = a; directed = true; lag = signedBminusA
+            } else if fracAB <= 1 - s.directionThreshold && -signedBminusA > s.simultaneity {
+                source = a; target = b; directed = true; lag = -signedBminusA
+            } else if m < s.minAttributed && aFirst >= 3 * max(1, bFirst) && signedBminusA > s.simultaneity {
+                // Little attributed (a hub's callers share one cause): the order decides.
+                source = b; target = a; directed = true; lag = signedBminusA
+            } else if m < s.minAttributed && bFirst >= 3 * max(1, aFirst) && -signedBminusA > s.simultaneity {
+                source = a; target = b; directed = true; lag = -signedBminusA
+            } else {
+                directed = false
+                (source, target) = nodeIDs[a] <= nodeIDs[b] ? (a, b) : (b, a)
+                lag = (lagSumAB + lagSumBA) / Double(support)
+            }
+            let tgtEarlierFirst = target == a ? aFirst : bFirst
+            let srcFirst = target == a ? bFirst : aFirst
+            let lift = Double(support) * Double(clusterCount) / max(1, nodeEvents[a] * nodeEvents[b])
+            let sID = nodeIDs[source], tID = nodeIDs[target]
+            var reasons: [String] = []
+            if perPlace {
+                // Per place one incident of the target can meet several of the source nearby.
+                reasons.append("co-alerted at the same or linked places \(support) times (\(Int(nodeEvents[target])) incidents of \(tID), lift \(InferenceEngine.fmt(lift, 1)))")
+            } else {
+                reasons.append("co-alerted in \(support) of \(Int(nodeEvents[target])) incidents of \(tID) (lift \(InferenceEngine.fmt(lift, 1)))")
+            }
+            let prop = target == a ? aAB : aBA
+            if directed {
+                reasons.append("\(tID) alerted first in \(tgtEarlierFirst)/\(support) (mean lag \(Int(lag.rounded())) s)")
+                reasons.append("after explaining away other causes, \(Int((prop * 100).rounded()))% of \(tID) incidents reached \(sID)")
+            } else {
+                reasons.append("no consistent order: \(tID) first in \(tgtEarlierFirst), \(sID) first in \(srcFirst), together (≤\(Int(s.simultaneity)) s) in \(together) (mean |lag| \(Int(lag.rounded())) s)")
+                reasons.append("after explaining away other causes, \(InferenceEngine.fmt(m, 1)) alerts attributed to this pair")
+            }
+            if sameTeam, let t = teamOf[a] { reasons.append("same team: \(t)") }
+            else if let ta = teamOf[a], let tb = teamOf[b] { reasons.append("different teams: \(nodeIDs[a]) \(ta), \(nodeIDs[b]) \(tb)") }
+            let ev = InferredEvidence(confidence: min(1, max(0, conf)), support: support, directed: directed,
+                                      meanLagSeconds: max(0, lag), evidence: [], reasons: reasons)
+            let idx = Int32(pending.count)
+            pending.append(Pending(source: Int32(source), target: Int32(target), evidence: ev))
+            edgeOfPair[p] = idx
+            if q >= 0 { edgeOfPair[q] = idx }
+        }
+    }
+
+    /// 7. Evidence: alert ids of both ends, most recent co-alerting clusters first; where the
+    /// two ends fired (same place, linked places) when alerts say.
+    mutating func gatherEvidence() {
+        let cap = s.evidenceCap
+        if !pending.isEmpty {
+            var near = [PlaceCounts](repeating: PlaceCounts(), count: marks ? pending.count : 0)
+            var i = evCount - 1
+            while i >= 0 {
+                let lo = slotStart[i]
+                for r in 0..<Int(backCount[i]) {
+                    let p = Int(slots[lo + r]); let j = Int(slotFrom[lo + r])
+                    let e = Int(edgeOfPair[p])
+                    guard e >= 0 else { continue }
+                    if cap > 0 && pending[e].evidence.evidence.count < cap {
+                        pending[e].evidence.evidence.append(alerts[Int(evAlert[j])].id)
+                        if pending[e].evidence.evidence.count < cap {
+                            pending[e].evidence.evidence.append(alerts[Int(evAlert[i])].id)
+                        }
+                    }
+                    if marks { near[e].add(PlaceRelation(rawValue: slotRel[lo + r]) ?? .unknown, evPlace[j], evPlace[i]) }
+                }
+                i -= 1
+            }
+            for e in 0..<near.count {
+                // Second, after the co-alerting count: where is what a reader asks next.
+                if let reason = near[e].reason(places) { pending[e].evidence.reasons.insert(reason, at: min(1, pending[e].evidence.reasons.count)) }
+            }
+        }
+    }
+
+    /// 8. Assemble, sorted for determinism.
+    mutating func assemble() -> InferenceResult {
+        let cap = s.evidenceCap
+        var nodes: [InferredNode] = []
+        nodes.reserveCapacity(nodeCount)
+        for n in 0..<nodeCount {
+            let kinds = nodeKinds[n]
+            var bestK = 0
+            for k in 1..<kinds.count where kinds[k] > kinds[bestK] { bestK = k }
+            let ids = nodeAlerts[n].suffix(cap).reversed().map { alerts[Int($0)].id }
+            let aliases = (aliasesByID[nodeIDs[n]] ?? []).sorted()
+            var node = InferredNode(id: nodeIDs[n], kindHint: InferenceEngine.kindHint(InferenceEngine.kindOrder[bestK]), team: teamOf[n],
+                                    aliases: Array(aliases.prefix(50)), alertCount: nodeAlertCount[n], alertIDs: ids)
+            node.sameAs = (sameAs[nodeIDs[n]] ?? []).sorted { $0.name < $1.name }
+            nodes.append(node)
+        }
+        nodes.sort { $0.id < $1.id }
+        var edges = pending.map { InferredEdge(source: nodeIDs[Int($0.source)], target: nodeIDs[Int($0.target)], evidence: $0.evidence) }
+        edges.sort { $0.source != $1.source ? $0.source < $1.source : $0.target < $1.target }
+        stats.edges = edges.count
+        return InferenceResult(graph: InferredGraph(nodes: nodes, edges: edges), stats: stats)
+    }
+}
