@@ -104,8 +104,7 @@ public struct SLOLedger: Sendable {
                 guard let k = key(watch: i, service: e.service) else { continue }
                 var s = series[k, default: SLOSeries()]
                 if s.minutes[e.minute] == nil {
-                    s.minutes[e.minute] = e.count
-                    if e.goodError > 0 { s.goodError[e.minute] = e.goodError }
+                    s.set(minute: e.minute, e.count, goodError: e.goodError)
                     dirty[k, default: []].insert(e.minute)
                 }
                 series[k] = s

@@ -2,25 +2,89 @@
 import TraceGraph
 
 /// Good/total per unix minute for one SLO: mergeable (counts add) and bounded by pruning to the
-/// longest SLO window.
-public struct SLOSeries: Sendable, Equatable, Codable {
-    public var minutes: [UInt32: SLICount] = [:]
+/// longest SLO window. Hourly sums are kept next to the minutes, so a 28-day window adds ~700
+/// hours and at most 120 boundary minutes instead of 40 320 minutes.
+public struct SLOSeries: Sendable, Equatable {
+    public private(set) var minutes: [UInt32: SLICount] = [:]
     /// Minutes answered from the latency histogram (a threshold declared after the spans were
     /// aggregated): how far `good` may be off in that minute, at most.
-    public var goodError: [UInt32: UInt64] = [:]
+    public private(set) var goodError: [UInt32: UInt64] = [:]
+    /// Per hour (minute / 60): the sum of its minutes and of their good errors.
+    private(set) var hours: [UInt32: (count: SLICount, goodError: UInt64)] = [:]
+    /// The oldest minute held (UInt32.max when empty).
+    private(set) var oldest: UInt32 = .max
     public init() {}
 
-    public mutating func add(minute: UInt32, _ c: SLICount) { minutes[minute, default: SLICount()].add(c) }
+    public static func == (a: SLOSeries, b: SLOSeries) -> Bool { a.minutes == b.minutes && a.goodError == b.goodError }
 
-    public mutating func merge(_ o: SLOSeries) {
-        for (m, c) in o.minutes { add(minute: m, c) }
-        for (m, e) in o.goodError { goodError[m, default: 0] += e }
+    public mutating func add(minute: UInt32, _ c: SLICount, goodError e: UInt64 = 0) {
+        minutes[minute, default: SLICount()].add(c)
+        if e > 0 { goodError[minute, default: 0] += e }
+        hours[minute / 60, default: (SLICount(), 0)].count.add(c)
+        if e > 0 { hours[minute / 60, default: (SLICount(), 0)].goodError += e }
+        if minute < oldest { oldest = minute }
     }
 
-    /// Drops minutes that start before `minute`.
-    public mutating func prune(before minute: UInt32) {
+    /// Replaces one minute (nil removes it).
+    public mutating func set(minute: UInt32, _ c: SLICount?, goodError e: UInt64 = 0) {
+        minutes[minute] = c
+        goodError[minute] = (c != nil && e > 0) ? e : nil
+        if c != nil, minute < oldest { oldest = minute }
+        rebuildHour(minute / 60)
+    }
+
+    private mutating func rebuildHour(_ h: UInt32) {
+        var sum = SLICount(), err: UInt64 = 0, any = false
+        for m in h * 60..<(h * 60 + 60) {
+            if let c = minutes[m] { sum.add(c); any = true }
+            if let e = goodError[m] { err += e }
+        }
+        hours[h] = any ? (sum, err) : nil
+    }
+
+    public mutating func merge(_ o: SLOSeries) {
+        for (m, c) in o.minutes { add(minute: m, c, goodError: o.goodError[m] ?? 0) }
+    }
+
+    /// Drops minutes that start before `minute`. Cheap when nothing is older; the scan runs once
+    /// the oldest minute is an hour past the cut (older minutes never enter a window's sum anyway).
+    public mutating func prune(before minute: UInt32, slack: UInt32 = 60) {
+        guard oldest < minute, minute - oldest >= slack || minutes.count <= 1 else { return }
         minutes = minutes.filter { $0.key >= minute }
         goodError = goodError.filter { $0.key >= minute }
+        hours = hours.filter { $0.key >= minute / 60 }
+        rebuildHour(minute / 60)
+        oldest = minutes.keys.min() ?? .max
+    }
+
+    /// Sum over the minutes lo...hi (inclusive).
+    func sum(from lo: Int64, through hi: Int64) -> (count: SLICount, goodError: UInt64) {
+        var out = (count: SLICount(), goodError: UInt64(0))
+        guard lo <= hi, hi >= 0 else { return out }
+        let lo = max(lo, 0)
+        func minutesSum(_ a: Int64, _ b: Int64) {
+            var m = a
+            while m <= b {
+                if let c = minutes[UInt32(m)] { out.count.add(c) }
+                if let e = goodError[UInt32(m)] { out.goodError += e }
+                m += 1
+            }
+        }
+        let hLo = lo / 60, hHi = hi / 60
+        if hLo == hHi { minutesSum(lo, hi); return out }
+        minutesSum(lo, hLo * 60 + 59)
+        var h = hLo + 1
+        if hHi - hLo - 1 > Int64(hours.count) {
+            // Sparse: walk the hours held instead of every hour of the window.
+            for (k, v) in hours where Int64(k) > hLo && Int64(k) < hHi { out.count.add(v.count); out.goodError += v.goodError }
+        } else {
+            while h < hHi {
+                if let v = hours[UInt32(h)] { out.count.add(v.count); out.goodError += v.goodError }
+                h += 1
+            }
+        }
+        minutesSum(hHi * 60, hi)
+        return out
     }
 }
 
@@ -74,6 +138,10 @@ public enum SLOMath {
         var out = [(count: SLICount, goodError: UInt64)](repeating: (SLICount(), 0), count: windows.count)
         let hi = Int64((now / 60).rounded(.up)) - 1           // last minute starting before now
         let los = windows.map { Int64(((now - $0) / 60).rounded(.up)) }
+        if timeslices == nil {
+            for i in 0..<windows.count { out[i] = series.sum(from: los[i], through: hi) }
+            return out
+        }
         for (m, c) in series.minutes where c.total > 0 {
             let mm = Int64(m)
             guard mm <= hi else { continue }

@@ -50,9 +50,7 @@ extension ParallaxStore {
                 guard out[key] != nil else { continue }
                 let m = UInt32(truncatingIfNeeded: row["minute"] as Int64)
                 let good = UInt64(bitPattern: row["good"] as Int64), total = UInt64(bitPattern: row["total"] as Int64)
-                out[key]!.series.minutes[m] = SLICount(good: good, total: total)
-                let e = UInt64(bitPattern: row["good_error"] as Int64)
-                if e > 0 { out[key]!.series.goodError[m] = e }
+                out[key]!.series.set(minute: m, SLICount(good: good, total: total), goodError: UInt64(bitPattern: row["good_error"] as Int64))
             }
             return out.values.sorted { $0.key < $1.key }
         }

@@ -1,5 +1,5 @@
 import Testing
-import SLO
+@testable import SLO
 import TraceGraph
 
 @Suite struct SLOMathTests {
@@ -61,13 +61,13 @@ import TraceGraph
     @Test func budgetRemainingAndExhaustion() {
         // 28 days × 1 call per minute is 40 320 calls; 20 bad = half of a 99.9 % budget (40.32).
         var s = series([(-40_320, 0, 1, 1)])
-        for k in 1...20 { s.minutes[UInt32(Int(minute0) - k * 1000)] = SLICount(good: 0, total: 1) }
+        for k in 1...20 { s.set(minute: UInt32(Int(minute0) - k * 1000), SLICount(good: 0, total: 1)) }
         let r = SLOMath.report(slo, series: s, now: t0)
         #expect(r.total == 40_320 && r.good == 40_300)
         #expect(close(r.errorBudgetRemaining, 1 - (20.0 / 40_320) / 0.001))
         #expect(r.exhaustsInSeconds == nil)          // the last hour is clean
         // A minute older than the window is outside it.
-        s.minutes[UInt32(Int(minute0) - 40_321)] = SLICount(good: 0, total: 1000)
+        s.set(minute: UInt32(Int(minute0) - 40_321), SLICount(good: 0, total: 1000))
         #expect(SLOMath.report(slo, series: s, now: t0).total == 40_320)
         // Overspent: remaining below 0, exhaustsIn 0.
         let over = SLOMath.report(slo, series: series([(-60, 0, 900, 1000)]), now: t0)
@@ -101,11 +101,52 @@ import TraceGraph
         d.timeSliceTarget = 0.99
         // 9 minutes at 99.5 % (good), 1 minute at 98 % (bad), one idle minute (not counted).
         var s = series([(-10, -1, 995, 1000), (-1, 0, 98, 100)])
-        s.minutes[UInt32(Int(minute0) - 11)] = SLICount(good: 0, total: 0)
+        s.set(minute: UInt32(Int(minute0) - 11), SLICount(good: 0, total: 0))
         let r = SLOMath.report(d, series: s, now: t0)
         #expect(r.good == 9 && r.total == 10)
         #expect(close(r.errorRatio, 0.1))
         #expect(close(r.errorBudgetRemaining, 0))
+    }
+
+    @Test func hourlySumsEqualMinuteByMinuteSums() {
+        // Random sparse minutes over five weeks, random instants (not on minute boundaries),
+        // merges, replacements and pruning: every window's sum equals the brute-force one.
+        var rng = SystemRandomNumberGenerator()
+        var s = SLOSeries()
+        var truth: [UInt32: SLICount] = [:]
+        let base = Int(minute0) - 35 * 1440
+        for _ in 0..<20_000 {
+            let m = UInt32(base + Int.random(in: 0..<(35 * 1440), using: &rng))
+            let total = UInt64.random(in: 0...50, using: &rng), good = UInt64.random(in: 0...total, using: &rng)
+            s.add(minute: m, SLICount(good: good, total: total))
+            truth[m, default: SLICount()].add(SLICount(good: good, total: total))
+        }
+        for _ in 0..<200 {
+            let m = UInt32(base + Int.random(in: 0..<(35 * 1440), using: &rng))
+            if Bool.random(using: &rng) { s.set(minute: m, nil); truth[m] = nil } else {
+                s.set(minute: m, SLICount(good: 1, total: 3)); truth[m] = SLICount(good: 1, total: 3)
+            }
+        }
+        var other = SLOSeries()
+        other.add(minute: minute0 - 61, SLICount(good: 4, total: 9))
+        s.merge(other)
+        truth[minute0 - 61, default: SLICount()].add(SLICount(good: 4, total: 9))
+        let cut = UInt32(base + 3 * 1440 + 17)
+        s.prune(before: cut)
+        truth = truth.filter { $0.key >= cut }
+        #expect(s.minutes == truth)
+        let windows: [Double] = [300, 1800, 3600, 7200, 21_600, 86_400, 259_200, 604_800, 2_419_200, 2_592_000]
+        for _ in 0..<50 {
+            let now = t0 - Double.random(in: 0..<(3 * 86_400), using: &rng)
+            let got = SLOMath.sums(s, now: now, windows: windows, timeslices: nil)
+            let hi = Int64((now / 60).rounded(.up)) - 1
+            for (i, w) in windows.enumerated() {
+                let lo = Int64(((now - w) / 60).rounded(.up))
+                var want = SLICount()
+                for (m, c) in truth where Int64(m) >= lo && Int64(m) <= hi { want.add(c) }
+                #expect(got[i].count == want, "window \(w) at \(now)")
+            }
+        }
     }
 
     @Test func durationsAndDefaults() throws {

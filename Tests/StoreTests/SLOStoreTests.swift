@@ -14,8 +14,7 @@ import TraceGraph
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try ParallaxStore(directory: dir)
         var a = SLOSeries()
-        for m in UInt32(100)..<110 { a.add(minute: m, SLICount(good: UInt64(m), total: 200)) }
-        a.goodError[105] = 7
+        for m in UInt32(100)..<110 { a.add(minute: m, SLICount(good: UInt64(m), total: 200), goodError: m == 105 ? 7 : 0) }
         var b = SLOSeries()
         b.add(minute: 50, SLICount(good: 1, total: 1))
         let series = [SLOLedger.Stored(key: "a", service: "svc", fingerprint: "f-a", series: a),
@@ -28,7 +27,7 @@ import TraceGraph
         // Only the changed minute is written; a minute gone from memory is deleted; old minutes
         // are pruned, and a series left without minutes is forgotten.
         a.add(minute: 109, SLICount(good: 1, total: 1))
-        a.minutes[100] = nil
+        a.set(minute: 100, nil)
         let again = [SLOLedger.Stored(key: "a", service: "svc", fingerprint: "f-a", series: a)]
         #expect(try store.saveSLOState(again, minutes: ["a": [109, 100]], pruneBefore: 60) == 1)
         try store.close()
