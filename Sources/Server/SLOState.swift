@@ -202,6 +202,13 @@ enum SLOMetrics {
         gauge("slo:period_error_budget_remaining:ratio", "Error budget remaining over the SLO period (1 whole, 0 spent, < 0 overspent).") {
             $0.errorBudgetRemaining
         }
+        // Sloth's dashboards list SLOs from this series.
+        t += "# HELP sloth_slo_info Information about each SLO (as Sloth exports it).\n# TYPE sloth_slo_info gauge\n"
+        for r in reports {
+            let l = labels(r.definition)
+            let objective = String(format: "%g", r.definition.objective * 100)
+            t += "sloth_slo_info{\(l.dropFirst().dropLast()),sloth_mode=\"parallax\",sloth_objective=\"\(objective)\",sloth_spec=\"openslo/v1\"} 1\n"
+        }
         t += "# HELP parallax_slo_status Multi-window multi-burn-rate status of each SLO: 0 ok, 1 ticket, 2 page.\n# TYPE parallax_slo_status gauge\n"
         for r in reports {
             t += "parallax_slo_status\(labels(r.definition)) \(r.status == .page ? 2 : r.status == .ticket ? 1 : 0)\n"

@@ -103,11 +103,7 @@ struct SLICounter {
     mutating func count(_ list: [Int32], node: UInt32, minute: UInt32, duration: UInt64, error: Bool) {
         for w in list {
             let good = watches[Int(w)].isGood(duration: duration, error: error)
-            let key = SLIKey(watch: w, node: node, minute: minute)
-            var c = counts[key, default: SLICount()]
-            c.total += 1
-            if good { c.good += 1 }
-            counts[key] = c
+            counts[SLIKey(watch: w, node: node, minute: minute), default: SLICount()].add(SLICount(good: good ? 1 : 0, total: 1))
         }
     }
 }

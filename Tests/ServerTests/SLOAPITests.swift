@@ -151,6 +151,7 @@ import TraceGraph
             #expect(text.contains("slo:current_burn_rate:ratio{\(id)} "))
             #expect(text.contains("slo:period_error_budget_remaining:ratio{\(id)} "))
             #expect(text.contains("parallax_slo_status{\(id)} 2\n"))
+            #expect(text.contains("sloth_slo_info{\(id),sloth_mode=\"parallax\",sloth_objective=\"99.9\",sloth_spec=\"openslo/v1\"} 1\n"))
             // A default SLO is slo "availability" of its service; its id is its name.
             #expect(text.contains(#"slo:objective:ratio{sloth_id="shop/catalog-availability",sloth_service="shop/catalog",sloth_slo="availability"} 0.999"#))
             #expect(text.contains("# TYPE slo:period_error_budget_remaining:ratio gauge\n"))
