@@ -1,5 +1,6 @@
 // Entity resolution: many raw names → one canonical node id.
 import Foundation
+import Synchronization
 import Yams
 
 /// Canonical name → the names, normalized names and ARNs that mean it.
@@ -164,11 +165,10 @@ public struct AliasTableError: Error, CustomStringConvertible, Sendable {
 /// (2) alias table derived keys — the entity's normalized name, the ARN resource name (raw and
 /// normalized), the raw text normalized as a service; (3) no alias: the entity's normalized name
 /// (`Entity.name`). Thread-safe.
-public final class EntityResolver: @unchecked Sendable {
+public final class EntityResolver: Sendable {
     public let aliasTable: AliasTable
-    private let lock = NSLock()
-    private var rawNames: [String: Set<String>] = [:]
-    private var kindCounts: [String: Set<EntityKind>] = [:]
+    private struct Seen { var rawNames: [String: Set<String>] = [:]; var kindCounts: [String: Set<EntityKind>] = [:] }
+    private let seen = Mutex(Seen())
 
     public init(aliases: AliasTable = AliasTable()) {
         self.aliasTable = aliases
@@ -178,10 +178,10 @@ public final class EntityResolver: @unchecked Sendable {
     @discardableResult
     public func resolve(_ entity: Entity) -> String {
         let id = canonicalID(entity)
-        lock.lock()
-        rawNames[id, default: []].insert(entity.raw)
-        kindCounts[id, default: []].insert(entity.kind)
-        lock.unlock()
+        seen.withLock {
+            $0.rawNames[id, default: []].insert(entity.raw)
+            $0.kindCounts[id, default: []].insert(entity.kind)
+        }
         return id
     }
 
@@ -209,14 +209,12 @@ public final class EntityResolver: @unchecked Sendable {
 
     /// Every raw name that resolved to `id`, sorted.
     public func aliases(for id: String) -> [String] {
-        lock.lock(); defer { lock.unlock() }
-        return (rawNames[id] ?? []).sorted()
+        seen.withLock { ($0.rawNames[id] ?? []).sorted() }
     }
 
     /// All ids seen so far, sorted.
     public var knownIDs: [String] {
-        lock.lock(); defer { lock.unlock() }
-        return rawNames.keys.sorted()
+        seen.withLock { $0.rawNames.keys.sorted() }
     }
 
     /// "service" | "database" | "messaging" | "resource" | "external".
@@ -224,7 +222,7 @@ public final class EntityResolver: @unchecked Sendable {
     /// (service > database > messaging > resource); never seen → "external".
     public func kindHint(for id: String) -> String {
         if let k = aliasTable.kind(of: id) { return k }
-        lock.lock(); let kinds = kindCounts[id] ?? []; lock.unlock()
+        let kinds = seen.withLock { $0.kindCounts[id] ?? [] }
         let hints = Set(kinds.map(Self.hint))
         for h in ["service", "database", "messaging", "resource"] where hints.contains(h) { return h }
         return "external"

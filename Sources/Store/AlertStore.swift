@@ -2,6 +2,7 @@
 
 import Alerts
 import Foundation
+import Synchronization
 import GRDB
 
 extension ParallaxStore {
@@ -184,33 +185,32 @@ final class CommitTicket: @unchecked Sendable {
 }
 
 /// The queue of appends for group commit. At most one leader writes at a time.
-final class CommitQueue: @unchecked Sendable {
-    private let lock = NSLock()
-    private var queue: [CommitTicket] = []
-    private var leaderActive = false
+final class CommitQueue: Sendable {
+    private struct State { var queue: [CommitTicket] = []; var leaderActive = false }
+    private let state = Mutex(State())
 
     /// Queues `ticket`; true when the caller becomes the leader.
     func enqueue(_ ticket: CommitTicket) -> Bool {
-        lock.withLock {
-            queue.append(ticket)
-            if leaderActive { return false }
-            leaderActive = true
+        state.withLock {
+            $0.queue.append(ticket)
+            if $0.leaderActive { return false }
+            $0.leaderActive = true
             return true
         }
     }
 
     func takeAll() -> [CommitTicket] {
-        lock.withLock {
-            defer { queue.removeAll(keepingCapacity: true) }
-            return queue
+        state.withLock { s in
+            defer { s.queue.removeAll(keepingCapacity: true) }
+            return s.queue
         }
     }
 
     /// The oldest waiting ticket, which becomes the leader; nil (and no leader) when none waits.
     func nextLeaderOrIdle() -> CommitTicket? {
-        lock.withLock {
-            if let first = queue.first { return first }
-            leaderActive = false
+        state.withLock {
+            if let first = $0.queue.first { return first }
+            $0.leaderActive = false
             return nil
         }
     }

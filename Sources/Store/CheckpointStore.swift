@@ -3,6 +3,7 @@
 // slot rows whose bytes changed (normally the last minute or two).
 
 import Foundation
+import Synchronization
 import GRDB
 import TraceGraph
 
@@ -163,10 +164,10 @@ private final class ResultSlots<R>: @unchecked Sendable {
     func values() -> [R] { buffer.map { $0! } }
 }
 
-private final class ErrorBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: (any Error)?
-    var error: (any Error)? { lock.withLock { stored } }
-    var isSet: Bool { lock.withLock { stored != nil } }
-    func set(_ e: any Error) { lock.withLock { if stored == nil { stored = e } } }
+/// The first error of the workers of `parallelMap`.
+private final class ErrorBox: Sendable {
+    private let stored = Mutex<(any Error)?>(nil)
+    var error: (any Error)? { stored.withLock { $0 } }
+    var isSet: Bool { stored.withLock { $0 != nil } }
+    func set(_ e: any Error) { stored.withLock { if $0 == nil { $0 = e } } }
 }
