@@ -292,7 +292,7 @@ def _(s, check):
 
 
 READ_SPELLINGS = ["//api/v1/graph", "//metrics", "//", "/./metrics", "/api%2Fv1/graph", "/API/v1/graph",
-                  "/api/v1/graph/", "/healthz/../metrics"]
+                  "/api/v1/graph/", "/healthz/../metrics", "/api/v1/slos", "//api/v1/slos/x", "/API/v1/SLOS"]
 INGEST_SPELLINGS = ["//v1/alerts/alertmanager", "/V1/alerts", "/v1%2Falerts"]
 
 
@@ -477,6 +477,22 @@ def _(s, check):
     check(len(series) <= 51, f"{len(series)} traces_service_graph_request_total series (≤ 51)")
     g = s.get("/api/v1/graph?window=1h").json() or {}
     check(any(n.get("id") == "(overflow)" for n in g.get("nodes", [])), "(overflow) node in /api/v1/graph")
+    # --default-slo on this server: one SLO per service, bounded by the node cap, answered quickly.
+    time.sleep(1.5)   # the expiry tick moves the counts into the SLO ledger
+    r = s.get("/api/v1/slos")
+    slos = (r.json() or {}).get("slos", [])
+    check(r.status == 200 and 0 < len(slos) <= 101, f"/api/v1/slos: 200 with 1…101 default SLOs (got {r.status}, {len(slos)})")
+    check(r.seconds < 5, f"/api/v1/slos answered in {r.seconds:.2f} s (< 5 s)")
+    check(all(o.get("name", "").endswith("-availability") for o in slos), "default SLOs are named <service>-availability")
+
+
+@case("slo-names", "capped")
+def _(s, check):
+    for path, status in [("/api/v1/slos/no-such", 404), ("/api/v1/slos/%00%ff", 404), ("/api/v1/slos/..%2F..%2Fmetrics", 404),
+                         ("/api/v1/slos/" + "a" * 700, 400), ("/api/v1/slos/x?window=1e999d", 400)]:
+        r = s.get(path)
+        o = r.json() or {}
+        check(r.status == status and bool(o.get("error")), f"GET {path[:40]}: {status} with a JSON error (got {r})")
 
 
 @case("arn-then-2mb-of-spaces", "open")
@@ -581,7 +597,8 @@ def main():
 
     servers = {"tokens": Server("tokens", ingest=INGEST_TOKEN, api=API_TOKEN),
                "open": Server("open", "--max-body-bytes", "1048576", "--pairing-wait", "600", "--cors-origin", WEB_ORIGIN),
-               "capped": Server("capped", "--max-nodes", "100", "--max-edges", "200", "--max-metric-edges", "50")}
+               "capped": Server("capped", "--max-nodes", "100", "--max-edges", "200", "--max-metric-edges", "50",
+                                "--default-slo", "availability=99.9")}
     try:
         for s in servers.values():
             s.wait_ready()
