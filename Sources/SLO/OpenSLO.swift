@@ -96,6 +96,8 @@ public enum OpenSLO {
 
     static func document(_ root: Node, file: String) throws(SLOConfigError) -> SLODefinition? {
         let c = Ctx(file: file)
+        // An empty document (a leading, doubled or trailing `---`) holds nothing.
+        if let sc = root.scalar, ["", "~", "null"].contains(sc.string) { return nil }
         guard let top = root.mapping else { throw c.fail(root, "(document)", "expected a mapping with apiVersion, kind, metadata, spec") }
         let kindNode = top["kind"]
         let kind = kindNode?.scalar?.string

@@ -77,6 +77,12 @@ import SLO
         #expect(b.budgeting == .timeslices && b.timeSliceTarget == 0.95 && abs(b.objective - 0.99) < 1e-12)
     }
 
+    @Test func emptyDocumentsAreSkipped() throws {
+        let slos = try OpenSLO.parse("---\n" + Self.good.replacingOccurrences(of: "\n---\n", with: "\n---\n---\n") + "\n---\n", file: "k8s.yaml")
+        #expect(slos.map(\.name) == ["checkout-availability", "frontend-to-checkout-latency"])
+        #expect(throws: SLOConfigError.self) { try OpenSLO.parse("---\n- a\n", file: "x.yaml") }
+    }
+
     func error(_ text: String) -> SLOConfigError? {
         do { _ = try OpenSLO.parse(text, file: "bad.yaml"); return nil } catch { return error }
     }
