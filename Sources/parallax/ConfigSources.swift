@@ -55,6 +55,7 @@ struct ConfigSources {
         "ingest-token", "ingest-token-file", "api-token", "api-token-file", "cors-origin",
         "alert-retention", "max-alerts", "slot-retention", "checkpoint-interval",
         "locality-label", "resource-topology", "slo-file", "default-slo", "slo-webhook",
+        "max-nodes", "max-edges", "max-metric-edges", "max-future", "clock-start",
     ]
     /// Settings that may be a list (or a comma-separated string).
     static let listKeys: Set<String> = ["locality-label", "slo-file", "default-slo"]

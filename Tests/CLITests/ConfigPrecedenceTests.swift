@@ -48,6 +48,30 @@ struct ConfigPrecedenceTests {
         #expect(throws: (any Error).self) { try Infer.parse(["--alerts", "x", "--resource-topology", topo]).locality.resolve() }
     }
 
+    @Test func graphLimitsFromConfigFile() throws {
+        let config = try Self.file("max-nodes: 123\nmax-edges: 456\nmax-metric-edges: 78\nmax-future: 2m\n")
+        let c = try Serve.parse(["--config", config]).resolveAll(environment: [:]).base.0
+        #expect(c.traceGraph.maxNodes == 123 && c.traceGraph.maxEdges == 456)
+        #expect(c.maxMetricEdges == 78 && c.traceGraph.maxFutureSeconds == 120)
+    }
+
+    /// Every setting `serve` reads from the environment or a config file is a known config key
+    /// (the file parser refuses unknown keys, so a missing one could only be set by environment).
+    @Test func everySettingServeReadsIsAConfigKey() throws {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Sources/parallax").standardized
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".swift") }
+        var read = Set<String>()
+        let pattern = try NSRegularExpression(pattern: #"src\.[a-zA-Z]+\("([a-z0-9-]+)""#)
+        for f in files {
+            let text = try String(contentsOfFile: dir.appendingPathComponent(f).path, encoding: .utf8)
+            for m in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                read.insert(String(text[Range(m.range(at: 1), in: text)!]))
+            }
+        }
+        #expect(read.count >= 20, "\(read)")
+        #expect(read.subtracting(ConfigSources.knownKeys).isEmpty, "\(read.subtracting(ConfigSources.knownKeys).sorted())")
+    }
+
     @Test func defaultsAreSafe() throws {
         let (c, aliases, level, _) = try Serve.parse([]).resolve(environment: [:])
         #expect(c.host == "127.0.0.1")
