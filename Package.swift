@@ -61,15 +61,17 @@ let package = Package(
         .target(name: "Alerts", dependencies: [.product(name: "Yams", package: "Yams")]),
         // Alerts -> inferred dependency graph.
         .target(name: "Inference", dependencies: ["Alerts"]),
-        // Traced + inferred -> merged graph, queries, exports. Pure Swift, no I/O.
-        .target(name: "Overlay", dependencies: ["TraceGraph", "Alerts", "Inference"]),
+        // Backstage catalog-info.yaml -> declared owners, links, on-call, dependencies (issue 17). No I/O but reading catalog files.
+        .target(name: "Catalog", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // Traced + inferred (+ declared) -> merged graph, queries, exports. Pure Swift, no I/O.
+        .target(name: "Overlay", dependencies: ["TraceGraph", "Alerts", "Inference", "Catalog"]),
         // Embedded default store: alerts and trace-graph checkpoints in SQLite (GRDB, WAL). See docs/STORE.md.
         .target(name: "Store", dependencies: ["Alerts", "TraceGraph", "SLO", .product(name: "GRDB", package: "GRDB.swift")]),
         // Hummingbird server: OTLP/HTTP receiver, alert webhooks, API, metrics.
         .target(
             name: "Server",
             dependencies: [
-                "OTLP", "TraceGraph", "Alerts", "Inference", "Overlay", "Store", "SLO",
+                "OTLP", "TraceGraph", "Alerts", "Inference", "Overlay", "Store", "SLO", "Catalog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -82,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "parallax",
             dependencies: [
-                "Server", "OTLP", "TraceGraph", "Alerts", "Inference", "Overlay", "Store", "SLO",
+                "Server", "OTLP", "TraceGraph", "Alerts", "Inference", "Overlay", "Store", "SLO", "Catalog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -114,13 +116,14 @@ let package = Package(
         .testTarget(name: "SLOTests", dependencies: ["SLO", "TraceGraph", "OTLP"]),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts"], exclude: ["FuzzFindings"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Alerts"]),
-        .testTarget(name: "OverlayTests", dependencies: ["Overlay", "TraceGraph", "Alerts", "Inference", "OTLP"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
+        .testTarget(name: "OverlayTests", dependencies: ["Overlay", "TraceGraph", "Alerts", "Inference", "OTLP", "Catalog"]),
         .testTarget(name: "CLITests", dependencies: ["parallax"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Alerts", "TraceGraph", "OTLP", "SLO"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "OTLP", "COTLP", "CZstd", "Overlay", "Alerts", "Store", "SLO", "TraceGraph",
+                "Server", "OTLP", "COTLP", "CZstd", "Overlay", "Alerts", "Store", "SLO", "TraceGraph", "Catalog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
