@@ -15,12 +15,36 @@ public enum EdgeStatus: String, Codable, CaseIterable, Sendable {
     case directionConflict = "direction-conflict"
 }
 
-/// Which input a node was seen in.
+/// Which input a node was seen in (`catalog`: a Backstage catalog entity joined the node, `--catalog`).
 public enum NodeSource: String, Codable, CaseIterable, Sendable, Comparable {
-    case traces, alerts
-    public static func < (lhs: NodeSource, rhs: NodeSource) -> Bool {
-        (lhs == .traces ? 0 : 1) < (rhs == .traces ? 0 : 1)
-    }
+    case traces, alerts, catalog
+    private var order: Int { self == .traces ? 0 : self == .alerts ? 1 : 2 }
+    public static func < (lhs: NodeSource, rhs: NodeSource) -> Bool { lhs.order < rhs.order }
+}
+
+/// Which input knows an edge: traces measured it, alerts inferred it, the catalog declares it.
+public enum EdgeSource: String, Codable, CaseIterable, Sendable {
+    case traced, inferred, declared
+}
+
+/// How an edge stands against the catalog (`--catalog`); beside `status`, which is about traces and alerts.
+public enum Declaration: String, Codable, CaseIterable, Sendable {
+    /// Declared in the catalog and traced or inferred.
+    case declaredAndSeen = "declared-and-seen"
+    /// Declared, never traced nor inferred: a stale catalog or a dead code path.
+    case declaredOnly = "declared-only"
+    /// Traced or inferred, not in the catalog: drift.
+    case undeclared
+}
+
+/// Where a node's `team` comes from.
+public enum TeamSource: String, Codable, CaseIterable, Sendable {
+    /// The catalog entity's `spec.owner`.
+    case catalog
+    /// The traced resource attribute (`service.owner` / `team`).
+    case resource
+    /// The team the node's alerts carry.
+    case alerts
 }
 
 /// Direction for neighborhood queries.
@@ -100,17 +124,21 @@ public struct GraphDocument: Codable, Sendable, Equatable {
         public var alertCount: Int
         /// Names learned to be this node (entity resolution from alert evidence), each with why.
         public var sameAs: [SameAsEvidence]
+        /// Where `team` comes from; nil when `team` is.
+        public var teamSource: TeamSource?
+        /// The catalog entity joined to the node (`component:shop/checkout`), when `--catalog` names one.
+        public var catalogEntity: String?
 
         public init(id: String, kind: NodeKind, team: String? = nil, aliases: [String] = [], sources: [NodeSource],
                     signals: NodeSignals? = nil, instrumented: Bool, alerted: Bool, alertCount: Int = 0,
-                    sameAs: [SameAsEvidence] = []) {
+                    sameAs: [SameAsEvidence] = [], teamSource: TeamSource? = nil, catalogEntity: String? = nil) {
             self.id = id; self.kind = kind; self.team = team; self.aliases = aliases; self.sources = sources
             self.signals = signals; self.instrumented = instrumented; self.alerted = alerted; self.alertCount = alertCount
-            self.sameAs = sameAs
+            self.sameAs = sameAs; self.teamSource = teamSource; self.catalogEntity = catalogEntity
         }
 
         private enum CodingKeys: String, CodingKey {
-            case id, kind, team, aliases, sources, signals, instrumented, alerted, alertCount, sameAs
+            case id, kind, team, aliases, sources, signals, instrumented, alerted, alertCount, sameAs, teamSource, catalogEntity
         }
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -124,6 +152,8 @@ public struct GraphDocument: Codable, Sendable, Equatable {
             alerted = try c.decodeIfPresent(Bool.self, forKey: .alerted) ?? sources.contains(.alerts)
             alertCount = try c.decodeIfPresent(Int.self, forKey: .alertCount) ?? 0
             sameAs = try c.decodeIfPresent([SameAsEvidence].self, forKey: .sameAs) ?? []
+            teamSource = try c.decodeIfPresent(TeamSource.self, forKey: .teamSource)
+            catalogEntity = try c.decodeIfPresent(String.self, forKey: .catalogEntity)
         }
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -137,6 +167,8 @@ public struct GraphDocument: Codable, Sendable, Equatable {
             try c.encode(alerted, forKey: .alerted)
             try c.encode(alertCount, forKey: .alertCount)
             try c.encode(sameAs, forKey: .sameAs)
+            try c.encodeOrNull(teamSource, forKey: .teamSource)
+            try c.encodeOrNull(catalogEntity, forKey: .catalogEntity)
         }
     }
 
@@ -186,49 +218,86 @@ public struct GraphDocument: Codable, Sendable, Equatable {
         public init(path: [String], hops: Int) { self.path = path; self.hops = hops }
     }
 
+    /// What the catalog declares about an edge: every declaration that maps onto it.
+    public struct DeclaredEvidence: Codable, Sendable, Equatable {
+        public struct Via: Codable, Sendable, Equatable, Comparable {
+            /// `spec.dependsOn` or `spec.consumesApis`.
+            public var field: String
+            /// The reference as declared (`resource:default/orders-db`, `api:shop/payments-api`).
+            public var ref: String
+            /// `file:line` of the declaring entity.
+            public var origin: String
+            public init(field: String, ref: String, origin: String) { self.field = field; self.ref = ref; self.origin = origin }
+            public static func < (a: Via, b: Via) -> Bool { (a.origin, a.field, a.ref) < (b.origin, b.field, b.ref) }
+        }
+        public var via: [Via]
+        public init(via: [Via]) { self.via = via }
+    }
+
     /// A relation between two nodes; `source` is the caller / dependent, `target` the callee / dependency.
     public struct Edge: Codable, Sendable, Equatable {
         public var source: String
         public var target: String
-        public var status: EdgeStatus
+        /// How traces and alerts relate on the edge; nil only for declared-only edges (neither saw it).
+        public var status: EdgeStatus?
         public var connectionType: ConnectionType
         public var traced: TracedStats?
         /// Alert evidence; for `direction-conflict` it argues for `target → source`.
         public var inferred: InferredEvidence?
         /// Only for `inferred-only` edges, when a traced path of at most 3 hops links the ends.
         public var explainedBy: ExplainedBy?
+        /// Catalog declarations of this dependency (`--catalog`); nil when none.
+        public var declared: DeclaredEvidence?
+        /// The edge against the catalog; nil without a catalog (and for edges from the `user` ingress).
+        public var declaration: Declaration?
 
-        public init(source: String, target: String, status: EdgeStatus, connectionType: ConnectionType,
-                    traced: TracedStats? = nil, inferred: InferredEvidence? = nil, explainedBy: ExplainedBy? = nil) {
+        public init(source: String, target: String, status: EdgeStatus?, connectionType: ConnectionType,
+                    traced: TracedStats? = nil, inferred: InferredEvidence? = nil, explainedBy: ExplainedBy? = nil,
+                    declared: DeclaredEvidence? = nil, declaration: Declaration? = nil) {
             self.source = source; self.target = target; self.status = status; self.connectionType = connectionType
             self.traced = traced; self.inferred = inferred; self.explainedBy = explainedBy
+            self.declared = declared; self.declaration = declaration
         }
 
         /// False only for inferred-only edges whose evidence cannot tell the direction.
         public var isDirected: Bool { traced != nil || (inferred?.directed ?? true) }
 
+        /// The inputs that know the edge, in the order traced, inferred, declared.
+        public var sources: [EdgeSource] {
+            var out: [EdgeSource] = []
+            if traced != nil { out.append(.traced) }
+            if inferred != nil { out.append(.inferred) }
+            if declared != nil { out.append(.declared) }
+            return out
+        }
+
         private enum CodingKeys: String, CodingKey {
-            case source, target, status, connectionType, traced, inferred, explainedBy
+            case source, target, status, connectionType, traced, inferred, explainedBy, sources, declared, declaration
         }
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             source = try c.decode(String.self, forKey: .source)
             target = try c.decode(String.self, forKey: .target)
-            status = try c.decode(EdgeStatus.self, forKey: .status)
+            status = try c.decodeIfPresent(EdgeStatus.self, forKey: .status)
             connectionType = try c.decodeIfPresent(ConnectionType.self, forKey: .connectionType) ?? .unknown
             traced = try c.decodeIfPresent(TracedStats.self, forKey: .traced)
             inferred = try c.decodeIfPresent(InferredEvidence.self, forKey: .inferred)
             explainedBy = try c.decodeIfPresent(ExplainedBy.self, forKey: .explainedBy)
+            declared = try c.decodeIfPresent(DeclaredEvidence.self, forKey: .declared)
+            declaration = try c.decodeIfPresent(Declaration.self, forKey: .declaration)
         }
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(source, forKey: .source)
             try c.encode(target, forKey: .target)
-            try c.encode(status, forKey: .status)
+            try c.encodeOrNull(status, forKey: .status)
             try c.encode(connectionType, forKey: .connectionType)
             try c.encodeOrNull(traced, forKey: .traced)
             try c.encodeOrNull(inferred, forKey: .inferred)
             try c.encodeOrNull(explainedBy, forKey: .explainedBy)
+            try c.encode(sources, forKey: .sources)
+            try c.encodeOrNull(declared, forKey: .declared)
+            try c.encodeOrNull(declaration, forKey: .declaration)
         }
     }
 
@@ -270,17 +339,26 @@ public struct GraphDocument: Codable, Sendable, Equatable {
         edges.first { $0.source == source && $0.target == target }
     }
 
-    /// Number of edges per status (every status present, zero when absent).
+    /// Number of edges per status (every status present, zero when absent; declared-only edges have none).
     public var statusCounts: [EdgeStatus: Int] {
         var counts = Dictionary(uniqueKeysWithValues: EdgeStatus.allCases.map { ($0, 0) })
-        for e in edges { counts[e.status, default: 0] += 1 }
+        for e in edges { if let s = e.status { counts[s, default: 0] += 1 } }
+        return counts
+    }
+
+    /// Number of edges per declaration; empty when no edge has one (no catalog).
+    public var declarationCounts: [Declaration: Int] {
+        var counts: [Declaration: Int] = [:]
+        for e in edges { if let d = e.declaration { counts[d, default: 0] += 1 } }
+        guard !counts.isEmpty else { return [:] }
+        for d in Declaration.allCases where counts[d] == nil { counts[d] = 0 }
         return counts
     }
 
     /// Sorts nodes by id and edges by (source, target): the canonical, deterministic order.
     public mutating func sortCanonically() {
         nodes.sort { $0.id < $1.id }
-        edges.sort { ($0.source, $0.target, $0.status.rawValue) < ($1.source, $1.target, $1.status.rawValue) }
+        edges.sort { ($0.source, $0.target, $0.status?.rawValue ?? "") < ($1.source, $1.target, $1.status?.rawValue ?? "") }
     }
 
     // MARK: - Coding entry points

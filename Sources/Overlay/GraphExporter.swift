@@ -44,6 +44,19 @@ public struct EdgeStyle: Sendable, Equatable {
         case .directionConflict: return EdgeStyle(color: "#CC79A7", dotStyle: "bold,dotted", penWidth: 2.4, mermaidArrow: "==>")
         }
     }
+
+    /// Declared-only edges (no status: neither traced nor inferred): bluish green, dotted, thin.
+    public static let declaredOnly = EdgeStyle(color: "#009E73", dotStyle: "dotted", penWidth: 1.2, mermaidArrow: "-.->")
+
+    /// The style of an edge: by status, declared-only edges apart.
+    public static func of(_ edge: GraphDocument.Edge) -> EdgeStyle {
+        edge.status.map { of($0) } ?? declaredOnly
+    }
+}
+
+extension GraphDocument.Edge {
+    /// `status`, or `declared-only` for an edge only the catalog knows: for labels and tooltips.
+    public var statusText: String { status?.rawValue ?? Declaration.declaredOnly.rawValue }
 }
 
 public enum GraphExporter {
@@ -84,7 +97,8 @@ public enum GraphExporter {
 
     /// The edge label used by DOT and Mermaid (lines).
     public static func edgeLabelLines(_ e: GraphDocument.Edge) -> [String] {
-        switch e.status {
+        guard let status = e.status else { return ["declared only"] }
+        switch status {
         case .confirmed, .tracedOnly:
             return e.traced.map { [tracedLabel($0)] } ?? []
         case .inferredOnly:
@@ -103,7 +117,8 @@ public enum GraphExporter {
         var lines = [n.id]
         if let s = n.signals { lines.append(signalsLabel(s)) }
         let alerts = n.alertCount == 1 ? "1 alert" : "\(n.alertCount) alerts"
-        if !n.instrumented { lines.append("alerts only · \(alerts)") }
+        if !n.instrumented && !n.alerted { lines.append("catalog only") }
+        else if !n.instrumented { lines.append("alerts only · \(alerts)") }
         else if n.alertCount > 0 { lines.append(alerts) }
         return lines
     }
@@ -182,7 +197,8 @@ public enum GraphExporter {
         let clusterIDs = safeIDs(groups.compactMap(\.0), prefix: "cluster_")
         func nodeLine(_ n: GraphDocument.Node, indent: String) -> String {
             var attrs = ["shape=\(dotShape(n.kind))", "label=\"\(dotLabel(nodeLabelLines(n)))\""]
-            if !n.instrumented { attrs.append("style=dashed"); attrs.append("color=\"#D55E00\"") }
+            if !n.instrumented && !n.alerted { attrs.append("style=dotted"); attrs.append("color=\"#009E73\"") }
+            else if !n.instrumented { attrs.append("style=dashed"); attrs.append("color=\"#D55E00\"") }
             var tip = "\(n.kind.rawValue) · sources: \(n.sources.map(\.rawValue).joined(separator: ","))"
             if !n.aliases.isEmpty { tip += " · aliases: \(n.aliases.joined(separator: ", "))" }
             attrs.append("tooltip=\"\(dotEscape(tip))\"")
@@ -202,10 +218,10 @@ public enum GraphExporter {
         }
         if !doc.edges.isEmpty { out += "\n" }
         for e in doc.edges {
-            let st = EdgeStyle.of(e.status)
+            let st = EdgeStyle.of(e)
             var attrs = ["label=\"\(dotLabel(edgeLabelLines(e)))\"", "color=\"\(st.color)\"", "fontcolor=\"\(st.color)\"",
                          "style=\"\(st.dotStyle)\"", "penwidth=\(Num.trimZeros(Num.fixed(st.penWidth, 1)))"]
-            attrs.append("tooltip=\"\(dotEscape(e.status.rawValue))\"")
+            attrs.append("tooltip=\"\(dotEscape(e.statusText + (e.declaration.map { " · \($0.rawValue)" } ?? "")))\"")
             if e.status == .inferredOnly && !e.isDirected { attrs.append("dir=none") }
             out += "  \"\(dotEscape(e.source))\" -> \"\(dotEscape(e.target))\" [\(attrs.joined(separator: ", "))];\n"
         }
@@ -268,24 +284,30 @@ public enum GraphExporter {
             if team != nil { out += "  end\n" }
         }
         for e in doc.edges {
-            var arrow = EdgeStyle.of(e.status).mermaidArrow
+            var arrow = EdgeStyle.of(e).mermaidArrow
             if e.status == .inferredOnly && !e.isDirected { arrow = "-.-" }
             let label = mermaidLabel(edgeLabelLines(e))
-            out += "  \(ids[e.source]!) \(arrow)|\"\(label.isEmpty ? e.status.rawValue : label)\"| \(ids[e.target]!)\n"
+            out += "  \(ids[e.source]!) \(arrow)|\"\(label.isEmpty ? e.statusText : label)\"| \(ids[e.target]!)\n"
         }
         for status in EdgeStatus.allCases {
             let st = EdgeStyle.of(status)
             out += "  classDef \(identifier(status.rawValue)) stroke:\(st.color),color:\(st.color)\n"
         }
         out += "  classDef alertOnly stroke:#D55E00,stroke-dasharray:4 3\n"
-        let alertOnly = doc.nodes.filter { !$0.instrumented }.map { ids[$0.id]! }
+        let alertOnly = doc.nodes.filter { !$0.instrumented && $0.alerted }.map { ids[$0.id]! }
+        let catalogOnly = doc.nodes.filter { !$0.instrumented && !$0.alerted }.map { ids[$0.id]! }
+        if !catalogOnly.isEmpty {
+            out += "  classDef catalogOnly stroke:#009E73,stroke-dasharray:1 3\n"
+            out += "  class \(catalogOnly.joined(separator: ",")) catalogOnly\n"
+        }
         if !alertOnly.isEmpty { out += "  class \(alertOnly.joined(separator: ",")) alertOnly\n" }
         for (i, e) in doc.edges.enumerated() {
-            let st = EdgeStyle.of(e.status)
+            let st = EdgeStyle.of(e)
             var style = "stroke:\(st.color),stroke-width:\(Num.trimZeros(Num.fixed(st.penWidth + 0.6, 1)))px"
             switch e.status {
             case .inferredOnly: style += ",stroke-dasharray:6 4"
             case .directionConflict: style += ",stroke-dasharray:2 3"
+            case nil: style += ",stroke-dasharray:1 3"
             default: break
             }
             out += "  linkStyle \(i) \(style)\n"
@@ -341,6 +363,8 @@ public enum GraphExporter {
         .init(id: "e_support", domain: "edge", name: "support", type: "int"),
         .init(id: "e_directed", domain: "edge", name: "directed", type: "boolean"),
         .init(id: "e_explainedBy", domain: "edge", name: "explainedBy", type: "string"),
+        .init(id: "e_sources", domain: "edge", name: "sources", type: "string"),
+        .init(id: "e_declaration", domain: "edge", name: "declaration", type: "string"),
     ]
 
     static func xmlNumber(_ v: Double) -> String { Num.trimZeros(Num.fixed(v, 6)) }
@@ -382,7 +406,7 @@ public enum GraphExporter {
         for (index, e) in doc.edges.enumerated() {
             out += "    <edge id=\"e\(index)\" source=\"\(xmlEscape(e.source))\" target=\"\(xmlEscape(e.target))\">\n"
             let i = "      "
-            out += data("e_status", e.status.rawValue, i)
+            if let st = e.status { out += data("e_status", st.rawValue, i) }
             out += data("e_connectionType", e.connectionType.rawValue, i)
             if let t = e.traced {
                 out += data("e_calls", String(t.calls), i)
@@ -396,6 +420,8 @@ public enum GraphExporter {
                 out += data("e_directed", String(ev.directed), i)
             }
             if let ex = e.explainedBy { out += data("e_explainedBy", ex.path.joined(separator: " -> "), i) }
+            out += data("e_sources", e.sources.map(\.rawValue).joined(separator: ","), i)
+            if let d = e.declaration { out += data("e_declaration", d.rawValue, i) }
             out += "    </edge>\n"
         }
         out += "  </graph>\n</graphml>\n"
@@ -408,12 +434,18 @@ public enum GraphExporter {
     /// direction-conflict) with their evidence, then confirmed and traced-only edges.
     public static func table(_ doc: GraphDocument) -> String {
         var out = "\(doc.schema)  \(GraphTimestamp.format(doc.window.start)) → \(GraphTimestamp.format(doc.window.end))\n"
-        let alertOnly = doc.nodes.filter { !$0.instrumented }.count
-        let traceOnly = doc.nodes.filter { !$0.alerted }.count
-        out += "nodes \(doc.nodes.count) (\(doc.nodes.count - alertOnly - traceOnly) both, \(traceOnly) traces only, \(alertOnly) alerts only)"
+        let alertOnly = doc.nodes.filter { !$0.instrumented && $0.alerted }.count
+        let traceOnly = doc.nodes.filter { $0.instrumented && !$0.alerted }.count
+        let catalogOnly = doc.nodes.filter { !$0.instrumented && !$0.alerted }.count
+        out += "nodes \(doc.nodes.count) (\(doc.nodes.count - alertOnly - traceOnly - catalogOnly) both, \(traceOnly) traces only, \(alertOnly) alerts only"
+        out += catalogOnly > 0 ? ", \(catalogOnly) catalog only)" : ")"
         out += " · edges \(doc.edges.count)\n"
         let counts = doc.statusCounts
         out += EdgeStatus.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: " · ") + "\n"
+        let declarations = doc.declarationCounts
+        if !declarations.isEmpty {
+            out += "catalog: " + Declaration.allCases.map { "\($0.rawValue) \(declarations[$0] ?? 0)" }.joined(separator: " · ") + "\n"
+        }
         let pairWidth = min(48, doc.edges.map { pairText($0).count }.max() ?? 0)
         func row(_ e: GraphDocument.Edge, _ detail: String) -> String {
             let pair = pairText(e)
@@ -455,10 +487,29 @@ public enum GraphExporter {
                     out += row(e, d)
                 case .tracedOnly:
                     out += row(e, "\(pad(e.connectionType.rawValue, 9)) \(e.traced.map(tracedLabel) ?? "")")
+                case nil:
+                    break
                 }
             }
         }
-        let alertNodes = doc.nodes.filter { !$0.instrumented }
+        let declaredOnly = doc.edges.filter { $0.status == nil }
+        if !declaredOnly.isEmpty {
+            out += "\nDECLARED-ONLY (in the catalog, never traced nor inferred: stale catalog or dead code path)\n"
+            for e in declaredOnly {
+                out += row(e, "declared-only       " + (e.declared?.via.map { "\($0.field) \($0.ref) (\($0.origin))" }.joined(separator: "; ") ?? ""))
+            }
+        }
+        let undeclared = doc.edges.filter { $0.declaration == .undeclared }
+        if !undeclared.isEmpty {
+            out += "\nUNDECLARED (seen, not in the catalog: drift)\n"
+            for e in undeclared { out += row(e, e.statusText) }
+        }
+        let catalogNodes = doc.nodes.filter { !$0.instrumented && !$0.alerted }
+        if !catalogNodes.isEmpty {
+            out += "\nCATALOG-ONLY NODES (declared, never seen)\n"
+            for n in catalogNodes { out += "  \(n.id) (\(n.kind.rawValue)\(n.team.map { ", team \($0)" } ?? ""))\n" }
+        }
+        let alertNodes = doc.nodes.filter { !$0.instrumented && $0.alerted }
         if !alertNodes.isEmpty {
             out += "\nALERT-ONLY NODES (not instrumented)\n"
             for n in alertNodes { out += "  \(n.id) (\(n.kind.rawValue), \(n.alertCount) alert\(n.alertCount == 1 ? "" : "s")\(n.team.map { ", team \($0)" } ?? ""))\n" }

@@ -110,11 +110,12 @@ public enum GraphQuery {
     }
 
     /// Keeps the edges whose status is in `statuses`, the nodes they touch, and the nodes that
-    /// had no edge at all in `doc` (so filtering by every status returns `doc` unchanged).
+    /// had no edge at all in `doc` (so filtering by every status returns `doc` unchanged when no
+    /// edge is declared-only; declared-only edges have no status and are left out).
     public static func filter(statuses: Set<EdgeStatus>, in doc: GraphDocument) -> GraphDocument {
         var connected = Set<String>()
         for e in doc.edges { connected.insert(e.source); connected.insert(e.target) }
-        let edges = doc.edges.filter { statuses.contains($0.status) }
+        let edges = doc.edges.filter { $0.status.map(statuses.contains) ?? false }
         var touched = Set<String>()
         for e in edges { touched.insert(e.source); touched.insert(e.target) }
         var out = doc

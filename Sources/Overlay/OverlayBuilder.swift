@@ -1,4 +1,5 @@
 // Traced graph + inferred graph -> one merged parallax.graph/v1 document.
+import Catalog
 import Foundation
 import Inference
 import TraceGraph
@@ -22,22 +23,30 @@ import TraceGraph
 /// * Several traced edges for one (source, target) are summed (latency of the busiest one);
 ///   several inferred edges for one unordered pair keep the most confident one.
 /// * Inferred self-loops (both ends joined to one node) are dropped.
+/// * With a catalog (`--catalog`, docs/CATALOG.md): each Component/Resource joins a node through the
+///   same resolution, by its names (`opentelemetry.io/service-name` annotation, `namespace/name`
+///   outside `default`, `name`), else an alert-only node of the same normalized name; its owner is
+///   the node's team (before the traced attribute and the alerts). A declared dependency marks the
+///   edge in its direction (or an undirected inferred-only edge between the pair) `declared`; else
+///   it becomes a declared-only edge (no `status`), creating catalog-only nodes for unseen ends.
+///   Every edge then gets a `declaration`, except edges from the `user` ingress.
 public enum OverlayBuilder {
     /// Maximum number of traced hops `explainedBy` may use.
     public static let maxExplainHops = 3
 
     public static func merge(traced: TracedGraph?, inferred: InferredGraph?, generatedAt: Date,
-                             aliasResolver: ((String) -> String?)? = nil) -> GraphDocument {
-        merge(traced: traced, inferred: inferred, generatedAt: generatedAt, window: nil, aliasResolver: aliasResolver)
+                             aliasResolver: ((String) -> String?)? = nil, catalog: Catalog? = nil) -> GraphDocument {
+        merge(traced: traced, inferred: inferred, generatedAt: generatedAt, window: nil, aliasResolver: aliasResolver, catalog: catalog)
     }
 
     /// - Parameter window: the document window; default: the traced graph's window, else `[generatedAt, generatedAt]`.
     public static func merge(traced: TracedGraph?, inferred: InferredGraph?, generatedAt: Date, window: GraphDocument.Window?,
-                             aliasResolver: ((String) -> String?)? = nil) -> GraphDocument {
+                             aliasResolver: ((String) -> String?)? = nil, catalog: Catalog? = nil) -> GraphDocument {
         var builder = Builder(resolver: aliasResolver)
         builder.addTraced(traced)
         builder.addInferred(inferred)
-        let edges = builder.buildEdges(traced: traced, inferred: inferred)
+        var edges = builder.buildEdges(traced: traced, inferred: inferred)
+        if let catalog { edges = builder.addCatalog(catalog, edges: edges) }
         let nodes = builder.buildNodes()
 
         let at = GraphTimestamp.normalized(generatedAt)
@@ -118,6 +127,8 @@ private struct NodeAcc {
     var alertCount = 0
     var signals: GraphDocument.NodeSignals?
     var sameAs: [SameAsEvidence] = []
+    var catalogRef: EntityRef?
+    var catalogTeam: String?
 }
 
 private struct Builder {
@@ -215,6 +226,12 @@ private struct Builder {
 
     /// Finds (or creates) the merged node for a set of names of one inferred entity.
     mutating func resolve(names: [String], kindHint: String, createKind: NodeKind) -> String {
+        if let hit = findTraced(names: names, kindHint: kindHint) { return hit }
+        return createUntraced(names: names, kind: createKind)
+    }
+
+    /// The traced node these names resolve to (alias table, exact id, normalized names, identity).
+    func findTraced(names: [String], kindHint: String) -> String? {
         let hintKind = OverlayBuilder.kind(forHint: kindHint)
         let resolved = names.compactMap { name -> String? in resolver?(name).flatMap(nonEmpty) }
 
@@ -239,9 +256,12 @@ private struct Builder {
         for name in names + resolved {
             for key in OverlayBuilder.identityKeys(of: name) { c.formUnion(tracedIdentityKeys[key] ?? []) }
         }
-        if let hit = pick(c) { return hit }
+        return pick(c)
+    }
 
-        // Alert-only node.
+    /// The alert-only (or catalog-only) node for these names, created when new.
+    mutating func createUntraced(names: [String], kind createKind: NodeKind) -> String {
+        let resolved = names.compactMap { name -> String? in resolver?(name).flatMap(nonEmpty) }
         let canonical = resolved.first ?? names.first ?? ""
         let key = OverlayBuilder.normalize(canonical)
         if let existing = alertOnlyKeys[key] { return existing }
@@ -257,14 +277,21 @@ private struct Builder {
             var sources: [NodeSource] = []
             if acc.traced { sources.append(.traces) }
             if acc.alerted { sources.append(.alerts) }
+            if acc.catalogRef != nil { sources.append(.catalog) }
             let alertTeam = acc.alertTeams.sorted { $0.0 < $1.0 }.first?.1
             var aliases = acc.aliases
             aliases.remove(acc.id)
             aliases = aliases.filter { !$0.isEmpty }
-            return GraphDocument.Node(id: acc.id, kind: acc.kind, team: acc.tracedTeam ?? alertTeam,
+            let (team, teamSource): (String?, TeamSource?) =
+                if let t = acc.catalogTeam { (t, .catalog) }
+                else if let t = acc.tracedTeam { (t, .resource) }
+                else if let t = alertTeam { (t, .alerts) }
+                else { (nil, nil) }
+            return GraphDocument.Node(id: acc.id, kind: acc.kind, team: team,
                                       aliases: aliases.sorted(), sources: sources, signals: acc.signals,
                                       instrumented: acc.traced, alerted: acc.alerted, alertCount: acc.alertCount,
-                                      sameAs: acc.sameAs.sorted { $0.name < $1.name })
+                                      sameAs: acc.sameAs.sorted { $0.name < $1.name },
+                                      teamSource: teamSource, catalogEntity: acc.catalogRef?.description)
         }
     }
 
@@ -334,6 +361,81 @@ private struct Builder {
             }
         }
         return Array(edges.values)
+    }
+
+    /// Joins catalog entities to nodes and their declared dependencies to edges (see the type's doc).
+    mutating func addCatalog(_ catalog: Catalog, edges input: [GraphDocument.Edge]) -> [GraphDocument.Edge] {
+        var joined: [EntityRef: String] = [:]
+        func teamName(_ owner: EntityRef?) -> String? {
+            guard let owner else { return nil }
+            return catalog.entity(owner)?.name ?? owner.name
+        }
+        func names(_ ref: EntityRef) -> [String] {
+            if let e = catalog.entity(ref) { return e.graphNames }
+            return ref.namespace == "default" ? [ref.name] : ["\(ref.namespace)/\(ref.name)", ref.name]
+        }
+        func hint(_ ref: EntityRef) -> String {
+            if ref.kind == "resource" { return catalog.entity(ref)?.type ?? "resource" }
+            return "service"
+        }
+        /// An existing node: traced (through resolution), else alert-only / catalog-only by normalized name.
+        func find(_ ref: EntityRef) -> String? {
+            if let id = joined[ref] { return id }
+            let list = names(ref)
+            if let id = findTraced(names: list, kindHint: hint(ref)) { return id }
+            for n in list + list.compactMap({ resolver?($0) }) {
+                if let id = alertOnlyKeys[OverlayBuilder.normalize(n)] { return id }
+            }
+            return nil
+        }
+        func attach(_ ref: EntityRef, to id: String) {
+            joined[ref] = id
+            guard var acc = nodes[id] else { return }
+            if acc.catalogRef == nil || (acc.catalogRef!.kind != "component" && ref.kind == "component") {
+                acc.catalogRef = ref
+                if let e = catalog.entity(ref) { acc.catalogTeam = teamName(e.owner) }
+            }
+            nodes[id] = acc
+        }
+        for e in catalog.nodeEntities {
+            if let id = find(e.ref) { attach(e.ref, to: id) }
+        }
+        // Declared dependencies onto edges.
+        struct Pair: Hashable { var a: String; var b: String }
+        var edges: [Pair: GraphDocument.Edge] = [:]
+        for e in input { edges[Pair(a: e.source, b: e.target)] = e }
+        func node(_ ref: EntityRef) -> String {
+            if let id = find(ref) { attach(ref, to: id); return id }
+            let hinted = OverlayBuilder.kind(forHint: hint(ref))
+            let kind: NodeKind = ref.kind == "resource" ? (hinted == .service ? .resource : hinted) : .service
+            let id = createUntraced(names: names(ref), kind: kind)
+            attach(ref, to: id)
+            return id
+        }
+        for d in catalog.declaredDependencies() {
+            let s = node(d.from), t = node(d.to)
+            guard s != t else { continue }
+            let via = GraphDocument.DeclaredEvidence.Via(field: d.field, ref: d.declaredRef.description, origin: d.origin)
+            var key = Pair(a: s, b: t)
+            if edges[key] == nil, let reverse = edges[Pair(a: t, b: s)], reverse.traced == nil, reverse.inferred?.directed == false {
+                key = Pair(a: t, b: s)   // an undirected inference agrees with either direction
+            }
+            if edges[key] == nil {
+                edges[key] = GraphDocument.Edge(source: s, target: t, status: nil, connectionType: .unknown)
+            }
+            var ev = edges[key]!.declared ?? GraphDocument.DeclaredEvidence(via: [])
+            if !ev.via.contains(via) { ev.via.append(via); ev.via.sort() }
+            edges[key]!.declared = ev
+        }
+        return edges.values.map { e in
+            var e = e
+            if e.declared != nil {
+                e.declaration = (e.traced != nil || e.inferred != nil) ? .declaredAndSeen : .declaredOnly
+            } else {
+                e.declaration = nodes[e.source]?.kind == .user ? nil : .undeclared
+            }
+            return e
+        }
     }
 
     private func inferredOnly(_ s: String, _ t: String, _ ev: InferredEvidence,

@@ -104,11 +104,13 @@ public func buildRouter(configuration: ServerConfiguration, state: GraphState, a
         }
     }
 
-    let api = GraphAPI(composer: GraphComposer(traces: state, alerts: alerts), metrics: state.metrics)
+    let api = GraphAPI(composer: GraphComposer(traces: state, alerts: alerts, catalog: configuration.catalog), metrics: state.metrics)
     router.get("/api/v1/graph") { request, _ in api.graph(request) }
     router.get("/api/v1/services") { request, _ in api.services(request) }
     router.get("/api/v1/services/:name") { request, context in api.service(request, name: context.parameters.get("name") ?? "") }
     router.get("/api/v1/disagreements") { request, _ in api.disagreements(request) }
+    router.get("/api/v1/teams") { request, _ in api.teams(request) }
+    router.get("/api/v1/teams/:team") { request, context in api.team(request, name: context.parameters.get("team") ?? "") }
     let sloAPI = SLOAPI(state: state, metrics: state.metrics)
     router.get("/api/v1/slos") { request, _ in sloAPI.list(request) }
     router.get("/api/v1/slos/:name") { request, context in sloAPI.one(request, name: context.parameters.get("name") ?? "") }

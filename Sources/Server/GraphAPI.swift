@@ -150,6 +150,7 @@ struct GraphAPI: Sendable {
                 "upstream": upstream.map { Self.neighborObject($0, peer: $0.source) },
                 "downstream": downstream.map { Self.neighborObject($0, peer: $0.target) },
                 "alerts": alerts.map(Self.alertObject),
+                "frontDoor": FrontDoor.record(node: node, catalog: composer.catalog, alerts: alerts),
             ]
             return Self.json(.ok, body)
         }
@@ -161,13 +162,13 @@ struct GraphAPI: Sendable {
             let wanted = q.statuses ?? Set(EdgeStatus.allCases).subtracting([.confirmed])
             q.statuses = nil
             let doc = try scoped(document(q), q)
-            let edges = doc.edges.filter { wanted.contains($0.status) }.sorted { a, b in
+            let edges = doc.edges.filter { $0.status.map(wanted.contains) ?? false }.sorted { a, b in
                 let ca = a.inferred?.confidence ?? -1, cb = b.inferred?.confidence ?? -1
                 if ca != cb { return ca > cb }
                 return (a.source, a.target) < (b.source, b.target)
             }
             var counts: [String: Int] = [:]
-            for e in edges { counts[e.status.rawValue, default: 0] += 1 }
+            for e in edges { counts[e.statusText, default: 0] += 1 }
             return Self.json(.ok, ["window": Self.windowObject(doc.window), "counts": counts,
                                    "disagreements": edges.map(Self.edgeObject)])
         }
@@ -175,7 +176,7 @@ struct GraphAPI: Sendable {
 
     // MARK: Rendering
 
-    private func timed(_ route: String, _ body: () throws -> Response) -> Response {
+    func timed(_ route: String, _ body: () throws -> Response) -> Response {
         let started = ContinuousClock.now
         let response: Response
         do { response = try body() } catch let error as BadRequest {
@@ -202,7 +203,7 @@ struct GraphAPI: Sendable {
     static func windowObject(_ w: GraphDocument.Window) -> Any { object(w) }
 
     static func neighborObject(_ e: GraphDocument.Edge, peer: String) -> [String: Any] {
-        ["id": peer, "status": e.status.rawValue, "edge": edgeObject(e)]
+        ["id": peer, "status": e.status?.rawValue ?? NSNull(), "declaration": e.declaration?.rawValue ?? NSNull(), "edge": edgeObject(e)]
     }
 
     static func alertObject(_ a: Alert) -> [String: Any] {

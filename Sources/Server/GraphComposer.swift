@@ -1,4 +1,5 @@
 import Alerts
+import Catalog
 import Foundation
 import Inference
 import Overlay
@@ -10,10 +11,13 @@ import TraceGraph
 public struct GraphComposer: Sendable {
     public let traces: GraphState
     public let alerts: AlertBook
+    /// Declared owners, links and dependencies (`--catalog`); nil without one.
+    public let catalog: Catalog?
 
-    public init(traces: GraphState, alerts: AlertBook) {
+    public init(traces: GraphState, alerts: AlertBook, catalog: Catalog? = nil) {
         self.traces = traces
         self.alerts = alerts
+        self.catalog = catalog
     }
 
     /// The merged graph: traced over `window` (default: the last hour before the clock),
@@ -30,7 +34,7 @@ public struct GraphComposer: Sendable {
         }
         return OverlayBuilder.merge(traced: traced, inferred: inferred, generatedAt: Date(timeIntervalSince1970: now),
                                     window: .init(start: Date(timeIntervalSince1970: start), end: Date(timeIntervalSince1970: end)),
-                                    aliasResolver: resolver)
+                                    aliasResolver: resolver, catalog: catalog)
     }
 }
 

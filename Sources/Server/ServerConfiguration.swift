@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import TraceGraph
 import OTLP
@@ -53,6 +54,9 @@ public struct ServerConfiguration: Sendable {
     public var sloWebhook: String?
     /// How often SLO statuses are evaluated for `sloWebhook` (seconds of the server's clock).
     public var sloEvaluationIntervalSeconds: Double = 30
+
+    /// The Backstage catalog (`--catalog`): owners, links, on-call, declared dependencies (docs/CATALOG.md).
+    public var catalog: Catalog?
 
     public init() {}
 

@@ -494,7 +494,10 @@ enum WebDOT {
         var dashArray: String?
     }
 
-    static func style(_ status: EdgeStatus) -> LineStyle {
+    static func style(_ status: EdgeStatus?) -> LineStyle {
+        guard let status else {   // declared-only: in the catalog, neither traced nor inferred
+            return LineStyle(color: EdgeStyle.declaredOnly.color, style: "dotted", penWidth: 1.4, dashArray: "1,3")
+        }
         let base = EdgeStyle.of(status)
         switch status {
         case .confirmed: return LineStyle(color: base.color, style: "solid", penWidth: 2.4, dashArray: nil)
@@ -592,7 +595,8 @@ enum WebDOT {
         if !doc.edges.isEmpty { out += "\n" }
         for e in doc.edges {
             let st = style(e.status)
-            var edgeClass = "status-\(e.status.rawValue) conn-\(e.connectionType.rawValue)"
+            var edgeClass = "status-\(e.statusText) conn-\(e.connectionType.rawValue)"
+            if let d = e.declaration { edgeClass += " declaration-\(d.rawValue)" }
             var edgeLabel = WebText.edgeLabel(e, seconds: seconds)
             if let budget = slo.edge(e) {
                 edgeClass += " slo-\(budget.rawValue)"
@@ -603,7 +607,7 @@ enum WebDOT {
                          "color=\(q(st.color))", "style=\(q(st.style))", "penwidth=\(st.penWidth)",
                          "label=\(q(edgeLabel))", "tooltip=\(q(WebText.edgeTooltip(e)))",
                          "labeltooltip=\(q(WebText.edgeTooltip(e)))"]
-            if e.status != .confirmed { attrs.append("URL=\(q("#dis-" + edgeKey(e)))") }
+            if e.status != .confirmed && e.status != nil { attrs.append("URL=\(q("#dis-" + edgeKey(e)))") }
             if e.status == .inferredOnly && !e.isDirected { attrs.append("dir=none") }
             out += "  \(q(names[e.source]!)) -> \(q(names[e.target]!)) [\(attrs.joined(separator: ", "))];\n"
         }
@@ -732,9 +736,10 @@ enum WebText {
 
     /// Rate, error rate and p95 for measured edges; the alert evidence for the others.
     static func edgeLabel(_ e: GraphDocument.Edge, seconds: Double) -> String {
-        switch e.status {
+        guard let status = e.status else { return "declared only" }
+        switch status {
         case .confirmed, .tracedOnly:
-            return e.traced.map { tracedLines($0, seconds: seconds).joined(separator: "\n") } ?? e.status.rawValue
+            return e.traced.map { tracedLines($0, seconds: seconds).joined(separator: "\n") } ?? status.rawValue
         case .inferredOnly:
             guard let ev = e.inferred else { return "inferred" }
             var line = "inferred \(percent(ev.confidence)) · n=\(ev.support)"
@@ -748,7 +753,8 @@ enum WebText {
     }
 
     static func edgeTooltip(_ e: GraphDocument.Edge) -> String {
-        var text = "\(Web.printable(e.source)) → \(Web.printable(e.target)) · \(e.status.rawValue) · \(e.connectionType.rawValue)"
+        var text = "\(Web.printable(e.source)) → \(Web.printable(e.target)) · \(e.statusText) · \(e.connectionType.rawValue)"
+        if let d = e.declaration, e.status != nil { text += " · \(d.rawValue)" }
         if let t = e.traced { text += " · \(t.calls) calls, \(t.errors) errors" }
         if let ev = e.inferred { text += " · alerts: confidence \(percent(ev.confidence)), \(ev.support) incidents" }
         return text
@@ -821,7 +827,7 @@ enum Web {
     }
 
     /// A short line in the status's color and dash pattern, for legends and tables.
-    static func swatch(_ status: EdgeStatus, width: Int = 40) -> String {
+    static func swatch(_ status: EdgeStatus?, width: Int = 40) -> String {
         let st = WebDOT.style(status)
         let dash = st.dashArray.map { " stroke-dasharray=\"\($0)\"" } ?? ""
         let w = Double(width)
@@ -927,7 +933,7 @@ struct MapPageRenderer {
 
     func legend() -> String {
         var counts: [EdgeStatus: Int] = [:]
-        for e in (scoped ?? full).edges { counts[e.status, default: 0] += 1 }
+        for e in (scoped ?? full).edges { if let s = e.status { counts[s, default: 0] += 1 } }
         var h = "<section class=\"legend\" aria-label=\"Legend\">\n<ul class=\"legend-statuses\">\n"
         for s in EdgeStatus.allCases {
             h += "<li class=\"legend-item status-\(s.rawValue)\">\(Web.swatch(s)) <strong>\(s.rawValue)</strong> <span class=\"count\">\(counts[s, default: 0])</span> <span class=\"meaning\">\(Web.html(Web.statusMeaning[s]!))</span></li>\n"
@@ -948,13 +954,13 @@ struct MapPageRenderer {
     func disagreements() -> String {
         guard let scoped else { return "" }
         let wanted = (wq.query.statuses ?? Set(EdgeStatus.allCases)).subtracting([.confirmed])
-        let edges = scoped.edges.filter { wanted.contains($0.status) }.sorted { a, b in
+        let edges = scoped.edges.filter { $0.status.map(wanted.contains) ?? false }.sorted { a, b in
             let ca = a.inferred?.confidence ?? -1, cb = b.inferred?.confidence ?? -1
             if ca != cb { return ca > cb }
             return (a.source, a.target) < (b.source, b.target)
         }
         var counts: [EdgeStatus: Int] = [:]
-        for e in edges { counts[e.status, default: 0] += 1 }
+        for e in edges { if let s = e.status { counts[s, default: 0] += 1 } }
         var h = "<section id=\"disagreements\" class=\"panel\" aria-labelledby=\"disagreements-title\">\n"
         h += "<h2 id=\"disagreements-title\">Disagreements <span class=\"count\">\(edges.count)</span></h2>\n"
         let countText = EdgeStatus.allCases.compactMap { s in counts[s].map { "\($0) \(s.rawValue)" } }.joined(separator: " · ")
@@ -974,14 +980,14 @@ struct MapPageRenderer {
     func row(_ e: GraphDocument.Edge, alertsByID: [String: Alert]) -> String {
         let key = WebDOT.edgeKey(e)
         let confidence = e.inferred?.confidence
-        var h = "<tr id=\"dis-\(key)\" class=\"status-\(e.status.rawValue)\" data-edge=\"edge-\(key)\" data-status=\"\(e.status.rawValue)\" data-confidence=\"\(confidence.map { WebText.fixed($0, 4) } ?? "")\">"
+        var h = "<tr id=\"dis-\(key)\" class=\"status-\(e.statusText)\" data-edge=\"edge-\(key)\" data-status=\"\(e.statusText)\" data-confidence=\"\(confidence.map { WebText.fixed($0, 4) } ?? "")\">"
         if let c = confidence {
             let width = WebText.fixed(max(0, min(1, c)) * 60, 1)
             h += "<td class=\"confidence\"><svg class=\"bar\" width=\"62\" height=\"10\" aria-hidden=\"true\"><rect x=\"0.5\" y=\"0.5\" width=\"61\" height=\"9\" fill=\"#FFFFFF\" stroke=\"#9A9A9A\"/><rect x=\"1\" y=\"1\" width=\"\(width)\" height=\"8\" fill=\"#3A3A3A\"/></svg> \(WebText.percent(c))</td>"
         } else {
             h += "<td class=\"confidence none\">—</td>"
         }
-        h += "<td class=\"status\">\(Web.swatch(e.status, width: 30)) \(e.status.rawValue)</td>"
+        h += "<td class=\"status\">\(Web.swatch(e.status, width: 30)) \(e.statusText)</td>"
         let arrow = e.isDirected ? "→" : "—"
         h += "<td class=\"edge\">\(Web.serviceLink(e.source, window: wq.window)) \(arrow) \(Web.serviceLink(e.target, window: wq.window)) <span class=\"conn\">\(e.connectionType.rawValue)</span></td>"
         h += "<td class=\"evidence\">\(evidence(e, alertsByID: alertsByID))</td></tr>\n"
@@ -1155,8 +1161,8 @@ struct ServicePageRenderer {
         h += "<table class=\"neighbors \(cls)\"><thead><tr><th scope=\"col\">Node</th><th scope=\"col\">Status</th><th scope=\"col\">Via</th><th scope=\"col\">Measured / inferred</th></tr></thead><tbody>\n"
         for e in edges.sorted(by: { ($0[keyPath: peer], $0.connectionType.rawValue) < ($1[keyPath: peer], $1.connectionType.rawValue) }) {
             let other = e[keyPath: peer]
-            h += "<tr class=\"status-\(e.status.rawValue)\" data-peer=\"\(Web.html(other))\"><td>\(Web.serviceLink(other, window: wq.window))</td>"
-            h += "<td class=\"status\">\(Web.swatch(e.status, width: 30)) \(e.status.rawValue)</td><td>\(e.connectionType.rawValue)</td>"
+            h += "<tr class=\"status-\(e.statusText)\" data-peer=\"\(Web.html(other))\"><td>\(Web.serviceLink(other, window: wq.window))</td>"
+            h += "<td class=\"status\">\(Web.swatch(e.status, width: 30)) \(e.statusText)</td><td>\(e.connectionType.rawValue)</td>"
             h += "<td>\(Web.html(WebText.edgeLabel(e, seconds: WebText.windowSeconds(doc)).replacingOccurrences(of: "\n", with: " · ")))</td></tr>\n"
         }
         return h + "</tbody></table>\n"

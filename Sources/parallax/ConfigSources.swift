@@ -55,10 +55,10 @@ struct ConfigSources {
         "ingest-token", "ingest-token-file", "api-token", "api-token-file", "cors-origin",
         "alert-retention", "max-alerts", "slot-retention", "checkpoint-interval",
         "locality-label", "resource-topology", "slo-file", "default-slo", "slo-webhook",
-        "max-nodes", "max-edges", "max-metric-edges", "max-future", "clock-start",
+        "max-nodes", "max-edges", "max-metric-edges", "max-future", "clock-start", "catalog",
     ]
     /// Settings that may be a list (or a comma-separated string).
-    static let listKeys: Set<String> = ["locality-label", "slo-file", "default-slo"]
+    static let listKeys: Set<String> = ["locality-label", "slo-file", "default-slo", "catalog"]
 
     /// A list setting from env or file: comma-separated, blanks dropped.
     func stringList(_ key: String) -> [String] {

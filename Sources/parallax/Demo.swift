@@ -10,7 +10,8 @@ struct Demo: ParsableCommand {
         abstract: "Replay the bundled samples (a small shop) and write every export.",
         discussion: """
         Reads SAMPLES/traces (OTLP protobuf and JSON payloads), SAMPLES/alerts (webhook bodies of \
-        several alerting tools) and SAMPLES/aliases.yaml when present, runs them through the same \
+        several alerting tools), SAMPLES/aliases.yaml and SAMPLES/catalog-info.yaml (a Backstage \
+        catalog: owners, links, declared dependencies) when present, runs them through the same \
         trace graph, alert book, inference and overlay the server uses, prints the report and \
         reports the SLOs of SAMPLES/slos.yaml (docs/SLO.md) and \
         writes graph.json, graph.dot, graph.mmd, graph.graphml, report.txt, slos.txt, slos.json (and graph.svg when \
@@ -24,6 +25,8 @@ struct Demo: ParsableCommand {
     @Option(help: "Folder the exports are written to (created if missing).")
     var output = "parallax-demo-out"
 
+    @OptionGroup var catalog: CatalogOptions
+
     func run() throws {
         let fm = FileManager.default
         let tracesDir = (samples as NSString).appendingPathComponent("traces")
@@ -33,7 +36,11 @@ struct Demo: ParsableCommand {
         }
         let aliasPath = ["aliases.yaml", "aliases.yml", "aliases.json"].map { (samples as NSString).appendingPathComponent($0) }
             .first { fm.fileExists(atPath: $0) }
-        let pipeline = OfflinePipeline(aliases: try OfflinePipeline.loadAliases(aliasPath))
+        // --catalog, else SAMPLES/catalog-info.yaml when present.
+        let defaultCatalog = (samples as NSString).appendingPathComponent("catalog-info.yaml")
+        let catalogPaths = !catalog.catalogs.isEmpty ? catalog.catalogs : fm.fileExists(atPath: defaultCatalog) ? [defaultCatalog] : []
+        let declared = try CatalogOptions.load(catalogPaths)
+        let pipeline = OfflinePipeline(aliases: try OfflinePipeline.loadAliases(aliasPath), catalog: declared)
         let sloPath = (samples as NSString).appendingPathComponent("slos.yaml")
         let hasSLOs = fm.fileExists(atPath: sloPath)
         if hasSLOs {
@@ -71,6 +78,7 @@ struct Demo: ParsableCommand {
             print("  alerts: \(read.alertCount) alerts from \(read.bodiesRead) webhook bodies (\(sources))")
             for e in read.errors { print("  skipped \(e)") }
         }
+        if let declared { print("  \(CatalogOptions.summary(declared))") }
         print("")
         print(report)
         if hasSLOs {

@@ -1,5 +1,6 @@
 import Alerts
 import ArgumentParser
+import Catalog
 import Foundation
 import Inference
 import OTLP
@@ -14,6 +15,7 @@ import TraceGraph
 final class OfflinePipeline: Sendable {
     let traces: GraphState
     let alerts: AlertBook
+    let catalog: Catalog?
     private let dataClock: DataClock
 
     /// Latest span end / earliest span start seen so far (seconds).
@@ -23,7 +25,8 @@ final class OfflinePipeline: Sendable {
     }
 
     init(aliases: AliasTable, traceSettings: TraceGraphSettings = TraceGraphSettings(),
-         inference: InferenceSettings = InferenceSettings(), locality: LocalityOptions.Resolved = .init()) {
+         inference: InferenceSettings = InferenceSettings(), locality: LocalityOptions.Resolved = .init(), catalog: Catalog? = nil) {
+        self.catalog = catalog
         let clock = DataClock()
         dataClock = clock
         var settings = traceSettings
@@ -93,7 +96,7 @@ final class OfflinePipeline: Sendable {
     }
 
     func document() -> GraphDocument {
-        GraphComposer(traces: traces, alerts: alerts).document(window: dataWindow())
+        GraphComposer(traces: traces, alerts: alerts, catalog: catalog).document(window: dataWindow())
     }
 
     static func progressPrinter() -> (Int, Int) -> Void {

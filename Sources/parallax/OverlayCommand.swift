@@ -12,8 +12,10 @@ struct OverlayCommand: ParsableCommand {
         inferred), inferred-only (alerts relate the two, no traced call; `explainedBy` names a traced \
         path of up to 3 hops when one exists) or direction-conflict (both, opposite directions). \
         The table format (default on a terminal) lists the counts per status, then the \
-        disagreements first, with evidence. Trace and alert file formats: see `parallax traces \
-        --help` and `parallax infer --help`.
+        disagreements first, with evidence. With --catalog (Backstage catalog-info.yaml) edges \
+        also get a declaration: declared-and-seen, declared-only (declared, never traced nor \
+        inferred) or undeclared (seen, not in the catalog). Trace and alert file formats: see \
+        `parallax traces --help` and `parallax infer --help`.
         """
     )
 
@@ -26,6 +28,7 @@ struct OverlayCommand: ParsableCommand {
     @Option(help: "Alias file (YAML or JSON): canonical name → list of names/ARNs.")
     var aliases: String?
 
+    @OptionGroup var catalog: CatalogOptions
     @OptionGroup var locality: LocalityOptions
     @OptionGroup var scope: ScopeOptions
     @OptionGroup var out: OutputOptions
@@ -36,7 +39,8 @@ struct OverlayCommand: ParsableCommand {
 
     func run() throws {
         let format = try out.resolvedFormat()
-        let pipeline = OfflinePipeline(aliases: try OfflinePipeline.loadAliases(aliases), locality: try locality.resolve())
+        let declared = try CatalogOptions.load(catalog.catalogs)
+        let pipeline = OfflinePipeline(aliases: try OfflinePipeline.loadAliases(aliases), locality: try locality.resolve(), catalog: declared)
         let summary = traces.isEmpty ? nil : try pipeline.loadTraces(traces)
         let read = alerts.isEmpty ? nil : try pipeline.loadAlerts(alerts, source: nil, progress: true)
         let doc = try scope.apply(pipeline.document())
@@ -45,6 +49,7 @@ struct OverlayCommand: ParsableCommand {
             FileHandle.standardError.write(Data("traces: \(summary.spans) spans in \(summary.requests) requests from \(summary.files) files, \(summary.rejected.total) rejected, \(summary.errors.count) errors\n".utf8))
             for e in summary.errors.prefix(20) { FileHandle.standardError.write(Data("  \(e)\n".utf8)) }
         }
+        if let declared { FileHandle.standardError.write(Data((CatalogOptions.summary(declared) + "\n").utf8)) }
         if let read {
             FileHandle.standardError.write(Data("alerts: \(read.alertCount) from \(read.bodiesRead) bodies, \(read.errors.count) unreadable\n".utf8))
             for e in read.errors.prefix(20) { FileHandle.standardError.write(Data("  skipped \(e)\n".utf8)) }

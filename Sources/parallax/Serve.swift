@@ -82,6 +82,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var locality: LocalityOptions
 
     @OptionGroup var slo: SLOOptions
+    @OptionGroup var catalog: CatalogOptions
 
     @Option(help: "POST an Alertmanager-shaped webhook to this http(s) URL when an SLO's status (ok, ticket, page) changes.")
     var sloWebhook: String?
@@ -187,6 +188,7 @@ struct Serve: AsyncParsableCommand {
         let sloFiles = slo.sloFiles.isEmpty ? src.stringList("slo-file") : slo.sloFiles
         let sloDefaults = slo.defaultSLOs.isEmpty ? src.stringList("default-slo") : slo.defaultSLOs
         (c.slos, c.defaultSLOs) = try SLOOptions.resolve(files: sloFiles, defaults: sloDefaults)
+        c.catalog = try CatalogOptions.load(catalog.catalogs.isEmpty ? src.stringList("catalog") : catalog.catalogs)
         if let url = src.optionalString("slo-webhook", flag: sloWebhook) {
             guard let u = URL(string: url), ["http", "https"].contains(u.scheme?.lowercased() ?? ""), u.host != nil else {
                 throw ValidationError("slo-webhook must be an http or https URL (got '\(url.prefix(64))')")
@@ -216,6 +218,7 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "parallax")
+        if let catalog = configuration.catalog { logger.info("\(CatalogOptions.summary(catalog))") }
         let store: ParallaxStore
         let clock = configuration.clock()
         do { store = try ParallaxStore(directory: configuration.dataDirectory, clock: clock) } catch {

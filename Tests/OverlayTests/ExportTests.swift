@@ -43,7 +43,8 @@ struct JSONExportTests {
 
         let nodes = try #require(root["nodes"] as? [[String: Any]])
         #expect(nodes.count == 9)
-        let nodeKeys: Set<String> = ["id", "kind", "team", "aliases", "sources", "signals", "instrumented", "alerted", "alertCount", "sameAs"]
+        let nodeKeys: Set<String> = ["id", "kind", "team", "aliases", "sources", "signals", "instrumented", "alerted", "alertCount", "sameAs",
+                                    "teamSource", "catalogEntity"]
         #expect(nodes.allSatisfy { Set($0.keys) == nodeKeys })
         let kafka = try #require(nodes.first { $0["id"] as? String == "kafka" })
         #expect(kafka["team"] is NSNull)
@@ -60,7 +61,8 @@ struct JSONExportTests {
 
         let edges = try #require(root["edges"] as? [[String: Any]])
         #expect(edges.count == 11)
-        let edgeKeys: Set<String> = ["source", "target", "status", "connectionType", "traced", "inferred", "explainedBy"]
+        let edgeKeys: Set<String> = ["source", "target", "status", "connectionType", "traced", "inferred", "explainedBy",
+                                     "sources", "declared", "declaration"]
         #expect(edges.allSatisfy { Set($0.keys) == edgeKeys })
         let tracedOnly = try #require(edges.first { $0["source"] as? String == "web" && $0["target"] as? String == "checkout" })
         #expect(tracedOnly["status"] as? String == "traced-only")
@@ -81,7 +83,7 @@ struct JSONExportTests {
 
     @Test func deterministicSortedOutput() {
         let text = GraphExporter.json(doc, pretty: false)
-        #expect(text.hasPrefix("{\"edges\":[{\"connectionType\":\"http\",\"explainedBy\":null,\"inferred\":null,\"source\":\"checkout\""))
+        #expect(text.hasPrefix("{\"edges\":[{\"connectionType\":\"http\",\"declaration\":null,\"declared\":null,\"explainedBy\":null,\"inferred\":null,\"source\":\"checkout\",\"sources\":[\"traced\"]"))
         #expect(GraphExporter.render(doc, as: .json) == GraphExporter.json(doc, pretty: true))
     }
 
@@ -196,7 +198,7 @@ struct TextExportTests {
         for required in ["status", "connectionType", "calls", "errorRate", "p95", "confidence"] {
             #expect(collector.declaredKeys.values.contains("edge:\(required)"))
         }
-        #expect(collector.statuses == doc.edges.map(\.status.rawValue))
+        #expect(collector.statuses == doc.edges.compactMap { $0.status?.rawValue })
     }
 
     @Test func tableOrdersDisagreementsFirst() throws {

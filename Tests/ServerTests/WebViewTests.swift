@@ -84,7 +84,7 @@ struct WebViewTests {
             #expect(elements["edge-shop_2Ffrontend__shop_2Fcatalog__http"] == "edge status-traced-only conn-http")
             #expect(elements.contains { $0.key.hasPrefix("edge-shop_2Fpayments__ledger__") && $0.value.contains("status-inferred-only") })
             for e in doc.edges {
-                #expect(elements[WebViewTestsKey.edge(e)]?.contains("status-\(e.status.rawValue)") == true, "\(e.source) -> \(e.target)")
+                #expect(elements[WebViewTestsKey.edge(e)]?.contains("status-\(e.statusText)") == true, "\(e.source) -> \(e.target)")
             }
             // Edge labels: rate, error rate, p95; the evidence for inferred-only edges.
             #expect(svg.contains("/h · ") && svg.contains("% err</text>") && svg.contains(">p95 "))

@@ -1,0 +1,200 @@
+// The front door of a service and of a team (issue 17): who owns it, how to reach them, where
+// the runbook is — from the Backstage catalog (`--catalog`) and from the alerts that name it.
+// `GET /api/v1/services/{name}` carries `frontDoor`; `GET /api/v1/teams` and `/api/v1/teams/{team}`.
+import Alerts
+import Catalog
+import Foundation
+import Hummingbird
+import Overlay
+
+enum FrontDoor {
+    /// Link kinds, from a link's `type` (else its title, else its URL).
+    static let linkKinds: [(String, [String])] = [
+        ("runbook", ["runbook", "playbook", "run-book"]),
+        ("dashboard", ["dashboard", "grafana", "monitoring", "metrics"]),
+        ("repo", ["repo", "source", "github", "gitlab", "bitbucket", "code"]),
+        ("docs", ["docs", "documentation", "techdocs", "wiki", "confluence"]),
+        ("chat", ["chat", "slack", "teams", "channel", "discord", "mattermost"]),
+    ]
+
+    static func linkKind(_ l: CatalogLink) -> String {
+        for text in [l.type, l.title, l.url].compactMap({ $0?.lowercased() }) {
+            for (kind, words) in linkKinds where words.contains(where: { text.contains($0) }) { return kind }
+        }
+        return "other"
+    }
+
+    static func linkObject(_ l: CatalogLink, from: String) -> [String: Any] {
+        ["url": l.url, "title": l.title ?? NSNull(), "type": linkKind(l), "from": from]
+    }
+
+    /// Links of an entity: `metadata.links`, then links that annotations imply.
+    static func links(of e: CatalogEntity) -> [[String: Any]] {
+        var out = e.links.map { linkObject($0, from: "\(e.ref) metadata.links") }
+        func annotated(_ key: String, _ type: String, _ make: (String) -> String?) {
+            guard let v = e.annotations[key], let url = make(v.trimmingCharacters(in: .whitespaces)) else { return }
+            out.append(["url": url, "title": NSNull(), "type": type, "from": "\(e.ref) annotation \(key)"])
+        }
+        // `url:https://…` locations; `dir:.` and other relative refs are not links.
+        func urlRef(_ v: String) -> String? {
+            let u = v.hasPrefix("url:") ? String(v.dropFirst(4)) : v
+            return Catalog.validURL(u) && (u.hasPrefix("https://") || u.hasPrefix("http://")) ? u : nil
+        }
+        annotated("backstage.io/source-location", "repo", urlRef)
+        annotated("backstage.io/techdocs-ref", "docs", urlRef)
+        annotated("github.com/project-slug", "repo") { slug in
+            let parts = slug.split(separator: "/")
+            guard parts.count == 2, slug.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_./".contains($0)) }) else { return nil }
+            return "https://github.com/\(slug)"
+        }
+        return out
+    }
+
+    /// On-call handles from an entity's annotations.
+    static func onCall(of e: CatalogEntity) -> [[String: Any]] {
+        var out: [[String: Any]] = []
+        if let id = e.annotations["pagerduty.com/service-id"], !id.isEmpty {
+            out.append(["tool": "pagerduty", "service": id, "team": NSNull(), "from": "\(e.ref) annotation pagerduty.com/service-id"])
+        }
+        if let team = e.annotations["opsgenie.com/team"], !team.isEmpty {
+            out.append(["tool": "opsgenie", "service": NSNull(), "team": team, "from": "\(e.ref) annotation opsgenie.com/team"])
+        }
+        return out
+    }
+
+    /// On-call seen in PagerDuty / Opsgenie alerts naming the node: the team (escalation policy)
+    /// each routes to and the service the alert names, most recent first, one entry per pair.
+    static func onCall(fromAlerts alerts: [Alert]) -> [[String: Any]] {
+        var seen = Set<String>()
+        var out: [[String: Any]] = []
+        for a in alerts where a.source == .pagerduty || a.source == .opsgenie {
+            let service = a.entities.first { $0.kind == .service }?.raw
+            let key = "\(a.source.rawValue)|\(service ?? "")|\(a.team ?? "")"
+            guard service != nil || a.team != nil, seen.insert(key).inserted else { continue }
+            out.append(["tool": a.source.rawValue, "service": service ?? NSNull(), "team": a.team ?? NSNull(),
+                        "from": "alerts", "lastAlert": a.id, "lastSeen": GraphTimestamp.format(a.startsAt)])
+        }
+        return out
+    }
+
+    /// The catalog Group of a team name (exact, else case-insensitive).
+    static func group(_ team: String, in catalog: Catalog?) -> CatalogEntity? {
+        guard let catalog else { return nil }
+        let groups = catalog.all(.group)
+        return groups.first { $0.name == team } ?? groups.first { $0.name.lowercased() == team.lowercased() }
+    }
+
+    static func entity(of node: GraphDocument.Node, in catalog: Catalog?) -> CatalogEntity? {
+        guard let catalog, let text = node.catalogEntity, let ref = EntityRef.parse(text, defaultKind: "component") else { return nil }
+        return catalog.entity(ref)
+    }
+
+    /// A team's contacts: the Group's email, on-call annotations and links.
+    static func contacts(team: String, catalog: Catalog?) -> [String: Any] {
+        guard let g = group(team, in: catalog) else {
+            return ["group": NSNull(), "displayName": NSNull(), "email": NSNull(), "onCall": [Any](), "links": [Any]()]
+        }
+        return ["group": g.ref.description, "displayName": g.displayName ?? g.title ?? NSNull(), "email": g.email ?? NSNull(),
+                "onCall": onCall(of: g), "links": links(of: g)]
+    }
+
+    /// The `frontDoor` object of a node.
+    static func record(node: GraphDocument.Node, catalog: Catalog?, alerts: [Alert]) -> [String: Any] {
+        let entity = entity(of: node, in: catalog)
+        var onCall = entity.map(onCall(of:)) ?? []
+        var links = entity.map(links(of:)) ?? []
+        if let team = node.team, let g = group(team, in: catalog) {
+            onCall += self.onCall(of: g)
+            links += self.links(of: g)
+        }
+        onCall += self.onCall(fromAlerts: alerts)
+        let owner: Any = node.team.map { team -> [String: Any] in
+            let g = group(team, in: catalog)
+            return ["team": team, "source": node.teamSource?.rawValue ?? NSNull(), "group": g?.ref.description ?? NSNull(),
+                    "displayName": g?.displayName ?? NSNull(), "email": g?.email ?? NSNull()]
+        } ?? NSNull()
+        return [
+            "owner": owner,
+            "onCall": onCall,
+            "links": links,
+            "lifecycle": entity?.lifecycle ?? NSNull(),
+            "system": entity?.system.map { catalog?.entity($0)?.title ?? $0.name } ?? NSNull(),
+            "catalogEntity": entity?.ref.description ?? NSNull(),
+            "title": entity?.title ?? NSNull(),
+            "description": entity?.description ?? NSNull(),
+        ]
+    }
+}
+
+extension GraphAPI {
+    /// Team names: every node's team and every catalog Group, sorted.
+    func teamNames(_ doc: GraphDocument) -> [String] {
+        var names = Set(doc.nodes.compactMap(\.team))
+        let lower = Set(names.map { $0.lowercased() })
+        for g in composer.catalog?.all(.group) ?? [] where !lower.contains(g.name.lowercased()) { names.insert(g.name) }
+        return names.sorted()
+    }
+
+    static func ownershipCounts(_ nodes: [GraphDocument.Node]) -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for n in nodes { counts[n.teamSource?.rawValue ?? "none", default: 0] += 1 }
+        return counts
+    }
+
+    func teams(_ request: Request) -> Response {
+        timed("/api/v1/teams") {
+            let q = try Self.parse(request, allowFormat: false)
+            let doc = document(q)
+            let list: [[String: Any]] = teamNames(doc).map { name in
+                let view = GraphQuery.team(name, in: doc)
+                let members = doc.nodes.filter { n in view?.memberIDs.contains(n.id) ?? false }
+                let contacts = FrontDoor.contacts(team: name, catalog: composer.catalog)
+                return ["name": name, "services": view?.memberIDs ?? [], "ownership": Self.ownershipCounts(members),
+                        "neighborTeams": view?.neighborTeams ?? [], "boundaryEdges": view?.boundary.count ?? 0,
+                        "group": contacts["group"] ?? NSNull(), "displayName": contacts["displayName"] ?? NSNull()]
+            }
+            return Self.json(.ok, ["window": Self.windowObject(doc.window), "teams": list])
+        }
+    }
+
+    func team(_ request: Request, name raw: String) -> Response {
+        timed("/api/v1/teams/{team}") {
+            let q = try Self.parse(request, allowFormat: false)
+            let doc = document(q)
+            let name = raw.removingPercentEncoding ?? raw
+            guard name.utf8.count <= 512 else { throw BadRequest(status: .badRequest, message: "team name is too long (at most 512 bytes)") }
+            let known = teamNames(doc)
+            guard let team = known.first(where: { $0 == name }) ?? known.first(where: { $0.lowercased() == name.lowercased() }) else {
+                throw BadRequest(status: .notFound, message: "no team named '\(name.prefix(128))'; GET /api/v1/teams lists them")
+            }
+            let view = GraphQuery.team(team, in: doc)
+            let members = doc.nodes.filter { n in view?.memberIDs.contains(n.id) ?? false }
+            let services: [[String: Any]] = members.map { n in
+                ["id": n.id, "kind": n.kind.rawValue, "teamSource": n.teamSource?.rawValue ?? NSNull(),
+                 "catalogEntity": n.catalogEntity ?? NSNull(), "instrumented": n.instrumented, "alerted": n.alerted]
+            }
+            let boundary: [[String: Any]] = (view?.boundary ?? []).map { e in
+                let inside = view?.memberIDs.contains(e.source) ?? false
+                let peer = inside ? e.target : e.source
+                return ["direction": inside ? "outbound" : "inbound", "peer": peer,
+                        "peerTeam": doc.node(peer)?.team ?? NSNull(), "edge": Self.edgeObject(e)]
+            }
+            var contacts = FrontDoor.contacts(team: team, catalog: composer.catalog)
+            // On-call the team's alerts route to.
+            let alerts = composer.alerts.alerts(naming: Set(members.flatMap { [$0.id] + $0.aliases }), limit: 200)
+            contacts["onCall"] = (contacts["onCall"] as? [[String: Any]] ?? []) + FrontDoor.onCall(fromAlerts: alerts)
+            var graph: Any = NSNull()
+            if let view { graph = Self.object(view.document) }
+            let body: [String: Any] = [
+                "window": Self.windowObject(doc.window),
+                "team": team,
+                "ownership": Self.ownershipCounts(members),
+                "services": services,
+                "boundary": ["neighborTeams": view?.neighborTeams ?? [], "unownedNeighbors": view?.unownedNeighbors ?? [], "edges": boundary],
+                "contacts": contacts,
+                "graph": graph,
+            ]
+            return Self.json(.ok, body)
+        }
+    }
+}
