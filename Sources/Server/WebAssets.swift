@@ -136,6 +136,13 @@ enum WebAssets {
     .window-form { display: flex; align-items: flex-end; gap: .4rem; }
     .badge { display: inline-block; font-size: .75rem; font-weight: 600; vertical-align: middle; padding: .1em .5em; border-radius: 9px; background: #e3f0f9; color: #174a6e; }
     .badge.alert-only { background: #fdf0e8; color: #6b2a00; border: 1px dashed var(--alert); }
+    .badge.catalog-only { background: #e6f5ef; color: #00573f; border: 1px dotted #009E73; }
+    section.front-door { border-left: 4px solid #0072B2; padding: .2rem 0 .2rem .8rem; margin: .8rem 0; }
+    dl.front-door { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
+    dl.front-door dt { font-weight: 600; }
+    dl.front-door dd { margin: 0; }
+    dl.front-door ul { margin: 0; padding-left: 0; list-style: none; }
+    dl.front-door .source { color: #555; }
     .meta { margin: .35rem 0; }
     .window-range { color: var(--muted); font-size: .85rem; margin: .2rem 0; }
     .cards { display: flex; flex-wrap: wrap; gap: .6rem; margin: .3rem 0 .6rem; }

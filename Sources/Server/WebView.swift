@@ -335,6 +335,7 @@ struct WebView: Sendable {
             let alerts = api.composer.alerts.alerts(naming: Set([known.id] + known.aliases), limit: 50)
             var page = ServicePageRenderer(wq: wq, doc: doc, node: known, series: .init(), alerts: alerts, figure: quiet)
             page.sloPanel = sloPanel(node: known, doc: retained, wq: wq)
+            page.frontDoor = FrontDoorWeb.panel(FrontDoor.record(node: known, catalog: api.composer.catalog, alerts: alerts), window: wq.window)
             let body = page.render()
             return Self.htmlResponse(.ok, body)
         }
@@ -349,6 +350,7 @@ struct WebView: Sendable {
         let alerts = api.composer.alerts.alerts(naming: Set([node.id] + node.aliases), limit: 50)
         var page = ServicePageRenderer(wq: wq, doc: doc, node: node, series: series, alerts: alerts, figure: figure)
         page.sloPanel = sloPanel(node: node, doc: doc, wq: wq)
+        page.frontDoor = FrontDoorWeb.panel(FrontDoor.record(node: node, catalog: api.composer.catalog, alerts: alerts), window: wq.window)
         let body = page.render()
         return Self.htmlResponse(.ok, body)
     }
@@ -1049,6 +1051,8 @@ struct ServicePageRenderer {
     let figure: String
     /// SLOs on this node and its edges (empty when no SLO is declared).
     var sloPanel = ""
+    /// Owner, on-call, links, lifecycle: shown first (FrontDoorWeb.panel).
+    var frontDoor = ""
 
     static func errorPage(_ message: String, wq: WebView.WebQuery) -> String {
         let main = "<main id=\"content\" class=\"content service\">\n<nav class=\"crumbs\"><a href=\"/?window=\(Web.html(Web.queryValue(wq.window)))\">map</a></nav>\n<p class=\"notice error\" role=\"alert\">\(Web.html(message))</p>\n</main>\n"
@@ -1058,6 +1062,7 @@ struct ServicePageRenderer {
     func render() -> String {
         var h = "<main id=\"content\" class=\"content service\" data-node=\"\(Web.html(node.id))\">\n"
         h += header()
+        h += frontDoor
         h += signals()
         h += sloPanel
         h += "<div class=\"columns\">\n<section class=\"neighbors\" aria-label=\"Neighbors\">\n"
@@ -1080,7 +1085,8 @@ struct ServicePageRenderer {
         if let t = node.team { h += " › <a href=\"/?team=\(Web.html(Web.queryValue(t)))&amp;window=\(window)\">team \(Web.html(t))</a>" }
         h += " › <span>\(Web.html(node.id))</span></nav>\n"
         h += "<div class=\"service-head\"><h1 id=\"service-name\">\(Web.html(node.id)) <span class=\"badge kind\">\(node.kind.rawValue)</span>"
-        if !node.instrumented { h += " <span class=\"badge alert-only\">alerts only</span>" }
+        if !node.instrumented && !node.alerted { h += " <span class=\"badge catalog-only\">catalog only</span>" }
+        else if !node.instrumented { h += " <span class=\"badge alert-only\">alerts only</span>" }
         h += "</h1>\n"
         h += "<form class=\"window-form autosubmit\" method=\"get\" action=\"/ui/service/\(Web.html(Web.segment(node.id)))\"><label class=\"field\">Window \(Page.windowSelect(wq.window))</label> <button type=\"submit\">Apply</button></form></div>\n"
         var meta: [String] = []

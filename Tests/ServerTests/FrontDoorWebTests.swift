@@ -1,0 +1,55 @@
+import Catalog
+import Foundation
+import HummingbirdTesting
+import Overlay
+@testable import Server
+import Testing
+
+@Suite("Web view: the service page's front door", .enabled(if: FileManager.default.fileExists(atPath: Shop.samples.path)))
+struct FrontDoorWebTests {
+    @Test func servicePageShowsTheFrontDoorFirst() async throws {
+        let catalog = try FrontDoorAPITests.catalog()
+        try await Shop.withLoadedServer({ $0.catalog = catalog }) { client, _, _ in
+            let r = try await client.execute(uri: "/ui/service/shop%2Fcheckout?window=3h", method: .get)
+            #expect(r.status == .ok)
+            let html = String(buffer: r.body)
+            let door = try #require(html.range(of: "<section class=\"front-door\""))
+            let signals = try #require(html.range(of: "id=\"signals-title\""))
+            #expect(door.lowerBound < signals.lowerBound)
+            #expect(html.contains("<a href=\"/?team=payments&amp;window=3h\">payments</a> (Payments · <a href=\"mailto:payments@shop.example\">payments@shop.example</a>) <small class=\"source\">from catalog</small>"))
+            #expect(html.contains("PagerDuty · service <code>PX4C8QF</code>"))
+            #expect(html.contains("PagerDuty · service <code>Checkout API (prod)</code> · team <strong>Payments</strong>"))
+            #expect(html.contains("<span class=\"badge link-runbook\">runbook</span> <a href=\"https://runbooks.shop.example/checkout\" rel=\"noopener noreferrer\">Checkout runbook</a>"))
+            #expect(html.contains("<dt>Lifecycle</dt><dd class=\"lifecycle\">production</dd>"))
+            #expect(html.contains("<dt>System</dt><dd class=\"system\">Online shop</dd>"))
+
+            let rec = String(buffer: try await client.execute(uri: "/ui/service/shop%2Frecommendations?window=3h", method: .get).body)
+            #expect(rec.contains("<span class=\"badge catalog-only\">catalog only</span>"))
+            #expect(rec.contains("<dt>Lifecycle</dt><dd class=\"lifecycle\">deprecated</dd>"))
+        }
+    }
+
+    @Test func withoutACatalogThePageSaysWhatIsMissing() async throws {
+        try await Shop.withLoadedServer { client, _, _ in
+            let html = String(buffer: try await client.execute(uri: "/ui/service/order-events?window=3h", method: .get).body)
+            #expect(html.contains("No team owns this node: declare <code>spec.owner</code>"))
+            #expect(html.contains("<dt>On call</dt><dd class=\"on-call\"><span class=\"notice empty\">Unknown"))
+        }
+    }
+
+    @Test func catalogTextIsEscapedAndOnlyHTTPLinksAreLinks() {
+        let record: [String: Any] = [
+            "owner": ["team": "<b>t</b>", "source": "catalog", "displayName": "\"x\" & y", "email": NSNull()] as [String: Any],
+            "onCall": [["tool": "opsgenie", "service": NSNull(), "team": "<script>alert(1)</script>", "from": "a"]],
+            "links": [["url": "javascript://%0aalert(1)", "title": "click", "type": "other", "from": "x"],
+                      ["url": "https://ok.example/?a=1&b=\"2\"", "title": "<i>ok</i>", "type": "docs", "from": "x"]],
+            "lifecycle": "<img src=x>", "system": NSNull(), "catalogEntity": NSNull(), "title": NSNull(), "description": NSNull(),
+        ]
+        let html = FrontDoorWeb.panel(record, window: "1h")
+        #expect(!html.contains("<script>") && !html.contains("<b>t</b>") && !html.contains("<img") && !html.contains("<i>ok"))
+        #expect(!html.contains("href=\"javascript"))
+        #expect(html.contains("click <code>javascript://%0aalert(1)</code>"))
+        #expect(html.contains("href=\"https://ok.example/?a=1&amp;b=&quot;2&quot;\""))
+        #expect(html.contains("&lt;script&gt;"))
+    }
+}
