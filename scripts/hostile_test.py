@@ -535,6 +535,19 @@ def _(s, check):
     check(r.status == 404, f"404 (got {r.status})")
 
 
+@case("hostile-team-names", "open")
+def _(s, check):
+    listed = s.get("/api/v1/teams")
+    teams = [t.get("name") for t in ((listed.json() or {}).get("teams") or [])]
+    check(listed.status == 200 and "storefront" in teams, f"200 listing the catalog's teams (got {listed})")
+    for path in ["/api/v1/teams/no-such", "/api/v1/teams/%00", "/api/v1/teams/..%2F..%2Fetc%2Fpasswd",
+                 "/api/v1/teams/%E2%80%AE%F0%9F%92%A5", "/api/v1/teams/%3Cscript%3E"]:
+        r = s.get(path)
+        check(r.status == 404 and isinstance((r.json() or {}).get("error"), str), f"{path}: 404 with a JSON error (got {r})")
+    r = s.get("/api/v1/teams/" + "x" * 600)
+    check(r.status == 400, f"a 600-byte team name: 400 (got {r})")
+
+
 @case("get-on-traces", "open")
 def _(s, check):
     r = s.get("/v1/traces")
@@ -596,7 +609,8 @@ def main():
             print(f"ok   doc table: {len(names)} rows in docs/threat_model.md, one per case", flush=True)
 
     servers = {"tokens": Server("tokens", ingest=INGEST_TOKEN, api=API_TOKEN),
-               "open": Server("open", "--max-body-bytes", "1048576", "--pairing-wait", "600", "--cors-origin", WEB_ORIGIN),
+               "open": Server("open", "--max-body-bytes", "1048576", "--pairing-wait", "600", "--cors-origin", WEB_ORIGIN,
+                              "--catalog", os.path.join(root, "samples", "catalog-info.yaml")),
                "capped": Server("capped", "--max-nodes", "100", "--max-edges", "200", "--max-metric-edges", "50",
                                 "--default-slo", "availability=99.9")}
     try:

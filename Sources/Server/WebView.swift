@@ -940,6 +940,11 @@ struct MapPageRenderer {
         for s in EdgeStatus.allCases {
             h += "<li class=\"legend-item status-\(s.rawValue)\">\(Web.swatch(s)) <strong>\(s.rawValue)</strong> <span class=\"count\">\(counts[s, default: 0])</span> <span class=\"meaning\">\(Web.html(Web.statusMeaning[s]!))</span></li>\n"
         }
+        let edges = (scoped ?? full).edges
+        let declaredOnly = edges.filter { $0.status == nil }.count
+        if edges.contains(where: { $0.declaration != nil }) {
+            h += "<li class=\"legend-item status-declared-only\">\(Web.swatch(nil)) <strong>declared-only</strong> <span class=\"count\">\(declaredOnly)</span> <span class=\"meaning\">in the catalog, never traced nor inferred (stale catalog or dead code path)</span></li>\n"
+        }
         h += "</ul>\n<ul class=\"legend-kinds\">\n"
         for (kind, label) in [(NodeKind.service, "service"), (.database, "database"), (.messaging, "messaging"), (.external, "external"),
                               (.user, "user"), (.resource, "cloud resource")] {

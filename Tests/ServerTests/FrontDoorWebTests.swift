@@ -23,6 +23,9 @@ struct FrontDoorWebTests {
             #expect(html.contains("<dt>Lifecycle</dt><dd class=\"lifecycle\">production</dd>"))
             #expect(html.contains("<dt>System</dt><dd class=\"system\">Online shop</dd>"))
 
+            let map = String(buffer: try await client.execute(uri: "/?window=3h", method: .get).body)
+            #expect(map.contains("<strong>declared-only</strong> <span class=\"count\">2</span>"))
+
             let rec = String(buffer: try await client.execute(uri: "/ui/service/shop%2Frecommendations?window=3h", method: .get).body)
             #expect(rec.contains("<span class=\"badge catalog-only\">catalog only</span>"))
             #expect(rec.contains("<dt>Lifecycle</dt><dd class=\"lifecycle\">deprecated</dd>"))
@@ -34,6 +37,8 @@ struct FrontDoorWebTests {
             let html = String(buffer: try await client.execute(uri: "/ui/service/order-events?window=3h", method: .get).body)
             #expect(html.contains("No team owns this node: declare <code>spec.owner</code>"))
             #expect(html.contains("<dt>On call</dt><dd class=\"on-call\"><span class=\"notice empty\">Unknown"))
+            let map = String(buffer: try await client.execute(uri: "/?window=3h", method: .get).body)
+            #expect(!map.contains("declared-only"))   // no catalog, no declarations in the legend
         }
     }
 
