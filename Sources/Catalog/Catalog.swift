@@ -162,6 +162,8 @@ public struct Catalog: Sendable {
     public private(set) var skipped: [String: Int] = [:]
     /// Files read.
     public private(set) var files: [String] = []
+    /// Group refs by lowercased `metadata.name` (several namespaces may share a name: the first ref wins).
+    private var groupsByName: [String: [EntityRef]] = [:]
 
     public init() {}
 
@@ -180,6 +182,17 @@ public struct Catalog: Sendable {
                                message: "\(e.ref) is already declared at \(first.origin)")
         }
         entities[e.ref] = e
+        if e.kind == .group {
+            groupsByName[e.name.lowercased(), default: []].append(e.ref)
+            groupsByName[e.name.lowercased()]!.sort()
+        }
+    }
+
+    /// The Group named `name`: exact `metadata.name` first, else case-insensitive; with several
+    /// namespaces, the first ref in order.
+    public func group(named name: String) -> CatalogEntity? {
+        let refs = (groupsByName[name.lowercased()] ?? []).compactMap { entities[$0] }
+        return refs.first { $0.name == name } ?? refs.first
     }
 
     public func entity(_ ref: EntityRef) -> CatalogEntity? { entities[ref] }

@@ -79,9 +79,7 @@ enum FrontDoor {
 
     /// The catalog Group of a team name (exact, else case-insensitive).
     static func group(_ team: String, in catalog: Catalog?) -> CatalogEntity? {
-        guard let catalog else { return nil }
-        let groups = catalog.all(.group)
-        return groups.first { $0.name == team } ?? groups.first { $0.name.lowercased() == team.lowercased() }
+        catalog?.group(named: team)
     }
 
     static func entity(of node: GraphDocument.Node, in catalog: Catalog?) -> CatalogEntity? {

@@ -1,6 +1,8 @@
 // The service page's front door: who owns the node, who is on call, where the runbook is.
 // Rendered from the same record as the API's `frontDoor`, so page and API never disagree.
+import Catalog
 import Foundation
+import Overlay
 
 enum FrontDoorWeb {
     static func text(_ v: Any?) -> String? {
@@ -38,8 +40,18 @@ enum FrontDoorWeb {
         } else {
             h += "<dt>Owner</dt><dd class=\"owner notice empty\">No team owns this node: declare <code>spec.owner</code> in the catalog (--catalog), or set a team on its spans or alerts.</dd>\n"
         }
-        let onCall = record["onCall"] as? [[String: Any]] ?? []
-        h += "<dt>On call</dt><dd class=\"on-call\">"
+        h += onCallItem(record["onCall"] as? [[String: Any]] ?? [])
+        h += linksItem(record["links"] as? [[String: Any]] ?? [])
+        for (key, label) in [("lifecycle", "Lifecycle"), ("system", "System"), ("catalogEntity", "Catalog entity")] {
+            guard let v = text(record[key]) else { continue }
+            h += "<dt>\(label)</dt><dd class=\"\(key)\">\(key == "catalogEntity" ? "<code>\(Web.html(v))</code>" : Web.html(v))</dd>\n"
+        }
+        if let d = text(record["description"]) { h += "<dt>About</dt><dd class=\"description\">\(Web.html(d))</dd>\n" }
+        return h + "</dl>\n</section>\n"
+    }
+
+    static func onCallItem(_ onCall: [[String: Any]]) -> String {
+        var h = "<dt>On call</dt><dd class=\"on-call\">"
         if onCall.isEmpty {
             h += "<span class=\"notice empty\">Unknown: no <code>pagerduty.com/service-id</code> or <code>opsgenie.com/team</code> annotation, no PagerDuty or Opsgenie alert names it.</span>"
         } else {
@@ -52,21 +64,41 @@ enum FrontDoorWeb {
             }
             h += "</ul>"
         }
-        h += "</dd>\n"
-        let links = record["links"] as? [[String: Any]] ?? []
-        if !links.isEmpty {
-            h += "<dt>Links</dt><dd class=\"links\"><ul>"
-            for l in links {
-                let url = text(l["url"]) ?? ""
-                h += "<li><span class=\"badge link-\(Web.html(text(l["type"]) ?? "other"))\">\(Web.html(text(l["type"]) ?? "other"))</span> \(link(url, label: text(l["title"]) ?? url))</li>"
-            }
-            h += "</ul></dd>\n"
+        return h + "</dd>\n"
+    }
+
+    static func linksItem(_ links: [[String: Any]]) -> String {
+        guard !links.isEmpty else { return "" }
+        var h = "<dt>Links</dt><dd class=\"links\"><ul>"
+        for l in links {
+            let url = text(l["url"]) ?? ""
+            let type = text(l["type"]) ?? "other"
+            h += "<li><span class=\"badge link-\(Web.html(type))\">\(Web.html(type))</span> \(link(url, label: text(l["title"]) ?? url))</li>"
         }
-        for (key, label) in [("lifecycle", "Lifecycle"), ("system", "System"), ("catalogEntity", "Catalog entity")] {
-            guard let v = text(record[key]) else { continue }
-            h += "<dt>\(label)</dt><dd class=\"\(key)\">\(key == "catalogEntity" ? "<code>\(Web.html(v))</code>" : Web.html(v))</dd>\n"
-        }
-        if let d = text(record["description"]) { h += "<dt>About</dt><dd class=\"description\">\(Web.html(d))</dd>\n" }
+        return h + "</ul></dd>\n"
+    }
+
+    /// The map's team panel (`/?team=…`): the team's front door above its sub-graph.
+    static func teamPanel(team: String, doc: GraphDocument, catalog: Catalog?, alerts: AlertBook, window: String) -> String {
+        guard let view = GraphQuery.team(team, in: doc) else { return "" }
+        let win = Web.html(Web.queryValue(window))
+        let members = doc.nodes.filter { view.memberIDs.contains($0.id) }
+        let contacts = FrontDoor.contacts(team: view.team, catalog: catalog)
+        let fromAlerts = FrontDoor.onCall(fromAlerts: alerts.alerts(naming: Set(members.flatMap { [$0.id] + $0.aliases }), limit: 200))
+        var h = "<section class=\"front-door team-door\" aria-labelledby=\"team-door-title\"><h2 id=\"team-door-title\">Team \(Web.html(view.team))</h2>\n<dl class=\"front-door\">\n"
+        let who = [text(contacts["displayName"]).map(Web.html), text(contacts["email"]).map { "<a href=\"mailto:\(Web.html($0))\">\(Web.html($0))</a>" }].compactMap { $0 }
+        if !who.isEmpty { h += "<dt>Contact</dt><dd class=\"contact\">\(who.joined(separator: " · "))</dd>\n" }
+        var counts: [String: Int] = [:]
+        for n in members { counts[n.teamSource?.rawValue ?? "none", default: 0] += 1 }
+        let ownership = counts.sorted { $0.key < $1.key }.map { "\($0.value) from \(Web.html($0.key))" }.joined(separator: ", ")
+        h += "<dt>Services</dt><dd class=\"services\">" + members.map { Web.serviceLink($0.id, window: window) }.joined(separator: ", ")
+        h += " <small class=\"source\">ownership: \(ownership)</small></dd>\n"
+        h += onCallItem((contacts["onCall"] as? [[String: Any]] ?? []) + fromAlerts)
+        h += linksItem(contacts["links"] as? [[String: Any]] ?? [])
+        let neighbors = view.neighborTeams.map { "<a href=\"/?team=\(Web.html(Web.queryValue($0)))&amp;window=\(win)\">\(Web.html($0))</a>" }
+        h += "<dt>Next cluster over</dt><dd class=\"boundary\">"
+        h += neighbors.isEmpty ? "no neighbouring team" : neighbors.joined(separator: ", ")
+        h += " · \(view.boundary.count) boundary edge\(view.boundary.count == 1 ? "" : "s")</dd>\n"
         return h + "</dl>\n</section>\n"
     }
 }

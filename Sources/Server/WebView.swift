@@ -274,6 +274,9 @@ struct WebView: Sendable {
                                    figure: figure, alerts: api.composer.alerts)
         let views = api.composer.traces.sloViews()
         page.hasSLOs = !views.isEmpty
+        if let team = wq.query.team, scoped != nil {
+            page.teamPanel = FrontDoorWeb.teamPanel(team: team, doc: full, catalog: api.composer.catalog, alerts: api.composer.alerts, window: wq.window)
+        }
         if let team = wq.query.team, scoped != nil, !views.isEmpty {
             page.sloPanel = SLOWeb.teamPanel(views, team: team, full: full, hops: wq.query.hops, window: wq.window)
         }
@@ -860,6 +863,8 @@ struct MapPageRenderer {
     var hasSLOs = false
     /// With a team selected: the SLOs of the team and its neighbors.
     var sloPanel = ""
+    /// With a team selected: the team's front door (contacts, on-call, links, neighbouring teams).
+    var teamPanel = ""
 
     func render() -> String {
         var title = "Parallax · production map"
@@ -913,6 +918,7 @@ struct MapPageRenderer {
     func content() -> String {
         var h = "<main id=\"content\" class=\"content\">\n"
         if let error { h += "<p class=\"notice error\" role=\"alert\">\(Web.html(error))</p>\n" }
+        h += teamPanel
         h += summary()
         h += legend()
         h += "<figure id=\"graph\" class=\"graph\">\n\(figure)\n</figure>\n"

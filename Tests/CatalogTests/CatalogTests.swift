@@ -142,6 +142,8 @@ struct CatalogReadingTests {
         #expect(group.displayName == "Payments" && group.email == "payments@example.com")
         #expect(group.annotations["opsgenie.com/team"] == "payments-oncall")
         #expect(c.all(.api).map(\.name) == ["payments-api"])
+        #expect(c.group(named: "TEAM-payments")?.ref == EntityRef(kind: "group", name: "team-payments"))
+        #expect(c.group(named: "checkout") == nil)   // a Component is not a group
         #expect(c.all(.system).map(\.name) == ["shop"])
         #expect(c.nodeEntities.map(\.name) == ["checkout", "payments", "orders-db"])
     }

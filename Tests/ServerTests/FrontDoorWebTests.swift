@@ -26,6 +26,15 @@ struct FrontDoorWebTests {
             let map = String(buffer: try await client.execute(uri: "/?window=3h", method: .get).body)
             #expect(map.contains("<strong>declared-only</strong> <span class=\"count\">2</span>"))
 
+            let team = String(buffer: try await client.execute(uri: "/?team=storefront&window=3h", method: .get).body)
+            let panel = try #require(team.range(of: "<section class=\"front-door team-door\""))
+            let graph = try #require(team.range(of: "<figure id=\"graph\""))
+            #expect(panel.lowerBound < graph.lowerBound)
+            #expect(team.contains("<dt>Contact</dt><dd class=\"contact\">Storefront · <a href=\"mailto:storefront@shop.example\">storefront@shop.example</a></dd>"))
+            #expect(team.contains("ownership: 5 from catalog"))
+            #expect(team.contains("Opsgenie · team <strong>storefront-oncall</strong>"))
+            #expect(team.contains("<dt>Next cluster over</dt><dd class=\"boundary\"><a href=\"/?team=payments&amp;window=3h\">payments</a> · "))
+
             let rec = String(buffer: try await client.execute(uri: "/ui/service/shop%2Frecommendations?window=3h", method: .get).body)
             #expect(rec.contains("<span class=\"badge catalog-only\">catalog only</span>"))
             #expect(rec.contains("<dt>Lifecycle</dt><dd class=\"lifecycle\">deprecated</dd>"))
