@@ -63,15 +63,17 @@ let package = Package(
         .target(name: "Inference", dependencies: ["Alerts"]),
         // Backstage catalog-info.yaml -> declared owners, links, on-call, dependencies (issue 17). No I/O but reading catalog files.
         .target(name: "Catalog", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // Diagnostic and mitigation actions (issue 17): the actions file, body templates, secrets, run records. No I/O but reading the file.
+        .target(name: "Actions", dependencies: [.product(name: "Yams", package: "Yams")]),
         // Traced + inferred (+ declared) -> merged graph, queries, exports. Pure Swift, no I/O.
         .target(name: "Overlay", dependencies: ["TraceGraph", "Alerts", "Inference", "Catalog"]),
         // Embedded default store: alerts and trace-graph checkpoints in SQLite (GRDB, WAL). See docs/STORE.md.
-        .target(name: "Store", dependencies: ["Alerts", "TraceGraph", "SLO", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Store", dependencies: ["Alerts", "TraceGraph", "SLO", "Actions", .product(name: "GRDB", package: "GRDB.swift")]),
         // Hummingbird server: OTLP/HTTP receiver, alert webhooks, API, metrics.
         .target(
             name: "Server",
             dependencies: [
-                "OTLP", "TraceGraph", "Alerts", "Inference", "Overlay", "Store", "SLO", "Catalog",
+                "OTLP", "TraceGraph", "Alerts", "Inference", "Overlay", "Store", "SLO", "Catalog", "Actions",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -84,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "parallax",
             dependencies: [
-                "Server", "OTLP", "TraceGraph", "Alerts", "Inference", "Overlay", "Store", "SLO", "Catalog",
+                "Server", "OTLP", "TraceGraph", "Alerts", "Inference", "Overlay", "Store", "SLO", "Catalog", "Actions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -117,13 +119,14 @@ let package = Package(
         .testTarget(name: "AlertsTests", dependencies: ["Alerts"], exclude: ["FuzzFindings"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Alerts"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
+        .testTarget(name: "ActionsTests", dependencies: ["Actions"]),
         .testTarget(name: "OverlayTests", dependencies: ["Overlay", "TraceGraph", "Alerts", "Inference", "OTLP", "Catalog"]),
         .testTarget(name: "CLITests", dependencies: ["parallax"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Alerts", "TraceGraph", "OTLP", "SLO"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Alerts", "TraceGraph", "OTLP", "SLO", "Actions"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "OTLP", "COTLP", "CZstd", "Overlay", "Alerts", "Store", "SLO", "TraceGraph", "Catalog",
+                "Server", "OTLP", "COTLP", "CZstd", "Overlay", "Alerts", "Store", "SLO", "TraceGraph", "Catalog", "Actions",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),

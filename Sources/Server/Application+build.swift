@@ -17,6 +17,7 @@ public func buildApplication(
     state: GraphState? = nil,
     alerts: AlertBook? = nil,
     store: ParallaxStore? = nil,
+    actions: ActionCenter? = nil,
     logger: Logger = Logger(label: "parallax")
 ) -> some ApplicationProtocol {
     let state = state ?? {
@@ -28,7 +29,7 @@ public func buildApplication(
     }()
     let alerts = alerts ?? AlertBook()
     let ingest = TraceIngest(configuration: configuration, state: state)
-    let router = buildRouter(configuration: configuration, state: state, alerts: alerts, ingest: ingest, logger: logger)
+    let router = buildRouter(configuration: configuration, state: state, alerts: alerts, ingest: ingest, actions: actions, logger: logger)
     var app = Application(
         router: router,
         server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
@@ -59,7 +60,8 @@ public func buildApplication(
 /// All routes. Kept separate from the application so tests can drive it directly.
 /// `ingest` is shared with the OTLP/gRPC receiver when the application builds both.
 public func buildRouter(configuration: ServerConfiguration, state: GraphState, alerts: AlertBook = AlertBook(),
-                        ingest: TraceIngest? = nil, logger: Logger = Logger(label: "parallax")) -> Router<ParallaxContext> {
+                        ingest: TraceIngest? = nil, actions: ActionCenter? = nil,
+                        logger: Logger = Logger(label: "parallax")) -> Router<ParallaxContext> {
     let router = Router(context: ParallaxContext.self)
     // Method, path and request id at debug level; never headers (tokens) or bodies.
     router.add(middleware: LogRequestsMiddleware(.debug))
@@ -78,7 +80,8 @@ public func buildRouter(configuration: ServerConfiguration, state: GraphState, a
                                               maxAge: .seconds(600)))
     }
     if configuration.ingestToken != nil || configuration.apiToken != nil {
-        router.add(middleware: TokenAuthMiddleware(ingestToken: configuration.ingestToken, apiToken: configuration.apiToken, metrics: state.metrics))
+        router.add(middleware: TokenAuthMiddleware(ingestToken: configuration.ingestToken, apiToken: configuration.apiToken, metrics: state.metrics,
+                                                   actionTokens: actions?.scopedTokens ?? []))
     }
     let receiver = OTLPReceiver(ingest: ingest ?? TraceIngest(configuration: configuration, state: state))
     router.post("/v1/traces") { request, context in await receiver.handle(request, context: context) }
@@ -104,17 +107,23 @@ public func buildRouter(configuration: ServerConfiguration, state: GraphState, a
         }
     }
 
-    let api = GraphAPI(composer: GraphComposer(traces: state, alerts: alerts, catalog: configuration.catalog), metrics: state.metrics)
+    let api = GraphAPI(composer: GraphComposer(traces: state, alerts: alerts, catalog: configuration.catalog), metrics: state.metrics, actions: actions)
     router.get("/api/v1/graph") { request, _ in api.graph(request) }
     router.get("/api/v1/services") { request, _ in api.services(request) }
     router.get("/api/v1/services/:name") { request, context in api.service(request, name: context.parameters.get("name") ?? "") }
     router.get("/api/v1/disagreements") { request, _ in api.disagreements(request) }
     router.get("/api/v1/teams") { request, _ in api.teams(request) }
     router.get("/api/v1/teams/:team") { request, context in api.team(request, name: context.parameters.get("team") ?? "") }
+    let actionsAPI = ActionsAPI(api: api, center: actions, apiToken: configuration.apiToken)
+    router.post("/api/v1/services/:name/actions/:action") { request, context in
+        await actionsAPI.run(request, context: context, service: context.parameters.get("name") ?? "", action: context.parameters.get("action") ?? "")
+    }
+    router.post("/api/v1/diagnose") { request, context in await actionsAPI.diagnose(request, context: context) }
+    router.get("/api/v1/actions/runs") { request, _ in await actionsAPI.runs(request) }
     let sloAPI = SLOAPI(state: state, metrics: state.metrics)
     router.get("/api/v1/slos") { request, _ in sloAPI.list(request) }
     router.get("/api/v1/slos/:name") { request, context in sloAPI.one(request, name: context.parameters.get("name") ?? "") }
-    registerWebView(on: router, composer: api.composer, metrics: state.metrics)
+    registerWebView(on: router, composer: api.composer, metrics: state.metrics, actions: actions)
 
     router.get("/healthz") { _, _ in "ok\n" }
     router.get("/readyz") { _, _ in "ready\n" }

@@ -1,5 +1,6 @@
 // The service page's front door: who owns the node, who is on call, where the runbook is.
 // Rendered from the same record as the API's `frontDoor`, so page and API never disagree.
+import Actions
 import Catalog
 import Foundation
 import Overlay
@@ -100,5 +101,32 @@ enum FrontDoorWeb {
         h += neighbors.isEmpty ? "no neighbouring team" : neighbors.joined(separator: ", ")
         h += " · \(view.boundary.count) boundary edge\(view.boundary.count == 1 ? "" : "s")</dd>\n"
         return h + "</dl>\n</section>\n"
+    }
+
+    /// The service page's actions: a button per registered action (JavaScript posts JSON) and the
+    /// node's recent runs.
+    static func actionsPanel(node: String, actions: [ActionDefinition], runs: [ActionRun], disabled: Bool) -> String {
+        guard !actions.isEmpty || !runs.isEmpty else { return "" }
+        var h = "<section class=\"actions-panel\" aria-labelledby=\"actions-title\"><h2 id=\"actions-title\">Actions</h2>\n"
+        if disabled { h += "<p class=\"notice\">Actions are switched off (<code>--actions-disabled</code>).</p>\n" }
+        else if !actions.isEmpty {
+            h += "<p class=\"action-buttons\">"
+            for a in actions {
+                let url = "/api/v1/services/\(Web.segment(node))/actions/\(Web.segment(a.name))"
+                h += "<button type=\"button\" class=\"action-run kind-\(a.kind.rawValue)\" data-url=\"\(Web.html(url))\" data-action=\"\(Web.html(a.name))\""
+                h += " data-service=\"\(Web.html(node))\" data-confirm=\"\(a.confirm)\">\(Web.html(a.name)) <small>\(a.kind.rawValue)\(a.confirm ? ", asks first" : "")</small></button>"
+            }
+            h += "</p>\n<p id=\"action-result\" class=\"action-result\" role=\"status\"></p>\n"
+        }
+        if !runs.isEmpty {
+            h += "<table class=\"action-runs\"><thead><tr><th scope=\"col\">When</th><th scope=\"col\">Action</th><th scope=\"col\">Who</th><th scope=\"col\">Result</th><th scope=\"col\">Took</th></tr></thead><tbody>\n"
+            for r in runs {
+                let result = r.responseStatus.map { "HTTP \($0)" } ?? (r.error ?? "no answer")
+                h += "<tr class=\"\(r.ok ? "run-ok" : "run-failed")\"><td><time>\(Web.html(ActionRun.timestamp(r.startedAt)))</time></td><td>\(Web.html(r.action))</td>"
+                h += "<td>\(Web.html(r.caller))</td><td>\(Web.html(result))</td><td>\(Int(r.durationMs.rounded())) ms</td></tr>\n"
+            }
+            h += "</tbody></table>\n"
+        }
+        return h + "</section>\n"
     }
 }

@@ -11,6 +11,8 @@ import Overlay
 struct GraphAPI: Sendable {
     let composer: GraphComposer
     let metrics: ReceiverMetrics
+    /// Registered actions (`--actions`), listed in each front door.
+    var actions: ActionCenter? = nil
     static let maxHops = 10
     static let maxWindowSeconds = 30.0 * 86_400
 
@@ -150,7 +152,7 @@ struct GraphAPI: Sendable {
                 "upstream": upstream.map { Self.neighborObject($0, peer: $0.source) },
                 "downstream": downstream.map { Self.neighborObject($0, peer: $0.target) },
                 "alerts": alerts.map(Self.alertObject),
-                "frontDoor": FrontDoor.record(node: node, catalog: composer.catalog, alerts: alerts),
+                "frontDoor": frontDoor(node, doc: doc, alerts: alerts),
             ]
             return Self.json(.ok, body)
         }
@@ -172,6 +174,14 @@ struct GraphAPI: Sendable {
             return Self.json(.ok, ["window": Self.windowObject(doc.window), "counts": counts,
                                    "disagreements": edges.map(Self.edgeObject)])
         }
+    }
+
+    /// The front door with the node's registered actions.
+    func frontDoor(_ node: GraphDocument.Node, doc: GraphDocument, alerts: [Alert]) -> [String: Any] {
+        var record = FrontDoor.record(node: node, catalog: composer.catalog, alerts: alerts)
+        record["actions"] = (actions?.actions(for: node, in: doc) ?? []).map { ActionsAPI.actionObject($0, node: node.id) }
+        record["actionsDisabled"] = actions?.disabled ?? false
+        return record
     }
 
     // MARK: Rendering

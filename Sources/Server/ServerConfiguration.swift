@@ -1,3 +1,4 @@
+import Actions
 import Catalog
 import Foundation
 import TraceGraph
@@ -57,6 +58,9 @@ public struct ServerConfiguration: Sendable {
 
     /// The Backstage catalog (`--catalog`): owners, links, on-call, declared dependencies (docs/CATALOG.md).
     public var catalog: Catalog?
+    /// `--actions FILE`: registered diagnostic and mitigation actions (docs/ACTIONS.md); `--actions-disabled` the kill switch.
+    public var actions: ActionsFile?
+    public var actionsDisabled = false
 
     public init() {}
 

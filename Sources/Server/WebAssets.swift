@@ -143,6 +143,9 @@ enum WebAssets {
     dl.front-door dd { margin: 0; }
     dl.front-door ul { margin: 0; padding-left: 0; list-style: none; }
     dl.front-door .source { color: #555; }
+    button.action-run { margin: 0 .4rem .3rem 0; }
+    button.action-run.kind-mitigate { border-color: #D55E00; }
+    table.action-runs td { padding: .1rem .5rem; }
     .meta { margin: .35rem 0; }
     .window-range { color: var(--muted); font-size: .85rem; margin: .2rem 0; }
     .cards { display: flex; flex-wrap: wrap; gap: .6rem; margin: .3rem 0 .6rem; }
@@ -297,7 +300,32 @@ enum WebAssets {
           f.addEventListener('change', function () { f.submit(); });
         });
         wireContent();
+        wireActions();
         document.body.setAttribute('data-ready', 'true');
+      }
+
+      // Action buttons on the service page: POST JSON (never a form: a JSON body cannot be sent
+      // cross-site without a preflight), asking first when the action needs confirmation.
+      function wireActions() {
+        Array.prototype.forEach.call(document.querySelectorAll('button.action-run'), function (b) {
+          b.addEventListener('click', function () {
+            var needs = b.getAttribute('data-confirm') === 'true';
+            if (needs && !window.confirm('Run ' + b.getAttribute('data-action') + ' on ' + b.getAttribute('data-service') + '?')) return;
+            var out = document.getElementById('action-result');
+            b.disabled = true;
+            fetch(b.getAttribute('data-url'), {method: 'POST', headers: {'Content-Type': 'application/json'},
+                                               body: JSON.stringify({confirm: needs})})
+              .then(function (r) { return r.json().then(function (j) { return {status: r.status, body: j}; }); })
+              .then(function (res) {
+                var run = res.body.run;
+                if (out) out.textContent = run ? (b.getAttribute('data-action') + ': ' + (run.responseStatus !== null ? 'HTTP ' + run.responseStatus : run.error))
+                                               : (res.body.error || ('HTTP ' + res.status));
+                if (run) setTimeout(function () { window.location.reload(); }, 800);
+              })
+              .catch(function (e) { if (out) out.textContent = String(e); })
+              .then(function () { b.disabled = false; });
+          });
+        });
       }
 
       if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);

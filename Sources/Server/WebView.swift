@@ -23,8 +23,8 @@ import TraceGraph
 
 /// Adds the web view's routes. `graphviz` is injectable so tests can point it at a missing binary.
 public func registerWebView(on router: Router<ParallaxContext>, composer: GraphComposer, metrics: ReceiverMetrics,
-                            graphviz: Graphviz = Graphviz()) {
-    let web = WebView(api: GraphAPI(composer: composer, metrics: metrics), graphviz: graphviz)
+                            graphviz: Graphviz = Graphviz(), actions: ActionCenter? = nil) {
+    let web = WebView(api: GraphAPI(composer: composer, metrics: metrics, actions: actions), graphviz: graphviz)
     router.get("/") { request, _ in await web.timed("/") { await web.mapPage(request) } }
     router.get("/ui") { _, _ in Response(status: .found, headers: [.location: "/"]) }
     router.get("/ui/graph.svg") { request, _ in await web.timed("/ui/graph.svg") { await web.graphSVG(request) } }
@@ -339,6 +339,7 @@ struct WebView: Sendable {
             var page = ServicePageRenderer(wq: wq, doc: doc, node: known, series: .init(), alerts: alerts, figure: quiet)
             page.sloPanel = sloPanel(node: known, doc: retained, wq: wq)
             page.frontDoor = FrontDoorWeb.panel(FrontDoor.record(node: known, catalog: api.composer.catalog, alerts: alerts), window: wq.window)
+                + actionsPanel(node: known, doc: retained)
             let body = page.render()
             return Self.htmlResponse(.ok, body)
         }
@@ -354,8 +355,16 @@ struct WebView: Sendable {
         var page = ServicePageRenderer(wq: wq, doc: doc, node: node, series: series, alerts: alerts, figure: figure)
         page.sloPanel = sloPanel(node: node, doc: doc, wq: wq)
         page.frontDoor = FrontDoorWeb.panel(FrontDoor.record(node: node, catalog: api.composer.catalog, alerts: alerts), window: wq.window)
+            + actionsPanel(node: node, doc: doc)
         let body = page.render()
         return Self.htmlResponse(.ok, body)
+    }
+
+    /// The service page's actions: buttons and the node's last 20 runs.
+    func actionsPanel(node: GraphDocument.Node, doc: GraphDocument) -> String {
+        guard let center = api.actions else { return "" }
+        return FrontDoorWeb.actionsPanel(node: node.id, actions: center.actions(for: node, in: doc), runs: center.runs(service: node.id, limit: 20),
+                                         disabled: center.disabled)
     }
 
     /// The service page's SLO panel: SLOs on the node and on its call edges, with burn charts.

@@ -231,6 +231,20 @@ public final class ParallaxStore: Sendable {
                 CREATE INDEX slo_minute_minute ON slo_minute(minute);
                 """)
         }
+        m.registerMigration("v4-action-runs") { db in
+            // Action runs (issue 17): the audit list of `GET /api/v1/actions/runs`.
+            try db.execute(sql: """
+                CREATE TABLE action_run (
+                    seq        INTEGER PRIMARY KEY,    -- insertion order
+                    id         TEXT NOT NULL UNIQUE,
+                    started_at REAL NOT NULL,          -- seconds since 1970 (the server's clock)
+                    service    TEXT NOT NULL,
+                    action     TEXT NOT NULL,
+                    record     TEXT NOT NULL           -- the ActionRun as JSON (no secrets: header names only)
+                );
+                CREATE INDEX action_run_started ON action_run(started_at);
+                """)
+        }
         return m
     }
 

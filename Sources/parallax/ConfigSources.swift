@@ -56,6 +56,7 @@ struct ConfigSources {
         "alert-retention", "max-alerts", "slot-retention", "checkpoint-interval",
         "locality-label", "resource-topology", "slo-file", "default-slo", "slo-webhook",
         "max-nodes", "max-edges", "max-metric-edges", "max-future", "clock-start", "catalog",
+        "actions", "actions-disabled",
     ]
     /// Settings that may be a list (or a comma-separated string).
     static let listKeys: Set<String> = ["locality-label", "slo-file", "default-slo", "catalog"]
@@ -88,6 +89,17 @@ struct ConfigSources {
         guard let (text, origin) = raw(key) else { return value }
         guard let v = Int(text.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("\(key) from \(origin): '\(text)' is not an integer") }
         return v
+    }
+
+    /// A switch: the flag, else `true`/`false` (or `1`/`0`, `yes`/`no`) from env or file.
+    func bool(_ key: String, flag: Bool) throws -> Bool {
+        if flag { return true }
+        guard let (text, origin) = raw(key) else { return false }
+        switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "true", "1", "yes", "on": return true
+        case "false", "0", "no", "off", "": return false
+        default: throw ValidationError("\(key) from \(origin): '\(text.prefix(32))' is not true or false")
+        }
     }
 
     func double(_ key: String, flag: Double?, default value: Double) throws -> Double {

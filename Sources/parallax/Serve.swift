@@ -1,3 +1,4 @@
+import Actions
 import Alerts
 import ArgumentParser
 import Foundation
@@ -83,6 +84,13 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var slo: SLOOptions
     @OptionGroup var catalog: CatalogOptions
+
+    @Option(help: ArgumentHelp("Actions file (YAML): diagnostic and mitigation HTTP requests teams register for their services.",
+                               discussion: "Run with POST /api/v1/services/{name}/actions/{action} and POST /api/v1/diagnose; every run is recorded (GET /api/v1/actions/runs). See docs/ACTIONS.md."))
+    var actions: String?
+
+    @Flag(help: "Kill switch: registered actions are listed but never run (503).")
+    var actionsDisabled = false
 
     @Option(help: "POST an Alertmanager-shaped webhook to this http(s) URL when an SLO's status (ok, ticket, page) changes.")
     var sloWebhook: String?
@@ -189,6 +197,10 @@ struct Serve: AsyncParsableCommand {
         let sloDefaults = slo.defaultSLOs.isEmpty ? src.stringList("default-slo") : slo.defaultSLOs
         (c.slos, c.defaultSLOs) = try SLOOptions.resolve(files: sloFiles, defaults: sloDefaults)
         c.catalog = try CatalogOptions.load(catalog.catalogs.isEmpty ? src.stringList("catalog") : catalog.catalogs)
+        if let path = src.optionalString("actions", flag: actions) {
+            do { c.actions = try ActionsFile.load(path: path) } catch { throw ValidationError("--actions: \(error.description)") }
+        }
+        c.actionsDisabled = try src.bool("actions-disabled", flag: actionsDisabled)
         if let url = src.optionalString("slo-webhook", flag: sloWebhook) {
             guard let u = URL(string: url), ["http", "https"].contains(u.scheme?.lowercased() ?? ""), u.host != nil else {
                 throw ValidationError("slo-webhook must be an http or https URL (got '\(url.prefix(64))')")
@@ -246,7 +258,14 @@ struct Serve: AsyncParsableCommand {
             "data": .string(configuration.dataDirectory),
             "ingestAuth": .stringConvertible(configuration.ingestToken != nil), "apiAuth": .stringConvertible(configuration.apiToken != nil),
         ])
-        let app = buildApplication(configuration: configuration, state: state, alerts: book, store: store, logger: logger)
+        var center: ActionCenter?
+        if let file = configuration.actions {
+            do { center = try ActionCenter(file: file, disabled: configuration.actionsDisabled, store: store, clock: clock) } catch {
+                throw ValidationError("--actions: \(error.message)")
+            }
+            logger.info("actions: \(file.actions.count) registered\(configuration.actionsDisabled ? ", switched off (--actions-disabled)" : "")")
+        }
+        let app = buildApplication(configuration: configuration, state: state, alerts: book, store: store, actions: center, logger: logger)
         try await app.runService()
         try? store.close()
         logger.info("stopped")

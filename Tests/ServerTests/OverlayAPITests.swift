@@ -28,12 +28,12 @@ enum Shop {
     }
 
     /// Starts a server over fresh state, sends every sample, lets pending spans expire, runs `body`.
-    static func withLoadedServer(_ tweak: (inout ServerConfiguration) -> Void = { _ in },
+    static func withLoadedServer(_ tweak: (inout ServerConfiguration) -> Void = { _ in }, actions: ActionCenter? = nil,
                                  _ body: @Sendable (any TestClientProtocol, GraphState, AlertBook) async throws -> Void) async throws {
         let clock = TestClock(end)
         let state = GraphState(settings: .init(), clock: { clock.now })
         let book = AlertBook(aliases: try aliases())
-        let app = buildApplication(configuration: testConfiguration(tweak), state: state, alerts: book)
+        let app = buildApplication(configuration: testConfiguration(tweak), state: state, alerts: book, actions: actions)
         try await app.test(.live) { client in
             for file in files("traces") {
                 let bytes = try Data(contentsOf: file)

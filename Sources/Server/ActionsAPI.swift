@@ -1,0 +1,197 @@
+// `POST /api/v1/services/{name}/actions/{action}`, `POST /api/v1/diagnose`, `GET /api/v1/actions/runs`
+// (issue 17; docs/ACTIONS.md).
+import Actions
+import Alerts
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Overlay
+
+struct ActionsAPI: Sendable {
+    let api: GraphAPI
+    let center: ActionCenter?
+    let apiToken: String?
+    static let maxBodyBytes = 64 << 10
+
+    struct Failure: Error { let status: HTTPResponse.Status; let message: String; var code: String? = nil; var headers: HTTPFields = [:] }
+
+    static func runObject(_ r: ActionRun) -> [String: Any] { GraphAPI.object(r) as? [String: Any] ?? [:] }
+
+    static func actionObject(_ a: ActionDefinition, node: String) -> [String: Any] {
+        ["name": a.name, "kind": a.kind.rawValue, "confirm": a.confirm, "timeoutSeconds": a.timeoutSeconds, "scopes": a.scopes,
+         "registeredFor": a.service.map { ["service": $0] } ?? ["team": a.team ?? ""],
+         "run": "POST /api/v1/services/\(Web.segment(node))/actions/\(Web.segment(a.name))"]
+    }
+
+    private func timed(_ route: String, _ request: Request, _ body: () async throws -> Response) async -> Response {
+        let started = ContinuousClock.now
+        var response: Response
+        do { response = try await body() } catch let f as Failure {
+            var o: [String: Any] = ["error": f.message]
+            if let code = f.code { o["code"] = code }
+            response = GraphAPI.json(f.status, o)
+            for field in f.headers { response.headers.append(field) }
+        } catch let e as GraphAPI.BadRequest {
+            response = GraphAPI.json(e.status, ["error": e.message])
+        } catch {
+            response = GraphAPI.json(.internalServerError, ["error": "internal error"])
+        }
+        let elapsed = ContinuousClock.now - started
+        api.metrics.record(route: route, method: request.method.rawValue, status: Int(response.status.code),
+                           seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return response
+    }
+
+    /// The checks every run route makes first: registered, not switched off, a JSON body (a web page
+    /// cannot post JSON cross-site without a preflight), a known caller.
+    func admit(_ request: Request, context: ParallaxContext) async throws -> (ActionCenter, ActionCaller, [String: Any]) {
+        guard let center else { throw Failure(status: .notFound, message: "no actions are registered; start parallax serve with --actions FILE") }
+        guard !center.disabled else {
+            throw Failure(status: .serviceUnavailable, message: "actions are switched off (--actions-disabled)", code: "actionsDisabled")
+        }
+        let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        guard type == "application/json" else {
+            throw Failure(status: .unsupportedMediaType, message: "send Content-Type: application/json with a JSON object body, e.g. {\"confirm\": true}")
+        }
+        var buffer: ByteBuffer
+        do { buffer = try await request.body.collect(upTo: Self.maxBodyBytes) } catch {
+            throw Failure(status: .contentTooLarge, message: "the body may hold at most \(Self.maxBodyBytes) bytes")
+        }
+        var body: [String: Any] = [:]
+        if buffer.readableBytes > 0 {
+            let data = buffer.readData(length: buffer.readableBytes) ?? Data()
+            guard let o = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+                throw Failure(status: .badRequest, message: "the body must be a JSON object, e.g. {\"confirm\": true, \"idempotencyKey\": \"incident-42\"}")
+            }
+            body = o
+        }
+        if let c = body["confirm"], !Self.isJSONBool(c) {
+            throw Failure(status: .badRequest, message: "\"confirm\" must be true or false")
+        }
+        if let k = body["idempotencyKey"] {
+            guard let s = k as? String, (1...128).contains(s.utf8.count) else {
+                throw Failure(status: .badRequest, message: "\"idempotencyKey\" must be a string of 1 to 128 bytes")
+            }
+        }
+        guard let caller = center.caller(authorization: request.headers[.authorization], apiToken: apiToken) else {
+            throw Failure(status: .unauthorized, message: "missing or wrong bearer token: send Authorization: Bearer <token>")
+        }
+        return (center, caller, body)
+    }
+
+    /// `true` / `false` in JSON, not 1 / 0 (Foundation reads both as NSNumber; booleans have objCType "c").
+    static func isJSONBool(_ v: Any) -> Bool {
+        if type(of: v) == Bool.self { return true }
+        guard let n = v as? NSNumber else { return false }
+        return String(cString: n.objCType) == "c" && (n.intValue == 0 || n.intValue == 1) && "\(type(of: n))".contains("Boolean")
+    }
+
+    func node(_ raw: String, _ doc: GraphDocument) throws -> GraphDocument.Node {
+        let name = raw.removingPercentEncoding ?? raw
+        guard name.utf8.count <= 512 else { throw Failure(status: .badRequest, message: "a service name may hold at most 512 bytes") }
+        guard let node = GraphQuery.findNode(name, in: doc) else {
+            throw Failure(status: .notFound, message: "no node named '\(name.prefix(128))' in the graph")
+        }
+        return node
+    }
+
+    func document() -> GraphDocument {
+        let now = api.composer.traces.clock()
+        return api.composer.document(window: .init(start: Date(timeIntervalSince1970: now - 3600), end: Date(timeIntervalSince1970: now)))
+    }
+
+    func alerts(of node: GraphDocument.Node) -> [Alert] {
+        api.composer.alerts.alerts(naming: Set([node.id] + node.aliases), limit: 200)
+    }
+
+    // MARK: Routes
+
+    func run(_ request: Request, context: ParallaxContext, service: String, action raw: String) async -> Response {
+        await timed("/api/v1/services/{name}/actions/{action}", request) {
+            let (center, caller, body) = try await admit(request, context: context)
+            let doc = document()
+            let node = try node(service, doc)
+            let actionName = raw.removingPercentEncoding ?? raw
+            guard let action = center.actions(for: node, in: doc).first(where: { $0.name == actionName }) else {
+                throw Failure(status: .notFound, message: "no action named '\(actionName.prefix(64))' for \(node.id); frontDoor.actions of GET /api/v1/services/{name} lists them")
+            }
+            guard ActionCenter.allowed(action, caller) else {
+                throw Failure(status: .forbidden, message: "the token '\(caller.name)' holds none of the scopes \(action.scopes.joined(separator: ", ")) that '\(action.name)' needs")
+            }
+            let confirmed = body["confirm"] as? Bool ?? false
+            guard !action.confirm || confirmed else {
+                throw Failure(status: .preconditionRequired, message: "'\(action.name)' is a \(action.kind.rawValue) action that needs confirmation: send {\"confirm\": true}",
+                              code: "confirmationRequired")
+            }
+            let key = body["idempotencyKey"] as? String
+            if let earlier = center.replayed(key: key, action: action, service: node.id) {
+                return GraphAPI.json(.ok, ["run": Self.runObject(earlier), "replayed": true])
+            }
+            guard center.reserve(action, service: node.id) else {
+                throw Failure(status: .tooManyRequests, message: "'\(action.name)' ran \(ActionCenter.maxRunsPerMinute) times for \(node.id) in the last minute",
+                              code: "rateLimited", headers: [.retryAfter: "60"])
+            }
+            let run = await center.run(action, node: node, alerts: alerts(of: node), caller: caller, confirmed: confirmed, trigger: "action")
+            center.remember(key: key, run: run)
+            return GraphAPI.json(.ok, ["run": Self.runObject(run), "replayed": false])
+        }
+    }
+
+    func diagnose(_ request: Request, context: ParallaxContext) async -> Response {
+        await timed("/api/v1/diagnose", request) {
+            let (center, caller, body) = try await admit(request, context: context)
+            let params = request.uri.queryParameters
+            guard let service = params["service"].map(String.init), !service.isEmpty else {
+                throw Failure(status: .badRequest, message: "give ?service=NAME (and hops=N, 0–\(GraphAPI.maxHops), default 1)")
+            }
+            var hops = 1
+            if let h = params["hops"] {
+                guard let v = Int(String(h)), (0...GraphAPI.maxHops).contains(v) else {
+                    throw Failure(status: .badRequest, message: "hops must be an integer from 0 to \(GraphAPI.maxHops)")
+                }
+                hops = v
+            }
+            let doc = document()
+            let start = try node(service, doc)
+            let around = GraphQuery.neighborhood(of: start.id, hops: hops, direction: .both, in: doc) ?? doc
+            let confirmed = body["confirm"] as? Bool ?? false
+            var considered: [String] = []
+            var skipped: [[String: Any]] = []
+            var runs: [ActionRun] = []
+            for n in around.nodes {
+                let alerts = alerts(of: n)
+                guard alerts.contains(where: { $0.status == .firing }) else { continue }
+                considered.append(n.id)
+                for a in center.actions(for: n, in: doc) where a.kind == .diagnose {
+                    func skip(_ why: String) { skipped.append(["service": n.id, "action": a.name, "reason": why]) }
+                    guard ActionCenter.allowed(a, caller) else { skip("the token '\(caller.name)' lacks its scopes"); continue }
+                    guard !a.confirm || confirmed else { skip("needs confirmation: send {\"confirm\": true}"); continue }
+                    guard center.reserve(a, service: n.id) else { skip("rate limited"); continue }
+                    runs.append(await center.run(a, node: n, alerts: alerts, caller: caller, confirmed: confirmed, trigger: "diagnose"))
+                }
+            }
+            return GraphAPI.json(.ok, ["service": start.id, "hops": hops, "withFiringAlerts": considered,
+                                       "runs": runs.map(Self.runObject), "skipped": skipped])
+        }
+    }
+
+    func runs(_ request: Request) async -> Response {
+        await timed("/api/v1/actions/runs", request) {
+            let params = request.uri.queryParameters
+            var limit = 100
+            if let l = params["limit"] {
+                guard let v = Int(String(l)), (1...1000).contains(v) else { throw Failure(status: .badRequest, message: "limit must be an integer from 1 to 1000") }
+                limit = v
+            }
+            var service: String?
+            if let s = params["service"], !s.isEmpty {
+                let doc = document()
+                service = (GraphQuery.findNode(String(s), in: doc)?.id) ?? String(s)
+            }
+            let list = center?.runs(service: service, limit: limit) ?? []
+            return GraphAPI.json(.ok, ["runs": list.map(Self.runObject), "disabled": center?.disabled ?? false,
+                                       "registered": center?.file.actions.count ?? 0])
+        }
+    }
+}
