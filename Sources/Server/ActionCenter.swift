@@ -31,7 +31,8 @@ public final class ActionCenter: Sendable {
     let tokens: [(String, [UInt8], Set<String>)]
     let memory = Mutex<[ActionRun]>([])
     let recent = Mutex<[String: [Double]]>([:])
-    let replays = Mutex<[String: (at: Double, run: ActionRun)]>([:])
+    /// Idempotency keys: the run, or nil while it is still running.
+    let replays = Mutex<[String: (at: Double, run: ActionRun?)]>([:])
 
     /// Runs per action and service per minute.
     public static let maxRunsPerMinute = 10
@@ -104,18 +105,28 @@ public final class ActionCenter: Sendable {
         }
     }
 
-    func replayed(key: String?, action: ActionDefinition, service: String) -> ActionRun? {
-        guard let key else { return nil }
+    enum Claim { case new, replay(ActionRun), inProgress }
+
+    /// Claims an idempotency key atomically: the first caller runs, later ones get its run (or
+    /// "in progress" while it runs).
+    func claim(key: String?, action: ActionDefinition, service: String) -> Claim {
+        guard let key else { return .new }
         let now = clock(), full = "\(action.name)|\(service)|\(key)"
         return replays.withLock { r in
             r = r.filter { now - $0.value.at < Self.replayWindowSeconds }
-            return r[full]?.run
+            if let entry = r[full] { return entry.run.map { .replay($0) } ?? .inProgress }
+            r[full] = (now, nil)
+            return .new
         }
     }
 
-    func remember(key: String?, run: ActionRun) {
+    /// Settles a claimed key: the run, or (when the run did not start) the key is released.
+    func settle(key: String?, action: ActionDefinition, service: String, run: ActionRun?) {
         guard let key else { return }
-        replays.withLock { $0["\(run.action)|\(run.service)|\(key)"] = (clock(), run) }
+        let full = "\(action.name)|\(service)|\(key)"
+        replays.withLock { r in
+            if let run { r[full] = (clock(), run) } else { r[full] = nil }
+        }
     }
 
     /// Runs one action for a node now and records the run.

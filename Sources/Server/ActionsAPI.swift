@@ -13,6 +13,8 @@ struct ActionsAPI: Sendable {
     let center: ActionCenter?
     let apiToken: String?
     static let maxBodyBytes = 64 << 10
+    /// Runs one diagnosis starts at most (each may take its whole timeout).
+    static let maxDiagnoseRuns = 20
 
     struct Failure: Error { let status: HTTPResponse.Status; let message: String; var code: String? = nil; var headers: HTTPFields = [:] }
 
@@ -125,15 +127,19 @@ struct ActionsAPI: Sendable {
                               code: "confirmationRequired")
             }
             let key = body["idempotencyKey"] as? String
-            if let earlier = center.replayed(key: key, action: action, service: node.id) {
-                return GraphAPI.json(.ok, ["run": Self.runObject(earlier), "replayed": true])
+            switch center.claim(key: key, action: action, service: node.id) {
+            case .replay(let earlier): return GraphAPI.json(.ok, ["run": Self.runObject(earlier), "replayed": true])
+            case .inProgress:
+                throw Failure(status: .conflict, message: "a run with this idempotencyKey is still in progress", code: "inProgress")
+            case .new: break
             }
             guard center.reserve(action, service: node.id) else {
+                center.settle(key: key, action: action, service: node.id, run: nil)
                 throw Failure(status: .tooManyRequests, message: "'\(action.name)' ran \(ActionCenter.maxRunsPerMinute) times for \(node.id) in the last minute",
                               code: "rateLimited", headers: [.retryAfter: "60"])
             }
             let run = await center.run(action, node: node, alerts: alerts(of: node), caller: caller, confirmed: confirmed, trigger: "action")
-            center.remember(key: key, run: run)
+            center.settle(key: key, action: action, service: node.id, run: run)
             return GraphAPI.json(.ok, ["run": Self.runObject(run), "replayed": false])
         }
     }
@@ -159,6 +165,7 @@ struct ActionsAPI: Sendable {
             var considered: [String] = []
             var skipped: [[String: Any]] = []
             var runs: [ActionRun] = []
+            let maxRuns = Self.maxDiagnoseRuns
             for n in around.nodes {
                 let alerts = alerts(of: n)
                 guard alerts.contains(where: { $0.status == .firing }) else { continue }
@@ -167,6 +174,7 @@ struct ActionsAPI: Sendable {
                     func skip(_ why: String) { skipped.append(["service": n.id, "action": a.name, "reason": why]) }
                     guard ActionCenter.allowed(a, caller) else { skip("the token '\(caller.name)' lacks its scopes"); continue }
                     guard !a.confirm || confirmed else { skip("needs confirmation: send {\"confirm\": true}"); continue }
+                    guard runs.count < maxRuns else { skip("at most \(maxRuns) runs per diagnosis"); continue }
                     guard center.reserve(a, service: n.id) else { skip("rate limited"); continue }
                     runs.append(await center.run(a, node: n, alerts: alerts, caller: caller, confirmed: confirmed, trigger: "diagnose"))
                 }

@@ -242,6 +242,24 @@ struct ActionsAPITests {
         }
     }
 
+    @Test func aDiagnosisRunsAtMostTwentyActions() async throws {
+        try await ActionTarget.with { target, port in
+            let list = (0..<25).map { "  - {name: d\($0), service: checkout, kind: diagnose, request: {method: GET, url: 'http://127.0.0.1:\(port)/d\($0)'}}" }
+            let file = try ActionsFile.parse("actions:\n" + list.joined(separator: "\n") + "\n", file: "f")
+            let center = try ActionCenter(file: file, disabled: false, store: nil, clock: { Shop.end })
+            try await Shop.withLoadedServer(actions: center) { client, _, _ in
+                let alert = #"{"receiver": "x", "status": "firing", "alerts": [{"status": "firing", "labels": {"alertname": "CheckoutErrors", "service": "checkout"}, "startsAt": "2026-11-20T11:14:00Z", "fingerprint": "cap-test"}]}"#
+                _ = try await client.execute(uri: "/v1/alerts/alertmanager", method: .post, headers: .json, body: ByteBuffer(string: alert))
+                let (s, o, _) = try await Self.post(client, "/api/v1/diagnose?service=checkout&hops=0", token: nil)
+                #expect(s == .ok)
+                #expect((o["runs"] as? [Any])?.count == ActionsAPI.maxDiagnoseRuns)
+                let skipped = o["skipped"] as? [[String: Any]] ?? []
+                #expect(skipped.count == 5 && skipped.allSatisfy { ($0["reason"] as? String)?.hasPrefix("at most 20 runs") == true })
+                #expect(target.all.count == 20)
+            }
+        }
+    }
+
     @Test func theKillSwitchAndNoActions() async throws {
         let file = try ActionsFile.parse("actions:\n  - {name: a, service: checkout, kind: diagnose, request: {method: GET, url: 'http://127.0.0.1:9/'}}\n", file: "f")
         let off = try ActionCenter(file: file, disabled: true, store: nil, clock: { Shop.end })
