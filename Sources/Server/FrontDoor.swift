@@ -191,6 +191,10 @@ extension GraphAPI {
                 "boundary": ["neighborTeams": view?.neighborTeams ?? [], "unownedNeighbors": view?.unownedNeighbors ?? [], "edges": boundary],
                 "contacts": contacts,
                 "graph": graph,
+                "actions": (actions?.file.actions ?? []).filter { $0.team.map { $0.lowercased() == team.lowercased() } ?? false }
+                    .map { a -> [String: Any] in
+                        ["name": a.name, "kind": a.kind.rawValue, "confirm": a.confirm, "timeoutSeconds": a.timeoutSeconds, "scopes": a.scopes]
+                    },
             ]
             return Self.json(.ok, body)
         }

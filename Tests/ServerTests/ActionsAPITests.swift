@@ -180,6 +180,9 @@ struct ActionsAPITests {
                 let names = (door["actions"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
                 #expect(names == ["restart-pods", "slow", "threads", "payments-diag"])
 
+                let (_, team) = try await Self.get(client, "/api/v1/teams/payments?window=3h")
+                #expect((team["actions"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["payments-diag"])
+
                 // Rate limit: 10 runs per action and service per minute.
                 for _ in 0..<10 { #expect(try await Self.post(client, "/api/v1/services/checkout/actions/threads").0 == .ok) }
                 let (s6, o6, h6) = try await Self.post(client, "/api/v1/services/checkout/actions/threads")
