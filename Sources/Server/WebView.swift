@@ -91,7 +91,11 @@ public struct Graphviz: Sendable {
         init(limit: Int) { self.limit = limit }
         func enter() -> Bool { running.withLock { n in if n >= limit { return false }; n += 1; return true } }
         func leave() { running.withLock { $0 -= 1 } }
+        var count: Int { running.withLock { $0 } }
     }
+
+    /// Layouts running now (at most `maxConcurrent`).
+    var inFlight: Int { gate.count }
 
     /// Lays out `dot` text as SVG.
     public func svg(_ dot: String) async -> Result<String, Failure> {

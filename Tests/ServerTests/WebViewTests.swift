@@ -244,11 +244,14 @@ struct WebViewTests {
 
         #expect(await Graphviz(maxInputBytes: 10).svg(String(repeating: "x", count: 11)).isFailure(.inputTooLarge(bytes: 11), whenDotIs: Graphviz().isAvailable))
 
-        let one = Graphviz(dotPath: try script("slow2", "exec sleep 30"), timeoutSeconds: 1.5, maxConcurrent: 1)
+        let one = Graphviz(dotPath: try script("slow2", "exec sleep 30"), timeoutSeconds: 3, maxConcurrent: 1)
         async let first = one.svg("digraph {}")
-        try await Task.sleep(for: .milliseconds(300))
+        // Wait until the first layout holds the only slot (no fixed sleep: a loaded machine is slow to start it).
+        let deadline = ContinuousClock.now + .seconds(3)
+        while one.inFlight == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(one.inFlight == 1)
         #expect(await one.svg("digraph {}") == .failure(.busy))
-        #expect(await first == .failure(.timedOut(seconds: 1.5)))
+        #expect(await first == .failure(.timedOut(seconds: 3)))
 
         if WebViewTests.hasDot {
             let ok = await Graphviz().svg("digraph { a -> b }")
