@@ -548,6 +548,26 @@ def _(s, check):
     check(r.status == 400, f"a 600-byte team name: 400 (got {r})")
 
 
+@case("hostile-action-runs", "open")
+def _(s, check):
+    # The open server has --actions (a diagnose action on "checkout" aimed at a closed port).
+    base = "/api/v1/services/checkout/actions/ping"
+    r = s.request("POST", base, b"confirm=true", [("Content-Type", "application/x-www-form-urlencoded")])
+    check(r.status == 415, f"a form post (what a page can send cross-site): 415 (got {r})")
+    r = s.request("POST", base, b"", [("Content-Type", "text/plain")])
+    check(r.status == 415, f"text/plain: 415 (got {r})")
+    r = s.request("POST", base, b"[1, 2", [("Content-Type", "application/json")])
+    check(r.status == 400 and isinstance((r.json() or {}).get("error"), str), f"broken JSON: 400 (got {r})")
+    r = s.request("POST", "/api/v1/services/checkout/actions/%00%2F..%2Frm", b"{}", [("Content-Type", "application/json")])
+    check(r.status == 404 and isinstance((r.json() or {}).get("error"), str), f"odd action name: JSON 404 (got {r})")
+    r = s.request("POST", base, b'{"confirm": "yes"}', [("Content-Type", "application/json")])
+    check(r.status == 400, f"confirm not a boolean: 400 (got {r})")
+    r = s.request("POST", "/api/v1/diagnose?service=checkout&hops=-1", b"{}", [("Content-Type", "application/json")])
+    check(r.status == 400, f"hops=-1: 400 (got {r})")
+    r = s.get("/api/v1/actions/runs?limit=99999999999999999999")
+    check(r.status == 400, f"huge limit: 400 (got {r})")
+
+
 @case("get-on-traces", "open")
 def _(s, check):
     r = s.get("/v1/traces")
@@ -589,6 +609,14 @@ def doc_case_names():
     return names
 
 
+def actions_file():
+    path = os.path.join(tempfile.mkdtemp(prefix="parallax-hostile-actions-"), "actions.yaml")
+    with open(path, "w") as f:
+        f.write("actions:\n  - {name: ping, service: checkout, kind: diagnose, timeout: 1s,"
+                " request: {method: GET, url: 'http://127.0.0.1:9/'}}\n")
+    return path
+
+
 def main():
     started = time.monotonic()
     names = [n for n, _, _ in CASES]
@@ -610,7 +638,7 @@ def main():
 
     servers = {"tokens": Server("tokens", ingest=INGEST_TOKEN, api=API_TOKEN),
                "open": Server("open", "--max-body-bytes", "1048576", "--pairing-wait", "600", "--cors-origin", WEB_ORIGIN,
-                              "--catalog", os.path.join(root, "samples", "catalog-info.yaml")),
+                              "--catalog", os.path.join(root, "samples", "catalog-info.yaml"), "--actions", actions_file()),
                "capped": Server("capped", "--max-nodes", "100", "--max-edges", "200", "--max-metric-edges", "50",
                                 "--default-slo", "availability=99.9")}
     try:
