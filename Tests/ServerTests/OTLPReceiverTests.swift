@@ -211,7 +211,11 @@ struct HostileInputTests {
             let port = try #require(client.port)
             let padding = String(repeating: "a", count: 100_000)
             let big = try RawHTTP.statusLine(port: port, "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Padding: \(padding)\r\nContent-Length: 2\r\n\r\n{}")
-            #expect(big.hasPrefix("HTTP/1.1 400"), "\(big)")
+            // The server answers 400 and closes while the rest of the headers is still on the way; the
+            // kernel may then reset the connection and drop that answer before the client reads it
+            // (TCP discards unread data on RST). Either way the request was refused; that the server
+            // keeps serving is what the next two checks prove.
+            #expect(big.hasPrefix("HTTP/1.1 400") || big.isEmpty, "\(big)")
             let small = try RawHTTP.statusLine(port: port, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: \(padding.prefix(60_000))\r\n\r\n")
             #expect(small.hasPrefix("HTTP/1.1 200"), "60 KB of headers are fine: \(small)")
             let again = try await client.execute(uri: "/v1/traces", method: .post, headers: .protobuf, body: ByteBuffer(bytes: HostileInputs.validRequest()))
