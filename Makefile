@@ -10,7 +10,7 @@ all: build
 
 help:
 	@echo "make demo        install what is missing, build, replay samples/ through the pipeline"
-	@echo "make test        proto check + all Swift tests + end-to-end runs (OTel Python SDK, swift-otel, browser)"
+	@echo "make test        proto check + all Swift tests + end-to-end runs (OTel Python SDK, fleet via Prometheus, swift-otel, browser)"
 	@echo "make e2e         only the end-to-end run (OTel Python SDK -> parallax serve)"
 	@echo "make proto       regenerate Sources/COTLP from proto/ with protoc-c"
 	@echo "make bench       decode/pairing/ingest benchmarks (release build), see docs/PERFORMANCE.md"
@@ -35,6 +35,7 @@ test: deps proto-check
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	scripts/e2e.sh
+	scripts/fleet-test.sh
 	scripts/swift-otel-e2e.sh
 	scripts/browser-test.sh
 	scripts/lifecycle-test.sh

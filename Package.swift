@@ -67,13 +67,16 @@ let package = Package(
         .target(name: "Actions", dependencies: [.product(name: "Yams", package: "Yams")]),
         // Traced + inferred (+ declared) -> merged graph, queries, exports. Pure Swift, no I/O.
         .target(name: "Overlay", dependencies: ["TraceGraph", "Alerts", "Inference", "Catalog"]),
+        // The traced layer read from a Prometheus-compatible TSDB (issue 18): PromQL over traces_service_graph_*,
+        // answers mapped to a TracedGraph, an HTTP API client (Foundation's URLSession).
+        .target(name: "PromGraph", dependencies: ["TraceGraph"]),
         // Embedded default store: alerts and trace-graph checkpoints in SQLite (GRDB, WAL). See docs/STORE.md.
         .target(name: "Store", dependencies: ["Alerts", "TraceGraph", "SLO", "Actions", .product(name: "GRDB", package: "GRDB.swift")]),
         // Hummingbird server: OTLP/HTTP receiver, alert webhooks, API, metrics.
         .target(
             name: "Server",
             dependencies: [
-                "OTLP", "TraceGraph", "Alerts", "Inference", "Overlay", "Store", "SLO", "Catalog", "Actions",
+                "OTLP", "TraceGraph", "Alerts", "Inference", "Overlay", "Store", "SLO", "Catalog", "Actions", "PromGraph",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -86,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "parallax",
             dependencies: [
-                "Server", "OTLP", "TraceGraph", "Alerts", "Inference", "Overlay", "Store", "SLO", "Catalog", "Actions",
+                "Server", "OTLP", "TraceGraph", "Alerts", "Inference", "Overlay", "Store", "SLO", "Catalog", "Actions", "PromGraph",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -121,12 +124,13 @@ let package = Package(
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
         .testTarget(name: "ActionsTests", dependencies: ["Actions"]),
         .testTarget(name: "OverlayTests", dependencies: ["Overlay", "TraceGraph", "Alerts", "Inference", "OTLP", "Catalog"]),
+        .testTarget(name: "PromGraphTests", dependencies: ["PromGraph", "TraceGraph", "OTLP"]),
         .testTarget(name: "CLITests", dependencies: ["parallax"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Alerts", "TraceGraph", "OTLP", "SLO", "Actions"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "OTLP", "COTLP", "CZstd", "Overlay", "Alerts", "Store", "SLO", "TraceGraph", "Catalog", "Actions",
+                "Server", "OTLP", "COTLP", "CZstd", "Overlay", "Alerts", "Store", "SLO", "TraceGraph", "Catalog", "Actions", "PromGraph",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),

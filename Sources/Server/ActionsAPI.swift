@@ -98,9 +98,14 @@ struct ActionsAPI: Sendable {
         return node
     }
 
-    func document() -> GraphDocument {
+    /// The last hour's merged graph (from Prometheus with `--traced-source prometheus`; 503 when it cannot answer).
+    func document() async throws -> GraphDocument {
         let now = api.composer.traces.clock()
-        return api.composer.document(window: .init(start: Date(timeIntervalSince1970: now - 3600), end: Date(timeIntervalSince1970: now)))
+        do {
+            return try await api.composer.resolvedDocument(window: .init(start: Date(timeIntervalSince1970: now - 3600), end: Date(timeIntervalSince1970: now)))
+        } catch {
+            throw Failure(status: .serviceUnavailable, message: GraphAPI.unavailable(error).message)
+        }
     }
 
     func alerts(of node: GraphDocument.Node) -> [Alert] {
@@ -112,7 +117,7 @@ struct ActionsAPI: Sendable {
     func run(_ request: Request, context: ParallaxContext, service: String, action raw: String) async -> Response {
         await timed("/api/v1/services/{name}/actions/{action}", request) {
             let (center, caller, body) = try await admit(request, context: context)
-            let doc = document()
+            let doc = try await document()
             let node = try node(service, doc)
             let actionName = raw.removingPercentEncoding ?? raw
             guard let action = center.actions(for: node, in: doc).first(where: { $0.name == actionName }) else {
@@ -158,7 +163,7 @@ struct ActionsAPI: Sendable {
                 }
                 hops = v
             }
-            let doc = document()
+            let doc = try await document()
             let start = try node(service, doc)
             let around = GraphQuery.neighborhood(of: start.id, hops: hops, direction: .both, in: doc) ?? doc
             let confirmed = body["confirm"] as? Bool ?? false
@@ -194,7 +199,7 @@ struct ActionsAPI: Sendable {
             }
             var service: String?
             if let s = params["service"], !s.isEmpty {
-                let doc = document()
+                let doc = try await document()
                 service = (GraphQuery.findNode(String(s), in: doc)?.id) ?? String(s)
             }
             let list = center?.runs(service: service, limit: limit) ?? []

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import PromGraph
 import ServiceLifecycle
 import SLO
 import Store
@@ -107,13 +108,15 @@ public func buildRouter(configuration: ServerConfiguration, state: GraphState, a
         }
     }
 
-    let api = GraphAPI(composer: GraphComposer(traces: state, alerts: alerts, catalog: configuration.catalog), metrics: state.metrics, actions: actions)
-    router.get("/api/v1/graph") { request, _ in api.graph(request) }
-    router.get("/api/v1/services") { request, _ in api.services(request) }
-    router.get("/api/v1/services/:name") { request, context in api.service(request, name: context.parameters.get("name") ?? "") }
-    router.get("/api/v1/disagreements") { request, _ in api.disagreements(request) }
-    router.get("/api/v1/teams") { request, _ in api.teams(request) }
-    router.get("/api/v1/teams/:team") { request, context in api.team(request, name: context.parameters.get("team") ?? "") }
+    let prometheus = configuration.prometheus.map { PrometheusTracedSource(settings: $0) }
+    let api = GraphAPI(composer: GraphComposer(traces: state, alerts: alerts, catalog: configuration.catalog, prometheus: prometheus),
+                       metrics: state.metrics, actions: actions)
+    router.get("/api/v1/graph") { request, _ in await api.graph(request) }
+    router.get("/api/v1/services") { request, _ in await api.services(request) }
+    router.get("/api/v1/services/:name") { request, context in await api.service(request, name: context.parameters.get("name") ?? "") }
+    router.get("/api/v1/disagreements") { request, _ in await api.disagreements(request) }
+    router.get("/api/v1/teams") { request, _ in await api.teams(request) }
+    router.get("/api/v1/teams/:team") { request, context in await api.team(request, name: context.parameters.get("team") ?? "") }
     let actionsAPI = ActionsAPI(api: api, center: actions, apiToken: configuration.apiToken)
     router.post("/api/v1/services/:name/actions/:action") { request, context in
         await actionsAPI.run(request, context: context, service: context.parameters.get("name") ?? "", action: context.parameters.get("action") ?? "")
@@ -126,7 +129,19 @@ public func buildRouter(configuration: ServerConfiguration, state: GraphState, a
     registerWebView(on: router, composer: api.composer, metrics: state.metrics, actions: actions)
 
     router.get("/healthz") { _, _ in "ok\n" }
-    router.get("/readyz") { _, _ in "ready\n" }
+    router.get("/readyz") { _, _ in
+        // With --traced-source prometheus, ready means Prometheus answers a query through the same
+        // URL, token and timeout the graph uses.
+        let ready = Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
+        guard let prometheus else { return ready }
+        do {
+            try await prometheus.check(at: state.clock())
+            return ready
+        } catch {
+            return Response(status: .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: "not ready: \(error)\n")))
+        }
+    }
     router.get("/metrics") { _, _ in
         Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                  body: .init(byteBuffer: ByteBuffer(bytes: MetricsExporter.render(state: state, alerts: alerts, maxEdges: configuration.maxMetricEdges))))

@@ -139,10 +139,10 @@ extension GraphAPI {
         return counts
     }
 
-    func teams(_ request: Request) -> Response {
-        timed("/api/v1/teams") {
+    func teams(_ request: Request) async -> Response {
+        await timed("/api/v1/teams") {
             let q = try Self.parse(request, allowFormat: false)
-            let doc = document(q)
+            let doc = try await document(q)
             let list: [[String: Any]] = teamNames(doc).map { name in
                 let view = GraphQuery.team(name, in: doc)
                 let members = doc.nodes.filter { n in view?.memberIDs.contains(n.id) ?? false }
@@ -155,10 +155,10 @@ extension GraphAPI {
         }
     }
 
-    func team(_ request: Request, name raw: String) -> Response {
-        timed("/api/v1/teams/{team}") {
+    func team(_ request: Request, name raw: String) async -> Response {
+        await timed("/api/v1/teams/{team}") {
             let q = try Self.parse(request, allowFormat: false)
-            let doc = document(q)
+            let doc = try await document(q)
             let name = raw.removingPercentEncoding ?? raw
             guard name.utf8.count <= 512 else { throw BadRequest(status: .badRequest, message: "team name is too long (at most 512 bytes)") }
             let known = teamNames(doc)

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import Overlay
+import PromGraph
 
 /// The read API over the merged graph (docs/API.md, docs/openapi.yaml):
 /// `GET /api/v1/graph`, `/api/v1/services`, `/api/v1/services/{name}`, `/api/v1/disagreements`.
@@ -77,9 +78,20 @@ struct GraphAPI: Sendable {
         return q
     }
 
-    func document(_ q: Query) -> GraphDocument {
+    /// The merged graph over the query's window. With `--traced-source prometheus` a Prometheus
+    /// that cannot answer makes this a 503 naming the reason.
+    func document(_ q: Query) async throws(BadRequest) -> GraphDocument {
         let now = composer.traces.clock()
-        return composer.document(window: .init(start: Date(timeIntervalSince1970: now - q.windowSeconds), end: Date(timeIntervalSince1970: now)))
+        do {
+            return try await composer.resolvedDocument(window: .init(start: Date(timeIntervalSince1970: now - q.windowSeconds),
+                                                                     end: Date(timeIntervalSince1970: now)))
+        } catch {
+            throw Self.unavailable(error)
+        }
+    }
+
+    static func unavailable(_ error: PrometheusSourceError) -> BadRequest {
+        BadRequest(status: .serviceUnavailable, message: "the traced layer could not be read (--traced-source prometheus): \(error)")
     }
 
     /// Applies service/team scoping, then the status filter.
@@ -103,19 +115,19 @@ struct GraphAPI: Sendable {
 
     // MARK: Handlers
 
-    func graph(_ request: Request) -> Response {
-        timed("/api/v1/graph") {
+    func graph(_ request: Request) async -> Response {
+        await timed("/api/v1/graph") {
             let q = try Self.parse(request, allowFormat: true)
-            let doc = try scoped(document(q), q)
+            let doc = try scoped(await document(q), q)
             return Response(status: .ok, headers: [.contentType: q.format.contentType],
                             body: .init(byteBuffer: ByteBuffer(string: GraphExporter.render(doc, as: q.format))))
         }
     }
 
-    func services(_ request: Request) -> Response {
-        timed("/api/v1/services") {
+    func services(_ request: Request) async -> Response {
+        await timed("/api/v1/services") {
             let q = try Self.parse(request, allowFormat: false)
-            let doc = try scoped(document(q), q)
+            let doc = try scoped(await document(q), q)
             var up: [String: Int] = [:], down: [String: Int] = [:]
             for e in doc.edges { down[e.source, default: 0] += 1; up[e.target, default: 0] += 1 }
             let list: [[String: Any]] = doc.nodes.map { n in
@@ -128,10 +140,10 @@ struct GraphAPI: Sendable {
         }
     }
 
-    func service(_ request: Request, name: String) -> Response {
-        timed("/api/v1/services/{name}") {
+    func service(_ request: Request, name: String) async -> Response {
+        await timed("/api/v1/services/{name}") {
             let q = try Self.parse(request, allowFormat: false)
-            let doc = document(q)
+            let doc = try await document(q)
             // Router parameters keep percent-encoding: `shop%2Fcheckout` names `shop/checkout`.
             let name = name.removingPercentEncoding ?? name
             guard let node = GraphQuery.findNode(name, in: doc) else {
@@ -158,12 +170,12 @@ struct GraphAPI: Sendable {
         }
     }
 
-    func disagreements(_ request: Request) -> Response {
-        timed("/api/v1/disagreements") {
+    func disagreements(_ request: Request) async -> Response {
+        await timed("/api/v1/disagreements") {
             var q = try Self.parse(request, allowFormat: false)
             let wanted = q.statuses ?? Set(EdgeStatus.allCases).subtracting([.confirmed])
             q.statuses = nil
-            let doc = try scoped(document(q), q)
+            let doc = try scoped(await document(q), q)
             let edges = doc.edges.filter { $0.status.map(wanted.contains) ?? false }.sorted { a, b in
                 let ca = a.inferred?.confidence ?? -1, cb = b.inferred?.confidence ?? -1
                 if ca != cb { return ca > cb }
@@ -186,11 +198,12 @@ struct GraphAPI: Sendable {
 
     // MARK: Rendering
 
-    func timed(_ route: String, _ body: () throws -> Response) -> Response {
+    func timed(_ route: String, _ body: () async throws -> Response) async -> Response {
         let started = ContinuousClock.now
-        let response: Response
-        do { response = try body() } catch let error as BadRequest {
+        var response: Response
+        do { response = try await body() } catch let error as BadRequest {
             response = Self.json(error.status, ["error": error.message])
+            if error.status == .serviceUnavailable { response.headers[.retryAfter] = "5" }
         } catch {
             response = Self.json(.internalServerError, ["error": "internal error"])
         }

@@ -3,6 +3,7 @@ import Catalog
 import Foundation
 import Inference
 import Overlay
+import PromGraph
 import TraceGraph
 
 /// Builds the merged `parallax.graph/v1` document from the live trace graph and the alert book.
@@ -13,20 +14,40 @@ public struct GraphComposer: Sendable {
     public let alerts: AlertBook
     /// Declared owners, links and dependencies (`--catalog`); nil without one.
     public let catalog: Catalog?
+    /// `--traced-source prometheus`: the traced layer is read from Prometheus for every document
+    /// instead of from `traces` (docs/SCALING.md).
+    public let prometheus: PrometheusTracedSource?
 
-    public init(traces: GraphState, alerts: AlertBook, catalog: Catalog? = nil) {
+    public init(traces: GraphState, alerts: AlertBook, catalog: Catalog? = nil, prometheus: PrometheusTracedSource? = nil) {
         self.traces = traces
         self.alerts = alerts
         self.catalog = catalog
+        self.prometheus = prometheus
     }
 
     /// The merged graph: traced over `window` (default: the last hour before the clock),
     /// inferred from every alert in the book (inference needs history longer than a window).
+    /// The traced layer comes from the local trace graph.
     public func document(window: GraphDocument.Window? = nil) -> GraphDocument {
+        let (start, end) = bounds(window)
+        return document(traced: traces.withBuilder { $0.graph(windowStart: start, windowEnd: end) }, start: start, end: end)
+    }
+
+    /// As `document(window:)`, with the traced layer from Prometheus when the composer reads it
+    /// from there. Throws when Prometheus cannot answer: never a graph without its traced half.
+    public func resolvedDocument(window: GraphDocument.Window? = nil) async throws(PrometheusSourceError) -> GraphDocument {
+        guard let prometheus else { return document(window: window) }
+        let (start, end) = bounds(window)
+        return document(traced: try await prometheus.graph(windowStart: start, windowEnd: end), start: start, end: end)
+    }
+
+    func bounds(_ window: GraphDocument.Window?) -> (Double, Double) {
         let now = traces.clock()
-        let start = window.map { $0.start.timeIntervalSince1970 } ?? now - 3600
-        let end = window.map { $0.end.timeIntervalSince1970 } ?? now
-        let traced = traces.withBuilder { $0.graph(windowStart: start, windowEnd: end) }
+        return (window.map { $0.start.timeIntervalSince1970 } ?? now - 3600, window.map { $0.end.timeIntervalSince1970 } ?? now)
+    }
+
+    func document(traced: TracedGraph, start: Double, end: Double) -> GraphDocument {
+        let now = traces.clock()
         let inferred = alerts.inference().graph
         let table = alerts.resolver.aliasTable
         let resolver: ((String) -> String?)? = table.entries.isEmpty ? nil : { name in

@@ -3,6 +3,7 @@ import Catalog
 import Foundation
 import TraceGraph
 import OTLP
+import PromGraph
 import SLO
 
 /// Everything `parallax serve` can be told. Flags map 1:1 onto these fields.
@@ -61,6 +62,10 @@ public struct ServerConfiguration: Sendable {
     /// `--actions FILE`: registered diagnostic and mitigation actions (docs/ACTIONS.md); `--actions-disabled` the kill switch.
     public var actions: ActionsFile?
     public var actionsDisabled = false
+    /// `--traced-source prometheus` with `--prometheus-url` …: the graph API and the web view read
+    /// the traced layer from Prometheus (a fleet's summed `traces_service_graph_*`); nil = the local
+    /// trace graph (`--traced-source local`).
+    public var prometheus: PrometheusSettings?
 
     public init() {}
 

@@ -256,7 +256,10 @@ struct WebView: Sendable {
         var failure: GraphAPI.BadRequest?
         var wq = WebQuery()
         do { wq = try Self.parse(request) } catch { failure = error }
-        let full = api.document(wq.query)
+        let full: GraphDocument
+        do { full = try await api.document(wq.query) } catch {
+            return Self.htmlResponse(error.status, ServicePageRenderer.errorPage(error.message, wq: wq, title: "Traced layer unavailable"))
+        }
         var scoped: GraphDocument?       // service/team scoping, every status
         var shown: GraphDocument?        // what the picture draws (statuses applied)
         if failure == nil {
@@ -292,7 +295,7 @@ struct WebView: Sendable {
         let wq: WebQuery, full: GraphDocument, doc: GraphDocument
         do {
             wq = try Self.parse(request)
-            full = api.document(wq.query)
+            full = try await api.document(wq.query)
             doc = try api.scoped(full, wq.query)
         } catch {
             return GraphAPI.json(error.status, ["error": error.message])
@@ -329,12 +332,25 @@ struct WebView: Sendable {
         guard !name.isEmpty, name.utf8.count <= 512 else {
             return Self.htmlResponse(.badRequest, ServicePageRenderer.errorPage("a service name of 1 to 512 bytes is expected after /ui/service/", wq: wq))
         }
-        let doc = api.document(wq.query)
+        let doc: GraphDocument
+        do { doc = try await api.document(wq.query) } catch {
+            return Self.htmlResponse(error.status, ServicePageRenderer.errorPage(error.message, wq: wq, title: "Traced layer unavailable"))
+        }
         guard let node = GraphQuery.findNode(name, in: doc) else {
             // A node known from earlier data (anything still retained) but quiet in this window
-            // gets its page with an empty state; only a name never seen is a 404.
+            // gets its page with an empty state; only a name never seen is a 404. Read from
+            // Prometheus, "retained" is the longest window the API takes (30 days).
             let now = api.composer.traces.clock()
-            let retained = api.composer.document(window: .init(start: Date(timeIntervalSince1970: 0), end: Date(timeIntervalSince1970: now)))
+            let retained: GraphDocument
+            if api.composer.prometheus != nil {
+                var longest = GraphAPI.Query()
+                longest.windowSeconds = GraphAPI.maxWindowSeconds
+                do { retained = try await api.document(longest) } catch {
+                    return Self.htmlResponse(error.status, ServicePageRenderer.errorPage(error.message, wq: wq, title: "Traced layer unavailable"))
+                }
+            } else {
+                retained = api.composer.document(window: .init(start: Date(timeIntervalSince1970: 0), end: Date(timeIntervalSince1970: now)))
+            }
             guard let known = GraphQuery.findNode(name, in: retained) else {
                 return Self.htmlResponse(.notFound, ServicePageRenderer.errorPage("no node named '\(name.prefix(128))' in the graph of this window", wq: wq))
             }
@@ -1078,9 +1094,9 @@ struct ServicePageRenderer {
     /// Owner, on-call, links, lifecycle: shown first (FrontDoorWeb.panel).
     var frontDoor = ""
 
-    static func errorPage(_ message: String, wq: WebView.WebQuery) -> String {
+    static func errorPage(_ message: String, wq: WebView.WebQuery, title: String = "Not found") -> String {
         let main = "<main id=\"content\" class=\"content service\">\n<nav class=\"crumbs\"><a href=\"/?window=\(Web.html(Web.queryValue(wq.window)))\">map</a></nav>\n<p class=\"notice error\" role=\"alert\">\(Web.html(message))</p>\n</main>\n"
-        return Page.shell(title: "Not found · Parallax", bodyClass: "service", window: wq.window, main: main)
+        return Page.shell(title: "\(title) · Parallax", bodyClass: "service", window: wq.window, main: main)
     }
 
     func render() -> String {

@@ -57,6 +57,7 @@ struct ConfigSources {
         "locality-label", "resource-topology", "slo-file", "default-slo", "slo-webhook",
         "max-nodes", "max-edges", "max-metric-edges", "max-future", "clock-start", "catalog",
         "actions", "actions-disabled",
+        "traced-source", "prometheus-url", "prometheus-selector", "prometheus-token-file", "prometheus-timeout",
     ]
     /// Settings that may be a list (or a comma-separated string).
     static let listKeys: Set<String> = ["locality-label", "slo-file", "default-slo", "catalog"]

@@ -127,6 +127,13 @@ struct Serve: AsyncParsableCommand {
         discussion: "For replaying recorded data (incident reviews, demos, tests): windows, retention and checkpoints follow this clock. Default: the system clock."))
     var clockStart: String?
 
+    @Option(help: ArgumentHelp(
+        "Where the graph API and the web view read the traced layer: local (this instance's trace graph, default) or prometheus (--prometheus-url).",
+        discussion: "prometheus: a query instance for a fleet of receivers, or for traces_service_graph_* written by Tempo or the Collector (docs/SCALING.md). When Prometheus cannot answer, graph routes get 503 with the reason and /readyz is not ready; this instance still receives traces and alerts."))
+    var tracedSource: String?
+
+    @OptionGroup var prometheus: PrometheusOptions
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default info).")
     var logLevel: String?
 
@@ -207,6 +214,17 @@ struct Serve: AsyncParsableCommand {
             }
             c.sloWebhook = url
         }
+        let source = src.string("traced-source", flag: tracedSource, default: "local").lowercased()
+        let prom = try prometheus.resolve(src)
+        switch source {
+        case "local":
+            if prom != nil { throw ValidationError("--prometheus-url is read only with --traced-source prometheus") }
+        case "prometheus":
+            guard let prom else { throw ValidationError("--traced-source prometheus needs --prometheus-url") }
+            c.prometheus = prom
+        default:
+            throw ValidationError("traced-source must be local or prometheus (got '\(source.prefix(32))')")
+        }
         let levelText = src.string("log-level", flag: logLevel, default: "info")
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
             throw ValidationError("log-level must be one of trace, debug, info, notice, warning, error, critical")
@@ -257,6 +275,7 @@ struct Serve: AsyncParsableCommand {
             "grpcPort": .string(configuration.grpcPort == 0 ? "off" : String(configuration.grpcPort)),
             "data": .string(configuration.dataDirectory),
             "ingestAuth": .stringConvertible(configuration.ingestToken != nil), "apiAuth": .stringConvertible(configuration.apiToken != nil),
+            "tracedSource": .string(configuration.prometheus.map { "prometheus \($0.baseURL.absoluteString)" } ?? "local"),
         ])
         var center: ActionCenter?
         if let file = configuration.actions {

@@ -24,7 +24,7 @@ struct CatalogSettingsTests {
         #expect(CatalogOptions.summary(catalog).hasPrefix("catalog: \(catalog.entities.count) entities from 1 file ("))
     }
 
-    @Test func aBadCatalogStopsServeWithFileLineAndField() throws {
+    @Test func aBadCatalogStopsServeWithFileLineAndField() async throws {
         let bad = try ConfigPrecedenceTests.file("""
         apiVersion: backstage.io/v1alpha1
         kind: Component
@@ -40,6 +40,6 @@ struct CatalogSettingsTests {
             #expect("\(error)".contains("--catalog: \(bad), line 6, spec.dependsOn[1]: 'x y' is not an entity reference"), "\(error)")
         }
         #expect(throws: (any Error).self) { try Serve.parse(["--catalog", "/nonexistent/catalog-info.yaml"]) }
-        #expect(throws: (any Error).self) { try OverlayCommand.parse(["--alerts", "x", "--catalog", bad]).run() }
+        await #expect(throws: (any Error).self) { try await OverlayCommand.parse(["--alerts", "x", "--catalog", bad]).run() }
     }
 }
