@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -83,29 +84,7 @@ public final class PrometheusClient: Sendable {
         }
         request.httpBody = Data("query=\(Self.formEncode(promql))&time=\(String(format: "%.3f", time))".utf8)
         let timeout = settings.timeoutSeconds
-        let session = self.session
-        let sent = request
-        let outcome: Result<(Data, URLResponse), PrometheusSourceError>
-        do {
-            outcome = .success(try await withThrowingTaskGroup(of: (Data, URLResponse)?.self) { group in
-                group.addTask { try await session.data(for: sent) }
-                group.addTask {
-                    try await Task.sleep(for: .milliseconds(Int(timeout * 1000)))
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let answer = first else {
-                    throw PrometheusSourceError.timeout(url: shown, seconds: timeout)
-                }
-                return answer
-            })
-        } catch let e as PrometheusSourceError {
-            outcome = .failure(e)
-        } catch let e as URLError {
-            outcome = .failure(e.code == .timedOut ? .timeout(url: shown, seconds: timeout) : .unreachable(url: shown, reason: Self.words(e)))
-        } catch {
-            outcome = .failure(.unreachable(url: shown, reason: "\(error)"))
-        }
+        let outcome = await Self.send(request, session: session, timeout: timeout, shown: shown)
         let (data, response) = try outcome.get()
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard (200..<300).contains(status) else {
@@ -119,6 +98,54 @@ public final class PrometheusClient: Sendable {
             throw .httpStatus(url: shown, status: status, detail: detail)
         }
         return try PromResponse.vector(data, url: shown)
+    }
+
+    /// One request with a hard deadline. The callback form of URLSession is used so that a late
+    /// answer cannot hold the caller: whichever of the answer and the deadline comes first resumes
+    /// the continuation (once), and the deadline cancels the data task. (Awaiting an async
+    /// `data(for:)` child inside a task group waits for its cancellation, which swift-corelibs
+    /// Foundation does not always deliver while the server is silent.)
+    static func send(_ request: URLRequest, session: URLSession, timeout: Double, shown: String) async -> Result<(Data, URLResponse), PrometheusSourceError> {
+        typealias Outcome = Result<(Data, URLResponse), PrometheusSourceError>
+        /// The first outcome wins; the deadline also cancels the data task.
+        final class Race: Sendable {
+            let state = Mutex<(continuation: CheckedContinuation<Outcome, Never>?, task: URLSessionDataTask?)>((nil, nil))
+            func finish(_ r: Outcome) {
+                let c = state.withLock { s -> CheckedContinuation<Outcome, Never>? in
+                    defer { s.continuation = nil }
+                    return s.continuation
+                }
+                c?.resume(returning: r)
+            }
+            func expire(_ r: Outcome) {
+                finish(r)
+                let t = state.withLock { s -> URLSessionDataTask? in
+                    defer { s.task = nil }
+                    return s.task
+                }
+                t?.cancel()
+            }
+        }
+        let race = Race()
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
+            let t = session.dataTask(with: request) { data, response, error in
+                if let error = error as? URLError {
+                    race.finish(.failure(error.code == .timedOut ? .timeout(url: shown, seconds: timeout) : .unreachable(url: shown, reason: words(error))))
+                } else if let error {
+                    race.finish(.failure(.unreachable(url: shown, reason: "\(error)")))
+                } else if let response {
+                    race.finish(.success((data ?? Data(), response)))
+                } else {
+                    race.finish(.failure(.unreachable(url: shown, reason: "no answer")))
+                }
+            }
+            race.state.withLock { $0 = (continuation, t) }
+            t.resume()
+            Task {
+                try? await Task.sleep(for: .milliseconds(Int(timeout * 1000)))
+                race.expire(.failure(.timeout(url: shown, seconds: timeout)))
+            }
+        }
     }
 
     static func words(_ e: URLError) -> String {
