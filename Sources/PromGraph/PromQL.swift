@@ -136,11 +136,24 @@ public enum ServiceGraphQueries {
             .failed: windowed(requestFailedTotal, windowSeconds: windowSeconds, selector: selector),
             .serverBuckets: windowed(serverSecondsBucket, windowSeconds: windowSeconds, selector: selector, byLE: true),
             .clientBuckets: windowed(clientSecondsBucket, windowSeconds: windowSeconds, selector: selector, byLE: true),
+            .nodeInfo: present(nodeInfo, by: ["node", "kind", "team"], windowSeconds: windowSeconds, selector: selector),
+            .nodeNames: present(nodeNameInfo, by: ["node", "name_type", "name"], windowSeconds: windowSeconds, selector: selector),
         ]
+    }
+
+    /// Parallax receivers' node series (kind, team, other names); absent from Tempo and the
+    /// Collector, where nodes are known by their label values only.
+    public static let nodeInfo = "parallax_service_graph_node_info"
+    public static let nodeNameInfo = "parallax_service_graph_node_name_info"
+
+    /// Info series present at any time in the window, one per label set across instances.
+    public static func present(_ metric: String, by labels: [String], windowSeconds: Double, selector: LabelSelector) -> String {
+        let sel = selector.matchers.isEmpty ? metric : "\(metric){\(selector.rendered)}"
+        return "max by (\(labels.joined(separator: ", "))) (max_over_time(\(sel)[\(durationText(windowSeconds))]))"
     }
 }
 
 /// What one query of the traced layer answers.
 public enum ServiceGraphSeries: String, Sendable, CaseIterable {
-    case calls, failed, serverBuckets, clientBuckets
+    case calls, failed, serverBuckets, clientBuckets, nodeInfo, nodeNames
 }

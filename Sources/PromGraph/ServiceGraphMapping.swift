@@ -100,6 +100,20 @@ public enum ServiceGraphMapping {
 
         var names = Set<String>()
         for e in edges { names.insert(e.source); names.insert(e.target) }
+        // Node series of Parallax receivers: kind and team (the last spelling wins across
+        // instances: they agree unless a team changed inside the window), other names.
+        var infos: [String: (kind: NodeKind?, team: String?)] = [:]
+        for s in (answers[.nodeInfo] ?? []).sorted(by: { ($0.labels["team"] ?? "") < ($1.labels["team"] ?? "") }) {
+            guard let node = s.labels["node"], names.contains(node) else { continue }
+            let team = s.labels["team"].flatMap { $0.isEmpty ? nil : $0 }
+            infos[node] = (s.labels["kind"].flatMap(NodeKind.init(rawValue:)) ?? infos[node]?.kind, team ?? infos[node]?.team)
+        }
+        var otherNames: [String: [(String, String)]] = [:]
+        for s in answers[.nodeNames] ?? [] {
+            guard let node = s.labels["node"], names.contains(node), let type = s.labels["name_type"], let value = s.labels["name"] else { continue }
+            otherNames[node, default: []].append((type, value))
+        }
+        for k in otherNames.keys { otherNames[k]!.sort { ($0.0, $0.1) < ($1.0, $1.1) } }
         let nodes = names.sorted().map { name -> TracedNode in
             let kind: NodeKind = instrumented.contains(name) ? .service : (peerKind[name] ?? .service)
             var signals: ServiceSignals?
@@ -108,7 +122,16 @@ public enum ServiceGraphMapping {
                 signals = ServiceSignals(requests: UInt64(requests), errors: UInt64(min(i.errors, requests)),
                                          ratePerSecond: requests / seconds, latencyMs: summary(i.latency))
             }
-            return TracedNode(id: name, kind: kind, signals: signals)
+            var node = TracedNode(id: name, kind: kind, signals: signals)
+            if let info = infos[name] {
+                // A Parallax receiver knows the kind from the spans (a broker named by its queue,
+                // a database by its host), better than the connection label can tell.
+                if let k = info.kind { node.kind = k }
+                node.team = info.team
+            }
+            for (type, value) in otherNames[name] ?? [] { NodeNames.apply(type: type, name: value, to: &node) }
+            node.aliases.sort()
+            return node
         }
         return Reading(graph: TracedGraph(windowStart: windowStart, windowEnd: windowEnd, nodes: nodes, edges: edges), ignoredSamples: ignored)
     }

@@ -10,8 +10,8 @@ enum MetricsExporter {
         var out: [UInt8] = []
         state.metrics.emit(into: &out)
         var text = ""
-        let (all, counters, pending, nodeCount, edgeCount) = state.withBuilder {
-            ($0.edgeMetrics(), $0.counters, $0.pendingCount, $0.nodeCount, $0.edgeCount)
+        let (all, nodeRecords, counters, pending, nodeCount, edgeCount) = state.withBuilder {
+            ($0.edgeMetrics(), $0.nodeMetrics(), $0.counters, $0.pendingCount, $0.nodeCount, $0.edgeCount)
         }
         let (edges, folded) = state.metrics.exportedEdges(all, limit: maxEdges)
         text += "# HELP traces_service_graph_request_total Requests between two nodes of the service graph.\n"
@@ -24,6 +24,7 @@ enum MetricsExporter {
                   edges: edges) { $0.serverSeconds }
         histogram(&text, name: "traces_service_graph_request_client_seconds", help: "Client-side duration of requests between two nodes.",
                   edges: edges) { $0.clientSeconds }
+        nodeSeries(&text, nodes: nodeRecords, edges: edges)
         text += "# HELP traces_service_graph_unpaired_spans_total Spans that expired without their other half (became virtual-node edges or were counted).\n"
         text += "# TYPE traces_service_graph_unpaired_spans_total counter\n"
         text += "traces_service_graph_unpaired_spans_total \(counters.expired)\n"
@@ -88,6 +89,33 @@ enum MetricsExporter {
         }
         out.append(contentsOf: Array(text.utf8))
         return out
+    }
+
+    /// `parallax_service_graph_node_info{node,kind,team}` and
+    /// `parallax_service_graph_node_name_info{node,name_type,name}` for the nodes of the exported
+    /// edges: what a query instance needs to join alerts to a fleet's graph as a local one does.
+    static func nodeSeries(_ text: inout String, nodes: [TracedNode], edges: [EdgeMetric]) {
+        var used = Set<String>()
+        for e in edges { used.insert(e.client); used.insert(e.server) }
+        let shown = nodes.filter { used.contains($0.id) }
+        text += "# HELP parallax_service_graph_node_info A node of the exported service graph: its kind and owning team (always 1).\n"
+        text += "# TYPE parallax_service_graph_node_info gauge\n"
+        for n in shown {
+            text += "parallax_service_graph_node_info{node=\"\(escape(n.id))\",kind=\"\(n.kind.rawValue)\",team=\"\(escape(n.team ?? ""))\"} 1\n"
+        }
+        text += "# HELP parallax_service_graph_node_name_info Another name of a node (alias, namespace, cloud resource, database, queue, workload, host, environment; always 1).\n"
+        text += "# TYPE parallax_service_graph_node_name_info gauge\n"
+        var omitted = 0
+        for n in shown {
+            let (pairs, left) = NodeNames.pairs(of: n)
+            omitted += left
+            for p in pairs {
+                text += "parallax_service_graph_node_name_info{node=\"\(escape(n.id))\",name_type=\"\(p.type)\",name=\"\(escape(p.name))\"} 1\n"
+            }
+        }
+        text += "# HELP parallax_service_graph_node_names_omitted Node names not exported past \(NodeNames.perNodeLimit) per node.\n"
+        text += "# TYPE parallax_service_graph_node_names_omitted gauge\n"
+        text += "parallax_service_graph_node_names_omitted \(omitted)\n"
     }
 
     static func escape(_ s: String) -> String {

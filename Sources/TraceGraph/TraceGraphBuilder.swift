@@ -59,6 +59,11 @@ public final class TraceGraphBuilder {
     /// Cumulative per-edge metrics since start (Prometheus), sorted by client, server, connection type.
     public func edgeMetrics() -> [EdgeMetric] { engine.edgeMetrics() }
 
+    /// What is known of each node under the names `edgeMetrics` uses (kind, team, aliases,
+    /// identity), sorted by name: the `parallax_service_graph_node_*` series, so that a query
+    /// instance reading the fleet from Prometheus joins alerts to nodes as a local graph does.
+    public func nodeMetrics() -> [TracedNode] { engine.nodeMetrics() }
+
     public var pendingCount: Int { engine.store.count }
 
     /// Distinct nodes (the overflow node included once it exists).
@@ -699,6 +704,24 @@ struct GraphEngine {
         var s = TraceGraphState()
         s.nodes = nodes
         return s.resolvedNames()
+    }
+
+    func nodeMetrics() -> [TracedNode] {
+        let (names, folds) = stateNodesDisplay()
+        var byName: [String: GraphNodeRecord] = [:]
+        for (i, n) in nodes.enumerated() where UInt32(i) != overflowNodeID {
+            var record = n
+            if let own = folds[i] { record.aliases.insert(own) }
+            if var existing = byName[names[i]] {
+                existing.absorb(record)
+                byName[names[i]] = existing
+            } else {
+                byName[names[i]] = record
+            }
+        }
+        return byName.sorted { $0.key < $1.key }.map { name, r in
+            TracedNode(id: name, kind: r.kind, team: r.team, aliases: r.aliases.subtracting([name]).sorted(), identity: r.identity)
+        }
     }
 
     func edgeMetrics() -> [EdgeMetric] {

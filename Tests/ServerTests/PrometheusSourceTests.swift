@@ -16,6 +16,8 @@ final class FakePrometheus: Sendable {
     enum Mode: Sendable { case ok, status500, notJSON, wrongShape, slow(Double), queryError }
     let mode = Mutex(Mode.ok)
     let edges = Mutex([EdgeMetric]())
+    /// The receiver's node series (Parallax spelling only: Tempo and the Collector have none).
+    let nodes = Mutex([TracedNode]())
     /// Relabels for Tempo's spelling of connection_type ("" / database / messaging_system / virtual_node).
     let tempoSpelling = Mutex(false)
     let queries = Mutex([String]())
@@ -53,6 +55,12 @@ final class FakePrometheus: Sendable {
         return router
     }
 
+    /// Tempo's name of a node: service.name without the namespace Parallax prefixes.
+    static func tempoName(_ id: String, _ nodes: [TracedNode]) -> String {
+        guard let ns = nodes.first(where: { $0.id == id })?.identity.serviceNamespace, id.hasPrefix(ns + "/") else { return id }
+        return String(id.dropFirst(ns.count + 1))
+    }
+
     static func json(_ o: [String: Any]) -> Response {
         Response(status: .ok, headers: [.contentType: "application/json"],
                  body: .init(byteBuffer: ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: o))))
@@ -61,22 +69,38 @@ final class FakePrometheus: Sendable {
     func answer(_ query: String) -> [[String: Any]] {
         if query == "vector(1)" { return [["metric": [String: String](), "value": [0, "1"]]] }
         let tempo = tempoSpelling.withLock { $0 }
+        let nodes = self.nodes.withLock { $0 }
+        var rows: [[String: Any]] = []
+        func row(_ l: [String: String], _ v: UInt64) { rows.append(["metric": l, "value": [1_795_173_300, String(v)]]) }
+        if query.contains("node_name_info") || query.contains("node_info") {
+            if tempo { return [] }
+            for n in nodes {
+                if query.contains("node_name_info") {
+                    for p in NodeNames.pairs(of: n).pairs { row(["node": n.id, "name_type": p.type, "name": p.name], 1) }
+                } else {
+                    row(["node": n.id, "kind": n.kind.rawValue, "team": n.team ?? ""], 1)
+                }
+            }
+            return rows
+        }
         func labels(_ e: EdgeMetric) -> [String: String] {
-            var l = ["client": e.client, "server": e.server]
+            var l = ["client": Self.tempoName(e.client, nodes), "server": Self.tempoName(e.server, nodes)]
             var conn = e.connectionType.rawValue
             if tempo {
+                // Tempo / the Collector: services by service.name (no namespace); a peer without
+                // server spans is a virtual node, databases keep "database".
                 switch e.connectionType {
                 case .database: conn = "database"
+                case _ where e.serverSeconds.count == 0 || e.client == "user": conn = "virtual_node"
                 case .messaging: conn = "messaging_system"
-                case .virtual: conn = "virtual_node"
-                default: conn = e.client == "user" ? "virtual_node" : ""
+                default: conn = ""
                 }
+            } else {
+                l = ["client": e.client, "server": e.server]
             }
             if !conn.isEmpty { l["connection_type"] = conn }
             return l
         }
-        var rows: [[String: Any]] = []
-        func row(_ l: [String: String], _ v: UInt64) { rows.append(["metric": l, "value": [1_795_173_300, String(v)]]) }
         for e in edges.withLock({ $0 }) {
             if query.contains("request_failed_total") { row(labels(e), e.failedTotal) }
             else if query.contains("request_total") { row(labels(e), e.requestTotal) }
@@ -132,25 +156,41 @@ struct PrometheusSourceTests {
             let doc = try await Shop.graph(client)
             local.withLock { $0 = doc }
             fake.edges.withLock { $0 = state.withBuilder { $0.edgeMetrics() } }
+            fake.nodes.withLock { $0 = state.withBuilder { $0.nodeMetrics() } }
         }
         let expected = try #require(local.withLock { $0 })
         try await withQueryInstance(fake) { client, _ in
             try await sendSampleAlerts(client)
             let doc = try await Shop.graph(client)
-            func statuses(_ d: GraphDocument) -> [String: EdgeStatus?] {
-                Dictionary(d.edges.map { ("\($0.source) → \($0.target)", $0.status) }, uniquingKeysWith: { a, _ in a })
+            func statuses(_ d: GraphDocument, rename: (String) -> String = { $0 }) -> [String: EdgeStatus?] {
+                Dictionary(d.edges.map { ("\(rename($0.source)) → \(rename($0.target))", $0.status) }, uniquingKeysWith: { a, _ in a })
             }
-            #expect(statuses(doc) == statuses(expected))
             #expect(Set(doc.edges.map(\.status)) == Set(EdgeStatus.allCases))
-            for e in expected.edges where e.traced != nil {
-                let r = doc.edge(e.source, e.target)?.traced
-                #expect(r?.calls == e.traced?.calls && r?.errors == e.traced?.errors, "\(e.source) → \(e.target)")
-            }
-            #expect(Set(doc.nodes.map(\.id)) == Set(expected.nodes.map(\.id)))
-            for n in expected.nodes where n.kind != .service {
-                #expect(doc.node(n.id)?.kind == n.kind, "\(n.id)")
-            }
-            if !tempoSpelling {
+            if tempoSpelling {
+                // Only the labels: no namespaces, no identities. Calls between services and their
+                // statuses are the local graph's under Tempo's names.
+                let nodes = fake.nodes.withLock { $0 }
+                let services = Set(expected.nodes.filter { $0.kind == .service }.map(\.id))
+                let read = statuses(doc)
+                for e in expected.edges where services.contains(e.source) && services.contains(e.target) {
+                    let key = "\(FakePrometheus.tempoName(e.source, nodes)) → \(FakePrometheus.tempoName(e.target, nodes))"
+                    #expect(read[key] == e.status, "\(key)")
+                    if let t = e.traced {
+                        let r = doc.edge(FakePrometheus.tempoName(e.source, nodes), FakePrometheus.tempoName(e.target, nodes))?.traced
+                        #expect(r?.calls == t.calls && r?.errors == t.errors, "\(key)")
+                    }
+                }
+            } else {
+                #expect(statuses(doc) == statuses(expected))
+                for e in expected.edges where e.traced != nil {
+                    let r = doc.edge(e.source, e.target)?.traced
+                    #expect(r?.calls == e.traced?.calls && r?.errors == e.traced?.errors, "\(e.source) → \(e.target)")
+                }
+                #expect(Set(doc.nodes.map(\.id)) == Set(expected.nodes.map(\.id)))
+                for n in expected.nodes {
+                    #expect(doc.node(n.id)?.kind == n.kind, "\(n.id)")
+                    #expect(doc.node(n.id)?.team == n.team, "\(n.id)")
+                }
                 let read: [String] = doc.edges.map { "\($0.source) \($0.target) \($0.connectionType.rawValue)" }.sorted()
                 let want: [String] = expected.edges.map { "\($0.source) \($0.target) \($0.connectionType.rawValue)" }.sorted()
                 #expect(read == want)
