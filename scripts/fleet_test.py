@@ -263,6 +263,18 @@ def main():
                     if not within_bucket(rt[side][p], lt[side][p]):
                         check(False, f"{k} {side}.{p} {rt[side][p]} ms read vs {lt[side][p]} ms local: outside the bucket")
         check(measured >= 5, f"{measured} measured edges compared: calls and errors exact, p50/p95 within the bucket")
+        lteams = {n["id"]: n.get("team") for n in local["nodes"]}
+        check(lteams == {n["id"]: n.get("team") for n in remote["nodes"]},
+              f"same owning teams ({len({t for t in lteams.values() if t})} teams)")
+
+        # The offline CLI reads the same fleet: parallax overlay --prometheus-url --alerts.
+        out = subprocess.run([args.bin, "overlay", "--prometheus-url", prom, "--window", "15m", "--alerts", alerts_dir,
+                              "--aliases", os.path.join(ROOT, "samples", "aliases.yaml"), "--format", "json"],
+                             capture_output=True, timeout=120)
+        check(out.returncode == 0, f"parallax overlay --prometheus-url exits 0 ({out.stderr.decode()[-200:].strip()})")
+        if out.returncode == 0:
+            cli = {(e["source"], e["target"]): e["status"] for e in json.loads(out.stdout)["edges"]}
+            check(cli == statuses, f"parallax overlay --prometheus-url: the query instance's {len(cli)} edges and statuses")
 
         # Prometheus down: the query instance says so instead of an empty graph.
         procs[3].terminate()
