@@ -14,6 +14,7 @@ help:
 	@echo "make e2e         only the end-to-end run (OTel Python SDK -> parallax serve)"
 	@echo "make proto       regenerate Sources/COTLP from proto/ with protoc-c"
 	@echo "make bench       decode/pairing/ingest benchmarks (release build), see docs/PERFORMANCE.md"
+	@echo "make bench-fleet graph latency of a query instance over a 500-service, 5,000-edge fleet in Prometheus"
 	@echo "make eval        inference quality on simulated incidents (development set), see docs/INFERENCE.md"
 	@echo "make heldout     inference quality on the held-out generator (Benchmarks/heldout), see docs/INFERENCE.md"
 	@echo "make locality    inference in a busy estate: alert types x resources + topology (Benchmarks/locality)"
@@ -57,6 +58,11 @@ bench: deps
 	$(SWIFT) build -c release --product parallax-bench
 	$(SWIFT) build -c release --product parallax
 	.build/release/parallax-bench
+
+bench-fleet: deps
+	@scripts/ensure-deps.sh --prometheus
+	$(SWIFT) build -c release --product parallax
+	scripts/fleet_bench.py --bin .build/release/parallax --prometheus "$$(command -v prometheus)"
 
 eval: deps
 	$(SWIFT) run -c release InferenceEval

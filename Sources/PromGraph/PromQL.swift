@@ -83,6 +83,9 @@ public struct LabelSelector: Sendable, Equatable {
     }
 
     /// The matchers as PromQL, without braces: `cluster="eu-1",env=~"prod"`.
+    /// This selector with one more matcher.
+    func adding(_ m: Matcher) -> LabelSelector { LabelSelector(matchers: matchers + [m]) }
+
     public var rendered: String {
         matchers.map { "\($0.name)\($0.op)\"\(Self.escape($0.value))\"" }.joined(separator: ",")
     }
@@ -116,10 +119,11 @@ public enum ServiceGraphQueries {
     public static let edgeLabels = ["client", "server", "connection_type"]
 
     /// Query text for the series `metric` counted over `windowSeconds`, summed `by` the edge labels (plus `le` for buckets).
-    public static func windowed(_ metric: String, windowSeconds: Double, selector: LabelSelector, byLE: Bool = false) -> String {
+    public static func windowed(_ metric: String, windowSeconds: Double, selector: LabelSelector, byLE: Bool = false,
+                                by labels: [String]? = nil) -> String {
         let sel = selector.matchers.isEmpty ? metric : "\(metric){\(selector.rendered)}"
         let offset = durationText(windowSeconds)
-        let by = (edgeLabels + (byLE ? ["le"] : [])).joined(separator: ", ")
+        let by = (labels ?? (edgeLabels + (byLE ? ["le"] : []))).joined(separator: ", ")
         return "sum by (\(by)) ((\(sel) - \(sel) offset \(offset)) >= 0 or \(sel))"
     }
 
@@ -138,8 +142,19 @@ public enum ServiceGraphQueries {
             .clientBuckets: windowed(clientSecondsBucket, windowSeconds: windowSeconds, selector: selector, byLE: true),
             .nodeInfo: present(nodeInfo, by: ["node", "kind", "team"], windowSeconds: windowSeconds, selector: selector),
             .nodeNames: present(nodeNameInfo, by: ["node", "name_type", "name"], windowSeconds: windowSeconds, selector: selector),
+            .spanCalls: windowed(spanCallsTotal, windowSeconds: windowSeconds, selector: selector.adding(serverSpans),
+                                 by: ["service_name", "status_code"]),
+            .spanDurationBuckets: windowed(spanDurationBucket, windowSeconds: windowSeconds, selector: selector.adding(serverSpans),
+                                           by: ["service_name", "le"]),
         ]
     }
+
+    /// The Collector `spanmetrics` connector's series (its default `traces.span.metrics`
+    /// namespace, milliseconds): per-service requests, errors and latency from the server and
+    /// consumer spans, used for node signals when present.
+    public static let spanCallsTotal = "traces_span_metrics_calls_total"
+    public static let spanDurationBucket = "traces_span_metrics_duration_milliseconds_bucket"
+    static let serverSpans = LabelSelector.Matcher(name: "span_kind", op: "=~", value: "SPAN_KIND_SERVER|SPAN_KIND_CONSUMER")
 
     /// Parallax receivers' node series (kind, team, other names); absent from Tempo and the
     /// Collector, where nodes are known by their label values only.
@@ -155,5 +170,5 @@ public enum ServiceGraphQueries {
 
 /// What one query of the traced layer answers.
 public enum ServiceGraphSeries: String, Sendable, CaseIterable {
-    case calls, failed, serverBuckets, clientBuckets, nodeInfo, nodeNames
+    case calls, failed, serverBuckets, clientBuckets, nodeInfo, nodeNames, spanCalls, spanDurationBuckets
 }

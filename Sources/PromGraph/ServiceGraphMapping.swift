@@ -100,6 +100,28 @@ public enum ServiceGraphMapping {
 
         var names = Set<String>()
         for e in edges { names.insert(e.source); names.insert(e.target) }
+        // The spanmetrics connector, when present: a service's own server/consumer spans (calls it
+        // answered from uninstrumented callers too), better than the sum of its measured edges.
+        var spanSignals: [String: ServiceSignals] = [:]
+        do {
+            var requests: [String: Double] = [:], errors: [String: Double] = [:]
+            for s in answers[.spanCalls] ?? [] {
+                guard let svc = s.labels["service_name"], names.contains(svc), s.value.isFinite, s.value >= 0 else { continue }
+                requests[svc, default: 0] += s.value
+                if s.labels["status_code"] == "STATUS_CODE_ERROR" { errors[svc, default: 0] += s.value }
+            }
+            var latency: [String: Buckets] = [:]
+            for s in answers[.spanDurationBuckets] ?? [] {
+                guard let svc = s.labels["service_name"], names.contains(svc), s.value.isFinite, s.value >= 0,
+                      let text = s.labels["le"], let le = Double(text) ?? PromResponse.special(text), !le.isNaN else { continue }
+                latency[svc, default: Buckets()].byBound[le / 1000, default: 0] += s.value   // milliseconds → seconds
+            }
+            for (svc, n) in requests where n.rounded() >= 1 {
+                let r = n.rounded()
+                spanSignals[svc] = ServiceSignals(requests: UInt64(r), errors: UInt64(min((errors[svc] ?? 0).rounded(), r)),
+                                                  ratePerSecond: r / seconds, latencyMs: latency[svc].flatMap(summary))
+            }
+        }
         // Node series of Parallax receivers: kind and team (the last spelling wins across
         // instances: they agree unless a team changed inside the window), other names.
         var infos: [String: (kind: NodeKind?, team: String?)] = [:]
@@ -122,6 +144,7 @@ public enum ServiceGraphMapping {
                 signals = ServiceSignals(requests: UInt64(requests), errors: UInt64(min(i.errors, requests)),
                                          ratePerSecond: requests / seconds, latencyMs: summary(i.latency))
             }
+            if kind == .service, let m = spanSignals[name] { signals = m }
             var node = TracedNode(id: name, kind: kind, signals: signals)
             if let info = infos[name] {
                 // A Parallax receiver knows the kind from the spans (a broker named by its queue,

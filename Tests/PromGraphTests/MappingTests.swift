@@ -185,3 +185,37 @@ struct MappingTests {
         #expect(Q.bucket(containing: 2, bounds: [0.01, 0.05, 0.1]).upper == .infinity)
     }
 }
+
+@Suite("The Collector's spanmetrics series → node signals")
+struct SpanMetricsMappingTests {
+    /// Fixture in the spanmetrics connector's documented shape (namespace traces.span.metrics,
+    /// histogram unit ms): service_name, span_name, span_kind, status_code; buckets in ms.
+    @Test func spanMetricsGiveServiceSignals() throws {
+        let edge = ["client": "web", "server": "orders", "connection_type": ""]
+        let ok = ["service_name": "orders", "span_name": "GET /orders", "span_kind": "SPAN_KIND_SERVER", "status_code": "STATUS_CODE_UNSET"]
+        let bad = ["service_name": "orders", "span_name": "GET /orders", "span_kind": "SPAN_KIND_SERVER", "status_code": "STATUS_CODE_ERROR"]
+        let consumer = ["service_name": "orders", "span_name": "process", "span_kind": "SPAN_KIND_CONSUMER", "status_code": "STATUS_CODE_UNSET"]
+        let other = ["service_name": "not-in-graph", "span_kind": "SPAN_KIND_SERVER", "status_code": "STATUS_CODE_UNSET"]
+        let ms = ["2", "10", "100", "1000"]
+        let a: [ServiceGraphSeries: [PromSample]] = [
+            .calls: vector([(edge, 40)]),
+            .spanCalls: vector([(ok, 90), (bad, 6), (consumer, 4), (other, 1000)]),
+            .spanDurationBuckets: vector(bucketRows(["service_name": "orders"], bounds: ms, cumulative: [0, 50, 100, 100], total: 100)),
+        ]
+        let g = ServiceGraphMapping.graph(a, windowStart: windowStart, windowEnd: windowEnd).graph
+        let n = try #require(g.nodes.first { $0.id == "orders" }?.signals)
+        // 100 requests answered (more than the 40 measured on the one traced edge), 6 errors.
+        #expect(n.requests == 100 && n.errors == 6)
+        #expect(abs(n.ratePerSecond - 100.0 / 3600) < 1e-12)
+        // p50: rank 50 in (2, 10] ms holding 50 → 10 ms; p90: rank 90 in (10, 100] → 10 + 90 × 40/50 = 82 ms.
+        let l = try #require(n.latencyMs)
+        #expect(abs(l.p50 - 10) < 1e-9 && abs(l.p90 - 82) < 1e-9)
+        #expect(!g.nodes.contains { $0.id == "not-in-graph" })
+    }
+
+    @Test func spanMetricsQueriesAskForServerAndConsumerSpans() {
+        let q = ServiceGraphQueries.all(windowSeconds: 600, selector: LabelSelector(matchers: [.init(name: "cluster", op: "=", value: "eu-1")]))
+        #expect(q[.spanCalls] == #"sum by (service_name, status_code) ((traces_span_metrics_calls_total{cluster="eu-1",span_kind=~"SPAN_KIND_SERVER|SPAN_KIND_CONSUMER"} - traces_span_metrics_calls_total{cluster="eu-1",span_kind=~"SPAN_KIND_SERVER|SPAN_KIND_CONSUMER"} offset 600s) >= 0 or traces_span_metrics_calls_total{cluster="eu-1",span_kind=~"SPAN_KIND_SERVER|SPAN_KIND_CONSUMER"})"#)
+        #expect(q[.spanDurationBuckets]?.hasPrefix("sum by (service_name, le) ((traces_span_metrics_duration_milliseconds_bucket{") == true)
+    }
+}
