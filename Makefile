@@ -4,7 +4,7 @@ CONFIG     ?= debug
 BIN         = .build/$(CONFIG)/parallax
 DEMO_OUT   ?= parallax-demo-out
 
-.PHONY: all deps build release demo test e2e proto proto-check bench eval heldout locality fuzz clean help
+.PHONY: all deps build release demo test e2e proto proto-check bench bench-fleet eval heldout locality fuzz clean help
 
 all: build
 
