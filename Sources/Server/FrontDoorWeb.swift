@@ -92,7 +92,7 @@ enum FrontDoorWeb {
         var counts: [String: Int] = [:]
         for n in members { counts[n.teamSource?.rawValue ?? "none", default: 0] += 1 }
         let ownership = counts.sorted { $0.key < $1.key }.map { "\($0.value) from \(Web.html($0.key))" }.joined(separator: ", ")
-        h += "<dt>Services</dt><dd class=\"services\">" + members.map { Web.serviceLink($0.id, window: window) }.joined(separator: ", ")
+        h += "<dt>Services</dt><dd class=\"services\">" + members.map { Web.serviceLink($0.id, window: window).text }.joined(separator: ", ")
         h += " <small class=\"source\">ownership: \(ownership)</small></dd>\n"
         h += onCallItem((contacts["onCall"] as? [[String: Any]] ?? []) + fromAlerts)
         h += linksItem(contacts["links"] as? [[String: Any]] ?? [])

@@ -9,27 +9,27 @@ struct MapPageRenderer {
     let scoped: GraphDocument?
     let shown: GraphDocument?
     let error: String?
-    let figure: String
+    let figure: HTML
     let alerts: AlertBook
     /// SLOs exist: the legend explains the marks.
     var hasSLOs = false
     /// With a team selected: the SLOs of the team and its neighbors.
-    var sloPanel = ""
+    var sloPanel: HTML = ""
     /// With a team selected: the team's front door (contacts, on-call, links, neighbouring teams).
-    var teamPanel = ""
+    var teamPanel: HTML = ""
 
     func render() -> String {
         var title = "Parallax · production map"
         if let s = wq.query.service { title = "\(s) · Parallax" } else if let t = wq.query.team { title = "team \(t) · Parallax" }
-        return Page.shell(title: title, bodyClass: "map", window: wq.window, main: controls() + content())
+        return Page.shell(title: title, bodyClass: "map", window: wq.window, main: controls() + content()).text
     }
 
-    func controls() -> String {
+    func controls() -> HTML {
         let q = wq.query
-        var h = "<form id=\"controls\" class=\"controls\" method=\"get\" action=\"/\" aria-label=\"Graph filters\">\n"
+        var h: HTML = "<form id=\"controls\" class=\"controls\" method=\"get\" action=\"/\" aria-label=\"Graph filters\">\n"
         let inactive = q.service == nil ? " inactive" : ""
         h += "<fieldset class=\"group focus-group\(inactive)\"><legend>Service neighborhood</legend>\n"
-        h += "<label class=\"field\">Service <input name=\"service\" list=\"service-options\" value=\"\(Web.html(q.service ?? ""))\" placeholder=\"all services\" autocomplete=\"off\" spellcheck=\"false\" size=\"18\"></label>\n"
+        h += "<label class=\"field\">Service <input name=\"service\" list=\"service-options\" value=\"\(q.service ?? "")\" placeholder=\"all services\" autocomplete=\"off\" spellcheck=\"false\" size=\"18\"></label>\n"
         h += "<label class=\"field\">Hops <input name=\"hops\" type=\"number\" min=\"0\" max=\"\(GraphAPI.maxHops)\" value=\"\(q.hops)\" size=\"3\"></label>\n"
         h += "<label class=\"field\">Direction <select name=\"direction\">"
         for (d, label) in [(HopDirection.both, "both"), (.upstream, "upstream (callers)"), (.downstream, "downstream (callees)")] {
@@ -44,32 +44,32 @@ struct MapPageRenderer {
         }
         h += "</fieldset>\n"
         h += "<fieldset class=\"group\"><legend>Time</legend>\n<label class=\"field\">Window \(Page.windowSelect(wq.window))</label>\n</fieldset>\n"
-        h += "<div class=\"actions\"><button type=\"submit\">Apply</button> <a class=\"reset\" href=\"/?window=\(Web.html(Web.queryValue(wq.window)))\">Reset</a></div>\n"
+        h += "<div class=\"actions\"><button type=\"submit\">Apply</button> <a class=\"reset\" href=\"/?window=\(Web.queryValue(wq.window))\">Reset</a></div>\n"
         h += serviceOptions()
         h += "</form>\n"
         return h
     }
 
-    func teamSelect() -> String {
+    func teamSelect() -> HTML {
         var teams = Set(full.nodes.compactMap(\.team))
         if let t = wq.query.team, !teams.contains(where: { $0.lowercased() == t.lowercased() }) { teams.insert(t) }
         let selected = wq.query.team?.lowercased()
-        var h = "<select name=\"team\"><option value=\"\">all teams</option>"
+        var h: HTML = "<select name=\"team\"><option value=\"\">all teams</option>"
         for t in teams.sorted() {
-            h += "<option value=\"\(Web.html(t))\"\(t.lowercased() == selected ? " selected" : "")>\(Web.html(t))</option>"
+            h += "<option value=\"\(t)\"\(t.lowercased() == selected ? " selected" : "")>\(t)</option>"
         }
         return h + "</select>"
     }
 
-    func serviceOptions() -> String {
-        var h = "<datalist id=\"service-options\">"
-        for n in full.nodes.sorted(by: { $0.id < $1.id }) { h += "<option value=\"\(Web.html(n.id))\"></option>" }
+    func serviceOptions() -> HTML {
+        var h: HTML = "<datalist id=\"service-options\">"
+        for n in full.nodes.sorted(by: { $0.id < $1.id }) { h += "<option value=\"\(n.id)\"></option>" }
         return h + "</datalist>\n"
     }
 
-    func content() -> String {
-        var h = "<main id=\"content\" class=\"content\">\n"
-        if let error { h += "<p class=\"notice error\" role=\"alert\">\(Web.html(error))</p>\n" }
+    func content() -> HTML {
+        var h: HTML = "<main id=\"content\" class=\"content\">\n"
+        if let error { h += "<p class=\"notice error\" role=\"alert\">\(error)</p>\n" }
         h += teamPanel
         h += summary()
         h += legend()
@@ -80,23 +80,23 @@ struct MapPageRenderer {
         return h
     }
 
-    func summary() -> String {
+    func summary() -> HTML {
         let w = full.window
-        var h = "<div class=\"summary\"><span class=\"window-range\">\(Web.html(WebText.time(w.start))) – \(Web.html(WebText.time(w.end)))</span>"
+        var h: HTML = "<div class=\"summary\"><span class=\"window-range\">\(WebText.time(w.start)) – \(WebText.time(w.end))</span>"
         if let shown {
             h += " <span class=\"shown\">showing \(shown.nodes.count) of \(full.nodes.count) nodes, \(shown.edges.count) of \(full.edges.count) edges</span>"
         }
         let query = wq.string()
-        h += " <span class=\"exports\">as <a href=\"/ui/graph.svg?\(Web.html(query))\">SVG</a> · <a href=\"/api/v1/graph?\(Web.html(query))\">JSON</a> · <a href=\"/api/v1/graph?format=dot&amp;\(Web.html(query))\">DOT</a></span></div>\n"
+        h += " <span class=\"exports\">as <a href=\"/ui/graph.svg?\(query)\">SVG</a> · <a href=\"/api/v1/graph?\(query)\">JSON</a> · <a href=\"/api/v1/graph?format=dot&amp;\(query)\">DOT</a></span></div>\n"
         return h
     }
 
-    func legend() -> String {
+    func legend() -> HTML {
         var counts: [EdgeStatus: Int] = [:]
         for e in (scoped ?? full).edges { if let s = e.status { counts[s, default: 0] += 1 } }
-        var h = "<section class=\"legend\" aria-label=\"Legend\">\n<ul class=\"legend-statuses\">\n"
+        var h: HTML = "<section class=\"legend\" aria-label=\"Legend\">\n<ul class=\"legend-statuses\">\n"
         for s in EdgeStatus.allCases {
-            h += "<li class=\"legend-item status-\(s.rawValue)\">\(Web.swatch(s)) <strong>\(s.rawValue)</strong> <span class=\"count\">\(counts[s, default: 0])</span> <span class=\"meaning\">\(Web.html(Web.statusMeaning[s]!))</span></li>\n"
+            h += "<li class=\"legend-item status-\(s.rawValue)\">\(Web.swatch(s)) <strong>\(s.rawValue)</strong> <span class=\"count\">\(counts[s, default: 0])</span> <span class=\"meaning\">\(Web.statusMeaning[s]!)</span></li>\n"
         }
         let edges = (scoped ?? full).edges
         let declaredOnly = edges.filter { $0.status == nil }.count
@@ -116,7 +116,7 @@ struct MapPageRenderer {
         return h
     }
 
-    func disagreements() -> String {
+    func disagreements() -> HTML {
         guard let scoped else { return "" }
         let wanted = (wq.query.statuses ?? Set(EdgeStatus.allCases)).subtracting([.confirmed])
         let edges = scoped.edges.filter { $0.status.map(wanted.contains) ?? false }.sorted { a, b in
@@ -126,11 +126,11 @@ struct MapPageRenderer {
         }
         var counts: [EdgeStatus: Int] = [:]
         for e in edges { if let s = e.status { counts[s, default: 0] += 1 } }
-        var h = "<section id=\"disagreements\" class=\"panel\" aria-labelledby=\"disagreements-title\">\n"
+        var h: HTML = "<section id=\"disagreements\" class=\"panel\" aria-labelledby=\"disagreements-title\">\n"
         h += "<h2 id=\"disagreements-title\">Disagreements <span class=\"count\">\(edges.count)</span></h2>\n"
         let countText = EdgeStatus.allCases.compactMap { s in counts[s].map { "\($0) \(s.rawValue)" } }.joined(separator: " · ")
-        h += "<p class=\"hint\">Every edge the two sources do not agree on, most confident alert evidence first; traced-only edges have no alert evidence and come last. \(Web.html(countText))"
-        h += " — <a href=\"/api/v1/disagreements?\(Web.html(wq.string(statuses: .some(nil))))\">JSON</a></p>\n"
+        h += "<p class=\"hint\">Every edge the two sources do not agree on, most confident alert evidence first; traced-only edges have no alert evidence and come last. \(countText)"
+        h += " — <a href=\"/api/v1/disagreements?\(wq.string(statuses: .some(nil)))\">JSON</a></p>\n"
         guard !edges.isEmpty else { return h + "<p class=\"notice empty\">No disagreements in this view.</p>\n</section>\n" }
         var byID: [String: Alert] = [:]
         if edges.contains(where: { !($0.inferred?.evidence.isEmpty ?? true) }) {
@@ -142,10 +142,10 @@ struct MapPageRenderer {
         return h
     }
 
-    func row(_ e: GraphDocument.Edge, alertsByID: [String: Alert]) -> String {
+    func row(_ e: GraphDocument.Edge, alertsByID: [String: Alert]) -> HTML {
         let key = WebDOT.edgeKey(e)
         let confidence = e.inferred?.confidence
-        var h = "<tr id=\"dis-\(key)\" class=\"status-\(e.statusText)\" data-edge=\"edge-\(key)\" data-status=\"\(e.statusText)\" data-confidence=\"\(confidence.map { WebText.fixed($0, 4) } ?? "")\">"
+        var h: HTML = "<tr id=\"dis-\(key)\" class=\"status-\(e.statusText)\" data-edge=\"edge-\(key)\" data-status=\"\(e.statusText)\" data-confidence=\"\(confidence.map { WebText.fixed($0, 4) } ?? "")\">"
         if let c = confidence {
             let width = WebText.fixed(max(0, min(1, c)) * 60, 1)
             h += "<td class=\"confidence\"><svg class=\"bar\" width=\"62\" height=\"10\" aria-hidden=\"true\"><rect x=\"0.5\" y=\"0.5\" width=\"61\" height=\"9\" fill=\"#FFFFFF\" stroke=\"#9A9A9A\"/><rect x=\"1\" y=\"1\" width=\"\(width)\" height=\"8\" fill=\"#3A3A3A\"/></svg> \(WebText.percent(c))</td>"
@@ -159,23 +159,23 @@ struct MapPageRenderer {
         return h
     }
 
-    func evidence(_ e: GraphDocument.Edge, alertsByID: [String: Alert]) -> String {
-        var items: [String] = []
+    func evidence(_ e: GraphDocument.Edge, alertsByID: [String: Alert]) -> HTML {
+        var items: [HTML] = []
         if let t = e.traced {
-            items.append("traced \(Web.html(e.source)) → \(Web.html(e.target)): \(WebText.count(t.calls)) calls, \(Web.html(WebText.tracedLine(t, seconds: WebText.windowSeconds(full))))")
+            items.append("traced \(e.source) → \(e.target): \(WebText.count(t.calls)) calls, \(WebText.tracedLine(t, seconds: WebText.windowSeconds(full)))")
         }
         if let ev = e.inferred {
-            var line = "alerts fired together in <strong>\(ev.support)</strong> incident\(ev.support == 1 ? "" : "s")"
+            var line: HTML = "alerts fired together in <strong>\(ev.support)</strong> incident\(ev.support == 1 ? "" : "s")"
             if ev.directed {
                 let (dependent, dependency) = e.status == .directionConflict ? (e.target, e.source) : (e.source, e.target)
-                line += "; \(Web.html(dependency)) alerts first, \(Web.html(dependent)) \(Web.html(WebText.seconds(ev.meanLagSeconds))) later on average"
-                if e.status == .directionConflict { line += " — alerts say \(Web.html(dependent)) depends on \(Web.html(dependency))" }
+                line += "; \(dependency) alerts first, \(dependent) \(WebText.seconds(ev.meanLagSeconds)) later on average"
+                if e.status == .directionConflict { line += " — alerts say \(dependent) depends on \(dependency)" }
             } else {
                 line += "; the alert timing cannot tell the direction"
             }
             items.append(line)
             if !ev.reasons.isEmpty {
-                items.append("<ul class=\"reasons\">" + ev.reasons.prefix(6).map { "<li>\(Web.html($0))</li>" }.joined() + "</ul>")
+                items.append("<ul class=\"reasons\">" + ev.reasons.prefix(6).map { (reason: String) -> HTML in "<li>\(reason)</li>" }.joined() + "</ul>")
             }
         }
         if let ex = e.explainedBy {
@@ -188,17 +188,17 @@ struct MapPageRenderer {
             items.append("no alert evidence: the two never failed together (or alerting has a gap)")
         }
         if let ev = e.inferred, !ev.evidence.isEmpty {
-            var list = "<details class=\"alerts\"><summary>\(ev.evidence.count) alert\(ev.evidence.count == 1 ? "" : "s")</summary><ul>"
+            var list: HTML = "<details class=\"alerts\"><summary>\(ev.evidence.count) alert\(ev.evidence.count == 1 ? "" : "s")</summary><ul>"
             for id in ev.evidence.prefix(40) {
                 if let a = alertsByID[id] {
-                    list += "<li><time>\(Web.html(WebText.time(a.startsAt)))</time> \(Web.html(a.source.rawValue)) · \(Web.html(a.title))</li>"
+                    list += "<li><time>\(WebText.time(a.startsAt))</time> \(a.source.rawValue) · \(a.title)</li>"
                 } else {
-                    list += "<li><code>\(Web.html(id))</code></li>"
+                    list += "<li><code>\(id)</code></li>"
                 }
             }
             if ev.evidence.count > 40 { list += "<li>… \(ev.evidence.count - 40) more</li>" }
             items.append(list + "</ul></details>")
         }
-        return items.map { $0.hasPrefix("<ul") || $0.hasPrefix("<details") ? $0 : "<p>\($0)</p>" }.joined()
+        return items.map { (item: HTML) -> HTML in item.text.hasPrefix("<ul") || item.text.hasPrefix("<details") ? item : "<p>\(item)</p>" }.joined()
     }
 }

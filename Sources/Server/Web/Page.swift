@@ -3,8 +3,8 @@ import Overlay
 import TraceGraph
 
 enum Page {
-    static func shell(title: String, bodyClass: String, window: String, main: String) -> String {
-        let w = Web.html(Web.queryValue(window))
+    static func shell(title: String, bodyClass: String, window: String, main: HTML) -> HTML {
+        let w = Web.queryValue(window)
         return """
         <!doctype html>
         <html lang="en">
@@ -12,7 +12,7 @@ enum Page {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <meta name="color-scheme" content="light">
-        <title>\(Web.html(title))</title>
+        <title>\(title)</title>
         <link rel="stylesheet" href="/ui/assets/app.css">
         <link rel="icon" href="/ui/assets/favicon.svg" type="image/svg+xml">
         <script src="/ui/assets/app.js" defer></script>
@@ -30,19 +30,19 @@ enum Page {
         """
     }
 
-    static func windowSelect(_ current: String) -> String {
+    static func windowSelect(_ current: String) -> HTML {
         var choices = WebView.windowChoices
         if !choices.contains(current) { choices.append(current) }
-        var h = "<select name=\"window\">"
+        var h: HTML = "<select name=\"window\">"
         for c in choices {
-            h += "<option value=\"\(Web.html(c))\"\(c == current ? " selected" : "")>last \(Web.html(c))</option>"
+            h += "<option value=\"\(c)\"\(c == current ? " selected" : "")>last \(c)</option>"
         }
         return h + "</select>"
     }
 
-    static func kindGlyph(_ kind: NodeKind) -> String {
+    static func kindGlyph(_ kind: NodeKind) -> HTML {
         let fill = WebDOT.fill(kind), stroke = "#3A3A3A"
-        let shape: String
+        let shape: HTML
         switch kind {
         case .service: shape = "<rect x=\"2\" y=\"3\" width=\"22\" height=\"12\" rx=\"3\" fill=\"\(fill)\" stroke=\"\(stroke)\"/>"
         case .database: shape = "<path d=\"M4 5 v9 a9 3 0 0 0 18 0 v-9\" fill=\"\(fill)\" stroke=\"\(stroke)\"/><ellipse cx=\"13\" cy=\"5\" rx=\"9\" ry=\"3\" fill=\"\(fill)\" stroke=\"\(stroke)\"/>"
@@ -54,11 +54,11 @@ enum Page {
         return "<svg class=\"glyph\" width=\"26\" height=\"18\" viewBox=\"0 0 26 18\" aria-hidden=\"true\" focusable=\"false\">\(shape)</svg>"
     }
 
-    static func alertOnlyGlyph() -> String {
+    static func alertOnlyGlyph() -> HTML {
         "<svg class=\"glyph\" width=\"26\" height=\"18\" viewBox=\"0 0 26 18\" aria-hidden=\"true\" focusable=\"false\"><rect x=\"2\" y=\"3\" width=\"22\" height=\"12\" fill=\"#FFFFFF\" stroke=\"#D55E00\" stroke-width=\"1.6\" stroke-dasharray=\"4,2\"/></svg>"
     }
 
-    static func teamGlyph() -> String {
+    static func teamGlyph() -> HTML {
         "<svg class=\"glyph\" width=\"26\" height=\"18\" viewBox=\"0 0 26 18\" aria-hidden=\"true\" focusable=\"false\"><rect x=\"1.5\" y=\"1.5\" width=\"23\" height=\"15\" rx=\"4\" fill=\"none\" stroke=\"#56B4E9\" stroke-width=\"1.4\" stroke-dasharray=\"5,2\"/></svg>"
     }
 }

@@ -10,19 +10,19 @@ struct ServicePageRenderer {
     let node: GraphDocument.Node
     let series: WebView.Series
     let alerts: [Alert]
-    let figure: String
+    let figure: HTML
     /// SLOs on this node and its edges (empty when no SLO is declared).
-    var sloPanel = ""
+    var sloPanel: HTML = ""
     /// Owner, on-call, links, lifecycle: shown first (FrontDoorWeb.panel).
-    var frontDoor = ""
+    var frontDoor: HTML = ""
 
     static func errorPage(_ message: String, wq: WebView.WebQuery, title: String = "Not found") -> String {
-        let main = "<main id=\"content\" class=\"content service\">\n<nav class=\"crumbs\"><a href=\"/?window=\(Web.html(Web.queryValue(wq.window)))\">map</a></nav>\n<p class=\"notice error\" role=\"alert\">\(Web.html(message))</p>\n</main>\n"
-        return Page.shell(title: "\(title) · Parallax", bodyClass: "service", window: wq.window, main: main)
+        let main: HTML = "<main id=\"content\" class=\"content service\">\n<nav class=\"crumbs\"><a href=\"/?window=\(Web.queryValue(wq.window))\">map</a></nav>\n<p class=\"notice error\" role=\"alert\">\(message)</p>\n</main>\n"
+        return Page.shell(title: "\(title) · Parallax", bodyClass: "service", window: wq.window, main: main).text
     }
 
     func render() -> String {
-        var h = "<main id=\"content\" class=\"content service\" data-node=\"\(Web.html(node.id))\">\n"
+        var h: HTML = "<main id=\"content\" class=\"content service\" data-node=\"\(node.id)\">\n"
         h += header()
         h += frontDoor
         h += signals()
@@ -38,39 +38,39 @@ struct ServicePageRenderer {
         h += "<section class=\"neighborhood\" aria-label=\"Neighborhood\"><h2>Neighborhood</h2>\n<figure id=\"graph\" class=\"graph\">\n\(figure)\n</figure>\n</section>\n"
         h += alertsTable()
         h += "</main>\n"
-        return Page.shell(title: "\(node.id) · Parallax", bodyClass: "service", window: wq.window, main: h)
+        return Page.shell(title: "\(node.id) · Parallax", bodyClass: "service", window: wq.window, main: h).text
     }
 
-    func header() -> String {
-        let window = Web.html(Web.queryValue(wq.window))
-        var h = "<nav class=\"crumbs\" aria-label=\"Breadcrumbs\"><a href=\"/?window=\(window)\">map</a>"
-        if let t = node.team { h += " › <a href=\"/?team=\(Web.html(Web.queryValue(t)))&amp;window=\(window)\">team \(Web.html(t))</a>" }
-        h += " › <span>\(Web.html(node.id))</span></nav>\n"
-        h += "<div class=\"service-head\"><h1 id=\"service-name\">\(Web.html(node.id)) <span class=\"badge kind\">\(node.kind.rawValue)</span>"
+    func header() -> HTML {
+        let window = Web.queryValue(wq.window)
+        var h: HTML = "<nav class=\"crumbs\" aria-label=\"Breadcrumbs\"><a href=\"/?window=\(window)\">map</a>"
+        if let t = node.team { h += " › <a href=\"/?team=\(Web.queryValue(t))&amp;window=\(window)\">team \(t)</a>" }
+        h += " › <span>\(node.id)</span></nav>\n"
+        h += "<div class=\"service-head\"><h1 id=\"service-name\">\(node.id) <span class=\"badge kind\">\(node.kind.rawValue)</span>"
         if !node.instrumented && !node.alerted { h += " <span class=\"badge catalog-only\">catalog only</span>" }
         else if !node.instrumented { h += " <span class=\"badge alert-only\">alerts only</span>" }
         h += "</h1>\n"
-        h += "<form class=\"window-form autosubmit\" method=\"get\" action=\"/ui/service/\(Web.html(Web.segment(node.id)))\"><label class=\"field\">Window \(Page.windowSelect(wq.window))</label> <button type=\"submit\">Apply</button></form></div>\n"
-        var meta: [String] = []
-        meta.append(node.team.map { "team <a href=\"/?team=\(Web.html(Web.queryValue($0)))&amp;window=\(window)\">\(Web.html($0))</a>" } ?? "no team")
+        h += "<form class=\"window-form autosubmit\" method=\"get\" action=\"/ui/service/\(Web.segment(node.id))\"><label class=\"field\">Window \(Page.windowSelect(wq.window))</label> <button type=\"submit\">Apply</button></form></div>\n"
+        var meta: [HTML] = []
+        meta.append(node.team.map { (t: String) -> HTML in "team <a href=\"/?team=\(Web.queryValue(t))&amp;window=\(window)\">\(t)</a>" } ?? "no team")
         meta.append("seen in \(node.sources.map(\.rawValue).joined(separator: " and "))")
-        if !node.aliases.isEmpty { meta.append("aliases: " + node.aliases.prefix(12).map { "<code>\(Web.html($0))</code>" }.joined(separator: ", ")) }
+        if !node.aliases.isEmpty { meta.append("aliases: " + node.aliases.prefix(12).map { (alias: String) -> HTML in "<code>\(alias)</code>" }.joined(separator: ", ")) }
         if !node.sameAs.isEmpty { meta.append("<a href=\"#same-as\">\(node.sameAs.count) learned name\(node.sameAs.count == 1 ? "" : "s")</a>") }
-        meta.append("<a href=\"/?service=\(Web.html(Web.queryValue(node.id)))&amp;hops=2&amp;direction=both&amp;window=\(window)\">show on the map</a>")
+        meta.append("<a href=\"/?service=\(Web.queryValue(node.id))&amp;hops=2&amp;direction=both&amp;window=\(window)\">show on the map</a>")
         h += "<p class=\"meta\">\(meta.joined(separator: " · "))</p>\n"
-        h += "<p class=\"window-range\">\(Web.html(WebText.time(doc.window.start))) – \(Web.html(WebText.time(doc.window.end)))</p>\n"
+        h += "<p class=\"window-range\">\(WebText.time(doc.window.start)) – \(WebText.time(doc.window.end))</p>\n"
         h += sameAsSection()
         return h
     }
 
     /// Names learned to be this node, with the evidence (never a silent merge).
-    func sameAsSection() -> String {
+    func sameAsSection() -> HTML {
         guard !node.sameAs.isEmpty else { return "" }
-        var h = "<details class=\"same-as\" id=\"same-as\"><summary>Also called (learned from alerts; pin or forbid in the alias file)</summary><ul>\n"
+        var h: HTML = "<details class=\"same-as\" id=\"same-as\"><summary>Also called (learned from alerts; pin or forbid in the alias file)</summary><ul>\n"
         for e in node.sameAs {
-            h += "<li><code>\(Web.html(e.name))</code> from \(Web.html(e.sources.joined(separator: ", "))) · confidence \(String(format: "%.2f", e.confidence))"
-            if !e.rawNames.isEmpty { h += " · spelled " + e.rawNames.prefix(6).map { "<code>\(Web.html($0))</code>" }.joined(separator: ", ") }
-            h += "<ul>" + e.reasons.map { "<li>\(Web.html($0))</li>" }.joined() + "</ul></li>\n"
+            h += "<li><code>\(e.name)</code> from \(e.sources.joined(separator: ", ")) · confidence \(String(format: "%.2f", e.confidence))"
+            if !e.rawNames.isEmpty { h += " · spelled " + e.rawNames.prefix(6).map { (name: String) -> HTML in "<code>\(name)</code>" }.joined(separator: ", ") }
+            h += "<ul>" + e.reasons.map { (reason: String) -> HTML in "<li>\(reason)</li>" }.joined() + "</ul></li>\n"
         }
         return h + "</ul></details>\n"
     }
@@ -86,15 +86,15 @@ struct ServicePageRenderer {
         return (calls, errors, rate, inbound.max { $0.calls < $1.calls }?.latencyMs)
     }
 
-    func signals() -> String {
-        var h = "<section class=\"signals\" aria-labelledby=\"signals-title\"><h2 id=\"signals-title\">Golden signals</h2>\n"
+    func signals() -> HTML {
+        var h: HTML = "<section class=\"signals\" aria-labelledby=\"signals-title\"><h2 id=\"signals-title\">Golden signals</h2>\n"
         guard let t = totals() else {
             return h + "<p class=\"notice empty\">No traced requests in this window\(node.instrumented ? "" : ": the node is known from alerts only (not instrumented)").</p>\n</section>\n"
         }
         if node.signals == nil { h += "<p class=\"hint\">No server spans: measured by its callers (client side).</p>\n" }
         let errorRate = t.requests == 0 ? 0 : Double(t.errors) / Double(t.requests)
         h += "<dl class=\"cards\">"
-        h += "<div class=\"card\" id=\"signal-requests\"><dt>Requests</dt><dd>\(WebText.count(t.requests))<small>\(Web.html(WebText.rate(t.rate)))</small></dd></div>"
+        h += "<div class=\"card\" id=\"signal-requests\"><dt>Requests</dt><dd>\(WebText.count(t.requests))<small>\(WebText.rate(t.rate))</small></dd></div>"
         h += "<div class=\"card\" id=\"signal-errors\"><dt>Error rate</dt><dd>\(WebText.percent(errorRate))<small>\(WebText.count(t.errors)) errors</small></dd></div>"
         for (name, value) in [("p50", t.latency?.p50), ("p95", t.latency?.p95), ("p99", t.latency?.p99)] {
             h += "<div class=\"card\" id=\"signal-\(name)\"><dt>Latency \(name)</dt><dd>\(value.map(WebText.ms) ?? "—")</dd></div>"
@@ -104,11 +104,11 @@ struct ServicePageRenderer {
         return h + "</section>\n"
     }
 
-    func charts() -> String {
+    func charts() -> HTML {
         let b = series.buckets
         guard !b.isEmpty else { return "<p class=\"notice empty\">No per-minute data in this window.</p>\n" }
         let step = WebText.seconds(series.step)
-        var h = "<p class=\"hint\">Over time: \(Web.html(WebText.time(Date(timeIntervalSince1970: b.first!.start)))) – \(Web.html(WebText.time(Date(timeIntervalSince1970: b.last!.end)))), where this window has traced data, \(b.count) steps of \(Web.html(step)).</p>\n<div class=\"charts\">\n"
+        var h: HTML = "<p class=\"hint\">Over time: \(WebText.time(Date(timeIntervalSince1970: b.first!.start))) – \(WebText.time(Date(timeIntervalSince1970: b.last!.end))), where this window has traced data, \(b.count) steps of \(step).</p>\n<div class=\"charts\">\n"
         h += Chart.render(id: "requests", title: "Requests per \(step)", buckets: b, bars: true,
                           series: [.init(label: "requests", color: "#56B4E9", dash: nil, values: b.map { Double($0.requests) })],
                           format: { WebText.number($0) })
@@ -123,43 +123,43 @@ struct ServicePageRenderer {
         return h + "</div>\n"
     }
 
-    func neighbors(title: String, hint: String, cls: String, edges: [GraphDocument.Edge], peer: KeyPath<GraphDocument.Edge, String>) -> String {
-        var h = "<h2>\(title) <span class=\"count\">\(edges.count)</span> <small>\(hint)</small></h2>\n"
+    func neighbors(title: String, hint: String, cls: String, edges: [GraphDocument.Edge], peer: KeyPath<GraphDocument.Edge, String>) -> HTML {
+        var h: HTML = "<h2>\(title) <span class=\"count\">\(edges.count)</span> <small>\(hint)</small></h2>\n"
         guard !edges.isEmpty else { return h + "<p class=\"notice empty\">None in this window.</p>\n" }
         h += "<table class=\"neighbors \(cls)\"><thead><tr><th scope=\"col\">Node</th><th scope=\"col\">Status</th><th scope=\"col\">Via</th><th scope=\"col\">Measured / inferred</th></tr></thead><tbody>\n"
         for e in edges.sorted(by: { ($0[keyPath: peer], $0.connectionType.rawValue) < ($1[keyPath: peer], $1.connectionType.rawValue) }) {
             let other = e[keyPath: peer]
-            h += "<tr class=\"status-\(e.statusText)\" data-peer=\"\(Web.html(other))\"><td>\(Web.serviceLink(other, window: wq.window))</td>"
+            h += "<tr class=\"status-\(e.statusText)\" data-peer=\"\(other)\"><td>\(Web.serviceLink(other, window: wq.window))</td>"
             h += "<td class=\"status\">\(Web.swatch(e.status, width: 30)) \(e.statusText)</td><td>\(e.connectionType.rawValue)</td>"
-            h += "<td>\(Web.html(WebText.edgeLabel(e, seconds: WebText.windowSeconds(doc)).replacingOccurrences(of: "\n", with: " · ")))</td></tr>\n"
+            h += "<td>\(WebText.edgeLabel(e, seconds: WebText.windowSeconds(doc)).replacingOccurrences(of: "\n", with: " · "))</td></tr>\n"
         }
         return h + "</tbody></table>\n"
     }
 
-    func team() -> String {
-        var h = "<section class=\"team\" aria-labelledby=\"team-title\">"
+    func team() -> HTML {
+        var h: HTML = "<section class=\"team\" aria-labelledby=\"team-title\">"
         guard let team = node.team, let view = GraphQuery.team(team, in: doc) else {
             return h + "<h2 id=\"team-title\">Team</h2><p class=\"notice empty\">No team owns this node (set the <code>team</code> or <code>service.owner</code> resource attribute, or a team on its alerts).</p></section>\n"
         }
-        let window = Web.html(Web.queryValue(wq.window))
-        h += "<h2 id=\"team-title\">Team <a href=\"/?team=\(Web.html(Web.queryValue(team)))&amp;window=\(window)\">\(Web.html(team))</a></h2>\n"
+        let window = Web.queryValue(wq.window)
+        h += "<h2 id=\"team-title\">Team <a href=\"/?team=\(Web.queryValue(team))&amp;window=\(window)\">\(team)</a></h2>\n"
         h += "<p>Members: " + view.memberIDs.map { Web.serviceLink($0, window: wq.window) }.joined(separator: ", ") + "</p>\n"
         if !view.neighborTeams.isEmpty {
-            h += "<p>Neighbor teams: " + view.neighborTeams.map { "<a href=\"/?team=\(Web.html(Web.queryValue($0)))&amp;window=\(window)\">\(Web.html($0))</a>" }.joined(separator: ", ") + "</p>\n"
+            h += "<p>Neighbor teams: " + view.neighborTeams.map { (t: String) -> HTML in "<a href=\"/?team=\(Web.queryValue(t))&amp;window=\(window)\">\(t)</a>" }.joined(separator: ", ") + "</p>\n"
         }
         h += "<p>\(view.boundary.count) edge\(view.boundary.count == 1 ? "" : "s") cross the team's boundary.</p>\n</section>\n"
         return h
     }
 
-    func alertsTable() -> String {
-        var h = "<section class=\"recent-alerts\" aria-labelledby=\"alerts-title\"><h2 id=\"alerts-title\">Recent alerts <span class=\"count\">\(alerts.count)</span></h2>\n"
+    func alertsTable() -> HTML {
+        var h: HTML = "<section class=\"recent-alerts\" aria-labelledby=\"alerts-title\"><h2 id=\"alerts-title\">Recent alerts <span class=\"count\">\(alerts.count)</span></h2>\n"
         guard !alerts.isEmpty else { return h + "<p class=\"notice empty\">No alert names this node.</p>\n</section>\n" }
         h += "<table class=\"alerts\"><thead><tr><th scope=\"col\">Started</th><th scope=\"col\">Source</th><th scope=\"col\">Status</th><th scope=\"col\">Severity</th><th scope=\"col\">Title</th><th scope=\"col\">Names</th></tr></thead><tbody>\n"
         for a in alerts {
-            h += "<tr class=\"alert-\(a.status.rawValue)\"><td><time>\(Web.html(WebText.time(a.startsAt)))</time></td><td>\(a.source.rawValue)</td>"
-            h += "<td>\(a.status.rawValue)\(a.endsAt.map { " <small>until \(Web.html(WebText.time($0)))</small>" } ?? "")</td>"
-            h += "<td>\(Web.html(a.severity ?? "—"))</td><td>\(Web.html(a.title))</td>"
-            h += "<td>\(a.entities.prefix(6).map { "<code>\(Web.html($0.raw))</code>" }.joined(separator: " "))</td></tr>\n"
+            h += "<tr class=\"alert-\(a.status.rawValue)\"><td><time>\(WebText.time(a.startsAt))</time></td><td>\(a.source.rawValue)</td>"
+            h += "<td>\(a.status.rawValue)\(a.endsAt.map { (end: Date) -> HTML in " <small>until \(WebText.time(end))</small>" } ?? "")</td>"
+            h += "<td>\(a.severity ?? "—")</td><td>\(a.title)</td>"
+            h += "<td>\(a.entities.prefix(6).map { (entity: Entity) -> HTML in "<code>\(entity.raw)</code>" }.joined(separator: " "))</td></tr>\n"
         }
         return h + "</tbody></table>\n</section>\n"
     }

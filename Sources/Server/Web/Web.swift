@@ -2,22 +2,9 @@
 import Overlay
 
 enum Web {
-    static func html(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for u in s.unicodeScalars {
-            switch u {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default:
-                if u.value < 0x20 && u != "\n" && u != "\t" { out += "\u{FFFD}" } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out
-    }
+    /// Escaped text, for the panels that still build HTML as `String` (FrontDoorWeb, SLOWeb);
+    /// page renderers interpolate into `HTML`, which escapes by itself.
+    static func html(_ s: String) -> String { HTML.escape(s) }
 
     /// Control characters replaced (for text that Graphviz or an attribute carries).
     static func printable(_ s: String) -> String {
@@ -60,14 +47,14 @@ enum Web {
         "/ui/service/\(segment(id))?window=\(queryValue(window))"
     }
 
-    static func serviceLink(_ id: String, window: String) -> String {
-        "<a class=\"node-link\" href=\"\(html(serviceHref(id, window: window)))\">\(html(id))</a>"
+    static func serviceLink(_ id: String, window: String) -> HTML {
+        "<a class=\"node-link\" href=\"\(serviceHref(id, window: window))\">\(id)</a>"
     }
 
     /// A short line in the status's color and dash pattern, for legends and tables.
-    static func swatch(_ status: EdgeStatus?, width: Int = 40) -> String {
+    static func swatch(_ status: EdgeStatus?, width: Int = 40) -> HTML {
         let st = WebDOT.style(status)
-        let dash = st.dashArray.map { " stroke-dasharray=\"\($0)\"" } ?? ""
+        let dash: HTML = st.dashArray.map { " stroke-dasharray=\"\($0)\"" } ?? ""
         let w = Double(width)
         return "<svg class=\"swatch\" width=\"\(width)\" height=\"12\" viewBox=\"0 0 \(width) 12\" aria-hidden=\"true\" focusable=\"false\">"
             + "<line x1=\"1\" y1=\"6\" x2=\"\(w - 9)\" y2=\"6\" stroke=\"\(st.color)\" stroke-width=\"\(st.penWidth)\"\(dash)/>"

@@ -24,7 +24,7 @@ enum WebAssets {
     ]
 
     /// The mark in the top bar: two partial pictures, one measured (solid) one inferred (dashed).
-    static let logo = ##"<svg class="logo" width="22" height="22" viewBox="0 0 22 22" aria-hidden="true" focusable="false"><circle cx="8" cy="11" r="6.5" fill="none" stroke="#56B4E9" stroke-width="2.2"/><circle cx="14" cy="11" r="6.5" fill="none" stroke="#E69F00" stroke-width="2.2" stroke-dasharray="3,2"/></svg>"##
+    static let logo: HTML = ##"<svg class="logo" width="22" height="22" viewBox="0 0 22 22" aria-hidden="true" focusable="false"><circle cx="8" cy="11" r="6.5" fill="none" stroke="#56B4E9" stroke-width="2.2"/><circle cx="14" cy="11" r="6.5" fill="none" stroke="#E69F00" stroke-width="2.2" stroke-dasharray="3,2"/></svg>"##
 
     static let favicon = #"""
     <svg xmlns="http://www.w3.org/2000/svg" width="32" height="32" viewBox="0 0 22 22"><rect width="22" height="22" rx="4" fill="#1B2A38"/><circle cx="8" cy="11" r="6" fill="none" stroke="#56B4E9" stroke-width="2.2"/><circle cx="14" cy="11" r="6" fill="none" stroke="#E69F00" stroke-width="2.2" stroke-dasharray="3,2"/></svg>

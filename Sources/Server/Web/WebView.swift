@@ -67,7 +67,7 @@ struct WebView: Sendable {
                 shown = try api.scoped(full, wq.query)
             } catch { failure = error }
         }
-        var figure: String
+        var figure: HTML
         if let shown {
             figure = await self.figure(shown, full: full, wq: wq, focus: wq.query.service.flatMap { GraphQuery.findNode($0, in: full)?.id })
         } else {
@@ -79,10 +79,10 @@ struct WebView: Sendable {
         let views = api.composer.traces.sloViews()
         page.hasSLOs = !views.isEmpty
         if let team = wq.query.team, scoped != nil {
-            page.teamPanel = FrontDoorWeb.teamPanel(team: team, doc: full, catalog: api.composer.catalog, alerts: api.composer.alerts, window: wq.window)
+            page.teamPanel = HTML(raw: FrontDoorWeb.teamPanel(team: team, doc: full, catalog: api.composer.catalog, alerts: api.composer.alerts, window: wq.window))
         }
         if let team = wq.query.team, scoped != nil, !views.isEmpty {
-            page.sloPanel = SLOWeb.teamPanel(views, team: team, full: full, hops: wq.query.hops, window: wq.window)
+            page.sloPanel = HTML(raw: SLOWeb.teamPanel(views, team: team, full: full, hops: wq.query.hops, window: wq.window))
         }
         let body = page.render()
         return Self.htmlResponse(failure?.status ?? .ok, body)
@@ -155,7 +155,7 @@ struct WebView: Sendable {
             let alerts = api.composer.alerts.alerts(naming: Set([known.id] + known.aliases), limit: 50)
             var page = ServicePageRenderer(wq: wq, doc: doc, node: known, series: .init(), alerts: alerts, figure: quiet)
             page.sloPanel = sloPanel(node: known, doc: retained, wq: wq)
-            page.frontDoor = FrontDoorWeb.panel(FrontDoor.record(node: known, catalog: api.composer.catalog, alerts: alerts), window: wq.window)
+            page.frontDoor = HTML(raw: FrontDoorWeb.panel(FrontDoor.record(node: known, catalog: api.composer.catalog, alerts: alerts), window: wq.window))
                 + actionsPanel(node: known, doc: retained)
             let body = page.render()
             return Self.htmlResponse(.ok, body)
@@ -171,25 +171,25 @@ struct WebView: Sendable {
         let alerts = api.composer.alerts.alerts(naming: Set([node.id] + node.aliases), limit: 50)
         var page = ServicePageRenderer(wq: wq, doc: doc, node: node, series: series, alerts: alerts, figure: figure)
         page.sloPanel = sloPanel(node: node, doc: doc, wq: wq)
-        page.frontDoor = FrontDoorWeb.panel(FrontDoor.record(node: node, catalog: api.composer.catalog, alerts: alerts), window: wq.window)
+        page.frontDoor = HTML(raw: FrontDoorWeb.panel(FrontDoor.record(node: node, catalog: api.composer.catalog, alerts: alerts), window: wq.window))
             + actionsPanel(node: node, doc: doc)
         let body = page.render()
         return Self.htmlResponse(.ok, body)
     }
 
     /// The service page's actions: buttons and the node's last 20 runs.
-    func actionsPanel(node: GraphDocument.Node, doc: GraphDocument) -> String {
+    func actionsPanel(node: GraphDocument.Node, doc: GraphDocument) -> HTML {
         guard let center = api.actions else { return "" }
-        return FrontDoorWeb.actionsPanel(node: node.id, actions: center.actions(for: node, in: doc), runs: center.runs(service: node.id, limit: 20),
-                                         disabled: center.disabled)
+        return HTML(raw: FrontDoorWeb.actionsPanel(node: node.id, actions: center.actions(for: node, in: doc), runs: center.runs(service: node.id, limit: 20),
+                                                   disabled: center.disabled))
     }
 
     /// The service page's SLO panel: SLOs on the node and on its call edges, with burn charts.
-    func sloPanel(node: GraphDocument.Node, doc: GraphDocument, wq: WebQuery) -> String {
+    func sloPanel(node: GraphDocument.Node, doc: GraphDocument, wq: WebQuery) -> HTML {
         let state = api.composer.traces
         let (views, series) = state.withSLOs { l in (l.views(now: state.clock()), l.series) }
         guard !views.isEmpty else { return "" }
-        return SLOWeb.servicePanel(SLOWeb.relevant(views, to: node, in: doc), series: series, doc: doc, window: wq.window)
+        return HTML(raw: SLOWeb.servicePanel(SLOWeb.relevant(views, to: node, in: doc), series: series, doc: doc, window: wq.window))
     }
 
     func asset(_ file: String, request: Request) -> Response {
@@ -207,7 +207,7 @@ struct WebView: Sendable {
     // MARK: Picture
 
     /// The `<svg>` of `doc` for inlining in a page, or a notice saying why there is none.
-    func figure(_ doc: GraphDocument, full: GraphDocument, wq: WebQuery, focus: String?) async -> String {
+    func figure(_ doc: GraphDocument, full: GraphDocument, wq: WebQuery, focus: String?) async -> HTML {
         if full.nodes.isEmpty {
             return Self.notice("No data in this window yet. Send traces to /v1/traces and alert webhooks to /v1/alerts, or pick a longer window.", cls: "empty")
         }
@@ -223,16 +223,15 @@ struct WebView: Sendable {
     }
 
     /// Graphviz's document without the XML prolog, with a class and an accessible name on `<svg>`.
-    static func inlineSVG(_ svg: String, label: String) -> String {
+    static func inlineSVG(_ svg: String, label: String) -> HTML {
         guard let start = svg.range(of: "<svg") else { return notice("Graphviz returned no SVG.", cls: "warning") }
-        var out = String(svg[start.lowerBound...])
-        out.replaceSubrange(out.startIndex..<out.index(out.startIndex, offsetBy: 4),
-                            with: "<svg class=\"graph-svg\" role=\"group\" aria-label=\"\(Web.html(label))\"")
-        return out
+        let open: HTML = "<svg class=\"graph-svg\" role=\"group\" aria-label=\"\(label)\""
+        // Graphviz writes well-formed SVG with its text escaped (the DOT escapes what it is given).
+        return open + HTML(raw: String(svg[svg.index(start.lowerBound, offsetBy: 4)...]))
     }
 
-    static func notice(_ text: String, cls: String) -> String {
-        "<p class=\"notice \(cls)\" role=\"status\">\(Web.html(text))</p>"
+    static func notice(_ text: String, cls: String) -> HTML {
+        "<p class=\"notice \(cls)\" role=\"status\">\(text)</p>"
     }
 
     static func htmlResponse(_ status: HTTPResponse.Status, _ body: String) -> Response {
