@@ -4,15 +4,16 @@ CONFIG     ?= debug
 BIN         = .build/$(CONFIG)/parallax
 DEMO_OUT   ?= parallax-demo-out
 
-.PHONY: all deps build release demo test e2e proto proto-check bench bench-fleet eval heldout locality fuzz clean help
+.PHONY: all deps build release demo test e2e proto proto-check assets assets-check bench bench-fleet eval heldout locality fuzz clean help
 
 all: build
 
 help:
 	@echo "make demo        install what is missing, build, replay samples/ through the pipeline"
-	@echo "make test        proto check + all Swift tests + end-to-end runs (OTel Python SDK, fleet via Prometheus, swift-otel, browser)"
+	@echo "make test        proto and asset checks + all Swift tests + end-to-end runs (OTel Python SDK, fleet via Prometheus, swift-otel, browser)"
 	@echo "make e2e         only the end-to-end run (OTel Python SDK -> parallax serve)"
 	@echo "make proto       regenerate Sources/COTLP from proto/ with protoc-c"
+	@echo "make assets      re-embed the web view's app.css, app.js, favicon.svg (Sources/Server/Web/Assets)"
 	@echo "make bench       decode/pairing/ingest benchmarks (release build), see docs/PERFORMANCE.md"
 	@echo "make bench-fleet graph latency of a query instance over a 500-service, 5,000-edge fleet in Prometheus"
 	@echo "make eval        inference quality on simulated incidents (development set), see docs/INFERENCE.md"
@@ -32,7 +33,7 @@ release:
 demo: build
 	$(BIN) demo --samples samples --output $(DEMO_OUT)
 
-test: deps proto-check
+test: deps proto-check assets-check
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	scripts/e2e.sh
@@ -52,6 +53,12 @@ proto: deps
 
 proto-check: deps
 	Sources/COTLP/regenerate.sh --check
+
+assets:
+	Sources/Server/Web/Assets/embed.py
+
+assets-check:
+	Sources/Server/Web/Assets/embed.py --check
 
 bench: deps
 	@scripts/ensure-deps.sh --bench

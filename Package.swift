@@ -72,7 +72,8 @@ let package = Package(
         .target(name: "PromGraph", dependencies: ["TraceGraph"]),
         // Embedded default store: alerts and trace-graph checkpoints in SQLite (GRDB, WAL). See docs/STORE.md.
         .target(name: "Store", dependencies: ["Alerts", "TraceGraph", "SLO", "Actions", .product(name: "GRDB", package: "GRDB.swift")]),
-        // Hummingbird server: OTLP/HTTP receiver, alert webhooks, API, metrics.
+        // Hummingbird server: OTLP/HTTP receiver, alert webhooks, API, metrics, web view.
+        // The web view's CSS, JS and icon are files in Web/Assets/, embedded by Web/Assets/embed.py.
         .target(
             name: "Server",
             dependencies: [
@@ -83,7 +84,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
-            ]
+            ],
+            exclude: ["Web/Assets"]
         ),
         // The command-line tool.
         .executableTarget(
