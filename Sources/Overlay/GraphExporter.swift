@@ -186,29 +186,87 @@ public enum GraphExporter {
 
     static func dotLabel(_ lines: [String]) -> String { lines.map(dotEscape).joined(separator: "\\n") }
 
-    /// Graphviz DOT: teams as `subgraph cluster_<team>`, node shape by kind, edges styled by status.
-    public static func dot(_ doc: GraphDocument) -> String {
-        var out = "digraph parallax {\n"
-        let title = "\(doc.schema) · \(GraphTimestamp.format(doc.window.start)) – \(GraphTimestamp.format(doc.window.end))"
-        out += "  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=11, labelloc=t, label=\"\(dotEscape(title))\"];\n"
-        out += "  node [fontname=\"Helvetica\", fontsize=10];\n"
-        out += "  edge [fontname=\"Helvetica\", fontsize=9];\n"
-        let groups = teamGroups(doc)
-        let clusterIDs = safeIDs(groups.compactMap(\.0), prefix: "cluster_")
-        func nodeLine(_ n: GraphDocument.Node, indent: String) -> String {
-            var attrs = ["shape=\(dotShape(n.kind))", "label=\"\(dotLabel(nodeLabelLines(n)))\""]
-            if !n.instrumented && !n.alerted { attrs.append("style=dotted"); attrs.append("color=\"#009E73\"") }
-            else if !n.instrumented { attrs.append("style=dashed"); attrs.append("color=\"#D55E00\"") }
-            var tip = "\(n.kind.rawValue) · sources: \(n.sources.map(\.rawValue).joined(separator: ","))"
-            if !n.aliases.isEmpty { tip += " · aliases: \(n.aliases.joined(separator: ", "))" }
-            attrs.append("tooltip=\"\(dotEscape(tip))\"")
-            return "\(indent)\"\(dotEscape(n.id))\" [\(attrs.joined(separator: ", "))];\n"
+    /// What varies between DOT renderings of a document: the default attributes, the statement
+    /// name of a node, each team cluster's id and attributes, each node's and edge's attributes.
+    /// `dot(_:style:)` writes the shared skeleton: teams as clusters (sorted), their nodes (sorted
+    /// by id), untagged nodes, then every edge. Attributes are given as written (`key=value`);
+    /// quote text with `quoted(_:)`.
+    public struct DOTStyle {
+        /// Lines after `digraph parallax {` (`graph [...]`, `node [...]`, `edge [...]`), without indent.
+        public var defaults: [String]
+        /// The text a node is named by in the DOT (quoted by the renderer).
+        public var nodeName: (String) -> String
+        /// The cluster id of team `team`, the `index`th in sorted order (`cluster_…`).
+        public var clusterID: (_ team: String, _ index: Int) -> String
+        /// Statements at the top of a team's cluster, one per line, without indent.
+        public var clusterStatements: (String) -> [String]
+        public var nodeAttributes: (GraphDocument.Node) -> [String]
+        public var edgeAttributes: (GraphDocument.Edge) -> [String]
+
+        public init(defaults: [String], nodeName: @escaping (String) -> String, clusterID: @escaping (String, Int) -> String,
+                    clusterStatements: @escaping (String) -> [String], nodeAttributes: @escaping (GraphDocument.Node) -> [String],
+                    edgeAttributes: @escaping (GraphDocument.Edge) -> [String]) {
+            self.defaults = defaults
+            self.nodeName = nodeName
+            self.clusterID = clusterID
+            self.clusterStatements = clusterStatements
+            self.nodeAttributes = nodeAttributes
+            self.edgeAttributes = edgeAttributes
         }
-        for (team, nodes) in groups {
+
+        /// The export's style (`format=dot`, `parallax overlay`): a title, labels and tooltips
+        /// from the document's own numbers, teams as `cluster_<team>`.
+        public static func export(_ doc: GraphDocument) -> DOTStyle {
+            let title = "\(doc.schema) · \(GraphTimestamp.format(doc.window.start)) – \(GraphTimestamp.format(doc.window.end))"
+            let clusterIDs = safeIDs(Array(Set(doc.nodes.compactMap(\.team))), prefix: "cluster_")
+            return DOTStyle(
+                defaults: ["graph [rankdir=LR, fontname=\"Helvetica\", fontsize=11, labelloc=t, label=\(quoted(title))];",
+                           "node [fontname=\"Helvetica\", fontsize=10];",
+                           "edge [fontname=\"Helvetica\", fontsize=9];"],
+                nodeName: { $0 },
+                clusterID: { team, _ in clusterIDs[team]! },
+                clusterStatements: { team in
+                    ["label=\(quoted("team: " + team));", "style=\"rounded,dashed\";", "color=\"#56B4E9\";", "fontname=\"Helvetica\";"]
+                },
+                nodeAttributes: { n in
+                    var attrs = ["shape=\(dotShape(n.kind))", "label=\"\(dotLabel(nodeLabelLines(n)))\""]
+                    if !n.instrumented && !n.alerted { attrs.append("style=dotted"); attrs.append("color=\"#009E73\"") }
+                    else if !n.instrumented { attrs.append("style=dashed"); attrs.append("color=\"#D55E00\"") }
+                    var tip = "\(n.kind.rawValue) · sources: \(n.sources.map(\.rawValue).joined(separator: ","))"
+                    if !n.aliases.isEmpty { tip += " · aliases: \(n.aliases.joined(separator: ", "))" }
+                    attrs.append("tooltip=\(quoted(tip))")
+                    return attrs
+                },
+                edgeAttributes: { e in
+                    let st = EdgeStyle.of(e)
+                    var attrs = ["label=\"\(dotLabel(edgeLabelLines(e)))\"", "color=\"\(st.color)\"", "fontcolor=\"\(st.color)\"",
+                                 "style=\"\(st.dotStyle)\"", "penwidth=\(Num.trimZeros(Num.fixed(st.penWidth, 1)))"]
+                    attrs.append("tooltip=\(quoted(e.statusText + (e.declaration.map { " · \($0.rawValue)" } ?? "")))")
+                    if e.status == .inferredOnly && !e.isDirected { attrs.append("dir=none") }
+                    return attrs
+                })
+        }
+    }
+
+    /// `s` as a DOT double-quoted string.
+    public static func quoted(_ s: String) -> String { "\"\(dotEscape(s))\"" }
+
+    /// Graphviz DOT: teams as `subgraph cluster_<team>`, node shape by kind, edges styled by status.
+    public static func dot(_ doc: GraphDocument) -> String { dot(doc, style: .export(doc)) }
+
+    /// Graphviz DOT of `doc` in `style` (the web view draws with its own, `WebDOT`).
+    public static func dot(_ doc: GraphDocument, style: DOTStyle) -> String {
+        var out = "digraph parallax {\n"
+        for line in style.defaults { out += "  \(line)\n" }
+        func nodeLine(_ n: GraphDocument.Node, indent: String) -> String {
+            "\(indent)\(quoted(style.nodeName(n.id))) [\(style.nodeAttributes(n).joined(separator: ", "))];\n"
+        }
+        var index = 0
+        for (team, nodes) in teamGroups(doc) {
             if let team {
-                out += "\n  subgraph \(clusterIDs[team]!) {\n"
-                out += "    label=\"\(dotEscape("team: " + team))\";\n"
-                out += "    style=\"rounded,dashed\";\n    color=\"#56B4E9\";\n    fontname=\"Helvetica\";\n"
+                out += "\n  subgraph \(style.clusterID(team, index)) {\n"
+                index += 1
+                for line in style.clusterStatements(team) { out += "    \(line)\n" }
                 for n in nodes { out += nodeLine(n, indent: "    ") }
                 out += "  }\n"
             } else {
@@ -218,12 +276,7 @@ public enum GraphExporter {
         }
         if !doc.edges.isEmpty { out += "\n" }
         for e in doc.edges {
-            let st = EdgeStyle.of(e)
-            var attrs = ["label=\"\(dotLabel(edgeLabelLines(e)))\"", "color=\"\(st.color)\"", "fontcolor=\"\(st.color)\"",
-                         "style=\"\(st.dotStyle)\"", "penwidth=\(Num.trimZeros(Num.fixed(st.penWidth, 1)))"]
-            attrs.append("tooltip=\"\(dotEscape(e.statusText + (e.declaration.map { " · \($0.rawValue)" } ?? "")))\"")
-            if e.status == .inferredOnly && !e.isDirected { attrs.append("dir=none") }
-            out += "  \"\(dotEscape(e.source))\" -> \"\(dotEscape(e.target))\" [\(attrs.joined(separator: ", "))];\n"
+            out += "  \(quoted(style.nodeName(e.source))) -> \(quoted(style.nodeName(e.target))) [\(style.edgeAttributes(e).joined(separator: ", "))];\n"
         }
         out += "}\n"
         return out

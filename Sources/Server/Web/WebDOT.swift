@@ -2,10 +2,11 @@
 import Overlay
 import TraceGraph
 
-/// The DOT the web view lays out: like `GraphExporter.dot` (teams as `subgraph cluster_…`, shapes
-/// by kind, Okabe–Ito colors per status) plus what a page needs: `id`/`class` on every node, edge
-/// and team (Graphviz copies them into the SVG), links to the service pages and to the evidence,
-/// line styles that tell the statuses apart without color, and labels scaled for any window.
+/// The web view's style for `GraphExporter.dot`, the one DOT renderer (teams as `subgraph
+/// cluster_…`, shapes by kind, Okabe–Ito colors per status), with what a page needs: `id`/`class`
+/// on every node, edge and team (Graphviz copies them into the SVG), links to the service pages
+/// and to the evidence, line styles that tell the statuses apart without color, and labels scaled
+/// for any window.
 enum WebDOT {
     struct LineStyle: Equatable {
         var color: String
@@ -47,8 +48,15 @@ enum WebDOT {
 
     static let font = "Helvetica"
 
+    /// The DOT of `doc` for the page: `GraphExporter.dot` in the web's style.
     static func render(_ doc: GraphDocument, focus: String?, team selectedTeam: String?, wq: WebView.WebQuery,
                        slo: SLOBadges = SLOBadges()) -> String {
+        GraphExporter.dot(doc, style: style(doc, focus: focus, team: selectedTeam, wq: wq, slo: slo))
+    }
+
+    static func style(_ doc: GraphDocument, focus: String?, team selectedTeam: String?, wq: WebView.WebQuery,
+                      slo: SLOBadges) -> GraphExporter.DOTStyle {
+        // Statement names: printable, and unique (two ids that print alike get ` #2`, ` #3`).
         var names: [String: String] = [:], used = Set<String>()
         for id in (doc.nodes.map(\.id) + doc.edges.flatMap { [$0.source, $0.target] }) where names[id] == nil {
             var name = Web.printable(id), i = 2
@@ -56,83 +64,72 @@ enum WebDOT {
             used.insert(name)
             names[id] = name
         }
-        func q(_ s: String) -> String { "\"\(GraphExporter.dotEscape(s))\"" }
+        let q = GraphExporter.quoted
         let windowParam = "window=\(Web.queryValue(wq.window))"
         let selectedKey = selectedTeam?.lowercased()
         let seconds = WebText.windowSeconds(doc)
-
-        var out = "digraph parallax {\n"
-        out += "  graph [rankdir=LR, bgcolor=\"transparent\", fontname=\"\(font)\", fontsize=11, nodesep=0.3, ranksep=0.6, pad=0.2, newrank=true];\n"
-        out += "  node [fontname=\"\(font)\", fontsize=13, style=\"filled\", fillcolor=\"#FFFFFF\", color=\"#3A3A3A\", penwidth=1.1, margin=\"0.14,0.07\"];\n"
-        out += "  edge [fontname=\"\(font)\", fontsize=12, fontcolor=\"#2B2B2B\", arrowsize=0.8];\n"
-
-        func nodeLine(_ n: GraphDocument.Node, indent: String) -> String {
-            var classes = ["kind-\(n.kind.rawValue)"]
-            var style = n.kind == .service ? ["rounded", "filled"] : ["filled"]
-            var label = WebText.nodeLabel(n, seconds: seconds)
-            let budget = slo.node(n.id)
-            if let budget {
-                // The SLO status in words, and a double border when it pages: readable without color.
-                label += "\n" + SLOBadges.mark(budget)
-                classes.append("slo-\(budget.rawValue)")
-            }
-            var attrs = ["id=\(q("node-" + Web.domID(n.id)))", "shape=\(GraphExporter.dotShape(n.kind))",
-                         "fillcolor=\(q(fill(n.kind)))", "label=\(q(label))"]
-            if budget == .page { attrs.append("peripheries=2") }
-            if !n.instrumented {
-                classes.append("alert-only")
-                style.insert("dashed", at: 0)
-                attrs.append("color=\"#D55E00\"")
-                attrs.append("penwidth=1.6")
-            }
-            if n.id == focus {
-                classes.append("focus")
-                attrs.append("penwidth=2.8")
-                if n.instrumented { attrs.append("color=\"#000000\"") }
-            }
-            attrs.append("style=\(q(style.joined(separator: ",")))")
-            attrs.append("class=\(q(classes.joined(separator: " ")))")
-            attrs.append("tooltip=\(q(WebText.nodeTooltip(n)))")
-            attrs.append("URL=\(q("/ui/service/\(Web.segment(n.id))?\(windowParam)"))")
-            return "\(indent)\(q(names[n.id]!)) [\(attrs.joined(separator: ", "))];\n"
-        }
-
-        var byTeam: [String: [GraphDocument.Node]] = [:], loose: [GraphDocument.Node] = []
-        for n in doc.nodes.sorted(by: { $0.id < $1.id }) {
-            if let t = n.team { byTeam[t, default: []].append(n) } else { loose.append(n) }
-        }
-        for (i, team) in byTeam.keys.sorted().enumerated() {
-            let selected = team.lowercased() == selectedKey
-            out += "\n  subgraph cluster_\(i) {\n"
-            out += "    id=\(q("team-" + Web.domID(team))); class=\(q(selected ? "team team-selected" : "team"));\n"
-            out += "    label=\(q("team " + Web.printable(team))); labeljust=l; fontsize=13; fontcolor=\"#1F4E79\";\n"
-            out += "    style=\"rounded,dashed\"; color=\(q(selected ? "#0072B2" : "#56B4E9")); penwidth=\(selected ? "2.2" : "1.2");\n"
-            out += "    tooltip=\(q("team " + Web.printable(team)));\n"
-            for n in byTeam[team]! { out += nodeLine(n, indent: "    ") }
-            out += "  }\n"
-        }
-        if !loose.isEmpty { out += "\n" }
-        for n in loose { out += nodeLine(n, indent: "  ") }
-        if !doc.edges.isEmpty { out += "\n" }
-        for e in doc.edges {
-            let st = style(e.status)
-            var edgeClass = "status-\(e.statusText) conn-\(e.connectionType.rawValue)"
-            if let d = e.declaration { edgeClass += " declaration-\(d.rawValue)" }
-            var edgeLabel = WebText.edgeLabel(e, seconds: seconds)
-            if let budget = slo.edge(e) {
-                edgeClass += " slo-\(budget.rawValue)"
-                edgeLabel += "\n" + SLOBadges.mark(budget)
-            }
-            var attrs = ["id=\(q("edge-" + edgeKey(e)))",
-                         "class=\(q(edgeClass))",
-                         "color=\(q(st.color))", "style=\(q(st.style))", "penwidth=\(st.penWidth)",
-                         "label=\(q(edgeLabel))", "tooltip=\(q(WebText.edgeTooltip(e)))",
-                         "labeltooltip=\(q(WebText.edgeTooltip(e)))"]
-            if e.status != .confirmed && e.status != nil { attrs.append("URL=\(q("#dis-" + edgeKey(e)))") }
-            if e.status == .inferredOnly && !e.isDirected { attrs.append("dir=none") }
-            out += "  \(q(names[e.source]!)) -> \(q(names[e.target]!)) [\(attrs.joined(separator: ", "))];\n"
-        }
-        out += "}\n"
-        return out
+        return GraphExporter.DOTStyle(
+            defaults: [
+                "graph [rankdir=LR, bgcolor=\"transparent\", fontname=\"\(font)\", fontsize=11, nodesep=0.3, ranksep=0.6, pad=0.2, newrank=true];",
+                "node [fontname=\"\(font)\", fontsize=13, style=\"filled\", fillcolor=\"#FFFFFF\", color=\"#3A3A3A\", penwidth=1.1, margin=\"0.14,0.07\"];",
+                "edge [fontname=\"\(font)\", fontsize=12, fontcolor=\"#2B2B2B\", arrowsize=0.8];",
+            ],
+            nodeName: { names[$0]! },
+            clusterID: { _, index in "cluster_\(index)" },
+            clusterStatements: { team in
+                let selected = team.lowercased() == selectedKey
+                return ["id=\(q("team-" + Web.domID(team))); class=\(q(selected ? "team team-selected" : "team"));",
+                        "label=\(q("team " + Web.printable(team))); labeljust=l; fontsize=13; fontcolor=\"#1F4E79\";",
+                        "style=\"rounded,dashed\"; color=\(q(selected ? "#0072B2" : "#56B4E9")); penwidth=\(selected ? "2.2" : "1.2");",
+                        "tooltip=\(q("team " + Web.printable(team)));"]
+            },
+            nodeAttributes: { n in
+                var classes = ["kind-\(n.kind.rawValue)"]
+                var style = n.kind == .service ? ["rounded", "filled"] : ["filled"]
+                var label = WebText.nodeLabel(n, seconds: seconds)
+                let budget = slo.node(n.id)
+                if let budget {
+                    // The SLO status in words, and a double border when it pages: readable without color.
+                    label += "\n" + SLOBadges.mark(budget)
+                    classes.append("slo-\(budget.rawValue)")
+                }
+                var attrs = ["id=\(q("node-" + Web.domID(n.id)))", "shape=\(GraphExporter.dotShape(n.kind))",
+                             "fillcolor=\(q(fill(n.kind)))", "label=\(q(label))"]
+                if budget == .page { attrs.append("peripheries=2") }
+                if !n.instrumented {
+                    classes.append("alert-only")
+                    style.insert("dashed", at: 0)
+                    attrs.append("color=\"#D55E00\"")
+                    attrs.append("penwidth=1.6")
+                }
+                if n.id == focus {
+                    classes.append("focus")
+                    attrs.append("penwidth=2.8")
+                    if n.instrumented { attrs.append("color=\"#000000\"") }
+                }
+                attrs.append("style=\(q(style.joined(separator: ",")))")
+                attrs.append("class=\(q(classes.joined(separator: " ")))")
+                attrs.append("tooltip=\(q(WebText.nodeTooltip(n)))")
+                attrs.append("URL=\(q("/ui/service/\(Web.segment(n.id))?\(windowParam)"))")
+                return attrs
+            },
+            edgeAttributes: { e in
+                let st = Self.style(e.status)
+                var edgeClass = "status-\(e.statusText) conn-\(e.connectionType.rawValue)"
+                if let d = e.declaration { edgeClass += " declaration-\(d.rawValue)" }
+                var edgeLabel = WebText.edgeLabel(e, seconds: seconds)
+                if let budget = slo.edge(e) {
+                    edgeClass += " slo-\(budget.rawValue)"
+                    edgeLabel += "\n" + SLOBadges.mark(budget)
+                }
+                var attrs = ["id=\(q("edge-" + edgeKey(e)))",
+                             "class=\(q(edgeClass))",
+                             "color=\(q(st.color))", "style=\(q(st.style))", "penwidth=\(st.penWidth)",
+                             "label=\(q(edgeLabel))", "tooltip=\(q(WebText.edgeTooltip(e)))",
+                             "labeltooltip=\(q(WebText.edgeTooltip(e)))"]
+                if e.status != .confirmed && e.status != nil { attrs.append("URL=\(q("#dis-" + edgeKey(e)))") }
+                if e.status == .inferredOnly && !e.isDirected { attrs.append("dir=none") }
+                return attrs
+            })
     }
 }
