@@ -12,6 +12,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        // Prometheus HTTP API client of the PromGraph module (HummingbirdTesting builds it anyway).
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -69,7 +71,7 @@ let package = Package(
         .target(name: "Overlay", dependencies: ["TraceGraph", "Alerts", "Inference", "Catalog"]),
         // The traced layer read from a Prometheus-compatible TSDB (issue 18): PromQL over traces_service_graph_*,
         // answers mapped to a TracedGraph, an HTTP API client (Foundation's URLSession).
-        .target(name: "PromGraph", dependencies: ["TraceGraph"]),
+        .target(name: "PromGraph", dependencies: ["TraceGraph", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         // Embedded default store: alerts and trace-graph checkpoints in SQLite (GRDB, WAL). See docs/STORE.md.
         .target(name: "Store", dependencies: ["Alerts", "TraceGraph", "SLO", "Actions", .product(name: "GRDB", package: "GRDB.swift")]),
         // Hummingbird server: OTLP/HTTP receiver, alert webhooks, API, metrics, web view.

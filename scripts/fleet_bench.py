@@ -191,6 +191,9 @@ def main():
                                        "--max-nodes", "100000", "--log-level", "warning"], stdout=log, stderr=log))
         wait_for("query instance", lambda: get(f"{query}/readyz")[0] == 200)
 
+        if os.environ.get("FLEET_BENCH_HOLD"):   # profiling: keep everything up
+            print(f"holding: query instance {query} (pid {procs[-1].pid}), Prometheus {prom}", flush=True)
+            time.sleep(float(os.environ["FLEET_BENCH_HOLD"]))
         timed(f"{query}/api/v1/graph?window=15m", 2)   # warm-up
         graph_ms, body = timed(f"{query}/api/v1/graph?window=15m", args.requests)
         doc = json.loads(body)

@@ -1,8 +1,7 @@
+import AsyncHTTPClient
 import Foundation
-import Synchronization
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
 import TraceGraph
 
 /// Where and how to read the traced layer: `--prometheus-url`, `--prometheus-selector`,
@@ -56,37 +55,73 @@ public struct PrometheusSettings: Sendable, Equatable {
 }
 
 /// A small client of the Prometheus HTTP API (instant queries), for Prometheus, Mimir, Thanos,
-/// Cortex and VictoriaMetrics. Queries are POSTed form-encoded (long selectors stay out of URLs).
+/// Cortex and VictoriaMetrics. Queries are POSTed form-encoded (long selectors stay out of URLs),
+/// over AsyncHTTPClient's shared client (pooled connections, NIO; answers of tens of MB are read
+/// into one buffer).
 public final class PrometheusClient: Sendable {
     public let settings: PrometheusSettings
-    let session: URLSession
+    let http: HTTPClient
 
-    public init(settings: PrometheusSettings) {
+    public init(settings: PrometheusSettings, http: HTTPClient = PrometheusClient.sharedHTTP) {
         self.settings = settings
-        let config = URLSessionConfiguration.ephemeral
-        config.timeoutIntervalForRequest = settings.timeoutSeconds
-        config.timeoutIntervalForResource = settings.timeoutSeconds
-        config.httpShouldSetCookies = false
-        config.requestCachePolicy = .reloadIgnoringLocalCacheData
-        session = URLSession(configuration: config)
+        self.http = http
     }
+
+    /// One client for the process (never shut down): a refused connection fails the query at
+    /// once instead of being retried until the deadline, and redirects are not followed (a
+    /// login page is not a Prometheus).
+    public static let sharedHTTP: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 
     /// The instant vector `promql` evaluates to at `time` (unix seconds).
     public func query(_ promql: String, at time: Double) async throws(PrometheusSourceError) -> [PromSample] {
-        let url = settings.queryURL
         let shown = settings.baseURL.absoluteString
-        var request = URLRequest(url: url, timeoutInterval: settings.timeoutSeconds)
-        request.httpMethod = "POST"
-        request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        var request = HTTPClientRequest(url: settings.queryURL.absoluteString)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        request.headers.add(name: "Accept", value: "application/json")
         if let file = settings.tokenFile {
-            request.setValue("Bearer \(try PrometheusSettings.readToken(file))", forHTTPHeaderField: "Authorization")
+            request.headers.add(name: "Authorization", value: "Bearer \(try PrometheusSettings.readToken(file))")
         }
-        request.httpBody = Data("query=\(Self.formEncode(promql))&time=\(String(format: "%.3f", time))".utf8)
+        request.body = .bytes(ByteBuffer(string: "query=\(Self.formEncode(promql))&time=\(String(format: "%.3f", time))"))
         let timeout = settings.timeoutSeconds
-        let outcome = await Self.send(request, session: session, timeout: timeout, shown: shown)
-        let (data, response) = try outcome.get()
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        let http = self.http
+        let sent = request
+        let outcome: Result<(status: Int, body: ByteBuffer), PrometheusSourceError>
+        do {
+            // The deadline covers the whole exchange, body included; AsyncHTTPClient stops the
+            // request when the racing task group cancels it.
+            outcome = .success(try await withThrowingTaskGroup(of: (status: Int, body: ByteBuffer)?.self) { group in
+                group.addTask {
+                    let response = try await http.execute(sent, timeout: .milliseconds(Int64(timeout * 1000)))
+                    let body = try await response.body.collect(upTo: PromResponse.maxBytes)
+                    return (Int(response.status.code), body)
+                }
+                group.addTask {
+                    try await Task.sleep(for: .milliseconds(Int(timeout * 1000)))
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let answer = first else {
+                    throw PrometheusSourceError.timeout(url: shown, seconds: timeout)
+                }
+                return answer
+            })
+        } catch let e as PrometheusSourceError {
+            outcome = .failure(e)
+        } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout {
+            outcome = .failure(e == .connectTimeout ? .unreachable(url: shown, reason: "connect timed out") : .timeout(url: shown, seconds: timeout))
+        } catch let e as NIOTooManyBytesError {
+            outcome = .failure(.malformedResponse(url: shown, reason: "answer larger than \(PromResponse.maxBytes >> 20) MiB (\(e))"))
+        } catch {
+            outcome = .failure(.unreachable(url: shown, reason: Self.words(error)))
+        }
+        let (status, body) = try outcome.get()
+        let data = Data(body.readableBytesView)
         guard (200..<300).contains(status) else {
             var detail = ""
             if let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let e = o["error"] as? String {
@@ -100,65 +135,20 @@ public final class PrometheusClient: Sendable {
         return try PromResponse.vector(data, url: shown)
     }
 
-    /// One request with a hard deadline. The callback form of URLSession is used so that a late
-    /// answer cannot hold the caller: whichever of the answer and the deadline comes first resumes
-    /// the continuation (once), and the deadline cancels the data task. (Awaiting an async
-    /// `data(for:)` child inside a task group waits for its cancellation, which swift-corelibs
-    /// Foundation does not always deliver while the server is silent.)
-    static func send(_ request: URLRequest, session: URLSession, timeout: Double, shown: String) async -> Result<(Data, URLResponse), PrometheusSourceError> {
-        typealias Outcome = Result<(Data, URLResponse), PrometheusSourceError>
-        /// The first outcome wins; the deadline also cancels the data task.
-        final class Race: Sendable {
-            let state = Mutex<(continuation: CheckedContinuation<Outcome, Never>?, task: URLSessionDataTask?)>((nil, nil))
-            func finish(_ r: Outcome) {
-                let c = state.withLock { s -> CheckedContinuation<Outcome, Never>? in
-                    defer { s.continuation = nil }
-                    return s.continuation
-                }
-                c?.resume(returning: r)
-            }
-            func expire(_ r: Outcome) {
-                finish(r)
-                let t = state.withLock { s -> URLSessionDataTask? in
-                    defer { s.task = nil }
-                    return s.task
-                }
-                t?.cancel()
+    /// A transport error in words for the 503 message.
+    static func words(_ error: any Error) -> String {
+        if let e = error as? HTTPClientError {
+            switch e {
+            case .remoteConnectionClosed: return "connection closed before the answer"
+            case .invalidURL: return "not a valid URL"
+            default: return "\(e)"
             }
         }
-        let race = Race()
-        return await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
-            let t = session.dataTask(with: request) { data, response, error in
-                if let error = error as? URLError {
-                    race.finish(.failure(error.code == .timedOut ? .timeout(url: shown, seconds: timeout) : .unreachable(url: shown, reason: words(error))))
-                } else if let error {
-                    race.finish(.failure(.unreachable(url: shown, reason: "\(error)")))
-                } else if let response {
-                    race.finish(.success((data ?? Data(), response)))
-                } else {
-                    race.finish(.failure(.unreachable(url: shown, reason: "no answer")))
-                }
-            }
-            race.state.withLock { $0 = (continuation, t) }
-            t.resume()
-            Task {
-                try? await Task.sleep(for: .milliseconds(Int(timeout * 1000)))
-                race.expire(.failure(.timeout(url: shown, seconds: timeout)))
-            }
-        }
-    }
-
-    static func words(_ e: URLError) -> String {
-        switch e.code {
-        case .cannotConnectToHost: "connection refused"
-        case .cannotFindHost, .dnsLookupFailed: "host not found"
-        case .networkConnectionLost: "connection closed before the answer"
-        case .notConnectedToInternet: "no network"
-        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid,
-             .serverCertificateHasUnknownRoot: "TLS failed (\(e.localizedDescription))"
-        case .badServerResponse: "not an HTTP answer"
-        default: e.localizedDescription
-        }
+        let text = "\(error)"
+        if text.contains("connection refused") || text.contains("Connection refused") || text.contains("ECONNREFUSED") { return "connection refused" }
+        if text.contains("NXDOMAIN") || text.contains("nodename nor servname") || text.contains("Name or service not known") { return "host not found" }
+        if text.contains("SSL") || text.contains("TLS") || text.contains("certificate") { return "TLS failed (\(text.prefix(200)))" }
+        return String(text.prefix(300))
     }
 
     /// application/x-www-form-urlencoded: everything but unreserved characters percent-encoded.
