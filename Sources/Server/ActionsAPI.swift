@@ -16,8 +16,6 @@ struct ActionsAPI: Sendable {
     /// Runs one diagnosis starts at most (each may take its whole timeout).
     static let maxDiagnoseRuns = 20
 
-    struct Failure: Error { let status: HTTPResponse.Status; let message: String; var code: String? = nil; var headers: HTTPFields = [:] }
-
     static func runObject(_ r: ActionRun) -> [String: Any] { GraphAPI.object(r) as? [String: Any] ?? [:] }
 
     static func actionObject(_ a: ActionDefinition, node: String) -> [String: Any] {
@@ -26,58 +24,39 @@ struct ActionsAPI: Sendable {
          "run": "POST /api/v1/services/\(Web.segment(node))/actions/\(Web.segment(a.name))"]
     }
 
-    private func timed(_ route: String, _ request: Request, _ body: () async throws -> Response) async -> Response {
-        let started = ContinuousClock.now
-        var response: Response
-        do { response = try await body() } catch let f as Failure {
-            var o: [String: Any] = ["error": f.message]
-            if let code = f.code { o["code"] = code }
-            response = GraphAPI.json(f.status, o)
-            for field in f.headers { response.headers.append(field) }
-        } catch let e as GraphAPI.BadRequest {
-            response = GraphAPI.json(e.status, ["error": e.message])
-        } catch {
-            response = GraphAPI.json(.internalServerError, ["error": "internal error"])
-        }
-        let elapsed = ContinuousClock.now - started
-        api.metrics.record(route: route, method: request.method.rawValue, status: Int(response.status.code),
-                           seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-        return response
-    }
-
     /// The checks every run route makes first: registered, not switched off, a JSON body (a web page
     /// cannot post JSON cross-site without a preflight), a known caller.
     func admit(_ request: Request, context: ParallaxContext) async throws -> (ActionCenter, ActionCaller, [String: Any]) {
-        guard let center else { throw Failure(status: .notFound, message: "no actions are registered; start parallax serve with --actions FILE") }
+        guard let center else { throw HTTPResponseError(.notFound, "no actions are registered; start parallax serve with --actions FILE") }
         guard !center.disabled else {
-            throw Failure(status: .serviceUnavailable, message: "actions are switched off (--actions-disabled)", code: "actionsDisabled")
+            throw HTTPResponseError(.serviceUnavailable, "actions are switched off (--actions-disabled)", code: "actionsDisabled")
         }
         let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         guard type == "application/json" else {
-            throw Failure(status: .unsupportedMediaType, message: "send Content-Type: application/json with a JSON object body, e.g. {\"confirm\": true}")
+            throw HTTPResponseError(.unsupportedMediaType, "send Content-Type: application/json with a JSON object body, e.g. {\"confirm\": true}")
         }
         var buffer: ByteBuffer
         do { buffer = try await request.body.collect(upTo: Self.maxBodyBytes) } catch {
-            throw Failure(status: .contentTooLarge, message: "the body may hold at most \(Self.maxBodyBytes) bytes")
+            throw HTTPResponseError(.contentTooLarge, "the body may hold at most \(Self.maxBodyBytes) bytes")
         }
         var body: [String: Any] = [:]
         if buffer.readableBytes > 0 {
             let data = buffer.readData(length: buffer.readableBytes) ?? Data()
             guard let o = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-                throw Failure(status: .badRequest, message: "the body must be a JSON object, e.g. {\"confirm\": true, \"idempotencyKey\": \"incident-42\"}")
+                throw HTTPResponseError(.badRequest, "the body must be a JSON object, e.g. {\"confirm\": true, \"idempotencyKey\": \"incident-42\"}")
             }
             body = o
         }
         if let c = body["confirm"], !Self.isJSONBool(c) {
-            throw Failure(status: .badRequest, message: "\"confirm\" must be true or false")
+            throw HTTPResponseError(.badRequest, "\"confirm\" must be true or false")
         }
         if let k = body["idempotencyKey"] {
             guard let s = k as? String, (1...128).contains(s.utf8.count) else {
-                throw Failure(status: .badRequest, message: "\"idempotencyKey\" must be a string of 1 to 128 bytes")
+                throw HTTPResponseError(.badRequest, "\"idempotencyKey\" must be a string of 1 to 128 bytes")
             }
         }
         guard let caller = center.caller(authorization: request.headers[.authorization], apiToken: apiToken) else {
-            throw Failure(status: .unauthorized, message: "missing or wrong bearer token: send Authorization: Bearer <token>")
+            throw HTTPResponseError(.unauthorized, "missing or wrong bearer token: send Authorization: Bearer <token>")
         }
         return (center, caller, body)
     }
@@ -91,9 +70,9 @@ struct ActionsAPI: Sendable {
 
     func node(_ raw: String, _ doc: GraphDocument) throws -> GraphDocument.Node {
         let name = raw.removingPercentEncoding ?? raw
-        guard name.utf8.count <= 512 else { throw Failure(status: .badRequest, message: "a service name may hold at most 512 bytes") }
+        guard name.utf8.count <= 512 else { throw HTTPResponseError(.badRequest, "a service name may hold at most 512 bytes") }
         guard let node = GraphQuery.findNode(name, in: doc) else {
-            throw Failure(status: .notFound, message: "no node named '\(name.prefix(128))' in the graph")
+            throw HTTPResponseError(.notFound, "no node named '\(name.prefix(128))' in the graph")
         }
         return node
     }
@@ -104,7 +83,7 @@ struct ActionsAPI: Sendable {
         do {
             return try await api.composer.resolvedDocument(window: .init(start: Date(timeIntervalSince1970: now - 3600), end: Date(timeIntervalSince1970: now)))
         } catch {
-            throw Failure(status: .serviceUnavailable, message: GraphAPI.unavailable(error).message)
+            throw HTTPResponseError(.serviceUnavailable, GraphAPI.unavailable(error).message)
         }
     }
 
@@ -115,33 +94,33 @@ struct ActionsAPI: Sendable {
     // MARK: Routes
 
     func run(_ request: Request, context: ParallaxContext, service: String, action raw: String) async -> Response {
-        await timed("/api/v1/services/{name}/actions/{action}", request) {
+        await api.metrics.timed("/api/v1/services/{name}/actions/{action}", method: request.method) {
             let (center, caller, body) = try await admit(request, context: context)
             let doc = try await document()
             let node = try node(service, doc)
             let actionName = raw.removingPercentEncoding ?? raw
             guard let action = center.actions(for: node, in: doc).first(where: { $0.name == actionName }) else {
-                throw Failure(status: .notFound, message: "no action named '\(actionName.prefix(64))' for \(node.id); frontDoor.actions of GET /api/v1/services/{name} lists them")
+                throw HTTPResponseError(.notFound, "no action named '\(actionName.prefix(64))' for \(node.id); frontDoor.actions of GET /api/v1/services/{name} lists them")
             }
             guard ActionCenter.allowed(action, caller) else {
-                throw Failure(status: .forbidden, message: "the token '\(caller.name)' holds none of the scopes \(action.scopes.joined(separator: ", ")) that '\(action.name)' needs")
+                throw HTTPResponseError(.forbidden, "the token '\(caller.name)' holds none of the scopes \(action.scopes.joined(separator: ", ")) that '\(action.name)' needs")
             }
             let confirmed = body["confirm"] as? Bool ?? false
             guard !action.confirm || confirmed else {
-                throw Failure(status: .preconditionRequired, message: "'\(action.name)' is a \(action.kind.rawValue) action that needs confirmation: send {\"confirm\": true}",
-                              code: "confirmationRequired")
+                throw HTTPResponseError(.preconditionRequired, "'\(action.name)' is a \(action.kind.rawValue) action that needs confirmation: send {\"confirm\": true}",
+                                        code: "confirmationRequired")
             }
             let key = body["idempotencyKey"] as? String
             switch center.claim(key: key, action: action, service: node.id) {
             case .replay(let earlier): return GraphAPI.json(.ok, ["run": Self.runObject(earlier), "replayed": true])
             case .inProgress:
-                throw Failure(status: .conflict, message: "a run with this idempotencyKey is still in progress", code: "inProgress")
+                throw HTTPResponseError(.conflict, "a run with this idempotencyKey is still in progress", code: "inProgress")
             case .new: break
             }
             guard center.reserve(action, service: node.id) else {
                 center.settle(key: key, action: action, service: node.id, run: nil)
-                throw Failure(status: .tooManyRequests, message: "'\(action.name)' ran \(ActionCenter.maxRunsPerMinute) times for \(node.id) in the last minute",
-                              code: "rateLimited", headers: [.retryAfter: "60"])
+                throw HTTPResponseError(.tooManyRequests, "'\(action.name)' ran \(ActionCenter.maxRunsPerMinute) times for \(node.id) in the last minute",
+                                        code: "rateLimited", headers: [.retryAfter: "60"])
             }
             let run = await center.run(action, node: node, alerts: alerts(of: node), caller: caller, confirmed: confirmed, trigger: "action")
             center.settle(key: key, action: action, service: node.id, run: run)
@@ -150,16 +129,16 @@ struct ActionsAPI: Sendable {
     }
 
     func diagnose(_ request: Request, context: ParallaxContext) async -> Response {
-        await timed("/api/v1/diagnose", request) {
+        await api.metrics.timed("/api/v1/diagnose", method: request.method) {
             let (center, caller, body) = try await admit(request, context: context)
             let params = request.uri.queryParameters
             guard let service = params["service"].map(String.init), !service.isEmpty else {
-                throw Failure(status: .badRequest, message: "give ?service=NAME (and hops=N, 0–\(GraphAPI.maxHops), default 1)")
+                throw HTTPResponseError(.badRequest, "give ?service=NAME (and hops=N, 0–\(GraphAPI.maxHops), default 1)")
             }
             var hops = 1
             if let h = params["hops"] {
                 guard let v = Int(String(h)), (0...GraphAPI.maxHops).contains(v) else {
-                    throw Failure(status: .badRequest, message: "hops must be an integer from 0 to \(GraphAPI.maxHops)")
+                    throw HTTPResponseError(.badRequest, "hops must be an integer from 0 to \(GraphAPI.maxHops)")
                 }
                 hops = v
             }
@@ -190,11 +169,11 @@ struct ActionsAPI: Sendable {
     }
 
     func runs(_ request: Request) async -> Response {
-        await timed("/api/v1/actions/runs", request) {
+        await api.metrics.timed("/api/v1/actions/runs", method: request.method) {
             let params = request.uri.queryParameters
             var limit = 100
             if let l = params["limit"] {
-                guard let v = Int(String(l)), (1...1000).contains(v) else { throw Failure(status: .badRequest, message: "limit must be an integer from 1 to 1000") }
+                guard let v = Int(String(l)), (1...1000).contains(v) else { throw HTTPResponseError(.badRequest, "limit must be an integer from 1 to 1000") }
                 limit = v
             }
             var service: String?

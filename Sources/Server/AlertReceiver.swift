@@ -64,45 +64,39 @@ struct AlertReceiver: Sendable {
         if let sourceName {
             guard let s = AlertSource(rawValue: sourceName.lowercased()) else {
                 let known = AlertSource.allCases.map(\.rawValue).joined(separator: ", ")
-                return Self.error(.notFound, "unknown alert source '\(sourceName.prefix(64))': use one of \(known), or POST /v1/alerts to detect it")
+                return HTTPResponseError(.notFound, "unknown alert source '\(sourceName.prefix(64))': use one of \(known), or POST /v1/alerts to detect it").response(.compact)
             }
             source = s
         }
         guard Self.acceptsMediaType(request.headers) else {
             let media = request.headers[.contentType].map { "'\($0.prefix(64))'" } ?? "(none)"
-            return Self.error(.unsupportedMediaType, "unsupported Content-Type \(media): alert webhooks are JSON, send Content-Type: application/json")
+            return HTTPResponseError(.unsupportedMediaType, "unsupported Content-Type \(media): alert webhooks are JSON, send Content-Type: application/json").response(.compact)
         }
-        let limit = configuration.maxAlertBodyBytes
+        let limit = BodyLimit(limit: configuration.maxAlertBodyBytes)
         let declared = request.headers[.contentLength].flatMap({ Int($0) })
-        if let declared, declared > limit {
-            return Self.error(.contentTooLarge, "request body of \(declared) bytes exceeds the limit of \(limit) bytes")
-        }
-        guard let encoding = ContentEncoding(header: request.headers[.contentEncoding]) else {
-            return Self.error(.unsupportedMediaType, "unsupported Content-Encoding '\(request.headers[.contentEncoding]?.prefix(64) ?? "")': use identity, gzip, deflate or zstd")
-        }
         func busy() -> Response {
-            var r = Self.error(.serviceUnavailable, "too many alert bodies in flight, retry later")
-            r.headers[.retryAfter] = String(configuration.retryAfterSeconds)
-            return r
+            HTTPResponseError(.serviceUnavailable, "too many alert bodies in flight, retry later",
+                              headers: [.retryAfter: String(configuration.retryAfterSeconds)]).response(.compact)
         }
-        guard var reservation = GateReservation(gate: gate, bytes: min(declared ?? limit, limit)) else { return busy() }
-        defer { reservation.leave() }
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: limit)
-        } catch {
-            return Self.error(.contentTooLarge, "request body exceeds the limit of \(limit) bytes")
-        }
-        let bytes: [UInt8]
-        do { bytes = try PayloadDecompressor.decompress(Array(body.readableBytesView), encoding: encoding, maxBytes: limit, holding: &reservation) } catch {
-            switch error {
+        func refuse(_ refusal: BodyRefusal) -> Response {
+            switch refusal {
             case .busy: return busy()
-            case .failed(let e) where e.code == .tooLarge: return Self.error(.contentTooLarge, e.message)
-            case .failed(let e): return Self.error(.badRequest, "could not decompress the body: \(e.message)")
+            case .tooLarge(let message): return HTTPResponseError(refusal.status, message).response(.compact)
+            case .undecodable(let e): return HTTPResponseError(refusal.status, "could not decompress the body: \(e.message)").response(.compact)
             }
         }
+        if let refusal = limit.refusal(declared: declared) { return refuse(refusal) }
+        guard let encoding = ContentEncoding(header: request.headers[.contentEncoding]) else {
+            return HTTPResponseError(.unsupportedMediaType, "unsupported Content-Encoding '\(request.headers[.contentEncoding]?.prefix(64) ?? "")': use identity, gzip, deflate or zstd").response(.compact)
+        }
+        guard var reservation = GateReservation(gate: gate, bytes: min(declared ?? limit.limit, limit.limit)) else { return busy() }
+        defer { reservation.leave() }
+        let body: ByteBuffer
+        do { body = try await limit.collect(request) } catch { return refuse(error) }
+        let bytes: [UInt8]
+        do { bytes = try limit.decompress(Array(body.readableBytesView), encoding: encoding, holding: &reservation) } catch { return refuse(error) }
         if bytes.isEmpty {
-            return Self.error(.badRequest, "empty body: expected an alert webhook JSON body from \(Self.sourcesText(source))")
+            return HTTPResponseError(.badRequest, "empty body: expected an alert webhook JSON body from \(Self.sourcesText(source))").response(.compact)
         }
         let alerts: [Alert]
         let rejected: [AlertIntakeError]
@@ -117,17 +111,16 @@ struct AlertReceiver: Sendable {
                               metadata: ["subscribeURL": .string(String(url.prefix(2048)))])
                 return Self.json(.badRequest, ["error": error.message, "code": error.code.rawValue, "subscribeURL": String(url.prefix(2048))])
             }
-            return Self.error(.badRequest, error.message, code: error.code.rawValue)
+            return HTTPResponseError(.badRequest, error.message, code: error.code.rawValue).response(.compact)
         } catch {
-            return Self.error(.badRequest, "could not read the alert body: \(error)")
+            return HTTPResponseError(.badRequest, "could not read the alert body: \(error)").response(.compact)
         }
         let result: AlertBook.AddResult
         do {
             result = try book.add(alerts)
         } catch {
-            var r = Self.error(.serviceUnavailable, "could not store the alerts, retry later: \(error)")
-            r.headers[.retryAfter] = String(configuration.retryAfterSeconds)
-            return r
+            return HTTPResponseError(.serviceUnavailable, "could not store the alerts, retry later: \(error)",
+                                     headers: [.retryAfter: String(configuration.retryAfterSeconds)]).response(.compact)
         }
         var object: [String: Any] = [
             "accepted": result.added, "updated": result.updated, "duplicates": result.duplicates,
@@ -148,14 +141,5 @@ struct AlertReceiver: Sendable {
         source.map(\.rawValue) ?? AlertSource.allCases.map(\.rawValue).joined(separator: ", ")
     }
 
-    static func error(_ status: HTTPResponse.Status, _ message: String, code: String? = nil) -> Response {
-        var object: [String: Any] = ["error": message]
-        if let code { object["code"] = code }
-        return json(status, object)
-    }
-
-    static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
+    static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response { HTTPResponseError.json(status, object, .compact) }
 }

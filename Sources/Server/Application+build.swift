@@ -101,9 +101,7 @@ public func buildRouter(configuration: ServerConfiguration, state: GraphState, a
     for path in ["/v1/alerts", "/v1/alerts/:source"] {
         for method in [HTTPRequest.Method.get, .put, .delete, .patch] {
             router.on(RouterPath(path), method: method) { _, _ in
-                var r = AlertReceiver.error(.methodNotAllowed, "use POST with a webhook JSON body")
-                r.headers[.allow] = "POST"
-                return r
+                HTTPResponseError(.methodNotAllowed, "use POST with a webhook JSON body", headers: [.allow: "POST"]).response(.compact)
             }
         }
     }
@@ -124,8 +122,8 @@ public func buildRouter(configuration: ServerConfiguration, state: GraphState, a
     router.post("/api/v1/diagnose") { request, context in await actionsAPI.diagnose(request, context: context) }
     router.get("/api/v1/actions/runs") { request, _ in await actionsAPI.runs(request) }
     let sloAPI = SLOAPI(state: state, metrics: state.metrics)
-    router.get("/api/v1/slos") { request, _ in sloAPI.list(request) }
-    router.get("/api/v1/slos/:name") { request, context in sloAPI.one(request, name: context.parameters.get("name") ?? "") }
+    router.get("/api/v1/slos") { request, _ in await sloAPI.list(request) }
+    router.get("/api/v1/slos/:name") { request, context in await sloAPI.one(request, name: context.parameters.get("name") ?? "") }
     registerWebView(on: router, composer: api.composer, metrics: state.metrics, actions: actions)
 
     router.get("/healthz") { _, _ in "ok\n" }

@@ -160,10 +160,10 @@ extension GraphAPI {
             let q = try Self.parse(request, allowFormat: false)
             let doc = try await document(q)
             let name = raw.removingPercentEncoding ?? raw
-            guard name.utf8.count <= 512 else { throw BadRequest(status: .badRequest, message: "team name is too long (at most 512 bytes)") }
+            guard name.utf8.count <= 512 else { throw HTTPResponseError(.badRequest, "team name is too long (at most 512 bytes)") }
             let known = teamNames(doc)
             guard let team = known.first(where: { $0 == name }) ?? known.first(where: { $0.lowercased() == name.lowercased() }) else {
-                throw BadRequest(status: .notFound, message: "no team named '\(name.prefix(128))'; GET /api/v1/teams lists them")
+                throw HTTPResponseError(.notFound, "no team named '\(name.prefix(128))'; GET /api/v1/teams lists them")
             }
             let view = GraphQuery.team(team, in: doc)
             let members = doc.nodes.filter { n in view?.memberIDs.contains(n.id) ?? false }

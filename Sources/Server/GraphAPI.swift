@@ -17,8 +17,6 @@ struct GraphAPI: Sendable {
     static let maxHops = 10
     static let maxWindowSeconds = 30.0 * 86_400
 
-    struct BadRequest: Error { let status: HTTPResponse.Status; let message: String }
-
     /// Parsed query parameters shared by the endpoints.
     struct Query {
         var format: ExportFormat = .json
@@ -30,28 +28,28 @@ struct GraphAPI: Sendable {
         var windowSeconds = 3600.0
     }
 
-    static func parse(_ request: Request, allowFormat: Bool) throws(BadRequest) -> Query {
+    static func parse(_ request: Request, allowFormat: Bool) throws(HTTPResponseError) -> Query {
         var q = Query()
         let params = request.uri.queryParameters
         for (rawKey, rawValue) in params {
             let key = String(rawKey), value = String(rawValue)
-            guard value.utf8.count <= 512 else { throw BadRequest(status: .badRequest, message: "parameter '\(key.prefix(32))' is too long") }
+            guard value.utf8.count <= 512 else { throw HTTPResponseError(.badRequest, "parameter '\(key.prefix(32))' is too long") }
             switch key {
             case "format" where allowFormat:
                 guard let f = ExportFormat(rawValue: value.lowercased()), f != .table else {
-                    throw BadRequest(status: .badRequest, message: "format must be one of json, dot, mermaid, graphml")
+                    throw HTTPResponseError(.badRequest, "format must be one of json, dot, mermaid, graphml")
                 }
                 q.format = f
             case "service":
                 if !value.isEmpty { q.service = value }
             case "hops":
                 guard let h = Int(value), (0...maxHops).contains(h) else {
-                    throw BadRequest(status: .badRequest, message: "hops must be an integer from 0 to \(maxHops)")
+                    throw HTTPResponseError(.badRequest, "hops must be an integer from 0 to \(maxHops)")
                 }
                 q.hops = h
             case "direction":
                 guard let d = HopDirection(rawValue: value.lowercased()) else {
-                    throw BadRequest(status: .badRequest, message: "direction must be one of upstream, downstream, both")
+                    throw HTTPResponseError(.badRequest, "direction must be one of upstream, downstream, both")
                 }
                 q.direction = d
             case "team":
@@ -61,14 +59,14 @@ struct GraphAPI: Sendable {
                 for part in value.split(separator: ",") {
                     let name = part.trimmingCharacters(in: .whitespaces).lowercased()
                     guard let s = EdgeStatus(rawValue: name) else {
-                        throw BadRequest(status: .badRequest, message: "status must be a comma-separated list of confirmed, traced-only, inferred-only, direction-conflict")
+                        throw HTTPResponseError(.badRequest, "status must be a comma-separated list of confirmed, traced-only, inferred-only, direction-conflict")
                     }
                     set.insert(s)
                 }
                 if !set.isEmpty { q.statuses = set }
             case "window":
                 guard let s = WindowParser.seconds(value), s <= maxWindowSeconds else {
-                    throw BadRequest(status: .badRequest, message: "window must be a duration such as 5m, 1h, 24h or 7d (at most 30d)")
+                    throw HTTPResponseError(.badRequest, "window must be a duration such as 5m, 1h, 24h or 7d (at most 30d)")
                 }
                 q.windowSeconds = s
             default:
@@ -80,7 +78,7 @@ struct GraphAPI: Sendable {
 
     /// The merged graph over the query's window. With `--traced-source prometheus` a Prometheus
     /// that cannot answer makes this a 503 naming the reason.
-    func document(_ q: Query) async throws(BadRequest) -> GraphDocument {
+    func document(_ q: Query) async throws(HTTPResponseError) -> GraphDocument {
         let now = composer.traces.clock()
         do {
             return try await composer.resolvedDocument(window: .init(start: Date(timeIntervalSince1970: now - q.windowSeconds),
@@ -90,22 +88,22 @@ struct GraphAPI: Sendable {
         }
     }
 
-    static func unavailable(_ error: PrometheusSourceError) -> BadRequest {
-        BadRequest(status: .serviceUnavailable, message: "the traced layer could not be read (--traced-source prometheus): \(error)")
+    static func unavailable(_ error: PrometheusSourceError) -> HTTPResponseError {
+        HTTPResponseError(.serviceUnavailable, "the traced layer could not be read (--traced-source prometheus): \(error)")
     }
 
     /// Applies service/team scoping, then the status filter.
-    func scoped(_ doc: GraphDocument, _ q: Query) throws(BadRequest) -> GraphDocument {
+    func scoped(_ doc: GraphDocument, _ q: Query) throws(HTTPResponseError) -> GraphDocument {
         var out = doc
         if let service = q.service {
             guard let n = GraphQuery.neighborhood(of: service, hops: q.hops, direction: q.direction, in: out) else {
-                throw BadRequest(status: .notFound, message: "no node named '\(service.prefix(128))' in the graph")
+                throw HTTPResponseError(.notFound, "no node named '\(service.prefix(128))' in the graph")
             }
             out = n
         }
         if let team = q.team {
             guard let view = GraphQuery.team(team, in: out) else {
-                throw BadRequest(status: .notFound, message: "no node owned by team '\(team.prefix(128))' in the graph")
+                throw HTTPResponseError(.notFound, "no node owned by team '\(team.prefix(128))' in the graph")
             }
             out = view.document
         }
@@ -147,7 +145,7 @@ struct GraphAPI: Sendable {
             // Router parameters keep percent-encoding: `shop%2Fcheckout` names `shop/checkout`.
             let name = name.removingPercentEncoding ?? name
             guard let node = GraphQuery.findNode(name, in: doc) else {
-                throw BadRequest(status: .notFound, message: "no node named '\(name.prefix(128))' in the graph")
+                throw HTTPResponseError(.notFound, "no node named '\(name.prefix(128))' in the graph")
             }
             let upstream = doc.edges.filter { $0.target == node.id && $0.source != node.id }
             let downstream = doc.edges.filter { $0.source == node.id && $0.target != node.id }
@@ -198,19 +196,15 @@ struct GraphAPI: Sendable {
 
     // MARK: Rendering
 
+    /// A graph route: its metrics, errors as JSON, and a 503 (the traced layer cannot be read) says
+    /// when to retry.
     func timed(_ route: String, _ body: () async throws -> Response) async -> Response {
-        let started = ContinuousClock.now
-        var response: Response
-        do { response = try await body() } catch let error as BadRequest {
-            response = Self.json(error.status, ["error": error.message])
-            if error.status == .serviceUnavailable { response.headers[.retryAfter] = "5" }
-        } catch {
-            response = Self.json(.internalServerError, ["error": "internal error"])
+        await metrics.timed(route) {
+            do { return try await body() } catch var error as HTTPResponseError where error.status == .serviceUnavailable {
+                error.headers[.retryAfter] = "5"
+                throw error
+            }
         }
-        let elapsed = ContinuousClock.now - started
-        metrics.record(route: route, method: "GET", status: Int(response.status.code),
-                       seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-        return response
     }
 
     /// Re-encodes a Codable value into a JSON object tree (keeps the document's exact field shapes).
@@ -238,8 +232,5 @@ struct GraphAPI: Sendable {
         ]
     }
 
-    static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
+    static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response { HTTPResponseError.json(status, object) }
 }

@@ -65,43 +65,34 @@ struct OTLPReceiver: Sendable {
             return Self.status(.unsupportedMediaType, kind, code: .invalidArgument,
                                "unsupported Content-Encoding '\(request.headers[.contentEncoding] ?? "")': use identity, gzip, deflate or zstd")
         }
-        let limit = configuration.maxBodyBytes
-        let declared = request.headers[.contentLength].flatMap { Int($0) }
-        if let declared, declared > limit {
-            return Self.status(.contentTooLarge, kind, code: .invalidArgument, "request body of \(declared) bytes exceeds the limit of \(limit) bytes")
-        }
+        let limit = BodyLimit(limit: configuration.maxBodyBytes)
         func busy() -> Response {
             var r = Self.status(.serviceUnavailable, kind, code: .unavailable, "ingest queue is full, retry later")
             r.headers[.retryAfter] = String(configuration.retryAfterSeconds)
             return r
         }
-        guard var reservation = GateReservation(gate: gate, bytes: min(declared ?? limit, limit)) else { return busy() }
+        func refuse(_ refusal: BodyRefusal) -> Response {
+            switch refusal {
+            case .busy: return busy()
+            case .tooLarge(let message): return Self.status(refusal.status, kind, code: .invalidArgument, message)
+            case .undecodable(let e):
+                decodeError = true
+                return Self.status(refusal.status, kind, code: .invalidArgument, e.description)
+            }
+        }
+        let declared = request.headers[.contentLength].flatMap { Int($0) }
+        if let refusal = limit.refusal(declared: declared) { return refuse(refusal) }
+        guard var reservation = GateReservation(gate: gate, bytes: min(declared ?? limit.limit, limit.limit)) else { return busy() }
         defer { reservation.leave() }
 
         let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: limit)
-        } catch {
-            return Self.status(.contentTooLarge, kind, code: .invalidArgument, "request body exceeds the limit of \(limit) bytes")
-        }
+        do { body = try await limit.collect(request) } catch { return refuse(error) }
         if body.readableBytes == 0 {
             decodeError = true
             return Self.status(.badRequest, kind, code: .invalidArgument, "empty request body: expected an ExportTraceServiceRequest")
         }
-        let raw = Array(body.readableBytesView)
         let bytes: [UInt8]
-        do {
-            bytes = try PayloadDecompressor.decompress(raw, encoding: encoding, maxBytes: limit, holding: &reservation)
-        } catch {
-            switch error {
-            case .busy: return busy()
-            case .failed(let e) where e.code == .tooLarge:
-                return Self.status(.contentTooLarge, kind, code: .invalidArgument, e.message)
-            case .failed(let e):
-                decodeError = true
-                return Self.status(.badRequest, kind, code: .invalidArgument, e.description)
-            }
-        }
+        do { bytes = try limit.decompress(Array(body.readableBytesView), encoding: encoding, holding: &reservation) } catch { return refuse(error) }
         do {
             if bytes.isEmpty {
                 decodeError = true
@@ -112,11 +103,7 @@ struct OTLPReceiver: Sendable {
             rejected = outcome.rejected
             return Self.success(kind, rejected: rejected, message: outcome.message)
         } catch let error as OTLPDecodeError {
-            if error.code == .tooLarge {
-                return Self.status(.contentTooLarge, kind, code: .invalidArgument, error.message)
-            }
-            decodeError = true
-            return Self.status(.badRequest, kind, code: .invalidArgument, error.description)
+            return refuse(BodyRefusal(error))
         } catch {
             decodeError = true
             return Self.status(.badRequest, kind, code: .invalidArgument, "\(error)")

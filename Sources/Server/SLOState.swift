@@ -50,20 +50,11 @@ struct SLOAPI: Sendable {
 
     static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response { GraphAPI.json(status, object) }
 
-    private func timed(_ route: String, _ body: () -> Response) -> Response {
-        let started = ContinuousClock.now
-        let response = body()
-        let elapsed = ContinuousClock.now - started
-        metrics.record(route: route, method: "GET", status: Int(response.status.code),
-                       seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-        return response
-    }
-
-    func list(_ request: Request) -> Response {
-        timed("/api/v1/slos") {
+    func list(_ request: Request) async -> Response {
+        await metrics.timed("/api/v1/slos") {
             var service: String?
             for (k, v) in request.uri.queryParameters {
-                guard v.utf8.count <= 512 else { return Self.json(.badRequest, ["error": "parameter '\(String(k).prefix(32))' is too long"]) }
+                guard v.utf8.count <= 512 else { throw HTTPResponseError(.badRequest, "parameter '\(String(k).prefix(32))' is too long") }
                 if k == "service", !v.isEmpty { service = String(v) }
             }
             var views = state.sloViews()
@@ -77,14 +68,14 @@ struct SLOAPI: Sendable {
         }
     }
 
-    func one(_ request: Request, name raw: String) -> Response {
-        timed("/api/v1/slos/{name}") {
+    func one(_ request: Request, name raw: String) async -> Response {
+        await metrics.timed("/api/v1/slos/{name}") {
             let name = raw.removingPercentEncoding ?? raw
-            guard name.utf8.count <= 512 else { return Self.json(.badRequest, ["error": "SLO name is too long (at most 512 bytes)"]) }
+            guard name.utf8.count <= 512 else { throw HTTPResponseError(.badRequest, "SLO name is too long (at most 512 bytes)") }
             var window = 86_400.0
             for (k, v) in request.uri.queryParameters where k == "window" {
                 guard let s = WindowParser.seconds(String(v)), s >= 60, s <= GraphAPI.maxWindowSeconds else {
-                    return Self.json(.badRequest, ["error": "window must be a duration such as 1h, 24h or 7d (from 1m to 30d)"])
+                    throw HTTPResponseError(.badRequest, "window must be a duration such as 1h, 24h or 7d (from 1m to 30d)")
                 }
                 window = s
             }
@@ -94,7 +85,7 @@ struct SLOAPI: Sendable {
                 return (l.view(d, now: now), SLOMath.perMinute(l.series[d.name] ?? SLOSeries(), from: now - window, to: now))
             }
             guard let (view, perMinute) = found else {
-                return Self.json(.notFound, ["error": "no SLO named '\(String(name.prefix(128)))'; GET /api/v1/slos lists them"])
+                throw HTTPResponseError(.notFound, "no SLO named '\(String(name.prefix(128)))'; GET /api/v1/slos lists them")
             }
             var o = Self.object(view)
             o["perMinute"] = perMinute.map { m -> [String: Any] in

@@ -74,10 +74,7 @@ struct TokenAuthMiddleware<Context: RequestContext>: RouterMiddleware {
             }
         }
         metrics.record(route: "unauthorized", method: request.method.rawValue, status: 401, seconds: 0)
-        let body = #"{"error":"missing or wrong bearer token: send Authorization: Bearer <token>"}"#
-        return Response(status: .unauthorized,
-                        headers: [.contentType: "application/json", .wwwAuthenticate: #"Bearer realm="parallax""#],
-                        body: .init(byteBuffer: ByteBuffer(string: body)))
+        return HTTPResponseError.unauthorized.response(.compact)
     }
 
     static func bearer(_ header: String?) -> [UInt8]? {

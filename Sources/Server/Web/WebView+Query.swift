@@ -33,7 +33,7 @@ extension WebView {
 
     /// GraphAPI's parameters, read the way an HTML GET form sends them: `+` is a space and a
     /// repeated `status` (one per checkbox) is one comma list.
-    static func parse(_ request: Request) throws(GraphAPI.BadRequest) -> WebQuery {
+    static func parse(_ request: Request) throws(HTTPResponseError) -> WebQuery {
         let (normalized, window) = formNormalized(request)
         var out = WebQuery()
         out.query = try GraphAPI.parse(normalized, allowFormat: false)

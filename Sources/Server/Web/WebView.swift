@@ -19,12 +19,12 @@ import TraceGraph
 public func registerWebView(on router: Router<ParallaxContext>, composer: GraphComposer, metrics: ReceiverMetrics,
                             graphviz: Graphviz = Graphviz(), actions: ActionCenter? = nil) {
     let web = WebView(api: GraphAPI(composer: composer, metrics: metrics, actions: actions), graphviz: graphviz)
-    router.get("/") { request, _ in await web.timed("/") { await web.mapPage(request) } }
+    router.get("/") { request, _ in await metrics.timed("/") { await web.mapPage(request) } }
     router.get("/ui") { _, _ in Response(status: .found, headers: [.location: "/"]) }
-    router.get("/ui/graph.svg") { request, _ in await web.timed("/ui/graph.svg") { await web.graphSVG(request) } }
-    router.get("/ui/service/**") { request, _ in await web.timed("/ui/service/{name}") { await web.servicePage(request) } }
+    router.get("/ui/graph.svg") { request, _ in await metrics.timed("/ui/graph.svg") { await web.graphSVG(request) } }
+    router.get("/ui/service/**") { request, _ in await metrics.timed("/ui/service/{name}") { await web.servicePage(request) } }
     router.get("/ui/assets/:file") { request, context in
-        await web.timed("/ui/assets/{file}") { web.asset(context.parameters.get("file") ?? "", request: request) }
+        await metrics.timed("/ui/assets/{file}") { web.asset(context.parameters.get("file") ?? "", request: request) }
     }
 }
 
@@ -38,19 +38,10 @@ struct WebView: Sendable {
     static let maxSeriesPoints = 60
     static let windowChoices = ["15m", "1h", "3h", "6h", "12h", "24h", "7d", "30d"]
 
-    func timed(_ route: String, _ body: () async -> Response) async -> Response {
-        let started = ContinuousClock.now
-        let response = await body()
-        let elapsed = ContinuousClock.now - started
-        api.metrics.record(route: route, method: "GET", status: Int(response.status.code),
-                           seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-        return response
-    }
-
     // MARK: Routes
 
     func mapPage(_ request: Request) async -> Response {
-        var failure: GraphAPI.BadRequest?
+        var failure: HTTPResponseError?
         var wq = WebQuery()
         do { wq = try Self.parse(request) } catch { failure = error }
         let full: GraphDocument
@@ -95,10 +86,10 @@ struct WebView: Sendable {
             full = try await api.document(wq.query)
             doc = try api.scoped(full, wq.query)
         } catch {
-            return GraphAPI.json(error.status, ["error": error.message])
+            return error.response()
         }
         if doc.nodes.count > Self.maxDrawnNodes || doc.edges.count > Self.maxDrawnEdges {
-            return GraphAPI.json(.contentTooLarge, ["error": "the graph has \(doc.nodes.count) nodes and \(doc.edges.count) edges, more than the picture draws (\(Self.maxDrawnNodes) nodes, \(Self.maxDrawnEdges) edges): narrow it with service, team or status"])
+            return HTTPResponseError(.contentTooLarge, "the graph has \(doc.nodes.count) nodes and \(doc.edges.count) edges, more than the picture draws (\(Self.maxDrawnNodes) nodes, \(Self.maxDrawnEdges) edges): narrow it with service, team or status").response()
         }
         let focus = wq.query.service.flatMap { GraphQuery.findNode($0, in: full)?.id }
         let badges = SLOBadges(api.composer.traces.sloViews(), doc: full)
@@ -111,9 +102,7 @@ struct WebView: Sendable {
         case .failure(let failure):
             let status: HTTPResponse.Status = failure == .busy || failure.isMissing ? .serviceUnavailable
                 : (failure == .outputTooLarge || failure.isInputTooLarge ? .contentTooLarge : .internalServerError)
-            var r = GraphAPI.json(status, ["error": failure.message])
-            if failure == .busy { r.headers[.retryAfter] = "1" }
-            return r
+            return HTTPResponseError(status, failure.message, headers: failure == .busy ? [.retryAfter: "1"] : [:]).response()
         }
     }
 
