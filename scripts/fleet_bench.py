@@ -120,6 +120,13 @@ def post_query(prom, q):
         return r.read()
 
 
+def cpu_seconds(pid):
+    """utime + stime of a process, seconds (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def timed(url, n):
     out = []
     for _ in range(n):
@@ -194,36 +201,52 @@ def main():
         if os.environ.get("FLEET_BENCH_HOLD"):   # profiling: keep everything up
             print(f"holding: query instance {query} (pid {procs[-1].pid}), Prometheus {prom}", flush=True)
             time.sleep(float(os.environ["FLEET_BENCH_HOLD"]))
-        timed(f"{query}/api/v1/graph?window=15m", 2)   # warm-up
-        graph_ms, body = timed(f"{query}/api/v1/graph?window=15m", args.requests)
-        doc = json.loads(body)
-        traced = [e for e in doc["edges"] if e.get("traced")]
-        assert len(traced) == len(pairs), (len(traced), len(pairs))
-        calls = sum(e["traced"]["calls"] for e in traced)
-        hops_ms, _ = timed(f"{query}/api/v1/services/{names[0]}?window=15m&hops=2", args.requests)
+        w = "900s"
+        server = 'span_kind=~"SPAN_KIND_SERVER|SPAN_KIND_CONSUMER"'
 
-        # The same PromQL straight to Prometheus, concurrently as Parallax sends it.
+        def windowed(sel, by):
+            return f"sum by ({by}) (({sel} - {sel} offset {w}) >= 0 or {sel})"
+        # What Parallax sends for a 15-minute window (Sources/PromGraph/PromQL.swift).
         qs = [
-            "sum by (client, server, connection_type) ((traces_service_graph_request_total - traces_service_graph_request_total offset 900s) >= 0 or traces_service_graph_request_total)",
-            "sum by (client, server, connection_type) ((traces_service_graph_request_failed_total - traces_service_graph_request_failed_total offset 900s) >= 0 or traces_service_graph_request_failed_total)",
-            "sum by (client, server, connection_type, le) ((traces_service_graph_request_server_seconds_bucket - traces_service_graph_request_server_seconds_bucket offset 900s) >= 0 or traces_service_graph_request_server_seconds_bucket)",
-            "sum by (client, server, connection_type, le) ((traces_service_graph_request_client_seconds_bucket - traces_service_graph_request_client_seconds_bucket offset 900s) >= 0 or traces_service_graph_request_client_seconds_bucket)",
-            "max by (node, kind, team) (max_over_time(parallax_service_graph_node_info[900s]))",
-            "max by (node, name_type, name) (max_over_time(parallax_service_graph_node_name_info[900s]))",
+            windowed("traces_service_graph_request_total", "client, server, connection_type"),
+            windowed("traces_service_graph_request_failed_total", "client, server, connection_type"),
+            windowed("traces_service_graph_request_server_seconds_bucket", "client, server, connection_type, le"),
+            windowed("traces_service_graph_request_client_seconds_bucket", "client, server, connection_type, le"),
+            f"max by (node, kind, team) (max_over_time(parallax_service_graph_node_info[{w}]))",
+            f"max by (node, name_type, name) (max_over_time(parallax_service_graph_node_name_info[{w}]))",
+            windowed(f"traces_span_metrics_calls_total{{{server}}}", "service_name, status_code"),
+            windowed(f"traces_span_metrics_duration_milliseconds_bucket{{{server}}}", "service_name, le"),
         ]
+        qpid = procs[-1].pid
+        graph_url = f"{query}/api/v1/graph?window=15m"
+        timed(graph_url, 2)   # warm-up
+        # Interleaved, so both see the same machine: the PromQL alone (what Parallax sends,
+        # concurrently), then the graph through Parallax; Parallax's CPU time per request from
+        # /proc (independent of how busy the machine is).
         from concurrent.futures import ThreadPoolExecutor
-        prom_ms = []
+        graph_ms, prom_ms, cpu_s = [], [], []
+        body = b""
         with ThreadPoolExecutor(len(qs)) as pool:
             for _ in range(args.requests):
                 t = time.perf_counter()
                 list(pool.map(lambda q: post_query(prom, q), qs))
                 prom_ms.append((time.perf_counter() - t) * 1000)
+                c = cpu_seconds(qpid)
+                ms, body = timed(graph_url, 1)
+                cpu_s.append(cpu_seconds(qpid) - c)
+                graph_ms += ms
+        doc = json.loads(body)
+        traced = [e for e in doc["edges"] if e.get("traced")]
+        assert len(traced) == len(pairs), (len(traced), len(pairs))
+        calls = sum(e["traced"]["calls"] for e in traced)
+        c = cpu_seconds(qpid)
+        hops_ms, _ = timed(f"{query}/api/v1/services/{names[0]}?window=15m&hops=2", args.requests)
+        hops_cpu = (cpu_seconds(qpid) - c) / args.requests
         print(f"GET /api/v1/graph?window=15m  ({len(doc['nodes'])} nodes, {len(doc['edges'])} edges, {calls} calls, "
-              f"{len(body) / 1e6:.1f} MB JSON): {summary(graph_ms)}")
-        print(f"GET /api/v1/services/{names[0]}?hops=2: {summary(hops_ms)}")
-        print(f"the six PromQL queries straight to Prometheus, concurrently: {summary(prom_ms)}")
-        print(f"Parallax's share (graph median - Prometheus median): "
-              f"{statistics.median(graph_ms) - statistics.median(prom_ms):.0f} ms")
+              f"{len(body) / 1e6:.1f} MB JSON): {summary(graph_ms)}; Parallax CPU {statistics.median(cpu_s):.2f} s per request (median)")
+        print(f"the {len(qs)} PromQL queries alone, concurrently, same iterations: {summary(prom_ms)}")
+        print(f"GET /api/v1/services/{names[0]}?hops=2: {summary(hops_ms)}; Parallax CPU {hops_cpu:.2f} s per request (mean)")
+        print(f"graph / PromQL alone (median of ratios): {statistics.median(g / p for g, p in zip(graph_ms, prom_ms)):.2f}")
     finally:
         for p in procs:
             p.terminate()
