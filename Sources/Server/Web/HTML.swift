@@ -18,6 +18,9 @@ struct HTML: Sendable, Hashable, ExpressibleByStringInterpolation, CustomStringC
     var description: String { text }
     var isEmpty: Bool { text.isEmpty }
 
+    /// Whether the markup holds `s` as written (entities and all): what a test asks of a fragment.
+    func contains(_ s: String) -> Bool { text.contains(s) }
+
     struct StringInterpolation: StringInterpolationProtocol {
         fileprivate(set) var text = ""
 

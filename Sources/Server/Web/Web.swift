@@ -1,11 +1,7 @@
-// HTML escaping, URL encoding and DOM ids for the web view.
+// URL encoding, DOM ids and small shared pieces (service links, status swatches) for the web view.
 import Overlay
 
 enum Web {
-    /// Escaped text, for the panels that still build HTML as `String` (FrontDoorWeb, SLOWeb);
-    /// page renderers interpolate into `HTML`, which escapes by itself.
-    static func html(_ s: String) -> String { HTML.escape(s) }
-
     /// Control characters replaced (for text that Graphviz or an attribute carries).
     static func printable(_ s: String) -> String {
         String(String.UnicodeScalarView(s.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "\u{FFFD}" : $0 }))

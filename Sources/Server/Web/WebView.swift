@@ -70,10 +70,10 @@ struct WebView: Sendable {
         let views = api.composer.traces.sloViews()
         page.hasSLOs = !views.isEmpty
         if let team = wq.query.team, scoped != nil {
-            page.teamPanel = HTML(raw: FrontDoorWeb.teamPanel(team: team, doc: full, catalog: api.composer.catalog, alerts: api.composer.alerts, window: wq.window))
+            page.teamPanel = FrontDoorWeb.teamPanel(team: team, doc: full, catalog: api.composer.catalog, alerts: api.composer.alerts, window: wq.window)
         }
         if let team = wq.query.team, scoped != nil, !views.isEmpty {
-            page.sloPanel = HTML(raw: SLOWeb.teamPanel(views, team: team, full: full, hops: wq.query.hops, window: wq.window))
+            page.sloPanel = SLOWeb.teamPanel(views, team: team, full: full, hops: wq.query.hops, window: wq.window)
         }
         let body = page.render()
         return Self.htmlResponse(failure?.status ?? .ok, body)
@@ -144,7 +144,7 @@ struct WebView: Sendable {
             let alerts = api.composer.alerts.alerts(naming: Set([known.id] + known.aliases), limit: 50)
             var page = ServicePageRenderer(wq: wq, doc: doc, node: known, series: .init(), alerts: alerts, figure: quiet)
             page.sloPanel = sloPanel(node: known, doc: retained, wq: wq)
-            page.frontDoor = HTML(raw: FrontDoorWeb.panel(FrontDoor.record(node: known, catalog: api.composer.catalog, alerts: alerts), window: wq.window))
+            page.frontDoor = FrontDoorWeb.panel(FrontDoor.record(node: known, catalog: api.composer.catalog, alerts: alerts), window: wq.window)
                 + actionsPanel(node: known, doc: retained)
             let body = page.render()
             return Self.htmlResponse(.ok, body)
@@ -160,7 +160,7 @@ struct WebView: Sendable {
         let alerts = api.composer.alerts.alerts(naming: Set([node.id] + node.aliases), limit: 50)
         var page = ServicePageRenderer(wq: wq, doc: doc, node: node, series: series, alerts: alerts, figure: figure)
         page.sloPanel = sloPanel(node: node, doc: doc, wq: wq)
-        page.frontDoor = HTML(raw: FrontDoorWeb.panel(FrontDoor.record(node: node, catalog: api.composer.catalog, alerts: alerts), window: wq.window))
+        page.frontDoor = FrontDoorWeb.panel(FrontDoor.record(node: node, catalog: api.composer.catalog, alerts: alerts), window: wq.window)
             + actionsPanel(node: node, doc: doc)
         let body = page.render()
         return Self.htmlResponse(.ok, body)
@@ -169,8 +169,8 @@ struct WebView: Sendable {
     /// The service page's actions: buttons and the node's last 20 runs.
     func actionsPanel(node: GraphDocument.Node, doc: GraphDocument) -> HTML {
         guard let center = api.actions else { return "" }
-        return HTML(raw: FrontDoorWeb.actionsPanel(node: node.id, actions: center.actions(for: node, in: doc), runs: center.runs(service: node.id, limit: 20),
-                                                   disabled: center.disabled))
+        return FrontDoorWeb.actionsPanel(node: node.id, actions: center.actions(for: node, in: doc), runs: center.runs(service: node.id, limit: 20),
+                                         disabled: center.disabled)
     }
 
     /// The service page's SLO panel: SLOs on the node and on its call edges, with burn charts.
@@ -178,7 +178,7 @@ struct WebView: Sendable {
         let state = api.composer.traces
         let (views, series) = state.withSLOs { l in (l.views(now: state.clock()), l.series) }
         guard !views.isEmpty else { return "" }
-        return HTML(raw: SLOWeb.servicePanel(SLOWeb.relevant(views, to: node, in: doc), series: series, doc: doc, window: wq.window))
+        return SLOWeb.servicePanel(SLOWeb.relevant(views, to: node, in: doc), series: series, doc: doc, window: wq.window)
     }
 
     func asset(_ file: String, request: Request) -> Response {

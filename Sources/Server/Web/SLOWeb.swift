@@ -6,44 +6,6 @@ import Overlay
 import SLO
 import TraceGraph
 
-/// The worst SLO status per node id and per edge (source, target) of a graph document.
-struct SLOBadges: Sendable {
-    var nodes: [String: SLOStatus] = [:]
-    var edges: [String: SLOStatus] = [:]
-
-    static func edgeKey(_ s: String, _ t: String) -> String { "\(s)\u{0}\(t)" }
-
-    init() {}
-
-    /// SLO targets are resolved to the document's node ids (by id or alias).
-    init(_ views: [SLOView], doc: GraphDocument) {
-        for v in views {
-            let d = v.report.definition, st = v.report.status
-            if let e = d.edge {
-                guard let s = GraphQuery.findNode(e.source, in: doc)?.id, let t = GraphQuery.findNode(e.target, in: doc)?.id else { continue }
-                let k = Self.edgeKey(s, t)
-                if edges[k].map({ st > $0 }) ?? true { edges[k] = st }
-            } else if let id = GraphQuery.findNode(d.service, in: doc)?.id {
-                if nodes[id].map({ st > $0 }) ?? true { nodes[id] = st }
-            }
-        }
-    }
-
-    var isEmpty: Bool { nodes.isEmpty && edges.isEmpty }
-
-    func node(_ id: String) -> SLOStatus? { nodes[id] }
-    func edge(_ e: GraphDocument.Edge) -> SLOStatus? { edges[Self.edgeKey(e.source, e.target)] }
-
-    /// The text shown in the picture: the status in words (upper case when it pages), never color alone.
-    static func mark(_ s: SLOStatus) -> String {
-        switch s {
-        case .page: return "SLO: PAGE"
-        case .ticket: return "SLO: ticket"
-        case .ok: return "SLO: ok"
-        }
-    }
-}
-
 enum SLOWeb {
     static func relevant(_ views: [SLOView], to node: GraphDocument.Node, in doc: GraphDocument) -> [SLOView] {
         func isNode(_ name: String) -> Bool { GraphQuery.findNode(name, in: doc)?.id == node.id || name == node.id }
@@ -54,8 +16,8 @@ enum SLOWeb {
         }
     }
 
-    static func statusCell(_ s: SLOStatus) -> String {
-        let glyph: String
+    static func statusCell(_ s: SLOStatus) -> HTML {
+        let glyph: HTML
         switch s {
         case .page: glyph = "<span class=\"slo-glyph\" aria-hidden=\"true\">▲▲</span>"
         case .ticket: glyph = "<span class=\"slo-glyph\" aria-hidden=\"true\">▲</span>"
@@ -72,13 +34,13 @@ enum SLOWeb {
     }
 
     /// A table of SLOs; `charts` adds a burn chart per SLO over [from, to).
-    static func table(_ views: [SLOView], series: [String: SLOSeries], from: Double, to: Double, window: String, charts: Bool) -> String {
-        var h = "<table class=\"slos\"><thead><tr><th scope=\"col\">Status</th><th scope=\"col\">SLO</th><th scope=\"col\">Measures</th>"
+    static func table(_ views: [SLOView], series: [String: SLOSeries], from: Double, to: Double, window: String, charts: Bool) -> HTML {
+        var h: HTML = "<table class=\"slos\"><thead><tr><th scope=\"col\">Status</th><th scope=\"col\">SLO</th><th scope=\"col\">Measures</th>"
         h += "<th scope=\"col\">Objective</th><th scope=\"col\">Good / total</th><th scope=\"col\">Budget left</th>"
         h += "<th scope=\"col\">Burn 5m · 1h · 6h · 1d · 3d</th><th scope=\"col\">Exhausts in</th></tr></thead><tbody>\n"
         for v in views {
             let r = v.report, d = r.definition
-            let measures: String
+            let measures: HTML
             if let e = d.edge {
                 measures = "calls \(Web.serviceLink(e.source, window: window)) → \(Web.serviceLink(e.target, window: window)) as the caller sees them"
             } else {
@@ -86,14 +48,14 @@ enum SLOWeb {
             }
             let what = d.signal == .latency ? "≤ \(SLODuration.format(nanos: d.thresholdNanos ?? 0))" : "no error"
             h += "<tr class=\"slo-\(r.status.rawValue)\" id=\"slo-\(Web.domID(d.name))\">\(statusCell(r.status))"
-            h += "<td><a href=\"/api/v1/slos/\(Web.html(Web.segment(d.name)))\">\(Web.html(d.name))</a></td><td>\(measures)</td>"
-            h += "<td>\(Web.html(WebText.number(d.objective * 100)))% \(Web.html(what)) over \(SLODuration.format(seconds: d.windowSeconds))</td>"
-            h += "<td>\(r.good) / \(r.total)\(r.goodError > 0 ? " <small>±\(r.goodError) (histogram)</small>" : "")</td>"
-            h += "<td>\(Web.html(WebText.percent(r.errorBudgetRemaining)))</td>"
-            h += "<td>" + ["5m", "1h", "6h", "1d", "3d"].map { burn(r.burnRates[$0]) }.joined(separator: " · ") + "</td>"
-            h += "<td>\(Web.html(exhausts(r.exhaustsInSeconds)))</td></tr>\n"
+            h += "<td><a href=\"/api/v1/slos/\(Web.segment(d.name))\">\(d.name)</a></td><td>\(measures)</td>"
+            h += "<td>\(WebText.number(d.objective * 100))% \(what) over \(SLODuration.format(seconds: d.windowSeconds))</td>"
+            h += "<td>\(r.good) / \(r.total)\(r.goodError > 0 ? " <small>±\(r.goodError) (histogram)</small>" : "" as HTML)</td>"
+            h += "<td>\(WebText.percent(r.errorBudgetRemaining))</td>"
+            h += "<td>\(["5m", "1h", "6h", "1d", "3d"].map { burn(r.burnRates[$0]) }.joined(separator: " · "))</td>"
+            h += "<td>\(exhausts(r.exhaustsInSeconds))</td></tr>\n"
             if let f = v.finding {
-                h += "<tr class=\"slo-finding\"><td></td><td colspan=\"7\"><strong>Where it burns:</strong> \(Web.html(f))</td></tr>\n"
+                h += "<tr class=\"slo-finding\"><td></td><td colspan=\"7\"><strong>Where it burns:</strong> \(f)</td></tr>\n"
             }
             if charts {
                 let buckets = Self.buckets(series[d.name] ?? SLOSeries(), from: from, to: to, points: WebView.maxSeriesPoints)
@@ -131,8 +93,8 @@ enum SLOWeb {
     }
 
     /// The service page's panel.
-    static func servicePanel(_ views: [SLOView], series: [String: SLOSeries], doc: GraphDocument, window: String) -> String {
-        var h = "<section class=\"slo-panel\" aria-labelledby=\"slo-title\"><h2 id=\"slo-title\">SLOs <span class=\"count\">\(views.count)</span> <small>error budgets on this node and its call edges (docs/SLO.md)</small></h2>\n"
+    static func servicePanel(_ views: [SLOView], series: [String: SLOSeries], doc: GraphDocument, window: String) -> HTML {
+        var h: HTML = "<section class=\"slo-panel\" aria-labelledby=\"slo-title\"><h2 id=\"slo-title\">SLOs <span class=\"count\">\(views.count)</span> <small>error budgets on this node and its call edges (docs/SLO.md)</small></h2>\n"
         guard !views.isEmpty else {
             return h + "<p class=\"notice empty\">No SLO covers this node. Declare one with <code>--slo-file</code> (OpenSLO) or <code>--default-slo availability=99.9</code>.</p>\n</section>\n"
         }
@@ -143,7 +105,7 @@ enum SLOWeb {
 
     /// The map page's list when a team is selected: the SLOs of the team's nodes and of their
     /// dependencies within `hops` (downstream, over the whole graph of the window), team first.
-    static func teamPanel(_ views: [SLOView], team: String, full: GraphDocument, hops: Int, window: String) -> String {
+    static func teamPanel(_ views: [SLOView], team: String, full: GraphDocument, hops: Int, window: String) -> HTML {
         let members = Set(full.nodes.filter { $0.team?.lowercased() == team.lowercased() }.map(\.id))
         var reach = members, frontier = members
         var downstream: [String: [String]] = [:]
@@ -165,7 +127,7 @@ enum SLOWeb {
             }
             return id(d.service).map { reach.contains($0) } ?? false
         }.sorted { (own($0) ? 0 : 1, $0.name) < (own($1) ? 0 : 1, $1.name) }
-        var h = "<section class=\"slo-panel team-slos\" aria-labelledby=\"team-slo-title\"><h2 id=\"team-slo-title\">SLOs of team \(Web.html(team)) and its dependencies within \(hops) hop\(hops == 1 ? "" : "s") <span class=\"count\">\(list.count)</span></h2>\n"
+        var h: HTML = "<section class=\"slo-panel team-slos\" aria-labelledby=\"team-slo-title\"><h2 id=\"team-slo-title\">SLOs of team \(team) and its dependencies within \(hops) hop\(hops == 1 ? "" : "s") <span class=\"count\">\(list.count)</span></h2>\n"
         guard !list.isEmpty else { return h + "<p class=\"notice empty\">No SLO covers these nodes.</p>\n</section>\n" }
         h += table(list, series: [:], from: 0, to: 0, window: window, charts: false)
         return h + "</section>\n"

@@ -12,12 +12,12 @@ enum FrontDoorWeb {
     }
 
     /// Only http(s) URLs become links; anything else (a `javascript:` URL in a catalog) is shown as text.
-    static func link(_ url: String, label: String) -> String {
+    static func link(_ url: String, label: String) -> HTML {
         let lower = url.lowercased()
         guard lower.hasPrefix("https://") || lower.hasPrefix("http://") else {
-            return "\(Web.html(label)) <code>\(Web.html(url))</code>"
+            return "\(label) <code>\(url)</code>"
         }
-        return "<a href=\"\(Web.html(url))\" rel=\"noopener noreferrer\">\(Web.html(label))</a>"
+        return "<a href=\"\(url)\" rel=\"noopener noreferrer\">\(label)</a>"
     }
 
     static func toolName(_ tool: String) -> String {
@@ -28,15 +28,16 @@ enum FrontDoorWeb {
         }
     }
 
-    static func panel(_ record: [String: Any], window: String) -> String {
-        var h = "<section class=\"front-door\" aria-labelledby=\"front-door-title\"><h2 id=\"front-door-title\">Front door</h2>\n<dl class=\"front-door\">\n"
-        let win = Web.html(Web.queryValue(window))
+    static func mailto(_ email: String) -> HTML { "<a href=\"mailto:\(email)\">\(email)</a>" }
+
+    static func panel(_ record: [String: Any], window: String) -> HTML {
+        var h: HTML = "<section class=\"front-door\" aria-labelledby=\"front-door-title\"><h2 id=\"front-door-title\">Front door</h2>\n<dl class=\"front-door\">\n"
+        let win = Web.queryValue(window)
         if let owner = record["owner"] as? [String: Any], let team = text(owner["team"]) {
-            h += "<dt>Owner</dt><dd class=\"owner\"><a href=\"/?team=\(Web.html(Web.queryValue(team)))&amp;window=\(win)\">\(Web.html(team))</a>"
-            let extra = [text(owner["displayName"]), text(owner["email"]).map { "<a href=\"mailto:\(Web.html($0))\">\(Web.html($0))</a>" }]
-                .compactMap { $0 }
-            if !extra.isEmpty { h += " (" + extra.map { $0.hasPrefix("<a ") ? $0 : Web.html($0) }.joined(separator: " · ") + ")" }
-            if let source = text(owner["source"]) { h += " <small class=\"source\">from \(Web.html(source))</small>" }
+            h += "<dt>Owner</dt><dd class=\"owner\"><a href=\"/?team=\(Web.queryValue(team))&amp;window=\(win)\">\(team)</a>"
+            let extra = [text(owner["displayName"]).map { (name: String) -> HTML in "\(name)" }, text(owner["email"]).map(mailto)].compactMap { $0 }
+            if !extra.isEmpty { h += " (" + extra.joined(separator: " · ") + ")" }
+            if let source = text(owner["source"]) { h += " <small class=\"source\">from \(source)</small>" }
             h += "</dd>\n"
         } else {
             h += "<dt>Owner</dt><dd class=\"owner notice empty\">No team owns this node: declare <code>spec.owner</code> in the catalog (--catalog), or set a team on its spans or alerts.</dd>\n"
@@ -45,58 +46,59 @@ enum FrontDoorWeb {
         h += linksItem(record["links"] as? [[String: Any]] ?? [])
         for (key, label) in [("lifecycle", "Lifecycle"), ("system", "System"), ("catalogEntity", "Catalog entity")] {
             guard let v = text(record[key]) else { continue }
-            h += "<dt>\(label)</dt><dd class=\"\(key)\">\(key == "catalogEntity" ? "<code>\(Web.html(v))</code>" : Web.html(v))</dd>\n"
+            let value: HTML = key == "catalogEntity" ? "<code>\(v)</code>" : "\(v)"
+            h += "<dt>\(label)</dt><dd class=\"\(key)\">\(value)</dd>\n"
         }
-        if let d = text(record["description"]) { h += "<dt>About</dt><dd class=\"description\">\(Web.html(d))</dd>\n" }
+        if let d = text(record["description"]) { h += "<dt>About</dt><dd class=\"description\">\(d)</dd>\n" }
         return h + "</dl>\n</section>\n"
     }
 
-    static func onCallItem(_ onCall: [[String: Any]]) -> String {
-        var h = "<dt>On call</dt><dd class=\"on-call\">"
+    static func onCallItem(_ onCall: [[String: Any]]) -> HTML {
+        var h: HTML = "<dt>On call</dt><dd class=\"on-call\">"
         if onCall.isEmpty {
             h += "<span class=\"notice empty\">Unknown: no <code>pagerduty.com/service-id</code> or <code>opsgenie.com/team</code> annotation, no PagerDuty or Opsgenie alert names it.</span>"
         } else {
             h += "<ul>"
             for o in onCall {
-                var parts = [toolName(text(o["tool"]) ?? "")]
-                if let service = text(o["service"]) { parts.append("service <code>\(Web.html(service))</code>") }
-                if let team = text(o["team"]) { parts.append("team <strong>\(Web.html(team))</strong>") }
-                h += "<li>\(parts.joined(separator: " · ")) <small class=\"source\">\(Web.html(text(o["from"]) ?? ""))</small></li>"
+                var parts: [HTML] = ["\(toolName(text(o["tool"]) ?? ""))"]
+                if let service = text(o["service"]) { parts.append("service <code>\(service)</code>") }
+                if let team = text(o["team"]) { parts.append("team <strong>\(team)</strong>") }
+                h += "<li>\(parts.joined(separator: " · ")) <small class=\"source\">\(text(o["from"]) ?? "")</small></li>"
             }
             h += "</ul>"
         }
         return h + "</dd>\n"
     }
 
-    static func linksItem(_ links: [[String: Any]]) -> String {
+    static func linksItem(_ links: [[String: Any]]) -> HTML {
         guard !links.isEmpty else { return "" }
-        var h = "<dt>Links</dt><dd class=\"links\"><ul>"
+        var h: HTML = "<dt>Links</dt><dd class=\"links\"><ul>"
         for l in links {
             let url = text(l["url"]) ?? ""
             let type = text(l["type"]) ?? "other"
-            h += "<li><span class=\"badge link-\(Web.html(type))\">\(Web.html(type))</span> \(link(url, label: text(l["title"]) ?? url))</li>"
+            h += "<li><span class=\"badge link-\(type)\">\(type)</span> \(link(url, label: text(l["title"]) ?? url))</li>"
         }
         return h + "</ul></dd>\n"
     }
 
     /// The map's team panel (`/?team=…`): the team's front door above its sub-graph.
-    static func teamPanel(team: String, doc: GraphDocument, catalog: Catalog?, alerts: AlertBook, window: String) -> String {
+    static func teamPanel(team: String, doc: GraphDocument, catalog: Catalog?, alerts: AlertBook, window: String) -> HTML {
         guard let view = GraphQuery.team(team, in: doc) else { return "" }
-        let win = Web.html(Web.queryValue(window))
+        let win = Web.queryValue(window)
         let members = doc.nodes.filter { view.memberIDs.contains($0.id) }
         let contacts = FrontDoor.contacts(team: view.team, catalog: catalog)
         let fromAlerts = FrontDoor.onCall(fromAlerts: alerts.alerts(naming: Set(members.flatMap { [$0.id] + $0.aliases }), limit: 200))
-        var h = "<section class=\"front-door team-door\" aria-labelledby=\"team-door-title\"><h2 id=\"team-door-title\">Team \(Web.html(view.team))</h2>\n<dl class=\"front-door\">\n"
-        let who = [text(contacts["displayName"]).map(Web.html), text(contacts["email"]).map { "<a href=\"mailto:\(Web.html($0))\">\(Web.html($0))</a>" }].compactMap { $0 }
+        var h: HTML = "<section class=\"front-door team-door\" aria-labelledby=\"team-door-title\"><h2 id=\"team-door-title\">Team \(view.team)</h2>\n<dl class=\"front-door\">\n"
+        let who = [text(contacts["displayName"]).map { (name: String) -> HTML in "\(name)" }, text(contacts["email"]).map(mailto)].compactMap { $0 }
         if !who.isEmpty { h += "<dt>Contact</dt><dd class=\"contact\">\(who.joined(separator: " · "))</dd>\n" }
         var counts: [String: Int] = [:]
         for n in members { counts[n.teamSource?.rawValue ?? "none", default: 0] += 1 }
-        let ownership = counts.sorted { $0.key < $1.key }.map { "\($0.value) from \(Web.html($0.key))" }.joined(separator: ", ")
-        h += "<dt>Services</dt><dd class=\"services\">" + members.map { Web.serviceLink($0.id, window: window).text }.joined(separator: ", ")
-        h += " <small class=\"source\">ownership: \(ownership)</small></dd>\n"
+        let ownership = counts.sorted { $0.key < $1.key }.map { (c: (key: String, value: Int)) -> HTML in "\(c.value) from \(c.key)" }
+        h += "<dt>Services</dt><dd class=\"services\">" + members.map { Web.serviceLink($0.id, window: window) }.joined(separator: ", ")
+        h += " <small class=\"source\">ownership: \(ownership.joined(separator: ", "))</small></dd>\n"
         h += onCallItem((contacts["onCall"] as? [[String: Any]] ?? []) + fromAlerts)
         h += linksItem(contacts["links"] as? [[String: Any]] ?? [])
-        let neighbors = view.neighborTeams.map { "<a href=\"/?team=\(Web.html(Web.queryValue($0)))&amp;window=\(win)\">\(Web.html($0))</a>" }
+        let neighbors = view.neighborTeams.map { (t: String) -> HTML in "<a href=\"/?team=\(Web.queryValue(t))&amp;window=\(win)\">\(t)</a>" }
         h += "<dt>Next cluster over</dt><dd class=\"boundary\">"
         h += neighbors.isEmpty ? "no neighbouring team" : neighbors.joined(separator: ", ")
         h += " · \(view.boundary.count) boundary edge\(view.boundary.count == 1 ? "" : "s")</dd>\n"
@@ -105,16 +107,16 @@ enum FrontDoorWeb {
 
     /// The service page's actions: a button per registered action (JavaScript posts JSON) and the
     /// node's recent runs.
-    static func actionsPanel(node: String, actions: [ActionDefinition], runs: [ActionRun], disabled: Bool) -> String {
+    static func actionsPanel(node: String, actions: [ActionDefinition], runs: [ActionRun], disabled: Bool) -> HTML {
         guard !actions.isEmpty || !runs.isEmpty else { return "" }
-        var h = "<section class=\"actions-panel\" aria-labelledby=\"actions-title\"><h2 id=\"actions-title\">Actions</h2>\n"
+        var h: HTML = "<section class=\"actions-panel\" aria-labelledby=\"actions-title\"><h2 id=\"actions-title\">Actions</h2>\n"
         if disabled { h += "<p class=\"notice\">Actions are switched off (<code>--actions-disabled</code>).</p>\n" }
         else if !actions.isEmpty {
             h += "<p class=\"action-buttons\">"
             for a in actions {
                 let url = "/api/v1/services/\(Web.segment(node))/actions/\(Web.segment(a.name))"
-                h += "<button type=\"button\" class=\"action-run kind-\(a.kind.rawValue)\" data-url=\"\(Web.html(url))\" data-action=\"\(Web.html(a.name))\""
-                h += " data-service=\"\(Web.html(node))\" data-confirm=\"\(a.confirm)\">\(Web.html(a.name)) <small>\(a.kind.rawValue)\(a.confirm ? ", asks first" : "")</small></button>"
+                h += "<button type=\"button\" class=\"action-run kind-\(a.kind.rawValue)\" data-url=\"\(url)\" data-action=\"\(a.name)\""
+                h += " data-service=\"\(node)\" data-confirm=\"\(a.confirm ? "true" : "false")\">\(a.name) <small>\(a.kind.rawValue)\(a.confirm ? ", asks first" : "")</small></button>"
             }
             h += "</p>\n<p id=\"action-result\" class=\"action-result\" role=\"status\"></p>\n"
         }
@@ -122,8 +124,8 @@ enum FrontDoorWeb {
             h += "<table class=\"action-runs\"><thead><tr><th scope=\"col\">When</th><th scope=\"col\">Action</th><th scope=\"col\">Who</th><th scope=\"col\">Result</th><th scope=\"col\">Took</th></tr></thead><tbody>\n"
             for r in runs {
                 let result = r.responseStatus.map { "HTTP \($0)" } ?? (r.error ?? "no answer")
-                h += "<tr class=\"\(r.ok ? "run-ok" : "run-failed")\"><td><time>\(Web.html(ActionRun.timestamp(r.startedAt)))</time></td><td>\(Web.html(r.action))</td>"
-                h += "<td>\(Web.html(r.caller))</td><td>\(Web.html(result))</td><td>\(Int(r.durationMs.rounded())) ms</td></tr>\n"
+                h += "<tr class=\"\(r.ok ? "run-ok" : "run-failed")\"><td><time>\(ActionRun.timestamp(r.startedAt))</time></td><td>\(r.action)</td>"
+                h += "<td>\(r.caller)</td><td>\(result)</td><td>\(Int(r.durationMs.rounded())) ms</td></tr>\n"
             }
             h += "</tbody></table>\n"
         }
