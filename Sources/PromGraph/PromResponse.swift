@@ -44,6 +44,39 @@ public enum PromResponse {
 
     public static func vector(_ data: Data, url: String) throws(PrometheusSourceError) -> [PromSample] {
         guard data.count <= maxBytes else { throw .malformedResponse(url: url, reason: "answer larger than \(maxBytes >> 20) MiB") }
+        // A well-formed vector decodes straight into samples (JSONDecoder: a third less CPU than
+        // JSONSerialization + casts on a 5,000-edge bucket answer); anything else takes the
+        // checked path below, which names what is wrong.
+        if let fast = try? JSONDecoder().decode(FastAnswer.self, from: data), fast.status == "success",
+           let d = fast.data, d.resultType == "vector", let rows = d.result {
+            var out: [PromSample] = []
+            out.reserveCapacity(rows.count)
+            for r in rows {
+                guard let v = Double(r.value.text) ?? special(r.value.text) else { return try checkedVector(data, url: url) }
+                out.append(PromSample(labels: r.metric, value: v))
+            }
+            return out
+        }
+        return try checkedVector(data, url: url)
+    }
+
+    struct FastAnswer: Decodable {
+        struct Row: Decodable { var metric: [String: String]; var value: Pair }
+        struct Pair: Decodable {
+            var text: String
+            init(from decoder: any Decoder) throws {
+                var c = try decoder.unkeyedContainer()
+                _ = try c.decode(Double.self)
+                text = try c.decode(String.self)
+                guard c.isAtEnd else { throw DecodingError.dataCorruptedError(in: c, debugDescription: "more than [time, value]") }
+            }
+        }
+        struct Payload: Decodable { var resultType: String?; var result: [Row]? }
+        var status: String?
+        var data: Payload?
+    }
+
+    static func checkedVector(_ data: Data, url: String) throws(PrometheusSourceError) -> [PromSample] {
         let any: Any
         do { any = try JSONSerialization.jsonObject(with: data) } catch {
             throw .malformedResponse(url: url, reason: "not JSON (\(snippet(data)))")
