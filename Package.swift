@@ -46,17 +46,19 @@ let package = Package(
             exclude: ["regenerate.sh"],
             cSettings: [.unsafeFlags(["-O2"])]
         ),
+        // The compact span record every later stage consumes (ids, kind, times, status, resource, attributes, links). No dependencies.
+        .target(name: "SpanModel"),
         // Bytes -> compact span records. The only module that sees C structs.
         .target(
             name: "OTLP",
             dependencies: [
-                "COTLP", "CZstd",
+                "SpanModel", "COTLP", "CZstd",
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // Span pairing, call edges, golden signals in per-minute slots.
-        .target(name: "TraceGraph", dependencies: ["OTLP"]),
+        .target(name: "TraceGraph", dependencies: ["SpanModel"]),
         // SLOs and error budgets on the golden signals: model, OpenSLO files, burn rates (issue 16). No I/O but reading SLO files.
         .target(name: "SLO", dependencies: ["TraceGraph", .product(name: "Yams", package: "Yams")]),
         // Alert webhooks -> normalized alerts with entities.
@@ -68,7 +70,7 @@ let package = Package(
         // Diagnostic and mitigation actions (issue 17): the actions file, body templates, secrets, run records. No I/O but reading the file.
         .target(name: "Actions", dependencies: [.product(name: "Yams", package: "Yams")]),
         // Traced + inferred (+ declared) -> merged graph, queries, exports. Pure Swift, no I/O.
-        .target(name: "Overlay", dependencies: ["TraceGraph", "Alerts", "Inference", "Catalog"]),
+        .target(name: "Overlay", dependencies: ["TraceGraph", "Inference", "Catalog"]),
         // The traced layer read from a Prometheus-compatible TSDB (issue 18): PromQL over traces_service_graph_*,
         // answers mapped to a TracedGraph, an HTTP API client (Foundation's URLSession).
         .target(name: "PromGraph", dependencies: ["TraceGraph", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
@@ -79,7 +81,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "OTLP", "TraceGraph", "Alerts", "Inference", "Overlay", "Store", "SLO", "Catalog", "Actions", "PromGraph",
+                "OTLP", "SpanModel", "TraceGraph", "Alerts", "Inference", "Overlay", "Store", "SLO", "Catalog", "Actions", "PromGraph",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -93,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "parallax",
             dependencies: [
-                "Server", "OTLP", "TraceGraph", "Alerts", "Inference", "Overlay", "Store", "SLO", "Catalog", "Actions", "PromGraph",
+                "Server", "OTLP", "SpanModel", "TraceGraph", "Alerts", "Inference", "Overlay", "Store", "SLO", "Catalog", "Actions", "PromGraph",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -102,7 +104,7 @@ let package = Package(
         // Throughput benchmarks (`make bench`); see docs/PERFORMANCE.md.
         .executableTarget(
             name: "ParallaxBench",
-            dependencies: ["OTLP", "TraceGraph", "COTLP", "Alerts", "Inference"],
+            dependencies: ["OTLP", "SpanModel", "TraceGraph", "COTLP", "Alerts", "Inference"],
             path: "Benchmarks/ParallaxBench"
         ),
         // Inference quality on simulated incidents with a known truth (`make eval`).
@@ -115,26 +117,26 @@ let package = Package(
         .testTarget(
             name: "OTLPTests",
             dependencies: [
-                "OTLP", "COTLP", "CZstd",
+                "OTLP", "SpanModel", "COTLP", "CZstd",
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "TraceGraphTests", dependencies: ["TraceGraph", "OTLP"]),
-        .testTarget(name: "SLOTests", dependencies: ["SLO", "TraceGraph", "OTLP"]),
+        .testTarget(name: "TraceGraphTests", dependencies: ["TraceGraph", "SpanModel"]),
+        .testTarget(name: "SLOTests", dependencies: ["SLO", "TraceGraph", "SpanModel"]),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts"], exclude: ["FuzzFindings"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Alerts"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
         .testTarget(name: "ActionsTests", dependencies: ["Actions"]),
-        .testTarget(name: "OverlayTests", dependencies: ["Overlay", "TraceGraph", "Alerts", "Inference", "OTLP", "Catalog"]),
-        .testTarget(name: "PromGraphTests", dependencies: ["PromGraph", "TraceGraph", "OTLP"]),
+        .testTarget(name: "OverlayTests", dependencies: ["Overlay", "TraceGraph", "Alerts", "Inference", "Catalog"]),
+        .testTarget(name: "PromGraphTests", dependencies: ["PromGraph", "TraceGraph", "SpanModel"]),
         .testTarget(name: "CLITests", dependencies: ["parallax"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Alerts", "TraceGraph", "OTLP", "SLO", "Actions"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "OTLP", "COTLP", "CZstd", "Overlay", "Alerts", "Store", "SLO", "TraceGraph", "Catalog", "Actions", "PromGraph",
+                "Server", "OTLP", "SpanModel", "COTLP", "CZstd", "Overlay", "Alerts", "Store", "SLO", "TraceGraph", "Catalog", "Actions", "PromGraph",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),

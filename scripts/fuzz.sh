@@ -5,7 +5,8 @@
 #   FUZZ_RUNS=1000000 scripts/fuzz.sh 0     stop each target after N executions (SECONDS 0: no time limit)
 #   FUZZ_JOBS=N                             targets run N at a time (default: the number of cores)
 # Targets: otlp-protobuf, otlp-json (scripts/fuzz/FuzzOTLP.swift + Sources/OTLP minus the
-# file/compression readers + the COTLP C code) and alertmanager, grafana, datadog, sentry,
+# file/compression readers, on the SpanModel module built first
+# + the COTLP C code) and alertmanager, grafana, datadog, sentry,
 # cloudwatch, pagerduty, opsgenie, alerts-auto (scripts/fuzz/FuzzAlerts.swift + Sources/Alerts
 # minus EntityResolver.swift, the only file that needs Yams; one adapter forced per target,
 # alerts-auto detects the shape). Both binaries are built with swiftc -sanitize=fuzzer,address;
@@ -57,6 +58,9 @@ while IFS= read -r c; do
   if [[ ! -f "$o" || "$c" -nt "$o" ]]; then clang "${cflags[@]}" -c "$c" -o "$o"; fi
   objs+=("$o")
 done < <(find Sources/COTLP/generated Sources/COTLP/helpers -name '*.c' | sort)
+# SpanModel (the records OTLP emits) is its own module, as in the package: built first, imported by OTLP.
+spanmodel_sources=(Sources/SpanModel/*.swift)
+spanmodel_obj="$out/mod/SpanModel.o"
 otlp_sources=()
 for f in Sources/OTLP/*.swift; do
   case "$(basename "$f")" in ContentEncoding.swift|TraceFileReader.swift) continue;; esac
@@ -68,12 +72,16 @@ for f in Sources/Alerts/*.swift; do
   case "$(basename "$f")" in EntityResolver.swift|ResourceTopology.swift) continue;; esac
   alert_sources+=("$f")
 done
-otlp_inputs=("${otlp_sources[@]}" scripts/fuzz/FuzzOTLP.swift "${objs[@]}" scripts/fuzz.sh)
+otlp_inputs=("${spanmodel_sources[@]}" "${otlp_sources[@]}" scripts/fuzz/FuzzOTLP.swift "${objs[@]}" scripts/fuzz.sh)
 alert_inputs=("${alert_sources[@]}" scripts/fuzz/FuzzAlerts.swift scripts/fuzz.sh)
 builds=()
 if stale "$out/otlp-fuzz" "${otlp_inputs[@]}"; then
-  swift_build "$out/otlp-fuzz" OTLPFuzz -I Sources/COTLP/include -I Sources/CProtobufC \
-    "${otlp_sources[@]}" scripts/fuzz/FuzzOTLP.swift "${objs[@]}" $(pkg-config --libs libprotobuf-c) &
+  mkdir -p "$out/mod"
+  { swiftc -sanitize=fuzzer,address -parse-as-library -O -wmo -g -module-name SpanModel -emit-module \
+      -emit-module-path "$out/mod/SpanModel.swiftmodule" -c "${spanmodel_sources[@]}" -o "$spanmodel_obj" > "$out/mod/SpanModel.log" 2>&1 \
+    || { cat "$out/mod/SpanModel.log" >&2; false; }; } &&
+  swift_build "$out/otlp-fuzz" OTLPFuzz -I Sources/COTLP/include -I Sources/CProtobufC -I "$out/mod" \
+    "${otlp_sources[@]}" scripts/fuzz/FuzzOTLP.swift "$spanmodel_obj" "${objs[@]}" $(pkg-config --libs libprotobuf-c) &
   builds+=("$!:otlp")
 fi
 if stale "$out/alerts-fuzz" "${alert_inputs[@]}"; then

@@ -7,6 +7,7 @@
 // primitives) and as OTLP/JSON, so the two decoders see equivalent content.
 import Foundation
 import OTLP
+import SpanModel
 import TraceGraph
 
 typealias AttrValue = OTLPWireWriter.Value

@@ -1,3 +1,4 @@
+import SpanModel
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

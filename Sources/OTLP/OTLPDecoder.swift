@@ -1,4 +1,5 @@
 import COTLP
+import SpanModel
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import Foundation   // rare paths only: Decimal/NSNumber for unusual numbers, UTF-16/32 bodies
+import SpanModel
 
 // OTLP/JSON without a JSONSerialization tree: one forward pass over the bytes that validates
 // the whole document (grammar, UTF-8, nesting) and materialises only what `SpanRecord` keeps:

@@ -1,3 +1,5 @@
+import SpanModel
+
 /// A small protobuf writer for ExportTraceServiceRequest bytes. Used by the
 /// benchmarks, the load generator and tests to build realistic or hostile
 /// requests without a second protobuf runtime. Encodes only what it is given.

@@ -1,5 +1,5 @@
 import Foundation
-import OTLP
+import SpanModel
 import Synchronization
 import SLO
 import TraceGraph

@@ -1,4 +1,4 @@
-import OTLP
+import SpanModel
 
 /// Entry points for the `parallax-bench` executable: synthetic span batches and a timed ingest loop.
 public enum TraceGraphBench {

@@ -1,4 +1,4 @@
-import OTLP
+import SpanModel
 
 /// Settings of span pairing and aggregation.
 public struct TraceGraphSettings: Sendable {

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import OTLP
 import Overlay
 import TraceGraph
 

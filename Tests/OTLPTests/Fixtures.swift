@@ -1,5 +1,5 @@
 import Foundation
-import OTLP
+import SpanModel
 
 enum Fixture {
     static func url(_ name: String) -> URL {

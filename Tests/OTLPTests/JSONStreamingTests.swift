@@ -1,4 +1,5 @@
 import Foundation
+import SpanModel
 import Testing
 @testable import OTLP
 

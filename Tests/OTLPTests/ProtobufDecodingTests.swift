@@ -1,4 +1,5 @@
 import Foundation
+import SpanModel
 import Testing
 import COTLP
 @testable import OTLP

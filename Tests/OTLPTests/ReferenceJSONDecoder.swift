@@ -1,5 +1,6 @@
 import Foundation
 @testable import OTLP
+import SpanModel
 
 // The Foundation-based OTLP/JSON decoder that Parallax used before the streaming reader
 // (Sources/OTLP/OTLPJSONReader.swift), kept unchanged apart from its names as the reference the

@@ -1,5 +1,5 @@
 import Foundation
-import OTLP
+import SpanModel
 import Testing
 import TraceGraph
 @testable import PromGraph

@@ -1,5 +1,4 @@
 import Foundation
-import OTLP
 import Testing
 import TraceGraph
 @testable import PromGraph

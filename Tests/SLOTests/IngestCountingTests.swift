@@ -1,5 +1,5 @@
+import SpanModel
 import Testing
-import OTLP
 import SLO
 import TraceGraph
 

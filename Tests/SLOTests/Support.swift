@@ -1,5 +1,5 @@
-import OTLP
 import SLO
+import SpanModel
 import TraceGraph
 
 /// 2027-01-15T08:00:00Z, a whole minute (1_800_000_000 / 60 = 30_000_000). No test reads today's date.

@@ -8,7 +8,6 @@ import GRPCNIOTransportHTTP2
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-import OTLP
 import Server
 import Testing
 

@@ -3,9 +3,9 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-import OTLP
 @testable import Server
 import SLO
+import SpanModel
 import Store
 import Testing
 import TraceGraph

@@ -3,7 +3,6 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-import OTLP
 import Overlay
 @testable import Server
 import SLO

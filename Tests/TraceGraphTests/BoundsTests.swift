@@ -1,4 +1,4 @@
-import OTLP
+import SpanModel
 import Testing
 @testable import TraceGraph
 

@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-import OTLP
 @testable import TraceGraph
 
 /// Log-normal durations in nanoseconds (median `medianMs`, shape sigma).

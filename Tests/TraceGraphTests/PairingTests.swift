@@ -1,5 +1,5 @@
+import SpanModel
 import Testing
-import OTLP
 @testable import TraceGraph
 
 @Suite struct PairingTests {

@@ -1,4 +1,4 @@
-import OTLP
+import SpanModel
 @testable import TraceGraph
 
 /// 2027-01-15T08:00:00Z, a whole minute (1_800_000_000 / 60 = 30_000_000).

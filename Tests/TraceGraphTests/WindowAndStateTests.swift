@@ -1,6 +1,6 @@
 import Foundation
+import SpanModel
 import Testing
-import OTLP
 @testable import TraceGraph
 
 @Suite struct WindowAndStateTests {
