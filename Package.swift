@@ -76,12 +76,22 @@ let package = Package(
         .target(name: "PromGraph", dependencies: ["TraceGraph", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         // Embedded default store: alerts and trace-graph checkpoints in SQLite (GRDB, WAL). See docs/STORE.md.
         .target(name: "Store", dependencies: ["Alerts", "TraceGraph", "SLO", "Actions", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The live state both `parallax serve` and the offline CLI answer from: the trace graph behind a lock with an
+        // injected clock (`GraphState`), the SLO ledger, the alert book and inference (`AlertBook`), the merged
+        // document (`GraphComposer`), the receiver's counters. No network I/O but the Prometheus traced source.
+        .target(
+            name: "LiveState",
+            dependencies: [
+                "SpanModel", "TraceGraph", "SLO", "Alerts", "Inference", "Overlay", "Catalog", "PromGraph",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         // Hummingbird server: OTLP/HTTP receiver, alert webhooks, API, metrics, web view.
         // The web view's CSS, JS and icon are files in Web/Assets/, embedded by Web/Assets/embed.py.
         .target(
             name: "Server",
             dependencies: [
-                "OTLP", "SpanModel", "TraceGraph", "Alerts", "Inference", "Overlay", "Store", "SLO", "Catalog", "Actions", "PromGraph",
+                "LiveState", "OTLP", "SpanModel", "TraceGraph", "Alerts", "Inference", "Overlay", "Store", "SLO", "Catalog", "Actions", "PromGraph",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -95,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "parallax",
             dependencies: [
-                "Server", "OTLP", "SpanModel", "TraceGraph", "Alerts", "Inference", "Overlay", "Store", "SLO", "Catalog", "Actions", "PromGraph",
+                "Server", "LiveState", "OTLP", "SpanModel", "TraceGraph", "Alerts", "Inference", "Overlay", "Store", "SLO", "Catalog", "Actions", "PromGraph",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -136,7 +146,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "OTLP", "SpanModel", "COTLP", "CZstd", "Overlay", "Alerts", "Store", "SLO", "TraceGraph", "Catalog", "Actions", "PromGraph",
+                "Server", "LiveState", "OTLP", "SpanModel", "COTLP", "CZstd", "Overlay", "Alerts", "Store", "SLO", "TraceGraph", "Catalog", "Actions", "PromGraph",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),

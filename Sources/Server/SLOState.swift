@@ -8,41 +8,6 @@ import Overlay
 import SLO
 import TraceGraph
 
-extension GraphState {
-    /// Declares the SLOs: the trace graph counts their indicators at ingest from now on.
-    public func configureSLOs(_ ledger: SLOLedger) {
-        withBuilder { $0.setSLIWatches(ledger.watches) }
-        slo.withLock { $0 = ledger }
-    }
-
-    /// Moves the counts taken at ingest into the SLO ledger.
-    public func syncSLOs() {
-        let counts = withBuilder { $0.drainSLICounts() }
-        guard !counts.isEmpty else { return }
-        slo.withLock { $0.absorb(counts) }
-    }
-
-    /// Runs `body` on the SLO ledger (after a sync).
-    public func withSLOs<T>(_ body: (inout SLOLedger) throws -> T) rethrows -> T {
-        syncSLOs()
-        return try slo.withLock { try body(&$0) }
-    }
-
-    /// Every SLO's view at the clock's now.
-    public func sloViews() -> [SLOView] {
-        let now = clock()
-        return withSLOs { $0.views(now: now) }
-    }
-
-    /// Fills minutes without exact counts from the trace graph's aggregates (SLOs declared
-    /// after the spans arrived: latency from the histogram, with its error bound).
-    public func backfillSLOs() {
-        guard !slo.withLock({ $0.isEmpty }) else { return }
-        let state = withBuilder { $0.state() }
-        withSLOs { $0.backfill(from: state) }
-    }
-}
-
 /// The SLO routes. Same error shape as the graph API: `{"error": "…"}`.
 struct SLOAPI: Sendable {
     let state: GraphState
@@ -64,7 +29,7 @@ struct SLOAPI: Sendable {
                     return d.service == service || d.edge?.source == service || d.edge?.target == service
                 }
             }
-            return Self.json(.ok, ["slos": views.map { Self.object($0) }])
+            return Self.json(.ok, ["slos": views.map { SLOJSON.object($0) }])
         }
     }
 
@@ -87,7 +52,7 @@ struct SLOAPI: Sendable {
             guard let (view, perMinute) = found else {
                 throw HTTPResponseError(.notFound, "no SLO named '\(String(name.prefix(128)))'; GET /api/v1/slos lists them")
             }
-            var o = Self.object(view)
+            var o = SLOJSON.object(view)
             o["perMinute"] = perMinute.map { m -> [String: Any] in
                 ["minute": GraphTimestamp.format(Date(timeIntervalSince1970: Double(m.minute) * 60)), "good": m.count.good, "total": m.count.total]
             }
@@ -96,51 +61,7 @@ struct SLOAPI: Sendable {
             return Self.json(.ok, o)
         }
     }
-
-    static func finite(_ v: Double) -> Double { v.isFinite ? v : 0 }
-
-    static func reportObject(_ r: SLOReport) -> [String: Any] {
-        let d = r.definition
-        var burn: [String: Any] = [:]
-        for w in SLOMath.burnWindows { burn[w.name] = finite(r.burnRates[w.name] ?? 0) }
-        return [
-            "name": d.name, "service": d.service,
-            "edge": d.edge.map { ["source": $0.source, "target": $0.target] as [String: Any] } ?? NSNull(),
-            "signal": d.signal.rawValue, "objective": d.objective, "window": SLODuration.format(seconds: d.windowSeconds),
-            "threshold": d.thresholdNanos.map { SLODuration.format(nanos: $0) as Any } ?? NSNull(),
-            "budgetingMethod": d.budgeting.rawValue,
-            "good": r.good, "total": r.total, "errorRatio": finite(r.errorRatio), "errorBudgetRemaining": finite(r.errorBudgetRemaining),
-            "burnRates": burn,
-            "exhaustsIn": r.exhaustsInSeconds.map { finite($0).rounded() as Any } ?? NSNull(),
-            "status": r.status.rawValue,
-            "alertWindows": r.alertWindows.map { w -> [String: Any] in
-                ["severity": w.status.rawValue, "long": SLODuration.format(seconds: w.long), "short": SLODuration.format(seconds: w.short),
-                 "factor": w.factor]
-            },
-            // Minutes answered from the latency histogram (a threshold declared after the spans
-            // arrived): `good` is then off by at most `goodError`. null when every count is exact.
-            "estimate": r.estimatedMinutes > 0 ? ["minutes": r.estimatedMinutes, "goodError": r.goodError] as [String: Any] : NSNull(),
-        ]
-    }
-
-    static func object(_ v: SLOView) -> [String: Any] {
-        var o = reportObject(v.report)
-        o["origin"] = v.report.definition.origin
-        if v.report.definition.edge != nil, let s = v.serverSide {
-            o["serverSide"] = ["service": s.definition.service, "good": s.good, "total": s.total, "errorRatio": finite(s.errorRatio),
-                               "errorBudgetRemaining": finite(s.errorBudgetRemaining),
-                               "burnRates": Dictionary(uniqueKeysWithValues: SLOMath.burnWindows.map { ($0.name, finite(s.burnRates[$0.name] ?? 0)) }),
-                               "status": s.status.rawValue] as [String: Any]
-        } else {
-            o["serverSide"] = NSNull()
-        }
-        o["finding"] = v.finding ?? NSNull()
-        return o
-    }
 }
-
-/// One SLO as `GET /api/v1/slos` shows it (for the CLI's `slo --format json`).
-public func sloJSONObject(_ v: SLOView) -> [String: Any] { SLOAPI.object(v) }
 
 /// The SLO series on /metrics, named as Sloth names them so existing SLO dashboards work.
 enum SLOMetrics {

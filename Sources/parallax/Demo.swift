@@ -1,9 +1,10 @@
 import Alerts
 import ArgumentParser
 import Foundation
+import LiveState
 import Overlay
-import Server
 import SLO
+import Server
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,9 +3,9 @@ import ArgumentParser
 import Catalog
 import Foundation
 import Inference
+import LiveState
 import OTLP
 import Overlay
-import Server
 import Synchronization
 import TraceGraph
 

@@ -1,9 +1,9 @@
 import Alerts
 import ArgumentParser
 import Foundation
+import LiveState
 import Overlay
 import PromGraph
-import Server
 import TraceGraph
 
 struct OverlayCommand: AsyncParsableCommand {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import LiveState
 import PromGraph
-import Server
 
 /// `--prometheus-url`, `--prometheus-selector`, `--prometheus-token-file`, `--prometheus-timeout`:
 /// where `serve --traced-source prometheus` and `overlay --prometheus-url` read the traced layer.

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import LiveState
 import Overlay
-import Server
 import SLO
 
 /// `parallax slo --traces … [--slo-file …]`: the SLO report of `GET /api/v1/slos`, offline.

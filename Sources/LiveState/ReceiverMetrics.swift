@@ -1,57 +1,6 @@
-import Foundation
-import SpanModel
+import Prometheus
 import Synchronization
-import SLO
 import TraceGraph
-
-/// The live state `parallax serve` answers from: the trace graph builder
-/// behind a lock, plus receiver counters. Injected clock for tests.
-public final class GraphState: Sendable {
-    private let builder: Mutex<TraceGraphBuilderBox>
-    public let clock: @Sendable () -> Double
-    public let metrics = ReceiverMetrics()
-    /// SLOs and their per-minute counts (SLOState.swift). Lock order: builder, then slo.
-    let slo = Mutex(SLOLedger())
-
-    /// Waits `seconds` of `clock` (the expiry and checkpoint services sleep on it). Default: real
-    /// time, which is what a clock running at wall-clock speed needs; a test clock moved by hand
-    /// injects a sleep that returns when the clock has been moved far enough.
-    public let sleep: @Sendable (Double) async throws -> Void
-
-    public init(settings: TraceGraphSettings, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
-                sleep: @escaping @Sendable (Double) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int(max($0, 0) * 1000))) }) {
-        self.builder = Mutex(TraceGraphBuilderBox(TraceGraphBuilder(settings: settings)))
-        self.clock = clock
-        self.sleep = sleep
-    }
-
-    public func ingest(_ spans: [SpanRecord]) {
-        guard !spans.isEmpty else { return }
-        let now = clock()
-        builder.withLock { $0.builder.ingest(spans, now: now) }
-    }
-
-    public func expire() {
-        let now = clock()
-        builder.withLock { $0.builder.expire(now: now) }
-    }
-
-    public func withBuilder<T>(_ body: (TraceGraphBuilder) throws -> T) rethrows -> T {
-        try builder.withLock { try body($0.builder) }
-    }
-
-    /// The traced graph for the last `seconds` (default 1 h).
-    public func tracedGraph(lastSeconds seconds: Double = 3600) -> TracedGraph {
-        let now = clock()
-        return builder.withLock { $0.builder.graph(windowStart: now - seconds, windowEnd: now) }
-    }
-}
-
-/// TraceGraphBuilder is a class used only under GraphState's lock.
-struct TraceGraphBuilderBox: @unchecked Sendable {
-    let builder: TraceGraphBuilder
-    init(_ builder: TraceGraphBuilder) { self.builder = builder }
-}
 
 /// The receiver's own metrics, kept in a swift-prometheus registry and
 /// exported on /metrics next to the service-graph metrics. Routes are
@@ -72,7 +21,7 @@ public final class ReceiverMetrics: Sendable {
 
     /// The edges to export under `limit` series, the rest summed into one
     /// `client="(overflow)",server="(overflow)"` edge; also how many were folded.
-    func exportedEdges(_ edges: [EdgeMetric], limit: Int) -> (edges: [EdgeMetric], folded: Int) {
+    package func exportedEdges(_ edges: [EdgeMetric], limit: Int) -> (edges: [EdgeMetric], folded: Int) {
         admittedEdges.withLock { admitted in
             var kept: [EdgeMetric] = []
             var overflow: EdgeMetric?
@@ -166,5 +115,3 @@ public final class ReceiverMetrics: Sendable {
                                       .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
                                       .seconds(1), .seconds(2), .seconds(5)]
 }
-
-import Prometheus
