@@ -60,6 +60,9 @@ assets:
 assets-check:
 	Sources/Server/Web/Assets/embed.py --check
 
+# The benchmark executables are opt-in targets of Package.swift (not in `swift build` / `make test`).
+bench eval: export PARALLAX_BENCHMARKS = 1
+
 bench: deps
 	@scripts/ensure-deps.sh --bench
 	$(SWIFT) build -c release --product parallax-bench

@@ -8,7 +8,6 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "parallax", targets: ["parallax"]),
-        .executable(name: "parallax-bench", targets: ["ParallaxBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -111,42 +110,36 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Throughput benchmarks (`make bench`); see docs/PERFORMANCE.md.
-        .executableTarget(
-            name: "ParallaxBench",
-            dependencies: ["OTLP", "SpanModel", "TraceGraph", "COTLP", "Alerts", "Inference"],
-            path: "Benchmarks/ParallaxBench"
-        ),
-        // Inference quality on simulated incidents with a known truth (`make eval`).
-        .executableTarget(
-            name: "InferenceEval",
-            dependencies: ["Inference", "Alerts"],
-            path: "Benchmarks/InferenceEval"
+        // Test support (not shipped): test clock, SplitMix64, synthetic trace traffic, the inference simulator, fixture paths.
+        .target(
+            name: "ParallaxTesting",
+            dependencies: ["SpanModel", "TraceGraph", "Alerts", "Inference"],
+            path: "Tests/ParallaxTesting"
         ),
 
         .testTarget(
             name: "OTLPTests",
             dependencies: [
-                "OTLP", "SpanModel", "COTLP", "CZstd",
+                "OTLP", "SpanModel", "COTLP", "CZstd", "ParallaxTesting",
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "TraceGraphTests", dependencies: ["TraceGraph", "SpanModel"]),
+        .testTarget(name: "TraceGraphTests", dependencies: ["TraceGraph", "SpanModel", "ParallaxTesting"]),
         .testTarget(name: "SLOTests", dependencies: ["SLO", "TraceGraph", "SpanModel"]),
-        .testTarget(name: "AlertsTests", dependencies: ["Alerts"], exclude: ["FuzzFindings"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Alerts"]),
+        .testTarget(name: "AlertsTests", dependencies: ["Alerts", "ParallaxTesting"], exclude: ["FuzzFindings"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Alerts", "ParallaxTesting"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
         .testTarget(name: "ActionsTests", dependencies: ["Actions"]),
         .testTarget(name: "OverlayTests", dependencies: ["Overlay", "TraceGraph", "Alerts", "Inference", "Catalog"]),
         .testTarget(name: "PromGraphTests", dependencies: ["PromGraph", "TraceGraph", "SpanModel"]),
-        .testTarget(name: "CLITests", dependencies: ["parallax"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Alerts", "TraceGraph", "OTLP", "SLO", "Actions"]),
+        .testTarget(name: "CLITests", dependencies: ["parallax", "ParallaxTesting"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Alerts", "TraceGraph", "OTLP", "SLO", "Actions", "ParallaxTesting"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "LiveState", "OTLP", "SpanModel", "COTLP", "CZstd", "Overlay", "Alerts", "Store", "SLO", "TraceGraph", "Catalog", "Actions", "PromGraph",
+                "Server", "LiveState", "ParallaxTesting", "OTLP", "SpanModel", "COTLP", "CZstd", "Overlay", "Alerts", "Store", "SLO", "TraceGraph", "Catalog", "Actions", "PromGraph",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
@@ -158,3 +151,23 @@ let package = Package(
         ),
     ]
 )
+
+// Benchmarks are opt-in, so `swift build`, `swift test` and CI do not build them: `make bench` and
+// `make eval` set PARALLAX_BENCHMARKS=1 (or run e.g. `PARALLAX_BENCHMARKS=1 swift build -c release --product parallax-bench`).
+if Context.environment["PARALLAX_BENCHMARKS"].map({ !$0.isEmpty && $0 != "0" }) ?? false {
+    package.products.append(.executable(name: "parallax-bench", targets: ["ParallaxBench"]))
+    package.targets += [
+        // Throughput benchmarks (`make bench`); see docs/PERFORMANCE.md.
+        .executableTarget(
+            name: "ParallaxBench",
+            dependencies: ["OTLP", "SpanModel", "TraceGraph", "COTLP", "Alerts", "Inference", "ParallaxTesting"],
+            path: "Benchmarks/ParallaxBench"
+        ),
+        // Inference quality on simulated incidents with a known truth (`make eval`).
+        .executableTarget(
+            name: "InferenceEval",
+            dependencies: ["Inference", "Alerts", "ParallaxTesting"],
+            path: "Benchmarks/InferenceEval"
+        ),
+    ]
+}

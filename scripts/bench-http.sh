@@ -61,8 +61,8 @@ command -v curl >/dev/null || { log "curl is needed"; exit 1; }
 
 if ((SKIP_BUILD == 0)); then
   log "building parallax and parallax-bench (release, scratch $SCRATCH)"
-  swift build -c release --product parallax --scratch-path "$SCRATCH" >&2
-  swift build -c release --product parallax-bench --scratch-path "$SCRATCH" >&2
+  PARALLAX_BENCHMARKS=1 swift build -c release --product parallax --scratch-path "$SCRATCH" >&2
+  PARALLAX_BENCHMARKS=1 swift build -c release --product parallax-bench --scratch-path "$SCRATCH" >&2
 fi
 PARALLAX=$SCRATCH/release/parallax
 BENCH=$SCRATCH/release/parallax-bench

@@ -102,11 +102,17 @@ with grpc.insecure_channel(target) as channel:
     code, details = call(b"")
     check(code == grpc.StatusCode.OK, f"empty request: OK (got {code})")
 
-time.sleep(2.5)  # serve runs with --pairing-wait 1
-with urllib.request.urlopen(f"{base}/api/v1/graph?window=1h", timeout=10) as r:
-    doc = json.load(r)
-edges = {(e["source"], e["target"]): e for e in doc["edges"]}
-e = edges.get(("e2e-grpc-front", "e2e-grpc-back"))
+# Readiness: poll the graph until the gRPC spans are paired (serve runs with --pairing-wait 1), at most 20 s.
+deadline = time.time() + 20
+while True:
+    with urllib.request.urlopen(f"{base}/api/v1/graph?window=1h", timeout=10) as r:
+        doc = json.load(r)
+    edges = {(e["source"], e["target"]): e for e in doc["edges"]}
+    e = edges.get(("e2e-grpc-front", "e2e-grpc-back"))
+    ready = e is not None and e["traced"]["calls"] >= 10 and ("user", "e2e-grpc-front") in edges
+    if ready or time.time() >= deadline:
+        break
+    time.sleep(0.1)
 check(e is not None and e["traced"]["calls"] == 10 and e["traced"]["errors"] == 2,
       f"e2e-grpc-front -> e2e-grpc-back from gRPC spans: 10 calls, 2 errors (got {e and e['traced']})")
 check(("user", "e2e-grpc-front") in edges, "user -> e2e-grpc-front ingress edge")

@@ -31,8 +31,8 @@ while (($#)); do
 done
 scripts/ensure-deps.sh --bench
 if ((SKIP_BUILD == 0)); then
-  swift build -c release --product parallax --scratch-path "$SCRATCH" >&2
-  swift build -c release --product parallax-bench --scratch-path "$SCRATCH" >&2
+  PARALLAX_BENCHMARKS=1 swift build -c release --product parallax --scratch-path "$SCRATCH" >&2
+  PARALLAX_BENCHMARKS=1 swift build -c release --product parallax-bench --scratch-path "$SCRATCH" >&2
 fi
 PARALLAX=$SCRATCH/release/parallax
 BENCH=$SCRATCH/release/parallax-bench

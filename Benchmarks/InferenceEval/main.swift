@@ -8,6 +8,7 @@
 import Foundation
 import Alerts
 import Inference
+import ParallaxTesting
 
 var days = 90.0
 var heldOutSeeds: [UInt64] = [11, 12, 13]
@@ -122,7 +123,7 @@ if let n = perf {
     exit(0)
 }
 
-enum SimRNGBox { nonisolated(unsafe) static var rng = SimRNG(seed: 99) }
+enum SimRNGBox { nonisolated(unsafe) static var rng = SplitMix64(simulationSeed: 99) }
 
 // Baseline k: the best k on the tuning set (so the baseline gets the same tuning privilege).
 let tuningSim = simulate(tuningTopology, seed: tuningSeed)

@@ -7,6 +7,7 @@
 // primitives) and as OTLP/JSON, so the two decoders see equivalent content.
 import Foundation
 import OTLP
+import ParallaxTesting
 import SpanModel
 import TraceGraph
 
@@ -61,12 +62,12 @@ struct BenchRequest {
 /// (frontend, checkout ×2 pods, payment, worker).
 struct WorkloadGenerator {
     static let spansPerTrace = 10
-    var rng: TraceGraphBench.SplitMix64
+    var rng: SplitMix64
     var clockNanos: UInt64
     let traceIntervalNanos: UInt64 = 2_000_000  // 500 traces/s
 
     init(seed: UInt64 = 0x5EED, startUnixNanos: UInt64 = 1_800_000_000_000_000_000) {
-        rng = TraceGraphBench.SplitMix64(seed: seed)
+        rng = SplitMix64(seed: seed)
         clockNanos = startUnixNanos
     }
 

@@ -6,6 +6,7 @@
 import COTLP
 import Foundation
 import OTLP
+import ParallaxTesting
 import SpanModel
 import TraceGraph
 

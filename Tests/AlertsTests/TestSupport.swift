@@ -1,16 +1,11 @@
 import Foundation
+import ParallaxTesting
 import Testing
 @testable import Alerts
 
 /// The shared public fixtures live beside the repo: <repo>/../shared/alert-payloads.
 enum Fixtures {
-    static let directory: URL? = {
-        let repo = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let dir = repo.appendingPathComponent("../shared/alert-payloads").standardized
-        var isDir: ObjCBool = false
-        return FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir) && isDir.boolValue ? dir : nil
-    }()
+    static let directory: URL? = FixturePaths.alertPayloads
 
     /// Trait for every test that reads the folder: without it the test is reported as skipped
     /// (not as passed).

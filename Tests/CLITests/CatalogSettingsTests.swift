@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
+import ParallaxTesting
 @testable import parallax
 import Testing
 
 @Suite("Catalog settings: --catalog on serve, overlay and demo")
 struct CatalogSettingsTests {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repo = FixturePaths.repository
     static let sampleCatalog = repo.appendingPathComponent("samples/catalog-info.yaml").path
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: sampleCatalog)))

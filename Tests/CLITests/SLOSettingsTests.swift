@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
+import ParallaxTesting
 @testable import parallax
 import SLO
 import Testing
 
 @Suite("SLO settings: --slo-file, --default-slo, --slo-webhook and parallax slo")
 struct SLOSettingsTests {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repo = FixturePaths.repository
     static let sampleSLOs = repo.appendingPathComponent("samples/slos.yaml").path
     static let sampleTraces = repo.appendingPathComponent("samples/traces").path
 

@@ -1,4 +1,5 @@
 import Foundation
+import ParallaxTesting
 import Testing
 import Alerts
 @testable import Inference
@@ -62,7 +63,7 @@ private func analysis(_ alerts: [Alert], _ configure: (inout InferenceSettings) 
     // api follows db in each of 10 small incidents; 8 blips put x/y together once each among
     // 12 others. Everyday lone alerts dilute nothing: they sit in clusters of one.
     var alerts: [Alert] = []
-    var rng = SimRNG(seed: 3)
+    var rng = SplitMix64(simulationSeed: 3)
     for i in 0..<10 {
         let t = t0 + Double(i) * 20_000
         alerts += [alert("db", at: t), alert("api", at: t + 60)]

@@ -1,4 +1,5 @@
 import Foundation
+import ParallaxTesting
 import Testing
 import Alerts
 @testable import Inference
@@ -82,7 +83,7 @@ private func incidents(_ count: Int, from start: Double, team: String? = nil, _ 
     // 20–140 s later, in random order: clusters of 7, above `largeCluster`. Later, 8 blips: 8 of
     // 30 unrelated services alert within 30 s, in random order. Lone alerts and unrelated pairs
     // all along.
-    var rng = SimRNG(seed: 14)
+    var rng = SplitMix64(simulationSeed: 14)
     let callers = (0..<8).map { "caller\($0)" }
     let others = (0..<30).map { "other\($0)" }
     var alerts: [Alert] = []
@@ -256,7 +257,7 @@ private func recovery(_ node: String, at t: Double, monitor: String) -> Alert {
 }
 
 @Test func deterministic() {
-    var rng = SimRNG(seed: 42)
+    var rng = SplitMix64(simulationSeed: 42)
     var cfg = SimConfig(); cfg.seed = 11; cfg.days = 30
     let alerts = Simulator.run(.hotelReservation, cfg).alerts
     let a = InferenceEngine().analyze(alerts, resolve: SimNames.resolve)

@@ -1,4 +1,5 @@
 import Foundation
+import ParallaxTesting
 import Testing
 import Alerts
 @testable import Inference
@@ -13,7 +14,7 @@ private struct Estate {
     }
 
     init(seed: UInt64, withPlaces: Bool = true, incidents: Int = 2_000) {
-        var rng = SimRNG(seed: seed)
+        var rng = SplitMix64(simulationSeed: seed)
         let t0 = 1_790_000_000.0
         var serial = 0
         func fire(_ type: String, _ element: Int, _ t: Double) {

@@ -1,5 +1,6 @@
 import Foundation
 @testable import OTLP
+import ParallaxTesting
 
 // Support for the OTLP/JSON differential tests: outcomes of a decode reduced to comparable
 // values, and a generator of OTLP/JSON documents that vary everything the decoders must agree
@@ -58,7 +59,7 @@ indirect enum JSONDoc {
 }
 
 struct OTLPJSONGenerator {
-    var rng: JSONTestRNG
+    var rng: SplitMix64
     /// escape letters in strings / keys sometimes
     var escapeRate = 0.05
     var wsRate = 0.1
@@ -294,17 +295,5 @@ struct OTLPJSONGenerator {
         var m: [(String, JSONDoc)] = [(camel("resourceSpans", "resource_spans"), chance(0.02) ? pick([.null, .obj([]), .num("1")]) : .arr((0..<int(0...3)).map { _ in resourceSpans() }))]
         members(&m)
         return .obj(m)
-    }
-}
-
-struct JSONTestRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,5 +1,6 @@
 import COTLP
 import Foundation
+import ParallaxTesting
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,7 +9,7 @@ import GRPCNIOTransportHTTP2
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-import Server
+@testable import Server
 import Testing
 
 /// What one OTLP/gRPC Export call got: the status code (`.ok` or the error's), the response
@@ -65,6 +66,15 @@ enum GRPCTestClient {
         state: GraphState? = nil,
         _ body: @escaping @Sendable (any TestClientProtocol, Int) async throws -> T
     ) async throws -> T {
+        try await withListener(tweak, state: state) { client, port, _ in try await body(client, port) }
+    }
+
+    /// As `withServer`, also handing over the gRPC listener (for its open-connection count).
+    static func withListener<T: Sendable>(
+        _ tweak: @escaping (inout ServerConfiguration) -> Void = { _ in },
+        state: GraphState? = nil,
+        _ body: @escaping @Sendable (any TestClientProtocol, Int, GRPCIngestService) async throws -> T
+    ) async throws -> T {
         let configuration = testConfiguration(tweak)
         let state = state ?? GraphState(settings: configuration.traceGraph)
         let ingest = TraceIngest(configuration: configuration, state: state)
@@ -73,7 +83,7 @@ enum GRPCTestClient {
                               configuration: .init(address: .hostname(configuration.host, port: 0)))
         app.addServices(grpc)
         return try await app.test(.live) { client in
-            try await body(client, try await grpc.listeningPort)
+            try await body(client, try await grpc.listeningPort, grpc)
         }
     }
 }
@@ -202,17 +212,17 @@ struct GRPCReceiverTests {
 
     @Test func connectionsOverTheLimitAreClosedOnAccept() async throws {
         let state = GraphState(settings: .init())
-        try await GRPCTestClient.withServer({ $0.maxConnections = 2 }, state: state) { _, port in
+        try await GRPCTestClient.withListener({ $0.maxConnections = 2 }, state: state) { _, port, grpc in
             let first = try RawHTTP.connectTCP(port: port)
             let second = try RawHTTP.connectTCP(port: port)
-            // Give the server a moment to accept both before the third arrives.
-            try await Task.sleep(for: .milliseconds(200))
+            // The server has accepted both before the third arrives.
+            #expect(await eventually { grpc.connections.openConnections == 2 }, "both connections accepted")
             let third = try RawHTTP.connectTCP(port: port)
             #expect(RawHTTP.closedByPeer(third, within: 3), "the third connection is over the limit of 2")
             close(third)
             #expect(!RawHTTP.closedByPeer(first, within: 1), "admitted connections stay open")
             close(first)
-            try await Task.sleep(for: .milliseconds(300))
+            #expect(await eventually { grpc.connections.openConnections == 1 }, "the closed connection is released")
             // A slot is free again: a real client gets through.
             let fourth = try RawHTTP.connectTCP(port: port)
             #expect(!RawHTTP.closedByPeer(fourth, within: 1))

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import OTLP
+import ParallaxTesting
 @testable import Server
 import Testing
 

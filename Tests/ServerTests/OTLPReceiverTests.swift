@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import OTLP
+import ParallaxTesting
 import Server
 import Testing
 

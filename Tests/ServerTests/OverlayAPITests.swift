@@ -1,5 +1,6 @@
 import Alerts
 import Foundation
+import ParallaxTesting
 #if canImport(FoundationXML)
 import FoundationXML
 #endif

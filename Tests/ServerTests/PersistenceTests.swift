@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Overlay
+import ParallaxTesting
 import Server
 @testable import Store
 import Testing

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Overlay
+import ParallaxTesting
 import PromGraph
 import Server
 import Synchronization

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import ParallaxTesting
 @testable import Server
 import SLO
 import SpanModel

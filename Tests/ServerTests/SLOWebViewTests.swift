@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Overlay
+import ParallaxTesting
 @testable import Server
 import SLO
 import Testing

@@ -2,23 +2,15 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import ParallaxTesting
 import Server
 
 enum TestFiles {
-    /// Tests/ (this file is Tests/ServerTests/TestSupport.swift).
-    static let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    /// Tests/.
+    static let testsDirectory = FixturePaths.repository.appendingPathComponent("Tests")
     static func otlpFixture(_ name: String) -> [UInt8] {
         [UInt8](try! Data(contentsOf: testsDirectory.appendingPathComponent("OTLPTests/Fixtures/\(name)")))
     }
-}
-
-/// A fixed clock that tests move by hand.
-final class TestClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Double
-    init(_ start: Double) { value = start }
-    var now: Double { lock.lock(); defer { lock.unlock() }; return value }
-    func advance(_ seconds: Double) { lock.lock(); value += seconds; lock.unlock() }
 }
 
 func testConfiguration(_ tweak: (inout ServerConfiguration) -> Void = { _ in }) -> ServerConfiguration {

@@ -1,4 +1,5 @@
 import Foundation
+import ParallaxTesting
 import Testing
 import TraceGraph
 @testable import Store

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ParallaxTesting
 import Testing
 @testable import Store
 

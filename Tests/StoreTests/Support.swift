@@ -1,12 +1,13 @@
 import Alerts
 import Foundation
 import OTLP
+import ParallaxTesting
 import Synchronization
 import TraceGraph
 @testable import Store
 
 enum Fixtures {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repo = FixturePaths.repository
     static let samples = repo.appendingPathComponent("samples")
 
     /// Every alert of the webhook bodies in samples/alerts, decoded by the real intake.
@@ -103,19 +104,6 @@ enum Fixtures {
     }
 
     static func removeDir(_ path: String) { try? FileManager.default.removeItem(atPath: path) }
-}
-
-/// A deterministic PRNG for test data.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 /// An alert with only the given differences from a plain firing one.

@@ -1,10 +1,11 @@
 import Foundation
+import ParallaxTesting
 import Testing
 @testable import TraceGraph
 
 /// Log-normal durations in nanoseconds (median `medianMs`, shape sigma).
 func logNormalNanos(_ n: Int, medianMs: Double, sigma: Double, seed: UInt64) -> [UInt64] {
-    var rng = TraceGraphBench.SplitMix64(seed: seed)
+    var rng = SplitMix64(seed: seed)
     var out: [UInt64] = []
     out.reserveCapacity(n)
     while out.count < n {
@@ -52,7 +53,7 @@ func histogram(_ values: [UInt64]) -> ExponentialHistogram {
         #expect(ExponentialHistogram.bucketIndex(1025) == 320)
         #expect(ExponentialHistogram.bucketIndex(1 << 40) == 40 * 32 - 1)
         // Agrees with the logarithm away from boundaries.
-        var rng = TraceGraphBench.SplitMix64(seed: 9)
+        var rng = SplitMix64(seed: 9)
         for _ in 0..<100_000 {
             let v = 1 + rng.next() % 100_000_000_000
             let exact = log2(Double(v)) * 32
@@ -69,7 +70,7 @@ func histogram(_ values: [UInt64]) -> ExponentialHistogram {
     }
 
     @Test func mergeIsExact() {
-        var rng = TraceGraphBench.SplitMix64(seed: 5)
+        var rng = SplitMix64(seed: 5)
         let values = logNormalNanos(50_000, medianMs: 10, sigma: 2, seed: 11) + [0, 0, 1, 1 << 40]
         var a = ExponentialHistogram(), b = ExponentialHistogram()
         for v in values { if rng.next() % 3 == 0 { a.record(nanos: v) } else { b.record(nanos: v) } }
@@ -133,7 +134,7 @@ func histogram(_ values: [UInt64]) -> ExponentialHistogram {
     @Test func storeRemovalKeepsLookupsCorrect() {
         // Many colliding-ish keys inserted and removed in random order must all still be found.
         var store = PendingStore(initialCapacity: 16)
-        var rng = TraceGraphBench.SplitMix64(seed: 3)
+        var rng = SplitMix64(seed: 3)
         var live: [UInt64: UInt32] = [:]
         for round in 0..<20_000 {
             if live.isEmpty || rng.next() % 3 != 0 {

@@ -1,4 +1,5 @@
 import Foundation
+import ParallaxTesting
 import SpanModel
 import Testing
 @testable import TraceGraph

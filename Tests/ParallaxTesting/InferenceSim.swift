@@ -1,44 +1,24 @@
-// Simulator, topologies, normalizer and scoring for the Inference quality report.
-// This file is also compiled into InferenceTests (symlink) for the seeded regression test,
-// so it must stay free of top-level code.
-import Foundation
+// Simulator, topologies, normalizer and scoring for the Inference quality report (`make eval`)
+// and the seeded regression tests in InferenceTests. Random numbers: `SplitMix64(simulationSeed:)`.
 import Alerts
+import Foundation
 import Inference
-
-// MARK: - Random numbers (deterministic, seedable)
-
-struct SimRNG: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {            // SplitMix64
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    mutating func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * uniform() }
-    mutating func chance(_ p: Double) -> Bool { uniform() < p }
-    mutating func exponential(mean: Double) -> Double { -mean * log(1 - uniform()) }
-    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
 
 // MARK: - Topologies
 
-struct SimNode: Sendable {
-    var name: String
-    var kind: EntityKind
-    var team: String
+public struct SimNode: Sendable {
+    public var name: String
+    public var kind: EntityKind
+    public var team: String
 }
 
 /// A known topology: `edges` are (caller, callee).
-struct Topology: Sendable {
-    var name: String
-    var nodes: [SimNode]
-    var edges: [(caller: String, callee: String)]
+public struct Topology: Sendable {
+    public var name: String
+    public var nodes: [SimNode]
+    public var edges: [(caller: String, callee: String)]
 
-    init(name: String, nodes: [(String, EntityKind, String)], edges: [(String, String)]) {
+    public init(name: String, nodes: [(String, EntityKind, String)], edges: [(String, String)]) {
         self.name = name
         self.nodes = nodes.map { SimNode(name: $0.0, kind: $0.1, team: $0.2) }
         self.edges = edges.map { (caller: $0.0, callee: $0.1) }
@@ -47,7 +27,7 @@ struct Topology: Sendable {
     }
 
     /// Google Online Boutique (microservices-demo): 10 services + redis-cart (loadgenerator is not monitored).
-    static let onlineBoutique = Topology(
+    public static let onlineBoutique = Topology(
         name: "online-boutique",
         nodes: [
             ("frontend", .service, "web"), ("cartservice", .service, "cart"), ("redis-cart", .database, "cart"),
@@ -67,7 +47,7 @@ struct Topology: Sendable {
         ])
 
     /// OpenTelemetry Astronomy Shop demo (opentelemetry-demo), services and backing stores.
-    static let otelDemo = Topology(
+    public static let otelDemo = Topology(
         name: "otel-demo",
         nodes: [
             ("frontend-proxy", .service, "web"), ("frontend", .service, "web"), ("image-provider", .service, "web"),
@@ -92,7 +72,7 @@ struct Topology: Sendable {
 
     /// DeathStarBench social-network (services, caches, stores, RabbitMQ). user -> social-graph
     /// (register) is left out so the graph has no 2-cycle with social-graph -> user.
-    static let socialNetwork = Topology(
+    public static let socialNetwork = Topology(
         name: "dsb-social-network",
         nodes: [
             ("nginx-web-server", .service, "edge"), ("media-frontend", .service, "media"),
@@ -135,7 +115,7 @@ struct Topology: Sendable {
         ])
 
     /// DeathStarBench hotel-reservation (consul/jaeger left out).
-    static let hotelReservation = Topology(
+    public static let hotelReservation = Topology(
         name: "dsb-hotel-reservation",
         nodes: [
             ("frontend", .service, "web"), ("search", .service, "search"), ("geo", .service, "search"),
@@ -157,7 +137,7 @@ struct Topology: Sendable {
         ])
 
     /// Weaveworks Sock Shop (microservices-demo). Never used while developing the engine: fully held out.
-    static let sockShop = Topology(
+    public static let sockShop = Topology(
         name: "sock-shop",
         nodes: [
             ("edge-router", .loadBalancer, "web"), ("front-end", .service, "web"), ("catalogue", .service, "catalogue"),
@@ -175,12 +155,12 @@ struct Topology: Sendable {
         ])
 
     /// Topologies used while developing (seeds 1–3 only).
-    static let development: [Topology] = [.onlineBoutique, .otelDemo, .socialNetwork, .hotelReservation]
-    static let all: [Topology] = development + [.sockShop]
+    public static let development: [Topology] = [.onlineBoutique, .otelDemo, .socialNetwork, .hotelReservation]
+    public static let all: [Topology] = development + [.sockShop]
 
     /// A random layered DAG (for the throughput run): layer 0 are edges/frontends, the last layer stores.
-    static func synthetic(nodes count: Int, seed: UInt64) -> Topology {
-        var rng = SimRNG(seed: seed)
+    public static func synthetic(nodes count: Int, seed: UInt64) -> Topology {
+        var rng = SplitMix64(simulationSeed: seed)
         let layers = 6
         var nodes: [(String, EntityKind, String)] = []
         var layerOf: [Int] = []
@@ -206,10 +186,10 @@ struct Topology: Sendable {
 
 // MARK: - Name normalization (the evaluator's stand-in for the real EntityResolver)
 
-enum SimNames {
+public enum SimNames {
     /// Lowercase, drop "(prod)"/"(production)", keep the last path segment ("shop/cart", "production/cart"),
     /// drop "prod-"/"prd-"/"production-" prefixes and "-svc"/".prod" suffixes.
-    static func normalize(_ raw: String) -> String {
+    public static func normalize(_ raw: String) -> String {
         var s = raw.lowercased().trimmingCharacters(in: .whitespaces)
         for suffix in [" (prod)", " (production)", "(prod)", "(production)"] where s.hasSuffix(suffix) {
             s.removeLast(suffix.count)
@@ -222,7 +202,7 @@ enum SimNames {
     }
 
     /// The resolve closure handed to the engine: hosts are ignored, everything else normalized.
-    static func resolve(_ e: Entity) -> String? {
+    public static func resolve(_ e: Entity) -> String? {
         if e.kind == .host { return nil }
         let n = normalize(e.raw)
         return n.isEmpty ? nil : n
@@ -231,7 +211,7 @@ enum SimNames {
     /// How one tool of the simulated organisation spells a node (the development set's naming;
     /// the held-out generator in Benchmarks/heldout has its own, designed separately).
     /// Returns the raw name and the entity kind the adapter would give it.
-    static func toolSpelling(_ node: SimNode, _ source: AlertSource, _ rng: inout SimRNG) -> (raw: String, kind: EntityKind) {
+    public static func toolSpelling(_ node: SimNode, _ source: AlertSource, _ rng: inout SplitMix64) -> (raw: String, kind: EntityKind) {
         let name = node.name
         let words = name.split(separator: "-").map(String.init)
         let title = words.map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(separator: " ")
@@ -259,7 +239,7 @@ enum SimNames {
         }
     }
 
-    static func variant(_ name: String, _ rng: inout SimRNG) -> String {
+    public static func variant(_ name: String, _ rng: inout SplitMix64) -> String {
         switch rng.int(9) {
         case 0, 1, 2: return name
         case 3: return name.prefix(1).uppercased() + name.dropFirst()
@@ -274,41 +254,41 @@ enum SimNames {
 
 // MARK: - Simulator
 
-struct SimConfig: Sendable {
-    var seed: UInt64 = 1
-    var days: Double = 90
-    var start: Double = 1_780_000_000           // 2026-05-28
-    var rootRatePer30d: ClosedRange<Double> = 1.5...5   // independent failures per node
-    var propagation: ClosedRange<Double> = 0.5...0.95   // per-edge probability that a failure reaches the caller
-    var hopDelay: ClosedRange<Double> = 20...150        // per-edge base delay (s)
-    var hopJitter: ClosedRange<Double> = 0.6...1.6      // per-incident multiplier of the delay
-    var detection: Double = 0.9                         // probability that a failing node alerts
-    var detectionDelay: ClosedRange<Double> = 0...20    // s
-    var duplicateDelivery: Double = 0.2
-    var resolution: Double = 0.7
-    var refire: Double = 0.25                           // monitor fires again 1–10 min later
-    var secondMonitor: Double = 0.2                     // another monitor of the node fires too
-    var flappyShare: Double = 0.2                       // share of nodes with a flapping monitor
-    var flapEpisodesPerWeek: Double = 2
-    var noisePer30d: Double = 4                         // isolated random alerts per node
-    var escalationTeams = false                         // PagerDuty/Opsgenie alerts carry an escalation team
-    var noiseSpread: Double = 0                         // per-node noise rate × 10^U(−x, x) (0: every node alike)
-    var blipsPerWeek: Double = 1                        // shared-infrastructure blips
-    var blipShare: ClosedRange<Double> = 0.4...0.8      // share of nodes alerting in a blip
-    var teamOnAlert: Double = 0.85
-    var hostEntity: Double = 0.5
+public struct SimConfig: Sendable {
+    public var seed: UInt64 = 1
+    public var days: Double = 90
+    public var start: Double = 1_780_000_000           // 2026-05-28
+    public var rootRatePer30d: ClosedRange<Double> = 1.5...5   // independent failures per node
+    public var propagation: ClosedRange<Double> = 0.5...0.95   // per-edge probability that a failure reaches the caller
+    public var hopDelay: ClosedRange<Double> = 20...150        // per-edge base delay (s)
+    public var hopJitter: ClosedRange<Double> = 0.6...1.6      // per-incident multiplier of the delay
+    public var detection: Double = 0.9                         // probability that a failing node alerts
+    public var detectionDelay: ClosedRange<Double> = 0...20    // s
+    public var duplicateDelivery: Double = 0.2
+    public var resolution: Double = 0.7
+    public var refire: Double = 0.25                           // monitor fires again 1–10 min later
+    public var secondMonitor: Double = 0.2                     // another monitor of the node fires too
+    public var flappyShare: Double = 0.2                       // share of nodes with a flapping monitor
+    public var flapEpisodesPerWeek: Double = 2
+    public var noisePer30d: Double = 4                         // isolated random alerts per node
+    public var escalationTeams = false                         // PagerDuty/Opsgenie alerts carry an escalation team
+    public var noiseSpread: Double = 0                         // per-node noise rate × 10^U(−x, x) (0: every node alike)
+    public var blipsPerWeek: Double = 1                        // shared-infrastructure blips
+    public var blipShare: ClosedRange<Double> = 0.4...0.8      // share of nodes alerting in a blip
+    public var teamOnAlert: Double = 0.85
+    public var hostEntity: Double = 0.5
     /// Each tool spells names its own way (`SimNames.toolSpelling`) and every monitor of a failing
     /// node detects on its own (`monitorDetection`, tool-specific delays): the names of one node
     /// fire together. False: the older model (one monitor per incident, light name variants).
-    var toolNames = true
-    var monitorDetection: Double = 0.75
-    init() {}
+    public var toolNames = true
+    public var monitorDetection: Double = 0.75
+    public init() {}
 
     /// The weak-propagation regime (development set, issue 14): many dependencies reach their
     /// callers only sometimes (fallbacks, caches), failure and noise rates differ ~10× between
     /// nodes, blips are smaller. Chosen from the kinds of systems described in issue 14, not fitted
     /// to any held-out generator.
-    static func weak() -> SimConfig {
+    public static func weak() -> SimConfig {
         var c = SimConfig()
         c.rootRatePer30d = 0.5...5
         c.propagation = 0.1...0.9
@@ -320,29 +300,29 @@ struct SimConfig: Sendable {
     }
 }
 
-struct SimOutput {
-    var alerts: [Alert]
+public struct SimOutput {
+    public var alerts: [Alert]
     /// Directed truth (caller, callee) restricted to nodes that alert, in normalized ids.
-    var truth: Set<SimEdge>
-    var incidents: Int
+    public var truth: Set<SimEdge>
+    public var incidents: Int
     /// Every raw name emitted → the topology node it belongs to (normalized id), for scoring.
-    var rawOwner: [String: String] = [:]
+    public var rawOwner: [String: String] = [:]
     /// Per true edge: incidents in which a failure travelled along it (diagnostics: an edge with
     /// fewer than 2 cannot be told from chance).
-    var edgeEvidence: [SimEdge: Int] = [:]
+    public var edgeEvidence: [SimEdge: Int] = [:]
 }
 
-struct SimEdge: Hashable, Comparable, Sendable {
-    var caller: String
-    var callee: String
-    static func < (a: SimEdge, b: SimEdge) -> Bool { (a.caller, a.callee) < (b.caller, b.callee) }
+public struct SimEdge: Hashable, Comparable, Sendable {
+    public var caller: String
+    public var callee: String
+    public static func < (a: SimEdge, b: SimEdge) -> Bool { (a.caller, a.callee) < (b.caller, b.callee) }
 }
 
-enum Simulator {
-    struct Monitor { var node: Int; var source: AlertSource; var key: String; var raw: String; var title: String; var kind: EntityKind? = nil }
+public enum Simulator {
+    public struct Monitor { var node: Int; var source: AlertSource; var key: String; var raw: String; var title: String; var kind: EntityKind? = nil }
 
-    static func run(_ topo: Topology, _ cfg: SimConfig) -> SimOutput {
-        var rng = SimRNG(seed: cfg.seed &* 0x2545_F491_4F6C_DD1D ^ UInt64(topo.name.utf8.count))
+    public static func run(_ topo: Topology, _ cfg: SimConfig) -> SimOutput {
+        var rng = SplitMix64(simulationSeed: cfg.seed &* 0x2545_F491_4F6C_DD1D ^ UInt64(topo.name.utf8.count))
         let n = topo.nodes.count
         let index = Dictionary(uniqueKeysWithValues: topo.nodes.enumerated().map { ($1.name, $0) })
         var callers = [[(node: Int, p: Double, delay: Double)]](repeating: [], count: n)
@@ -527,25 +507,27 @@ enum Simulator {
 
 // MARK: - Scoring
 
-struct Score: Sendable {
-    var truth = 0, predicted = 0, truePositives = 0, directedTP = 0, correctDirection = 0
-    var precision: Double { predicted == 0 ? 0 : Double(truePositives) / Double(predicted) }
-    var recall: Double { truth == 0 ? 0 : Double(truePositives) / Double(truth) }
-    var f1: Double { precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall) }
+public struct Score: Sendable {
+    public var truth = 0, predicted = 0, truePositives = 0, directedTP = 0, correctDirection = 0
+    public var precision: Double { predicted == 0 ? 0 : Double(truePositives) / Double(predicted) }
+    public var recall: Double { truth == 0 ? 0 : Double(truePositives) / Double(truth) }
+    public var f1: Double { precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall) }
     /// Over true positives: an undirected or reversed true positive counts as wrong.
-    var directionAccuracy: Double { truePositives == 0 ? 0 : Double(correctDirection) / Double(truePositives) }
+    public var directionAccuracy: Double { truePositives == 0 ? 0 : Double(correctDirection) / Double(truePositives) }
     /// Over directed true positives only.
-    var directedAccuracy: Double { directedTP == 0 ? 0 : Double(correctDirection) / Double(directedTP) }
+    public var directedAccuracy: Double { directedTP == 0 ? 0 : Double(correctDirection) / Double(directedTP) }
+    public init() {}
 }
 
-struct PredictedEdge: Hashable, Sendable {
-    var source: String, target: String, directed: Bool
+public struct PredictedEdge: Hashable, Sendable {
+    public var source: String, target: String, directed: Bool
+    public init(source: String, target: String, directed: Bool) { self.source = source; self.target = target; self.directed = directed }
 }
 
-enum Scoring {
-    static func key(_ a: String, _ b: String) -> String { a < b ? a + "\u{1}" + b : b + "\u{1}" + a }
+public enum Scoring {
+    public static func key(_ a: String, _ b: String) -> String { a < b ? a + "\u{1}" + b : b + "\u{1}" + a }
 
-    static func score(_ predicted: [PredictedEdge], truth: Set<SimEdge>) -> Score {
+    public static func score(_ predicted: [PredictedEdge], truth: Set<SimEdge>) -> Score {
         var s = Score()
         s.truth = truth.count
         var truthByPair: [String: SimEdge] = [:]
@@ -565,14 +547,14 @@ enum Scoring {
         return s
     }
 
-    static func edges(_ g: InferredGraph) -> [PredictedEdge] {
+    public static func edges(_ g: InferredGraph) -> [PredictedEdge] {
         g.edges.map { PredictedEdge(source: $0.source, target: $0.target, directed: $0.evidence.directed) }
     }
 
     /// Edges with their ends mapped to topology nodes: each node goes to the owner of most of its
     /// raw names (`rawOwner`), else keeps its id. An edge between two nodes of one topology node
     /// (a service and its own alias) stays as a self pair: it can only be a false positive.
-    static func edges(_ g: InferredGraph, owners: [String: String]) -> [PredictedEdge] {
+    public static func edges(_ g: InferredGraph, owners: [String: String]) -> [PredictedEdge] {
         if owners.isEmpty { return edges(g) }
         var map: [String: String] = [:]
         for n in g.nodes {
@@ -588,7 +570,7 @@ enum Scoring {
     }
 
     /// Nodes per topology node, above one: names left unmerged.
-    static func fragmentation(_ g: InferredGraph, owners: [String: String]) -> Int {
+    public static func fragmentation(_ g: InferredGraph, owners: [String: String]) -> Int {
         var count: [String: Int] = [:]
         for n in g.nodes {
             var votes: [String: Int] = [:]
@@ -599,7 +581,7 @@ enum Scoring {
     }
 
     /// The resolver the product uses (no alias file): what `parallax infer` does.
-    static func productResolve(_ e: Entity) -> String? {
+    public static func productResolve(_ e: Entity) -> String? {
         let id = productResolver.canonicalID(e)
         return id.isEmpty ? nil : id
     }
@@ -608,7 +590,7 @@ enum Scoring {
     /// Plain windowed co-occurrence: tumbling windows of `window` seconds, an edge for every pair of
     /// nodes that alert together in at least `k` windows (alerts deduplicated by id, primary entity as
     /// in the engine). Direction: the node that alerted first in most shared windows is the callee.
-    static func baseline(_ alerts: [Alert], resolve: (Entity) -> String?, window: Double, k: Int) -> [PredictedEdge] {
+    public static func baseline(_ alerts: [Alert], resolve: (Entity) -> String?, window: Double, k: Int) -> [PredictedEdge] {
         var seen = Set<String>()
         var byWindow: [Int: [String: Double]] = [:]
         for a in alerts {

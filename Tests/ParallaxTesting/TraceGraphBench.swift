@@ -1,6 +1,8 @@
+// Synthetic trace traffic and a timed ingest loop, shared by `parallax-bench` and the trace-graph tests.
 import SpanModel
+import TraceGraph
 
-/// Entry points for the `parallax-bench` executable: synthetic span batches and a timed ingest loop.
+/// Synthetic span batches and a timed ingest loop (`parallax-bench`, TraceGraphTests).
 public enum TraceGraphBench {
     /// Synthetic traffic, 6 spans per trace: user → frontend (root SERVER), frontend → api (CLIENT/SERVER, http),
     /// api → postgres (CLIENT with db.system), api → worker (PRODUCER/CONSUMER). Spans are grouped per service
@@ -87,18 +89,5 @@ public enum TraceGraphBench {
         let d = clock.now - start
         let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
         return (spans, seconds, seconds > 0 ? Double(spans) / seconds : 0, builder)
-    }
-
-    /// Small deterministic PRNG (SplitMix64) for synthetic data and tests.
-    public struct SplitMix64: RandomNumberGenerator, Sendable {
-        var state: UInt64
-        public init(seed: UInt64) { state = seed }
-        public mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 }

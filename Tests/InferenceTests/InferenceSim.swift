@@ -1,1 +1,0 @@
-../../Benchmarks/InferenceEval/InferenceSim.swift
