@@ -8,6 +8,12 @@ import Synchronization
 public protocol AlertSink: Sendable {
     /// Writes the alerts durably; throws when they could not be stored (the webhook then gets 503).
     func append(_ alerts: [Alert]) throws
+    /// `append(_:)` for async callers: may suspend, rather than block a thread, while it waits.
+    func appendAsync(_ alerts: [Alert]) async throws
+}
+
+extension AlertSink {
+    public func appendAsync(_ alerts: [Alert]) async throws { try append(alerts) }
 }
 
 /// The alerts `parallax serve` has accepted, their entity resolution, and the
@@ -84,6 +90,19 @@ public final class AlertBook: Sendable {
     public func add(_ alerts: [Alert]) throws -> AddResult {
         guard !alerts.isEmpty else { return AddResult(added: 0, updated: 0, duplicates: 0) }
         try sink?.append(alerts)
+        return index(alerts)
+    }
+
+    /// `add(_:)` for async callers (the webhook handler): the sink write suspends instead of
+    /// blocking a cooperative thread while other appends are committed.
+    @discardableResult
+    public func addAsync(_ alerts: [Alert]) async throws -> AddResult {
+        guard !alerts.isEmpty else { return AddResult(added: 0, updated: 0, duplicates: 0) }
+        try await sink?.appendAsync(alerts)
+        return index(alerts)
+    }
+
+    private func index(_ alerts: [Alert]) -> AddResult {
         for alert in alerts { for entity in alert.entities { resolver.resolve(entity) } }
         return state.withLock { s in
             var r = AddResult(added: 0, updated: 0, duplicates: 0)

@@ -117,7 +117,7 @@ struct AlertReceiver: Sendable {
         }
         let result: AlertBook.AddResult
         do {
-            result = try book.add(alerts)
+            result = try await book.addAsync(alerts)
         } catch {
             return HTTPResponseError(.serviceUnavailable, "could not store the alerts, retry later: \(error)",
                                      headers: [.retryAfter: String(configuration.retryAfterSeconds)]).response(.compact)

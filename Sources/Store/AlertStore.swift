@@ -2,8 +2,8 @@
 
 import Alerts
 import Foundation
-import Synchronization
 import GRDB
+import Synchronization
 
 extension ParallaxStore {
     /// Stores `alerts` atomically: a new id is inserted, a known id is replaced by the new
@@ -16,8 +16,8 @@ extension ParallaxStore {
     /// in the next transaction (one fsync for all of them); each call still returns only once
     /// its own alerts are durable. Alone, one append is one transaction.
     ///
-    /// Same signature as `AlertSink.append(_:)` in the Server module, so Server can declare
-    /// `extension ParallaxStore: AlertSink {}`.
+    /// Same signatures as `AlertSink.append(_:)` / `appendAsync(_:)` in the LiveState module, so
+    /// Server can declare `extension ParallaxStore: AlertSink {}`.
     public func append(_ alerts: [Alert]) throws {
         guard !alerts.isEmpty else { return }
         let encoder = JSONEncoder()
@@ -40,6 +40,22 @@ extension ParallaxStore {
         }
         if let error = ticket.error { throw error }
     }
+
+    /// `append(_:)` for async callers (the webhook handler): the same group commit and the same
+    /// durability when it returns, but the append runs on a dispatch thread, so neither the wait
+    /// for another group's commit nor the leader's write blocks a thread of Swift's cooperative
+    /// pool. Every waiter, and so every next leader, is a thread of its own: mixing blocking and
+    /// async callers cannot starve the commit chain.
+    public func appendAsync(_ alerts: [Alert]) async throws {
+        guard !alerts.isEmpty else { return }
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+            Self.appendQueue.async {
+                do { try self.append(alerts); c.resume() } catch { c.resume(throwing: error) }
+            }
+        }
+    }
+
+    private static let appendQueue = DispatchQueue(label: "parallax.store.append", attributes: .concurrent)
 
     /// The leader's work: commit everything queued (its own ticket included) in one
     /// transaction, then hand the lead to the oldest waiter, if any.

@@ -135,6 +135,32 @@ struct AlertStoreTests {
         #expect(try store.alertCount() == expectedIDs.count)
     }
 
+    /// `appendAsync` (the webhook path) suspends while another group is written, joins the same
+    /// group commit as blocking appends, loses nothing and keeps each caller's order.
+    @Test func suspendingAppendsShareTheGroupCommit() async throws {
+        let dir = Fixtures.tempDir()
+        defer { Fixtures.removeDir(dir) }
+        let store = try ParallaxStore(directory: dir)
+        let tasks = 16, perTask = 20
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for t in 0..<tasks {
+                group.addTask {
+                    for i in 0..<perTask {
+                        let batch = [makeAlert(t * 10_000 + i)]
+                        if t % 4 == 0 { try store.append(batch) } else { try await store.appendAsync(batch) }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let loaded = try store.loadAlerts()
+        #expect(loaded.count == tasks * perTask)
+        for t in 0..<tasks {
+            let mine = loaded.map(\.dedupKey).filter { Int($0.dropFirst(2))! / 10_000 == t }
+            #expect(mine == (0..<perTask).map { "fp\(t * 10_000 + $0)" })
+        }
+    }
+
     /// Group commit under real parallelism: blocking threads, no alert lost, and each caller's
     /// alerts keep its own order.
     @Test func parallelThreadsGroupCommit() throws {
