@@ -69,7 +69,7 @@ let package = Package(
         // Diagnostic and mitigation actions (issue 17): the actions file, body templates, secrets, run records. No I/O but reading the file.
         .target(name: "Actions", dependencies: [.product(name: "Yams", package: "Yams")]),
         // Traced + inferred (+ declared) -> merged graph, queries, exports. Pure Swift, no I/O.
-        .target(name: "Overlay", dependencies: ["TraceGraph", "Inference", "Catalog"]),
+        .target(name: "Overlay", dependencies: ["TraceGraph", "Alerts", "Inference", "Catalog"]),
         // The traced layer read from a Prometheus-compatible TSDB (issue 18): PromQL over traces_service_graph_*,
         // answers mapped to a TracedGraph, an HTTP API client (Foundation's URLSession).
         .target(name: "PromGraph", dependencies: ["TraceGraph", .product(name: "AsyncHTTPClient", package: "async-http-client")]),

@@ -90,7 +90,7 @@ public enum AlertFileReader {
             readLines(data, path: path, source: source, receivedAt: mtime, into: &result)
             return
         }
-        if let parsed = J.parse(data) {
+        if let parsed = JSONAny.parse(data) {
             readParsed(parsed, text: { String(decoding: data, as: UTF8.self) }, path: path, line: nil, source: source, receivedAt: mtime, into: &result)
         } else if !jsonExtensions.contains(ext) {
             readLines(data, path: path, source: source, receivedAt: mtime, into: &result)
@@ -116,7 +116,7 @@ public enum AlertFileReader {
                 while e > s, bytes[e - 1] == 32 || bytes[e - 1] == 9 || bytes[e - 1] == 13 { e -= 1 }
                 if e > s {
                     let slice = Data(UnsafeRawBufferPointer(rebasing: buf[s..<e]))
-                    if let parsed = J.parse(slice) {
+                    if let parsed = JSONAny.parse(slice) {
                         readParsed(parsed, text: { String(decoding: slice, as: UTF8.self) }, path: path, line: lineNo,
                                    source: source, receivedAt: receivedAt, into: &result)
                     } else {
@@ -144,7 +144,7 @@ public enum AlertFileReader {
                     result.errors.append(AlertReadError(file: path, line: line, message: "\(label): not a JSON object"))
                     continue
                 }
-                decodeOne(o, raw: J.serialize(o), label: label, path: path, line: line, source: source, receivedAt: receivedAt, into: &result)
+                decodeOne(o, raw: JSONAny.serialize(o), label: label, path: path, line: line, source: source, receivedAt: receivedAt, into: &result)
             }
             return
         }

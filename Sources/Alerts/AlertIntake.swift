@@ -49,7 +49,7 @@ public enum AlertIntake {
     /// body as a whole cannot be read.
     public static func intake(_ body: Data, source: AlertSource? = nil, receivedAt: Date = Date(),
                               options: IntakeOptions = .init()) throws -> Result {
-        guard let parsed = J.parse(body) else {
+        guard let parsed = JSONAny.parse(body) else {
             throw AlertIntakeError(code: .notJSON, message: notJSONMessage(body))
         }
         let log = RejectionLog()
@@ -60,7 +60,7 @@ public enum AlertIntake {
 
     /// The tool a body came from, judged by its shape (nil when unknown or not JSON).
     public static func detect(_ body: Data) -> AlertSource? {
-        guard let parsed = J.parse(body) else { return nil }
+        guard let parsed = JSONAny.parse(body) else { return nil }
         if let o = parsed as? JSONObject { return detect(object: o) }
         if let a = parsed as? [Any], let first = a.first as? JSONObject { return detect(object: first) }
         return nil
@@ -105,7 +105,7 @@ public enum AlertIntake {
                 }
                 do {
                     out += try log.guarding(prefix: "[\(i)]") {
-                        try decode(object: o, rawText: J.serialize(o), source: source, receivedAt: receivedAt, log: log, locality: locality)
+                        try decode(object: o, rawText: JSONAny.serialize(o), source: source, receivedAt: receivedAt, log: log, locality: locality)
                     } ?? []
                 } catch var e as AlertIntakeError {
                     e.message = "element \(i): " + e.message
@@ -141,7 +141,7 @@ public enum AlertIntake {
         if o["TopicArn"] != nil, o["Message"] != nil || o["Type"] != nil { return .cloudwatch }
         if o["alarmData"] is JSONObject { return .cloudwatch }
         if o["detail"] is JSONObject,
-           (J.string(o["detail-type"])?.hasPrefix("CloudWatch Alarm") ?? false) || J.string(o["source"]) == "aws.cloudwatch" { return .cloudwatch }
+           (JSONAny.string(o["detail-type"])?.hasPrefix("CloudWatch Alarm") ?? false) || JSONAny.string(o["source"]) == "aws.cloudwatch" { return .cloudwatch }
         if o["AlarmName"] != nil, o["NewStateValue"] != nil { return .cloudwatch }
         // Alertmanager / Grafana groups
         if let alerts = o["alerts"] as? [Any],

@@ -10,30 +10,30 @@ enum CloudWatchAdapter {
                 guard let rec = r as? JSONObject, let sns = rec["Sns"] as? JSONObject else {
                     throw ctx.invalid("Records[\(i)] has no \"Sns\" object")
                 }
-                out += try ctx.log.guarding(prefix: "Records[\(i)]") { try snsNotification(sns, raw: J.serialize(rec), ctx) } ?? []
+                out += try ctx.log.guarding(prefix: "Records[\(i)]") { try snsNotification(sns, raw: JSONAny.serialize(rec), ctx) } ?? []
             }
             return out
         }
-        if o["TopicArn"] != nil || J.text(o["Type"]) != nil && o["Message"] != nil {
+        if o["TopicArn"] != nil || JSONAny.text(o["Type"]) != nil && o["Message"] != nil {
             return try snsNotification(o, raw: ctx.rawText, ctx)
         }
         return try alarmMessage(o, topicArn: nil, fallbackTime: nil, raw: ctx.rawText, ctx)
     }
 
     static func snsNotification(_ sns: JSONObject, raw: String, _ ctx: AdapterContext) throws -> [Alert] {
-        let type = J.text(sns["Type"]) ?? "Notification"
+        let type = JSONAny.text(sns["Type"]) ?? "Notification"
         if type == "SubscriptionConfirmation" || type == "UnsubscribeConfirmation" {
-            var e = ctx.invalid("SNS \(type): confirm the subscription by visiting its SubscribeURL (\(J.text(sns["SubscribeURL"]) ?? "missing")); it carries no alarm")
-            e.snsSubscribeURL = J.text(sns["SubscribeURL"]) ?? ""
+            var e = ctx.invalid("SNS \(type): confirm the subscription by visiting its SubscribeURL (\(JSONAny.text(sns["SubscribeURL"]) ?? "missing")); it carries no alarm")
+            e.snsSubscribeURL = JSONAny.text(sns["SubscribeURL"]) ?? ""
             throw e
         }
         let messageValue = sns["Message"]
         let message: JSONObject?
-        if let s = messageValue as? String { message = J.parse(s) as? JSONObject } else { message = messageValue as? JSONObject }
+        if let s = messageValue as? String { message = JSONAny.parse(s) as? JSONObject } else { message = messageValue as? JSONObject }
         guard let m = message else {
             throw ctx.invalid("SNS \"Message\" is not a JSON CloudWatch alarm (enable raw JSON alarm messages, not a custom text)")
         }
-        return try alarmMessage(m, topicArn: J.text(sns["TopicArn"]), fallbackTime: try ctx.time(sns["Timestamp"], "Timestamp"), raw: raw, ctx)
+        return try alarmMessage(m, topicArn: JSONAny.text(sns["TopicArn"]), fallbackTime: try ctx.time(sns["Timestamp"], "Timestamp"), raw: raw, ctx)
     }
 
     /// Either the classic alarm message (`AlarmName`, `NewStateValue`, `StateChangeTime`, `Trigger`)
@@ -43,22 +43,22 @@ enum CloudWatchAdapter {
         if let detail = (m["alarmData"] ?? m["detail"]) as? JSONObject {
             return [try stateChange(detail, envelope: m, team: team, raw: raw, ctx)]
         }
-        guard let name = J.text(m["AlarmName"]), let state = J.text(m["NewStateValue"]) else {
+        guard let name = JSONAny.text(m["AlarmName"]), let state = JSONAny.text(m["NewStateValue"]) else {
             throw ctx.invalid("alarm message without \"AlarmName\"/\"NewStateValue\"")
         }
         let time = try ctx.time(m["StateChangeTime"], "StateChangeTime") ?? fallbackTime ?? ctx.receivedAt
         let firing = state.uppercased() == "ALARM"
-        let account = J.text(m["AWSAccountId"])
-        let region = regionCode(J.text(m["Region"]))
+        let account = JSONAny.text(m["AWSAccountId"])
+        let region = regionCode(JSONAny.text(m["Region"]))
         var bag = EntityBag()
         var places = LocationBag()
-        let arnText = J.text(m["AlarmArn"])
+        let arnText = JSONAny.text(m["AlarmArn"])
         if let a = arnText { bag.add(arn: a) }
         let dedupKey = alarmKey(arn: arnText, name: name, account: account, region: region)
         if let trigger = m["Trigger"] as? JSONObject {
             addDimensions(trigger["Dimensions"], to: &bag, places: &places, ctx)
             for metric in (trigger["Metrics"] as? [Any]) ?? [] {
-                addDimensions(J.path(metric, "MetricStat", "Metric", "Dimensions"), to: &bag, places: &places, ctx)
+                addDimensions(JSONAny.path(metric, "MetricStat", "Metric", "Dimensions"), to: &bag, places: &places, ctx)
             }
         }
         if let region { places.add(ctx.locality.location(key: "region", canonical: "region", value: region)) }
@@ -70,29 +70,29 @@ enum CloudWatchAdapter {
     /// EventBridge `detail` or Lambda-action `alarmData`. A non-ALARM state ends the alert; when
     /// the previous state was ALARM its timestamp is the start.
     static func stateChange(_ d: JSONObject, envelope: JSONObject, team: String?, raw: String, _ ctx: AdapterContext) throws -> Alert {
-        guard let name = J.text(d["alarmName"]), let state = J.text(J.path(d, "state", "value")) else {
+        guard let name = JSONAny.text(d["alarmName"]), let state = JSONAny.text(JSONAny.path(d, "state", "value")) else {
             throw ctx.invalid("\"detail\"/\"alarmData\" without \"alarmName\" and \"state.value\"")
         }
-        let time = try ctx.time(J.path(d, "state", "timestamp"), "state.timestamp") ?? ctx.time(envelope["time"], "time") ?? ctx.receivedAt
-        let previousAlarm = J.text(J.path(d, "previousState", "value"))?.uppercased() == "ALARM"
-        let previousTime = try ctx.time(J.path(d, "previousState", "timestamp"), "previousState.timestamp")
+        let time = try ctx.time(JSONAny.path(d, "state", "timestamp"), "state.timestamp") ?? ctx.time(envelope["time"], "time") ?? ctx.receivedAt
+        let previousAlarm = JSONAny.text(JSONAny.path(d, "previousState", "value"))?.uppercased() == "ALARM"
+        let previousTime = try ctx.time(JSONAny.path(d, "previousState", "timestamp"), "previousState.timestamp")
         let firing = state.uppercased() == "ALARM"
         let startsAt = previousAlarm ? (previousTime ?? time) : time
         var bag = EntityBag()
         var places = LocationBag()
-        let arnText = J.text(envelope["alarmArn"]) ?? (envelope["resources"] as? [Any])?.compactMap({ J.text($0) }).first(where: { $0.find(":alarm:") != nil })
+        let arnText = JSONAny.text(envelope["alarmArn"]) ?? (envelope["resources"] as? [Any])?.compactMap({ JSONAny.text($0) }).first(where: { $0.find(":alarm:") != nil })
         if let a = arnText { bag.add(arn: a) }
-        for r in (envelope["resources"] as? [Any]) ?? [] { if let s = J.text(r), s != arnText { bag.add(arn: s) } }
-        for metric in (J.path(d, "configuration", "metrics") as? [Any]) ?? [] {
-            addDimensions(J.path(metric, "metricStat", "metric", "dimensions"), to: &bag, places: &places, ctx)
+        for r in (envelope["resources"] as? [Any]) ?? [] { if let s = JSONAny.text(r), s != arnText { bag.add(arn: s) } }
+        for metric in (JSONAny.path(d, "configuration", "metrics") as? [Any]) ?? [] {
+            addDimensions(JSONAny.path(metric, "metricStat", "metric", "dimensions"), to: &bag, places: &places, ctx)
         }
         // Composite alarms name their triggering child alarms in reasonData.
-        if let rd = J.string(J.path(d, "state", "reasonData")), rd.find("triggeringAlarms") != nil,
-           let parsed = J.parse(rd) as? JSONObject, let list = parsed["triggeringAlarms"] as? [Any] {
-            for t in list { if let a = J.text(J.path(t, "arn")) { bag.add(arn: a) } }
+        if let rd = JSONAny.string(JSONAny.path(d, "state", "reasonData")), rd.find("triggeringAlarms") != nil,
+           let parsed = JSONAny.parse(rd) as? JSONObject, let list = parsed["triggeringAlarms"] as? [Any] {
+            for t in list { if let a = JSONAny.text(JSONAny.path(t, "arn")) { bag.add(arn: a) } }
         }
-        let account = J.text(envelope["account"]) ?? J.text(envelope["accountId"])
-        let region = regionCode(J.text(envelope["region"]))
+        let account = JSONAny.text(envelope["account"]) ?? JSONAny.text(envelope["accountId"])
+        let region = regionCode(JSONAny.text(envelope["region"]))
         let dedupKey = alarmKey(arn: arnText, name: name, account: account, region: region)
         if let region { places.add(ctx.locality.location(key: "region", canonical: "region", value: region)) }
         return ctx.alert(dedupKey: dedupKey, status: firing ? .firing : .resolved, startsAt: startsAt,
@@ -114,10 +114,10 @@ enum CloudWatchAdapter {
         if let list = value as? [Any] {
             for d in list {
                 guard let o = d as? JSONObject else { continue }
-                if let n = J.string(o["name"] ?? o["Name"]), let v = J.string(o["value"] ?? o["Value"]) { pairs.append((n, v)) }
+                if let n = JSONAny.string(o["name"] ?? o["Name"]), let v = JSONAny.string(o["value"] ?? o["Value"]) { pairs.append((n, v)) }
             }
         } else if let o = value as? JSONObject {
-            pairs = J.stringMap(o).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            pairs = JSONAny.stringMap(o).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         }
         var r = ctx.reading()
         let wanted = pairs.filter { pair in

@@ -5,24 +5,24 @@ enum DatadogAdapter {
     static func decode(_ o: JSONObject, _ ctx: AdapterContext) throws -> [Alert] {
         // An unrendered template ("$ID", "$DATE") is a configuration mistake, not an alert.
         let unrendered = ["id", "date", "title", "last_updated"].compactMap { k -> String? in
-            guard let v = J.text(o[k]), v.hasPrefix("$"), v.dropFirst().allSatisfy({ $0.isUppercase || $0 == "_" }) else { return nil }
+            guard let v = JSONAny.text(o[k]), v.hasPrefix("$"), v.dropFirst().allSatisfy({ $0.isUppercase || $0 == "_" }) else { return nil }
             return v
         }
         if !unrendered.isEmpty {
             throw ctx.invalid("the body still holds unrendered template variables (\(unrendered.joined(separator: ", "))); Datadog fills them in only when it sends a notification")
         }
-        let rawTitle = J.text(o["title"]) ?? J.text(o["event_title"]) ?? ""
-        let body = J.string(o["body"]) ?? J.string(o["event_msg"]) ?? ""
+        let rawTitle = JSONAny.text(o["title"]) ?? JSONAny.text(o["event_title"]) ?? ""
+        let body = JSONAny.string(o["body"]) ?? JSONAny.string(o["event_msg"]) ?? ""
         let header = titleHeader(rawTitle)
 
-        let monitorID = nonTemplate(J.text(o["monitor_id"]) ?? J.text(o["alert_id"])) ?? monitorIDFromBody(body)
-        let scope = nonTemplate(J.text(o["scopes"]) ?? J.text(o["alert_scope"]) ?? J.text(o["scope"])) ?? header.scope ?? groupFromBody(body)
-        let transition = nonTemplate(J.text(o["alert_transition"]) ?? J.text(o["transition"])) ?? header.transition
-        let alertType = nonTemplate(J.text(o["alert_type"]))?.lowercased()
+        let monitorID = nonTemplate(JSONAny.text(o["monitor_id"]) ?? JSONAny.text(o["alert_id"])) ?? monitorIDFromBody(body)
+        let scope = nonTemplate(JSONAny.text(o["scopes"]) ?? JSONAny.text(o["alert_scope"]) ?? JSONAny.text(o["scope"])) ?? header.scope ?? groupFromBody(body)
+        let transition = nonTemplate(JSONAny.text(o["alert_transition"]) ?? JSONAny.text(o["transition"])) ?? header.transition
+        let alertType = nonTemplate(JSONAny.text(o["alert_type"]))?.lowercased()
 
         let t = (transition ?? "").lowercased()
         let resolved = t.find("recovered") != nil || t == "ok" || t == "resolved" || alertType == "success"
-            || (J.text(o["alert_status"])?.lowercased().hasPrefix("recovered") ?? false)
+            || (JSONAny.text(o["alert_status"])?.lowercased().hasPrefix("recovered") ?? false)
         let status: AlertStatus = resolved ? .resolved : .firing
 
         let eventDate = try ctx.time(o["date"], "date") ?? ctx.time(o["last_updated"], "last_updated")
@@ -33,23 +33,23 @@ enum DatadogAdapter {
         let dedupKey: String
         if let m = monitorID {
             dedupKey = (scope?.isEmpty ?? true) ? m : "\(m):\(scope!)"
-        } else if let agg = J.text(o["aggreg_key"]) ?? J.text(o["id"]) {
+        } else if let agg = JSONAny.text(o["aggreg_key"]) ?? JSONAny.text(o["id"]) {
             dedupKey = scope.map { "\(agg):\($0)" } ?? agg
         } else {
             throw ctx.invalid("no \"monitor_id\" ($ALERT_ID), monitor link in \"body\", or event \"id\"")
         }
 
         var reading = ctx.reading()
-        var pairs = LabelReader.splitTags(nonTemplate(J.string(o["tags"])) ?? "")
+        var pairs = LabelReader.splitTags(nonTemplate(JSONAny.string(o["tags"])) ?? "")
         if let arr = o["tags"] as? [Any] { pairs = LabelReader.splitTags(arr) }
         if let s = scope { pairs += LabelReader.splitTags(s) }
         LabelReader.read(pairs, into: &reading)
-        if let h = nonTemplate(J.text(o["hostname"])) {
+        if let h = nonTemplate(JSONAny.text(o["hostname"])) {
             reading.bag.add(raw: h, kind: .host)
             reading.places.add(ctx.locality.location(key: "hostname", canonical: "hostname", value: h))
         }
 
-        let priority = nonTemplate(J.text(o["alert_priority"]) ?? J.text(o["priority"]) ?? J.text(o["severity"])) ?? header.priority
+        let priority = nonTemplate(JSONAny.text(o["alert_priority"]) ?? JSONAny.text(o["priority"]) ?? JSONAny.text(o["severity"])) ?? header.priority
         var severity = priority
         if severity == nil, let at = alertType, at != "success", at != "info" { severity = at }
 

@@ -215,7 +215,7 @@ enum LabelReader {
         if let s = value as? String {
             list = s.split(ofASCII: UInt8(ascii: ",")).map { $0.trimmed }
         } else if let a = value as? [Any] {
-            list = a.compactMap { J.string($0)?.trimmed }
+            list = a.compactMap { JSONAny.string($0)?.trimmed }
         }
         var out: [(String, String)] = []
         for t in list {

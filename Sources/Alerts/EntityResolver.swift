@@ -63,7 +63,7 @@ public struct AliasTable: Sendable, Equatable {
     }
 
     public init(json: String) throws {
-        guard let parsed = J.parse(json) else { throw AliasTableError(message: "alias file is not valid JSON") }
+        guard let parsed = JSONAny.parse(json) else { throw AliasTableError(message: "alias file is not valid JSON") }
         try self.init(parsed: parsed)
     }
 

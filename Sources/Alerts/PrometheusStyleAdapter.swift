@@ -12,7 +12,7 @@ enum PrometheusStyleAdapter {
 
     static func decode(_ o: JSONObject, _ ctx: AdapterContext) throws -> [Alert] {
         guard let alerts = o["alerts"] as? [Any] else { throw ctx.invalid("missing \"alerts\" array") }
-        let common = J.stringMap(o["commonLabels"])
+        let common = JSONAny.stringMap(o["commonLabels"])
         // Only the common labels LabelReader takes anything from need merging into alerts: those
         // with a role first, then ARN values under other keys.
         var withRole: [String] = [], arnValued: [String] = []
@@ -25,22 +25,22 @@ enum PrometheusStyleAdapter {
         // labels merged into them, worked out once per choice of those labels.
         var commonOnly: [[Int]: LabelReading] = [:]
         var commonFingerprint: String?
-        let groupStatus = J.text(o["status"])
+        let groupStatus = JSONAny.text(o["status"])
         var out: [Alert] = []
         out.reserveCapacity(alerts.count)
         for (i, element) in alerts.enumerated() {
             guard let a = element as? JSONObject else { throw ctx.invalid("alerts[\(i)] is not an object") }
-            let own = J.stringMap(a["labels"])
+            let own = JSONAny.stringMap(a["labels"])
             let (labels, chosen) = merged(own, commonRead)
-            let annotations = J.stringMap(a["annotations"])
-            let statusText = (J.text(a["status"]) ?? groupStatus ?? "firing").lowercased()
+            let annotations = JSONAny.stringMap(a["annotations"])
+            let statusText = (JSONAny.text(a["status"]) ?? groupStatus ?? "firing").lowercased()
             let status: AlertStatus = statusText == "resolved" ? .resolved : .firing
             // An impossible time refuses this alert only; the rest of the group is kept.
             guard let (startsAt, endsAt) = try ctx.log.guarding(prefix: "alerts[\(i)]", {
                 (try ctx.time(a["startsAt"], "startsAt") ?? ctx.receivedAt, try status == .resolved ? ctx.time(a["endsAt"], "endsAt") : nil)
             }) else { continue }
             let fingerprint: String
-            if let f = J.text(a["fingerprint"]) {
+            if let f = JSONAny.text(a["fingerprint"]) {
                 fingerprint = f
             } else if own.isEmpty {
                 // The whole commonLabels set, hashed once per group.
@@ -59,7 +59,7 @@ enum PrometheusStyleAdapter {
                 LabelReader.read(labels, into: &reading)
                 commonOnly[chosen] = reading
             }
-            if ctx.source == .grafana, let vs = J.string(a["valueString"]) {
+            if ctx.source == .grafana, let vs = JSONAny.string(a["valueString"]) {
                 // Query labels of the evaluated series: only their entity facts are taken.
                 var extra = ctx.reading()
                 LabelReader.read(valueStringLabels(vs), into: &extra)
@@ -70,7 +70,7 @@ enum PrometheusStyleAdapter {
             let title = own["alertname"] ?? common["alertname"] ?? annotations["summary"] ?? annotations["title"] ?? "alert"
             out.append(ctx.alert(dedupKey: fingerprint, status: status, startsAt: startsAt, endsAt: endsAt,
                                  title: title, severity: severity, team: reading.team,
-                                 entities: reading.bag.entities, raw: J.serialize(a), locations: reading.places.locations))
+                                 entities: reading.bag.entities, raw: JSONAny.serialize(a), locations: reading.places.locations))
         }
         return out
     }

@@ -199,8 +199,8 @@ public enum AlertTimestamp {
         return Date(timeIntervalSince1970: secs)
     }
 
-    /// Days since 1970-01-01 for a proleptic Gregorian date.
-    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
+    /// Days since 1970-01-01 for a proleptic Gregorian date (also the graph document's timestamps, Overlay).
+    public static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
         let y = m <= 2 ? y0 - 1 : y0
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400

@@ -82,18 +82,18 @@ public enum GraphExporter {
 
     /// "12.3 rps · 1.2% err · p95 45 ms" (p95 client-side, else server-side).
     public static func tracedLabel(_ t: GraphDocument.TracedStats) -> String {
-        var parts = ["\(Num.human(t.ratePerSecond)) rps", "\(Num.human(t.errorRate * 100))% err"]
-        if let p95 = (t.latencyMs ?? t.serverLatencyMs)?.p95 { parts.append("p95 \(Num.human(p95)) ms") }
+        var parts = ["\(NumberFormat.human(t.ratePerSecond)) rps", "\(NumberFormat.human(t.errorRate * 100))% err"]
+        if let p95 = (t.latencyMs ?? t.serverLatencyMs)?.p95 { parts.append("p95 \(NumberFormat.human(p95)) ms") }
         return parts.joined(separator: " · ")
     }
 
     static func signalsLabel(_ s: GraphDocument.NodeSignals) -> String {
-        var parts = ["\(Num.human(s.ratePerSecond)) rps", "\(Num.human(s.errorRate * 100))% err"]
-        if let p95 = s.latencyMs?.p95 { parts.append("p95 \(Num.human(p95)) ms") }
+        var parts = ["\(NumberFormat.human(s.ratePerSecond)) rps", "\(NumberFormat.human(s.errorRate * 100))% err"]
+        if let p95 = s.latencyMs?.p95 { parts.append("p95 \(NumberFormat.human(p95)) ms") }
         return parts.joined(separator: " · ")
     }
 
-    static func confidence(_ ev: InferredEvidence) -> String { "\(Num.human(ev.confidence * 100))%" }
+    static func confidence(_ ev: InferredEvidence) -> String { "\(NumberFormat.human(ev.confidence * 100))%" }
 
     /// The edge label used by DOT and Mermaid (lines).
     public static func edgeLabelLines(_ e: GraphDocument.Edge) -> [String] {
@@ -240,7 +240,7 @@ public enum GraphExporter {
                 edgeAttributes: { e in
                     let st = EdgeStyle.of(e)
                     var attrs = ["label=\"\(dotLabel(edgeLabelLines(e)))\"", "color=\"\(st.color)\"", "fontcolor=\"\(st.color)\"",
-                                 "style=\"\(st.dotStyle)\"", "penwidth=\(Num.trimZeros(Num.fixed(st.penWidth, 1)))"]
+                                 "style=\"\(st.dotStyle)\"", "penwidth=\(NumberFormat.trimZeros(NumberFormat.fixed(st.penWidth, 1)))"]
                     attrs.append("tooltip=\(quoted(e.statusText + (e.declaration.map { " · \($0.rawValue)" } ?? "")))")
                     if e.status == .inferredOnly && !e.isDirected { attrs.append("dir=none") }
                     return attrs
@@ -356,7 +356,7 @@ public enum GraphExporter {
         if !alertOnly.isEmpty { out += "  class \(alertOnly.joined(separator: ",")) alertOnly\n" }
         for (i, e) in doc.edges.enumerated() {
             let st = EdgeStyle.of(e)
-            var style = "stroke:\(st.color),stroke-width:\(Num.trimZeros(Num.fixed(st.penWidth + 0.6, 1)))px"
+            var style = "stroke:\(st.color),stroke-width:\(NumberFormat.trimZeros(NumberFormat.fixed(st.penWidth + 0.6, 1)))px"
             switch e.status {
             case .inferredOnly: style += ",stroke-dasharray:6 4"
             case .directionConflict: style += ",stroke-dasharray:2 3"
@@ -420,7 +420,7 @@ public enum GraphExporter {
         .init(id: "e_declaration", domain: "edge", name: "declaration", type: "string"),
     ]
 
-    static func xmlNumber(_ v: Double) -> String { Num.trimZeros(Num.fixed(v, 6)) }
+    static func xmlNumber(_ v: Double) -> String { NumberFormat.trimZeros(NumberFormat.fixed(v, 6)) }
 
     /// GraphML with `<key>` declarations; absent values (JSON null) are omitted `<data>` elements.
     public static func graphml(_ doc: GraphDocument) -> String {
@@ -536,7 +536,7 @@ public enum GraphExporter {
                     if let more = reasonsText(e.inferred) { out += continuation(pairWidth, more) }
                 case .confirmed:
                     var d = "\(pad(e.connectionType.rawValue, 9)) \(e.traced.map(tracedLabel) ?? "")"
-                    if let ev = e.inferred { d += " · conf \(Num.fixed(ev.confidence, 2))\(ev.directed ? "" : " (undirected)")" }
+                    if let ev = e.inferred { d += " · conf \(NumberFormat.fixed(ev.confidence, 2))\(ev.directed ? "" : " (undirected)")" }
                     out += row(e, d)
                 case .tracedOnly:
                     out += row(e, "\(pad(e.connectionType.rawValue, 9)) \(e.traced.map(tracedLabel) ?? "")")
@@ -572,7 +572,7 @@ public enum GraphExporter {
             out += "\nLEARNED NAMES (one entity, told by alert evidence; override in the alias file)\n"
             for n in learned {
                 for e in n.sameAs {
-                    out += "  \(e.name) = \(n.id)  conf \(Num.fixed(e.confidence, 2)) · \(e.sources.joined(separator: ", "))\n"
+                    out += "  \(e.name) = \(n.id)  conf \(NumberFormat.fixed(e.confidence, 2)) · \(e.sources.joined(separator: ", "))\n"
                     for r in e.reasons { out += "      \(r)\n" }
                 }
             }
@@ -592,8 +592,8 @@ public enum GraphExporter {
 
     static func evidenceText(_ ev: InferredEvidence?) -> String {
         guard let ev else { return "" }
-        var s = "conf \(Num.fixed(ev.confidence, 2)) · support \(ev.support)"
-        if ev.directed { s += " · lag \(Num.human(ev.meanLagSeconds))s" } else { s += " · undirected" }
+        var s = "conf \(NumberFormat.fixed(ev.confidence, 2)) · support \(ev.support)"
+        if ev.directed { s += " · lag \(NumberFormat.human(ev.meanLagSeconds))s" } else { s += " · undirected" }
         return s
     }
 

@@ -323,8 +323,8 @@ private struct Builder {
             let s = endpoint(e.source), t = endpoint(e.target)
             guard s != t else { continue }
             var ev = e.evidence
-            ev.confidence = Num.round(ev.confidence, 3)
-            ev.meanLagSeconds = Num.round(ev.meanLagSeconds, 3)
+            ev.confidence = NumberFormat.round(ev.confidence, 3)
+            ev.meanLagSeconds = NumberFormat.round(ev.meanLagSeconds, 3)
             let key = s < t ? Pair(a: s, b: t) : Pair(a: t, b: s)
             if let cur = best[key] {
                 let better = ev.confidence > cur.2.confidence
@@ -449,12 +449,12 @@ private struct Builder {
     }
 
     static func latency(_ l: LatencySummary?) -> LatencySummary? {
-        l.map { LatencySummary(p50: Num.round($0.p50, 3), p90: Num.round($0.p90, 3), p95: Num.round($0.p95, 3), p99: Num.round($0.p99, 3)) }
+        l.map { LatencySummary(p50: NumberFormat.round($0.p50, 3), p90: NumberFormat.round($0.p90, 3), p95: NumberFormat.round($0.p95, 3), p99: NumberFormat.round($0.p99, 3)) }
     }
 
     static func nodeSignals(_ s: ServiceSignals) -> GraphDocument.NodeSignals {
-        .init(requests: s.requests, errors: s.errors, errorRate: Num.round(s.errorRate, 6),
-              ratePerSecond: Num.round(s.ratePerSecond, places: 3, significant: 3), latencyMs: latency(s.latencyMs))
+        .init(requests: s.requests, errors: s.errors, errorRate: NumberFormat.round(s.errorRate, 6),
+              ratePerSecond: NumberFormat.round(s.ratePerSecond, places: 3, significant: 3), latencyMs: latency(s.latencyMs))
     }
 
     static func combine(_ list: [TracedEdge]) -> (ConnectionType, GraphDocument.TracedStats) {
@@ -465,7 +465,7 @@ private struct Builder {
         }
         let errorRate = calls == 0 ? 0 : Double(errors) / Double(calls)
         return (busiest.connectionType,
-                .init(calls: calls, errors: errors, errorRate: Num.round(errorRate, 6), ratePerSecond: Num.round(rate, places: 3, significant: 3),
+                .init(calls: calls, errors: errors, errorRate: NumberFormat.round(errorRate, 6), ratePerSecond: NumberFormat.round(rate, places: 3, significant: 3),
                       latencyMs: latency(busiest.signals.latencyMs), serverLatencyMs: latency(busiest.signals.serverLatencyMs)))
     }
 }

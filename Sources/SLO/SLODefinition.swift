@@ -1,4 +1,5 @@
 // SLOs on the golden signals (issue 16, docs/SLO.md): the model. Pure Swift, no I/O.
+import Foundation
 import TraceGraph
 
 /// What the indicator measures.
@@ -182,5 +183,3 @@ public enum SLODuration {
 
     public static func format(seconds s: Double) -> String { format(nanos: UInt64((s * 1e9).rounded())) }
 }
-
-import Foundation

@@ -135,8 +135,6 @@ final class DecoderPool: Sendable {
     }
 }
 
-import OTLP
-
 /// Moves a decoder between tasks; only one task uses it at a time (the pool hands it out).
 final class OTLPDecoderBox: @unchecked Sendable {
     let decoder: OTLPDecoder

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LiveState
 import Yams
 
 /// Where a `serve` setting comes from, highest precedence first: the command-line flag, the
@@ -113,7 +114,7 @@ struct ConfigSources {
     /// Durations: `30s`, `5m`, `24h`, `30d` or plain seconds.
     func duration(_ key: String, flag: String?, default value: Double) throws -> Double {
         guard let (text, origin) = flag.map({ ($0, "--\(key)") }) ?? raw(key) else { return value }
-        guard let v = DurationText.seconds(text) else { throw ValidationError("\(key) from \(origin): '\(text)' is not a duration such as 30s, 5m, 24h or 30d") }
+        guard let v = WindowParser.seconds(text, maxLength: .max) else { throw ValidationError("\(key) from \(origin): '\(text)' is not a duration such as 30s, 5m, 24h or 30d") }
         return v
     }
 
@@ -136,19 +137,5 @@ struct ConfigSources {
         let t = s.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !t.isEmpty else { throw ValidationError("\(what): the token is empty") }
         return t
-    }
-}
-
-enum DurationText {
-    static func seconds(_ text: String) -> Double? {
-        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400), ("w", 604_800)]
-        for (suffix, factor) in units where t.hasSuffix(suffix) {
-            if suffix == "s" && t.hasSuffix("ms") { continue }
-            if let v = Double(t.dropLast(suffix.count)), v.isFinite, v > 0 { return v * factor }
-            return nil
-        }
-        if let v = Double(t), v.isFinite, v > 0 { return v }
-        return nil
     }
 }

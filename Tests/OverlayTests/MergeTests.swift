@@ -290,18 +290,18 @@ struct HelperTests {
     }
 
     @Test func numberFormatting() {
-        #expect(Num.human(12.345) == "12.3")
-        #expect(Num.human(1.0) == "1")
-        #expect(Num.human(0.139) == "0.14")
-        #expect(Num.human(0.0042) == "0.004")
-        #expect(Num.human(1234.5) == "1235")
-        #expect(Num.round(.nan, 3) == 0)
-        #expect(Num.fixed(0.6, 2) == "0.60")
+        #expect(NumberFormat.human(12.345) == "12.3")
+        #expect(NumberFormat.human(1.0) == "1")
+        #expect(NumberFormat.human(0.139) == "0.14")
+        #expect(NumberFormat.human(0.0042) == "0.004")
+        #expect(NumberFormat.human(1234.5) == "1235")
+        #expect(NumberFormat.round(.nan, 3) == 0)
+        #expect(NumberFormat.fixed(0.6, 2) == "0.60")
         // Rates keep 3 significant digits when they are small.
-        #expect(Num.round(1.0 / 3600, places: 3, significant: 3) == 0.000278)
-        #expect(Num.round(12.34567, places: 3, significant: 3) == 12.346)
-        #expect(Num.round(0.0123456, places: 3, significant: 3) == 0.0123)
-        #expect(Num.round(0, places: 3, significant: 3) == 0)
-        #expect(Num.round(.infinity, places: 3, significant: 3) == 0)
+        #expect(NumberFormat.round(1.0 / 3600, places: 3, significant: 3) == 0.000278)
+        #expect(NumberFormat.round(12.34567, places: 3, significant: 3) == 12.346)
+        #expect(NumberFormat.round(0.0123456, places: 3, significant: 3) == 0.0123)
+        #expect(NumberFormat.round(0, places: 3, significant: 3) == 0)
+        #expect(NumberFormat.round(.infinity, places: 3, significant: 3) == 0)
     }
 }

@@ -11,6 +11,10 @@ import Synchronization
 import Testing
 import TraceGraph
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A stand-in for Prometheus' `POST /api/v1/query`: answers the service-graph queries with the
 /// vectors a Prometheus that scraped `edges` would return, or misbehaves as told.
 final class FakePrometheus: Sendable {
@@ -263,10 +267,6 @@ struct PrometheusSourceTests {
         #expect(q.contains(#"sum by (client, server, connection_type, le) ((traces_service_graph_request_server_seconds_bucket{cluster="eu-1",env=~"prod|stag.*"} - traces_service_graph_request_server_seconds_bucket{cluster="eu-1",env=~"prod|stag.*"} offset 300s) >= 0 or traces_service_graph_request_server_seconds_bucket{cluster="eu-1",env=~"prod|stag.*"})"#))
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A loopback port that was free a moment ago and has nothing listening now.
 func closedPort() throws -> Int {

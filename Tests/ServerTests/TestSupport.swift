@@ -5,6 +5,12 @@ import NIOCore
 import ParallaxTesting
 import Server
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 enum TestFiles {
     /// Tests/.
     static let testsDirectory = FixturePaths.repository.appendingPathComponent("Tests")
@@ -29,12 +35,6 @@ extension HTTPFields {
     static let json: HTTPFields = [.contentType: "application/json"]
     static func protobuf(encoding: String) -> HTTPFields { [.contentType: "application/x-protobuf", .contentEncoding: encoding] }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A blocking HTTP/1.1 exchange over a plain socket, for requests a real client would refuse to send.
 enum RawHTTP {

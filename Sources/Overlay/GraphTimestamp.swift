@@ -1,4 +1,5 @@
-// Locale-free timestamp and number formatting shared by the document and the exporters.
+// Locale-free ISO-8601 timestamps of the graph document and the exporters.
+import Alerts
 import Foundation
 
 /// ISO-8601 UTC timestamps with millisecond precision:
@@ -69,7 +70,7 @@ public enum GraphTimestamp {
             return nil
         }
         guard i == u.count else { return nil }
-        let days = Int64(daysFromCivil(y, mo, d))
+        let days = Int64(AlertTimestamp.daysFromCivil(y, mo, d))
         var ms = days * 86_400_000 + Int64(h * 3_600_000 + mi * 60_000 + s * 1000)
         ms += Int64(fracMs.rounded())
         ms -= Int64(offsetMin) * 60_000
@@ -92,17 +93,6 @@ public enum GraphTimestamp {
         return (v < 0 ? "-" : "") + String(repeating: "0", count: max(0, width - s.count)) + s
     }
 
-    /// Days since 1970-01-01 for a proleptic Gregorian date.
-    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
     static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
@@ -114,63 +104,5 @@ public enum GraphTimestamp {
         let m = mp < 10 ? mp + 3 : mp - 9
         let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
         return (y, m, d)
-    }
-}
-
-/// Number rounding and human formatting without locale or `String(format:)`.
-enum Num {
-    /// Rounds to `places` decimals; non-finite values become 0 (JSON cannot carry them).
-    static func round(_ value: Double, _ places: Int) -> Double {
-        guard value.isFinite else { return 0 }
-        var scale = 1.0
-        for _ in 0..<places { scale *= 10 }
-        let r = (value * scale).rounded() / scale
-        return r == 0 ? 0 : r   // no negative zero
-    }
-
-    /// Rounds to at least `places` decimals and at least `significant` significant digits, so a
-    /// small rate over a long window (1 call an hour = 0.000278/s) does not print as 0.
-    static func round(_ value: Double, places: Int, significant: Int) -> Double {
-        guard value.isFinite, value != 0 else { return 0 }
-        let magnitude = Int(Foundation.floor(Foundation.log10(Swift.abs(value))))
-        return round(value, min(15, max(places, significant - 1 - magnitude)))
-    }
-
-    /// Fixed decimals, e.g. fixed(1.25, 1) == "1.3" (half away from zero), fixed(3, 2) == "3.00".
-    static func fixed(_ value: Double, _ places: Int) -> String {
-        guard value.isFinite else { return "0" }
-        var scale: Int64 = 1
-        for _ in 0..<places { scale *= 10 }
-        let scaled = (abs(value) * Double(scale)).rounded()
-        guard scaled < 9.0e17 else { return String(Int64(value)) }
-        let n = Int64(scaled)
-        let intPart = n / scale, fracPart = n % scale
-        var s = (value < 0 && n != 0 ? "-" : "") + String(intPart)
-        if places > 0 {
-            let f = String(fracPart)
-            s += "." + String(repeating: "0", count: places - f.count) + f
-        }
-        return s
-    }
-
-    /// Compact human number: ≥100 → no decimals, ≥1 → 1 decimal, <1 → up to 3 significant-ish decimals,
-    /// trailing zeros trimmed ("12.3", "450", "0.05", "0").
-    static func human(_ value: Double) -> String {
-        guard value.isFinite else { return "0" }
-        let a = abs(value)
-        let s: String
-        if a >= 100 { s = fixed(value, 0) }
-        else if a >= 1 { s = fixed(value, 1) }
-        else if a >= 0.01 { s = fixed(value, 2) }
-        else { s = fixed(value, 3) }
-        return trimZeros(s)
-    }
-
-    static func trimZeros(_ s: String) -> String {
-        guard s.contains(".") else { return s }
-        var t = s
-        while t.hasSuffix("0") { t.removeLast() }
-        if t.hasSuffix(".") { t.removeLast() }
-        return t == "-0" ? "0" : t
     }
 }

@@ -1,9 +1,9 @@
-// Small accessors over JSONSerialization output ([String: Any], [Any], NSNumber, String, NSNull).
+// JSONAny: small accessors over untyped JSONSerialization output ([String: Any], [Any], NSNumber, String, NSNull).
 import Foundation
 
 typealias JSONObject = [String: Any]
 
-enum J {
+enum JSONAny {
     /// A string value; numbers are rendered without exponent or trailing ".0" when integral.
     static func string(_ value: Any?) -> String? {
         switch value {
