@@ -16,7 +16,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
@@ -90,11 +89,9 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "LiveState", "OTLP", "SpanModel", "TraceGraph", "Alerts", "Inference", "Overlay", "Store", "SLO", "Catalog", "Actions", "PromGraph",
+                "LiveState", "OTLP", "TraceGraph", "Alerts", "Overlay", "Store", "SLO", "Catalog", "Actions", "PromGraph",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             ],
@@ -104,8 +101,9 @@ let package = Package(
         .executableTarget(
             name: "parallax",
             dependencies: [
-                "Server", "LiveState", "OTLP", "SpanModel", "TraceGraph", "Alerts", "Inference", "Overlay", "Store", "SLO", "Catalog", "Actions", "PromGraph",
+                "Server", "LiveState", "OTLP", "TraceGraph", "Alerts", "Inference", "Overlay", "Store", "SLO", "Catalog", "Actions", "PromGraph",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -132,14 +130,14 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Alerts", "ParallaxTesting"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
         .testTarget(name: "ActionsTests", dependencies: ["Actions"]),
-        .testTarget(name: "OverlayTests", dependencies: ["Overlay", "TraceGraph", "Alerts", "Inference", "Catalog"]),
+        .testTarget(name: "OverlayTests", dependencies: ["Overlay", "TraceGraph", "Inference", "Catalog"]),
         .testTarget(name: "PromGraphTests", dependencies: ["PromGraph", "TraceGraph", "SpanModel"]),
         .testTarget(name: "CLITests", dependencies: ["parallax", "ParallaxTesting"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Alerts", "TraceGraph", "OTLP", "SLO", "Actions", "ParallaxTesting"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "LiveState", "ParallaxTesting", "OTLP", "SpanModel", "COTLP", "CZstd", "Overlay", "Alerts", "Store", "SLO", "TraceGraph", "Catalog", "Actions", "PromGraph",
+                "Server", "ParallaxTesting", "OTLP", "SpanModel", "COTLP", "CZstd", "Overlay", "Alerts", "Store", "SLO", "TraceGraph", "Catalog", "Actions", "PromGraph",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
