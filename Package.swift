@@ -46,11 +46,13 @@ let package = Package(
         ),
         // The compact span record every later stage consumes (ids, kind, times, status, resource, attributes, links). No dependencies.
         .target(name: "SpanModel"),
+        // The one escaper for JSON, HTML, XML, PromQL and Prometheus label text written by hand.
+        .target(name: "TextEscaping"),
         // Bytes -> compact span records. The only module that sees C structs.
         .target(
             name: "OTLP",
             dependencies: [
-                "SpanModel", "COTLP", "CZstd",
+                "SpanModel", "COTLP", "CZstd", "TextEscaping",
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
@@ -66,12 +68,12 @@ let package = Package(
         // Backstage catalog-info.yaml -> declared owners, links, on-call, dependencies (issue 17). No I/O but reading catalog files.
         .target(name: "Catalog", dependencies: [.product(name: "Yams", package: "Yams")]),
         // Diagnostic and mitigation actions (issue 17): the actions file, body templates, secrets, run records. No I/O but reading the file.
-        .target(name: "Actions", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Actions", dependencies: ["TextEscaping", .product(name: "Yams", package: "Yams")]),
         // Traced + inferred (+ declared) -> merged graph, queries, exports. Pure Swift, no I/O.
-        .target(name: "Overlay", dependencies: ["TraceGraph", "Alerts", "Inference", "Catalog"]),
+        .target(name: "Overlay", dependencies: ["TraceGraph", "Alerts", "Inference", "Catalog", "TextEscaping"]),
         // The traced layer read from a Prometheus-compatible TSDB (issue 18): PromQL over traces_service_graph_*,
         // answers mapped to a TracedGraph, an HTTP API client (Foundation's URLSession).
-        .target(name: "PromGraph", dependencies: ["TraceGraph", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+        .target(name: "PromGraph", dependencies: ["TraceGraph", "TextEscaping", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         // Embedded default store: alerts and trace-graph checkpoints in SQLite (GRDB, WAL). See docs/STORE.md.
         .target(name: "Store", dependencies: ["Alerts", "TraceGraph", "SLO", "Actions", .product(name: "GRDB", package: "GRDB.swift")]),
         // The live state both `parallax serve` and the offline CLI answer from: the trace graph behind a lock with an
@@ -89,7 +91,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "LiveState", "OTLP", "TraceGraph", "Alerts", "Overlay", "Store", "SLO", "Catalog", "Actions", "PromGraph",
+                "LiveState", "OTLP", "TraceGraph", "Alerts", "Overlay", "Store", "SLO", "Catalog", "Actions", "PromGraph", "TextEscaping",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -125,6 +127,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "TraceGraphTests", dependencies: ["TraceGraph", "SpanModel", "ParallaxTesting"]),
+        .testTarget(name: "TextEscapingTests", dependencies: ["TextEscaping"]),
         .testTarget(name: "SLOTests", dependencies: ["SLO", "TraceGraph", "SpanModel"]),
         .testTarget(name: "AlertsTests", dependencies: ["Alerts", "ParallaxTesting"], exclude: ["FuzzFindings"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "Alerts", "ParallaxTesting"]),

@@ -20,6 +20,7 @@
 //       scopes: [payments-oncall]
 import Foundation
 import Yams
+import TextEscaping
 
 /// A bad actions file: file, line (1-based) and field when known.
 public struct ActionsError: Error, CustomStringConvertible, Sendable, Equatable {
@@ -181,22 +182,7 @@ public struct BodyTemplate: Sendable, Equatable {
     }
 
     /// The inside of a JSON string: `"`, `\` and control characters escaped.
-    public static func jsonEscape(_ s: String) -> String {
-        var out = ""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 || u.value == 0x2028 || u.value == 0x2029 { out += String(format: "\\u%04x", u.value) }
-                else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out
-    }
+    public static func jsonEscape(_ s: String) -> String { Escaper.json(s) }
 }
 
 /// One registered action.

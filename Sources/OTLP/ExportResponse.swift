@@ -1,4 +1,5 @@
 import COTLP
+import TextEscaping
 
 /// Bodies the OTLP/HTTP receiver answers with, in the request's encoding (the OTLP/gRPC
 /// receiver sends the same protobuf messages).
@@ -65,25 +66,5 @@ public enum ExportResponse {
         case invalidArgument = 3, resourceExhausted = 8, unauthenticated = 16, unavailable = 14, internalError = 13
     }
 
-    public static func jsonString(_ s: String) -> String {
-        var out = "\""
-        out.reserveCapacity(s.utf8.count + 2)
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    public static func jsonString(_ s: String) -> String { "\"" + Escaper.json(s) + "\"" }
 }

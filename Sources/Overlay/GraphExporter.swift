@@ -2,6 +2,7 @@
 import Foundation
 import Inference
 import TraceGraph
+import TextEscaping
 
 public enum ExportFormat: String, CaseIterable, Sendable {
     case json, dot, mermaid, graphml, table
@@ -371,23 +372,7 @@ public enum GraphExporter {
     // MARK: - GraphML
 
     /// Escapes text for XML content and attribute values; drops characters XML 1.0 forbids.
-    public static func xmlEscape(_ s: String) -> String {
-        var out = ""
-        for u in s.unicodeScalars {
-            switch u {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(u)
-            default:
-                if u.value < 0x20 || u.value == 0xFFFE || u.value == 0xFFFF { continue }
-                out.unicodeScalars.append(u)
-            }
-        }
-        return out
-    }
+    public static func xmlEscape(_ s: String) -> String { Escaper.xml(s) }
 
     private struct GraphMLKey { var id: String; var domain: String; var name: String; var type: String }
     private static let graphmlKeys: [GraphMLKey] = [

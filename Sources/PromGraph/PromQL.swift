@@ -2,6 +2,8 @@
 // metrics-generator, the Collector's servicegraph connector and Parallax's own /metrics,
 // aggregated `by (client, server, connection_type)` over a window.
 
+import TextEscaping
+
 /// Extra label matchers (`--prometheus-selector`), validated and re-rendered so that nothing but
 /// matchers can reach the query text.
 public struct LabelSelector: Sendable, Equatable {
@@ -90,19 +92,7 @@ public struct LabelSelector: Sendable, Equatable {
         matchers.map { "\($0.name)\($0.op)\"\(Self.escape($0.value))\"" }.joined(separator: ",")
     }
 
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    static func escape(_ s: String) -> String { Escaper.promQL(s) }
 }
 
 /// The queries for one window. Counts over the window are the counter's value at the window's end

@@ -1,5 +1,6 @@
 import Foundation
 import TraceGraph
+import TextEscaping
 
 /// Prometheus text for `GET /metrics`: the receiver's registry, then the
 /// service-graph metrics in the convention Grafana's service graph reads
@@ -118,9 +119,7 @@ enum MetricsExporter {
         text += "parallax_service_graph_node_names_omitted \(omitted)\n"
     }
 
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
-    }
+    static func escape(_ s: String) -> String { Escaper.prometheusLabel(s) }
 
     static func labels(_ e: EdgeMetric, extra: String = "") -> String {
         "{client=\"\(escape(e.client))\",server=\"\(escape(e.server))\",connection_type=\"\(e.connectionType.rawValue)\"\(extra)}"

@@ -7,6 +7,7 @@ import NIOCore
 import Overlay
 import SLO
 import TraceGraph
+import TextEscaping
 
 /// The SLO routes. Same error shape as the graph API: `{"error": "…"}`.
 struct SLOAPI: Sendable {
@@ -65,9 +66,7 @@ struct SLOAPI: Sendable {
 
 /// The SLO series on /metrics, named as Sloth names them so existing SLO dashboards work.
 enum SLOMetrics {
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
-    }
+    static func escape(_ s: String) -> String { Escaper.prometheusLabel(s) }
 
     /// `sloth_service`, `sloth_slo`, `sloth_id` (as Sloth: id = service-slo). A default SLO
     /// (`<service>-availability`) is slo `availability` of its service, so its id is its name.

@@ -2,6 +2,8 @@
 // through `HTML(raw:)` or `\(raw: …)`, so `grep -n 'raw:' Sources/Server` lists every place that
 // does. Literals are the author's own markup and are kept as written.
 
+import TextEscaping
+
 /// A piece of HTML. `"<td>\(name)</td>" as HTML` escapes `name`; `\(other)` with another `HTML`
 /// value appends it as is (it was built the same way); numbers are appended as written.
 struct HTML: Sendable, Hashable, ExpressibleByStringInterpolation, CustomStringConvertible {
@@ -49,22 +51,7 @@ struct HTML: Sendable, Hashable, ExpressibleByStringInterpolation, CustomStringC
 
     /// `&`, `<`, `>`, `"` and `'` as entities (safe in text and in quoted attribute values);
     /// control characters other than newline and tab become U+FFFD.
-    static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for u in s.unicodeScalars {
-            switch u {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default:
-                if u.value < 0x20 && u != "\n" && u != "\t" { out += "\u{FFFD}" } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out
-    }
+    static func escape(_ s: String) -> String { Escaper.html(s) }
 }
 
 extension Sequence where Element == HTML {
