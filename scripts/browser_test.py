@@ -26,7 +26,7 @@ import urllib.parse
 import urllib.request
 
 import websocket  # PyPI websocket-client
-from testkit import free_port
+from testkit import free_port, stop_all
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 STATUSES = ["confirmed", "traced-only", "inferred-only", "direction-conflict"]
@@ -403,13 +403,7 @@ def run(args):
         if browser:
             browser.kill()
             browser.wait()
-        if server:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        stop_all([server])
         shutil.rmtree(data_dir, ignore_errors=True)
         shutil.rmtree(profile, ignore_errors=True)
     print(f"browser test: {checks.passed} passed, {len(checks.failed)} failed")

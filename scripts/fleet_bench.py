@@ -28,7 +28,7 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testkit import free_port  # noqa: E402
+from testkit import free_port, stop_all  # noqa: E402
 
 BOUNDS = [0.002, 0.004, 0.006, 0.008, 0.01, 0.05, 0.1, 0.2, 0.4, 0.8, 1, 1.4, 2, 5, 10, 15]
 
@@ -248,13 +248,7 @@ def main():
         print(f"GET /api/v1/services/{names[0]}?hops=2: {summary(hops_ms)}; Parallax CPU {hops_cpu:.2f} s per request (mean)")
         print(f"graph / PromQL alone (median of ratios): {statistics.median(g / p for g, p in zip(graph_ms, prom_ms)):.2f}")
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_all(procs)
         log.close()
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -22,7 +22,7 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testkit import free_port  # noqa: E402
+from testkit import free_port, stop_all  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Parallax's traces_service_graph_*_seconds bucket bounds (FixedBucketHistogram.bounds), seconds.
@@ -291,14 +291,7 @@ def main():
         except urllib.error.HTTPError as e:
             check(e.code == 503, "/readyz 503 with Prometheus down")
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_all(procs)
         log.close()
         if failures:
             print(open(os.path.join(tmp, "log.txt")).read()[-3000:])

@@ -9,3 +9,19 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def stop_all(procs, timeout=10):
+    """SIGTERM every child still running, wait up to `timeout` s each, SIGKILL the ones that stay."""
+    import subprocess
+    for p in procs:
+        if p and p.poll() is None:
+            p.terminate()
+    for p in procs:
+        if not p:
+            continue
+        try:
+            p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
