@@ -48,6 +48,8 @@ let package = Package(
         .target(name: "SpanModel"),
         // The one escaper for JSON, HTML, XML, PromQL and Prometheus label text written by hand.
         .target(name: "TextEscaping"),
+        // The one error for a bad configuration input (catalog, actions, SLO files and flags): file, line, field, message.
+        .target(name: "FileDiagnostics"),
         // Bytes -> compact span records. The only module that sees C structs.
         .target(
             name: "OTLP",
@@ -60,15 +62,15 @@ let package = Package(
         // Span pairing, call edges, golden signals in per-minute slots.
         .target(name: "TraceGraph", dependencies: ["SpanModel"]),
         // SLOs and error budgets on the golden signals: model, OpenSLO files, burn rates (issue 16). No I/O but reading SLO files.
-        .target(name: "SLO", dependencies: ["TraceGraph", .product(name: "Yams", package: "Yams")]),
+        .target(name: "SLO", dependencies: ["TraceGraph", "FileDiagnostics", .product(name: "Yams", package: "Yams")]),
         // Alert webhooks -> normalized alerts with entities.
         .target(name: "Alerts", dependencies: [.product(name: "Yams", package: "Yams")]),
         // Alerts -> inferred dependency graph.
         .target(name: "Inference", dependencies: ["Alerts"]),
         // Backstage catalog-info.yaml -> declared owners, links, on-call, dependencies (issue 17). No I/O but reading catalog files.
-        .target(name: "Catalog", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Catalog", dependencies: ["FileDiagnostics", .product(name: "Yams", package: "Yams")]),
         // Diagnostic and mitigation actions (issue 17): the actions file, body templates, secrets, run records. No I/O but reading the file.
-        .target(name: "Actions", dependencies: ["TextEscaping", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Actions", dependencies: ["TextEscaping", "FileDiagnostics", .product(name: "Yams", package: "Yams")]),
         // Traced + inferred (+ declared) -> merged graph, queries, exports. Pure Swift, no I/O.
         .target(name: "Overlay", dependencies: ["TraceGraph", "Alerts", "Inference", "Catalog", "TextEscaping"]),
         // The traced layer read from a Prometheus-compatible TSDB (issue 18): PromQL over traces_service_graph_*,

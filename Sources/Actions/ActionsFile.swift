@@ -21,23 +21,10 @@
 import Foundation
 import Yams
 import TextEscaping
+import FileDiagnostics
 
 /// A bad actions file: file, line (1-based) and field when known.
-public struct ActionsError: Error, CustomStringConvertible, Sendable, Equatable {
-    public var file: String
-    public var line: Int?
-    public var field: String?
-    public var message: String
-    public init(file: String, line: Int? = nil, field: String? = nil, message: String) {
-        self.file = file; self.line = line; self.field = field; self.message = message
-    }
-    public var description: String {
-        var at = file
-        if let line { at += ", line \(line)" }
-        if let field { at += ", \(field)" }
-        return "\(at): \(message)"
-    }
-}
+public typealias ActionsError = ConfigFileError
 
 public enum ActionKind: String, Sendable, Codable, CaseIterable {
     case diagnose, mitigate

@@ -9,23 +9,10 @@
 // Pure Swift: no I/O but reading the files.
 import Foundation
 import Yams
+import FileDiagnostics
 
 /// A bad catalog file: file, line (1-based) and field when known.
-public struct CatalogError: Error, CustomStringConvertible, Sendable, Equatable {
-    public var file: String
-    public var line: Int?
-    public var field: String?
-    public var message: String
-    public init(file: String, line: Int? = nil, field: String? = nil, message: String) {
-        self.file = file; self.line = line; self.field = field; self.message = message
-    }
-    public var description: String {
-        var at = file
-        if let line { at += ", line \(line)" }
-        if let field { at += ", \(field)" }
-        return "\(at): \(message)"
-    }
-}
+public typealias CatalogError = ConfigFileError
 
 /// The kinds Parallax reads.
 public enum CatalogKind: String, CaseIterable, Sendable, Codable {

@@ -1,6 +1,7 @@
 // SLOs on the golden signals (issue 16, docs/SLO.md): the model. Pure Swift, no I/O.
 import Foundation
 import TraceGraph
+import FileDiagnostics
 
 /// What the indicator measures.
 public enum SLOSignal: String, Sendable, Hashable, Codable, CaseIterable {
@@ -134,21 +135,7 @@ public struct DefaultSLO: Sendable, Hashable, Codable {
 }
 
 /// A bad SLO declaration: where (file and line, or the flag) and what.
-public struct SLOConfigError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var origin: String
-    public var line: Int?
-    public var field: String?
-    public var message: String
-    public init(origin: String, line: Int? = nil, field: String? = nil, message: String) {
-        self.origin = origin; self.line = line; self.field = field; self.message = message
-    }
-    public var description: String {
-        var at = origin
-        if let line { at += ", line \(line)" }
-        if let field { at += ", \(field)" }
-        return "\(at): \(message)"
-    }
-}
+public typealias SLOConfigError = ConfigFileError
 
 /// Durations as SLO files and flags write them: `300ms`, `1.5s`, `250us`, `5m`, `28d`, `1w`.
 public enum SLODuration {
