@@ -4,7 +4,7 @@ CONFIG     ?= debug
 BIN         = .build/$(CONFIG)/parallax
 DEMO_OUT   ?= parallax-demo-out
 
-.PHONY: all deps build release demo test e2e proto proto-check assets assets-check bench bench-fleet eval heldout locality fuzz clean help
+.PHONY: format format-check all deps build release demo test e2e proto proto-check assets assets-check bench bench-fleet eval heldout locality fuzz clean help
 
 all: build
 
@@ -59,6 +59,14 @@ assets:
 
 assets-check:
 	Sources/Server/Web/Assets/embed.py --check
+
+# swift-format with .swift-format (4 spaces, lines up to 150); generated files opt out with
+# `// swift-format-ignore-file`. format-check fails on unformatted code.
+format:
+	swift-format format --in-place --recursive --parallel Package.swift Sources Tests Benchmarks
+
+format-check:
+	swift-format lint --strict --recursive --parallel Package.swift Sources Tests Benchmarks
 
 # The benchmark executables are opt-in targets of Package.swift (not in `swift build` / `make test`).
 bench eval: export PARALLAX_BENCHMARKS = 1
