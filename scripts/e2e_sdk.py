@@ -113,8 +113,18 @@ with urllib.request.urlopen(req, timeout=10) as r:
     ack = json.load(r)
     check(r.status == 202 and ack["accepted"] == 1, "Alertmanager webhook stored (202)")
 
-# Unpaired database client spans become edges after the pairing wait (serve runs with --pairing-wait 1).
-time.sleep(2.5)
+# Unpaired database client spans become edges after the pairing wait (serve runs with --pairing-wait 1):
+# poll until nothing is pending (at most 30 s), not a fixed sleep.
+deadline = time.monotonic() + 30
+while True:
+    with urllib.request.urlopen(f"{base}/metrics", timeout=10) as r:
+        pending = [line for line in r.read().decode().splitlines() if line.startswith("parallax_tracegraph_pending_spans ")]
+    if pending and float(pending[0].split()[1]) == 0:
+        break
+    if time.monotonic() > deadline:
+        check(False, f"pairing settled within 30 s ({pending})")
+        break
+    time.sleep(0.1)
 with urllib.request.urlopen(f"{base}/api/v1/graph?window=1h", timeout=10) as r:
     doc = json.load(r)
 edges = {(e["source"], e["target"]): e for e in doc["edges"]}
