@@ -16,12 +16,48 @@ struct ActionsAPI: Sendable {
     /// Runs one diagnosis starts at most (each may take its whole timeout).
     static let maxDiagnoseRuns = 20
 
-    static func runObject(_ r: ActionRun) -> [String: Any] { GraphAPI.object(r) as? [String: Any] ?? [:] }
+    /// An action in a node's `frontDoor.actions`.
+    struct ActionEntry: Encodable {
+        var name: String
+        var kind: String
+        var confirm: Bool
+        var timeoutSeconds: Double
+        var scopes: [String]
+        /// `{"service": …}` or `{"team": …}`.
+        var registeredFor: [String: String]
+        var run: String
+        init(_ a: ActionDefinition, node: String) {
+            name = a.name; kind = a.kind.rawValue; confirm = a.confirm; timeoutSeconds = a.timeoutSeconds; scopes = a.scopes
+            registeredFor = a.service.map { ["service": $0] } ?? ["team": a.team ?? ""]
+            run = "POST /api/v1/services/\(Web.segment(node))/actions/\(Web.segment(a.name))"
+        }
+    }
 
-    static func actionObject(_ a: ActionDefinition, node: String) -> [String: Any] {
-        ["name": a.name, "kind": a.kind.rawValue, "confirm": a.confirm, "timeoutSeconds": a.timeoutSeconds, "scopes": a.scopes,
-         "registeredFor": a.service.map { ["service": $0] } ?? ["team": a.team ?? ""],
-         "run": "POST /api/v1/services/\(Web.segment(node))/actions/\(Web.segment(a.name))"]
+    /// A run's answer.
+    struct RunBody: Encodable {
+        var run: ActionRun
+        var replayed: Bool
+    }
+
+    /// `POST /api/v1/diagnose`.
+    struct DiagnoseBody: Encodable {
+        struct Skipped: Encodable {
+            var service: String
+            var action: String
+            var reason: String
+        }
+        var service: String
+        var hops: Int
+        var withFiringAlerts: [String]
+        var runs: [ActionRun]
+        var skipped: [Skipped]
+    }
+
+    /// `GET /api/v1/actions/runs`.
+    struct RunsBody: Encodable {
+        var runs: [ActionRun]
+        var disabled: Bool
+        var registered: Int
     }
 
     /// The checks every run route makes first: registered, not switched off, a JSON body (a web page
@@ -112,7 +148,7 @@ struct ActionsAPI: Sendable {
             }
             let key = body["idempotencyKey"] as? String
             switch center.claim(key: key, action: action, service: node.id) {
-            case .replay(let earlier): return GraphAPI.json(.ok, ["run": Self.runObject(earlier), "replayed": true])
+            case .replay(let earlier): return APIJSON.response(.ok, RunBody(run: earlier, replayed: true))
             case .inProgress:
                 throw HTTPResponseError(.conflict, "a run with this idempotencyKey is still in progress", code: "inProgress")
             case .new: break
@@ -124,7 +160,7 @@ struct ActionsAPI: Sendable {
             }
             let run = await center.run(action, node: node, alerts: alerts(of: node), caller: caller, confirmed: confirmed, trigger: "action")
             center.settle(key: key, action: action, service: node.id, run: run)
-            return GraphAPI.json(.ok, ["run": Self.runObject(run), "replayed": false])
+            return APIJSON.response(.ok, RunBody(run: run, replayed: false))
         }
     }
 
@@ -147,7 +183,7 @@ struct ActionsAPI: Sendable {
             let around = GraphQuery.neighborhood(of: start.id, hops: hops, direction: .both, in: doc) ?? doc
             let confirmed = body["confirm"] as? Bool ?? false
             var considered: [String] = []
-            var skipped: [[String: Any]] = []
+            var skipped: [DiagnoseBody.Skipped] = []
             var runs: [ActionRun] = []
             let maxRuns = Self.maxDiagnoseRuns
             for n in around.nodes {
@@ -155,7 +191,7 @@ struct ActionsAPI: Sendable {
                 guard alerts.contains(where: { $0.status == .firing }) else { continue }
                 considered.append(n.id)
                 for a in center.actions(for: n, in: doc) where a.kind == .diagnose {
-                    func skip(_ why: String) { skipped.append(["service": n.id, "action": a.name, "reason": why]) }
+                    func skip(_ why: String) { skipped.append(.init(service: n.id, action: a.name, reason: why)) }
                     guard ActionCenter.allowed(a, caller) else { skip("the token '\(caller.name)' lacks its scopes"); continue }
                     guard !a.confirm || confirmed else { skip("needs confirmation: send {\"confirm\": true}"); continue }
                     guard runs.count < maxRuns else { skip("at most \(maxRuns) runs per diagnosis"); continue }
@@ -163,8 +199,7 @@ struct ActionsAPI: Sendable {
                     runs.append(await center.run(a, node: n, alerts: alerts, caller: caller, confirmed: confirmed, trigger: "diagnose"))
                 }
             }
-            return GraphAPI.json(.ok, ["service": start.id, "hops": hops, "withFiringAlerts": considered,
-                                       "runs": runs.map(Self.runObject), "skipped": skipped])
+            return APIJSON.response(.ok, DiagnoseBody(service: start.id, hops: hops, withFiringAlerts: considered, runs: runs, skipped: skipped))
         }
     }
 
@@ -182,8 +217,7 @@ struct ActionsAPI: Sendable {
                 service = (GraphQuery.findNode(String(s), in: doc)?.id) ?? String(s)
             }
             let list = center?.runs(service: service, limit: limit) ?? []
-            return GraphAPI.json(.ok, ["runs": list.map(Self.runObject), "disabled": center?.disabled ?? false,
-                                       "registered": center?.file.actions.count ?? 0])
+            return APIJSON.response(.ok, RunsBody(runs: list, disabled: center?.disabled ?? false, registered: center?.file.actions.count ?? 0))
         }
     }
 }

@@ -109,7 +109,8 @@ struct AlertReceiver: Sendable {
                 // Never fetched unasked: whoever runs Parallax confirms by visiting the URL.
                 logger.notice("SNS subscription message received: confirm it by visiting its SubscribeURL",
                               metadata: ["subscribeURL": .string(String(url.prefix(2048)))])
-                return Self.json(.badRequest, ["error": error.message, "code": error.code.rawValue, "subscribeURL": String(url.prefix(2048))])
+                return APIJSON.response(.badRequest, SubscriptionAnswer(error: error.message, code: error.code.rawValue,
+                                                                        subscribeURL: String(url.prefix(2048))), .compact)
             }
             return HTTPResponseError(.badRequest, error.message, code: error.code.rawValue).response(.compact)
         } catch {
@@ -122,24 +123,62 @@ struct AlertReceiver: Sendable {
             return HTTPResponseError(.serviceUnavailable, "could not store the alerts, retry later: \(error)",
                                      headers: [.retryAfter: String(configuration.retryAfterSeconds)]).response(.compact)
         }
-        var object: [String: Any] = [
-            "accepted": result.added, "updated": result.updated, "duplicates": result.duplicates,
-            "source": alerts.first?.source.rawValue ?? rejected.first?.source?.rawValue ?? source?.rawValue ?? NSNull(),
-            "alerts": alerts.map(\.id),
-        ]
-        guard let first = rejected.first else { return Self.json(.accepted, object) }
+        var answer = Answer(accepted: result.added, updated: result.updated, duplicates: result.duplicates,
+                            source: alerts.first?.source.rawValue ?? rejected.first?.source?.rawValue ?? source?.rawValue,
+                            alerts: alerts.map(\.id))
+        guard let first = rejected.first else { return APIJSON.response(.accepted, answer, .compact) }
         // 422: the sender must fix the payload (a retry would fail the same way); the other
         // alerts of the body were stored and are listed as usual.
-        object["error"] = rejected.count == 1 ? first.message : "\(rejected.count) alerts refused; first: \(first.message)"
-        object["code"] = first.code.rawValue
-        object["field"] = first.field ?? NSNull()
-        object["rejected"] = rejected.prefix(100).map { ["field": $0.field ?? "", "error": $0.message] }
-        return Self.json(.unprocessableContent, object)
+        answer.refused = .init(error: rejected.count == 1 ? first.message : "\(rejected.count) alerts refused; first: \(first.message)",
+                               code: first.code.rawValue, field: first.field,
+                               rejected: rejected.prefix(100).map { Answer.Refused.Rejected(field: $0.field ?? "", error: $0.message) })
+        return APIJSON.response(.unprocessableContent, answer, .compact)
     }
 
     static func sourcesText(_ source: AlertSource?) -> String {
         source.map(\.rawValue) ?? AlertSource.allCases.map(\.rawValue).joined(separator: ", ")
     }
 
-    static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response { HTTPResponseError.json(status, object, .compact) }
+    /// The answer to a webhook: what was stored and, when some alerts were refused (422), why.
+    struct Answer: Encodable {
+        struct Refused {
+            struct Rejected: Encodable {
+                var field: String
+                var error: String
+            }
+            var error: String
+            var code: String
+            /// The first refused alert's field; `null` when it names none.
+            var field: String?
+            var rejected: [Rejected]
+        }
+        var accepted: Int
+        var updated: Int
+        var duplicates: Int
+        var source: String?
+        var alerts: [String]
+        var refused: Refused?
+
+        private enum CodingKeys: String, CodingKey { case accepted, updated, duplicates, source, alerts, error, code, field, rejected }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(accepted, forKey: .accepted)
+            try c.encode(updated, forKey: .updated)
+            try c.encode(duplicates, forKey: .duplicates)
+            if let source { try c.encode(source, forKey: .source) } else { try c.encodeNil(forKey: .source) }
+            try c.encode(alerts, forKey: .alerts)
+            guard let refused else { return }
+            try c.encode(refused.error, forKey: .error)
+            try c.encode(refused.code, forKey: .code)
+            if let field = refused.field { try c.encode(field, forKey: .field) } else { try c.encodeNil(forKey: .field) }
+            try c.encode(refused.rejected, forKey: .rejected)
+        }
+    }
+
+    /// An SNS subscription message: the URL to visit to confirm it.
+    struct SubscriptionAnswer: Encodable {
+        var error: String
+        var code: String
+        var subscribeURL: String
+    }
 }

@@ -8,6 +8,55 @@ import Hummingbird
 import Overlay
 
 enum FrontDoor {
+    /// A link of an entity, with its kind and where it was found.
+    struct Link: Encodable {
+        var url: String
+        @Nullable var title: String?
+        var type: String
+        var from: String
+    }
+
+    /// Who is on call, from a catalog annotation or from the alerts naming the node.
+    struct OnCall: Encodable {
+        var tool: String
+        @Nullable var service: String?
+        @Nullable var team: String?
+        var from: String
+        /// Only for on-call seen in alerts.
+        var lastAlert: String?
+        var lastSeen: String?
+    }
+
+    /// A team's contacts (the catalog Group's; all null when no Group names the team).
+    struct Contacts: Encodable {
+        @Nullable var group: String?
+        @Nullable var displayName: String?
+        @Nullable var email: String?
+        var onCall: [OnCall]
+        var links: [Link]
+    }
+
+    /// The `frontDoor` object of a node; the API adds the node's actions.
+    struct Record: Encodable {
+        struct Owner: Encodable {
+            var team: String
+            @Nullable var source: String?
+            @Nullable var group: String?
+            @Nullable var displayName: String?
+            @Nullable var email: String?
+        }
+        @Nullable var owner: Owner?
+        var onCall: [OnCall]
+        var links: [Link]
+        @Nullable var lifecycle: String?
+        @Nullable var system: String?
+        @Nullable var catalogEntity: String?
+        @Nullable var title: String?
+        @Nullable var description: String?
+        var actions: [ActionsAPI.ActionEntry]?
+        var actionsDisabled: Bool?
+    }
+
     /// Link kinds, from a link's `type` (else its title, else its URL).
     static let linkKinds: [(String, [String])] = [
         ("runbook", ["runbook", "playbook", "run-book"]),
@@ -24,16 +73,16 @@ enum FrontDoor {
         return "other"
     }
 
-    static func linkObject(_ l: CatalogLink, from: String) -> [String: Any] {
-        ["url": l.url, "title": l.title ?? NSNull(), "type": linkKind(l), "from": from]
+    static func link(_ l: CatalogLink, from: String) -> Link {
+        Link(url: l.url, title: l.title, type: linkKind(l), from: from)
     }
 
     /// Links of an entity: `metadata.links`, then links that annotations imply.
-    static func links(of e: CatalogEntity) -> [[String: Any]] {
-        var out = e.links.map { linkObject($0, from: "\(e.ref) metadata.links") }
+    static func links(of e: CatalogEntity) -> [Link] {
+        var out = e.links.map { link($0, from: "\(e.ref) metadata.links") }
         func annotated(_ key: String, _ type: String, _ make: (String) -> String?) {
             guard let v = e.annotations[key], let url = make(v.trimmingCharacters(in: .whitespaces)) else { return }
-            out.append(["url": url, "title": NSNull(), "type": type, "from": "\(e.ref) annotation \(key)"])
+            out.append(Link(url: url, title: nil, type: type, from: "\(e.ref) annotation \(key)"))
         }
         // `url:https://…` locations; `dir:.` and other relative refs are not links.
         func urlRef(_ v: String) -> String? {
@@ -51,28 +100,28 @@ enum FrontDoor {
     }
 
     /// On-call handles from an entity's annotations.
-    static func onCall(of e: CatalogEntity) -> [[String: Any]] {
-        var out: [[String: Any]] = []
+    static func onCall(of e: CatalogEntity) -> [OnCall] {
+        var out: [OnCall] = []
         if let id = e.annotations["pagerduty.com/service-id"], !id.isEmpty {
-            out.append(["tool": "pagerduty", "service": id, "team": NSNull(), "from": "\(e.ref) annotation pagerduty.com/service-id"])
+            out.append(OnCall(tool: "pagerduty", service: id, team: nil, from: "\(e.ref) annotation pagerduty.com/service-id"))
         }
         if let team = e.annotations["opsgenie.com/team"], !team.isEmpty {
-            out.append(["tool": "opsgenie", "service": NSNull(), "team": team, "from": "\(e.ref) annotation opsgenie.com/team"])
+            out.append(OnCall(tool: "opsgenie", service: nil, team: team, from: "\(e.ref) annotation opsgenie.com/team"))
         }
         return out
     }
 
     /// On-call seen in PagerDuty / Opsgenie alerts naming the node: the team (escalation policy)
     /// each routes to and the service the alert names, most recent first, one entry per pair.
-    static func onCall(fromAlerts alerts: [Alert]) -> [[String: Any]] {
+    static func onCall(fromAlerts alerts: [Alert]) -> [OnCall] {
         var seen = Set<String>()
-        var out: [[String: Any]] = []
+        var out: [OnCall] = []
         for a in alerts where a.source == .pagerduty || a.source == .opsgenie {
             let service = a.entities.first { $0.kind == .service }?.raw
             let key = "\(a.source.rawValue)|\(service ?? "")|\(a.team ?? "")"
             guard service != nil || a.team != nil, seen.insert(key).inserted else { continue }
-            out.append(["tool": a.source.rawValue, "service": service ?? NSNull(), "team": a.team ?? NSNull(),
-                        "from": "alerts", "lastAlert": a.id, "lastSeen": GraphTimestamp.format(a.startsAt)])
+            out.append(OnCall(tool: a.source.rawValue, service: service, team: a.team, from: "alerts",
+                              lastAlert: a.id, lastSeen: GraphTimestamp.format(a.startsAt)))
         }
         return out
     }
@@ -88,16 +137,15 @@ enum FrontDoor {
     }
 
     /// A team's contacts: the Group's email, on-call annotations and links.
-    static func contacts(team: String, catalog: Catalog?) -> [String: Any] {
+    static func contacts(team: String, catalog: Catalog?) -> Contacts {
         guard let g = group(team, in: catalog) else {
-            return ["group": NSNull(), "displayName": NSNull(), "email": NSNull(), "onCall": [Any](), "links": [Any]()]
+            return Contacts(group: nil, displayName: nil, email: nil, onCall: [], links: [])
         }
-        return ["group": g.ref.description, "displayName": g.displayName ?? g.title ?? NSNull(), "email": g.email ?? NSNull(),
-                "onCall": onCall(of: g), "links": links(of: g)]
+        return Contacts(group: g.ref.description, displayName: g.displayName ?? g.title, email: g.email, onCall: onCall(of: g), links: links(of: g))
     }
 
     /// The `frontDoor` object of a node.
-    static func record(node: GraphDocument.Node, catalog: Catalog?, alerts: [Alert]) -> [String: Any] {
+    static func record(node: GraphDocument.Node, catalog: Catalog?, alerts: [Alert]) -> Record {
         let entity = entity(of: node, in: catalog)
         var onCall = entity.map(onCall(of:)) ?? []
         var links = entity.map(links(of:)) ?? []
@@ -106,21 +154,13 @@ enum FrontDoor {
             links += self.links(of: g)
         }
         onCall += self.onCall(fromAlerts: alerts)
-        let owner: Any = node.team.map { team -> [String: Any] in
+        let owner = node.team.map { team in
             let g = group(team, in: catalog)
-            return ["team": team, "source": node.teamSource?.rawValue ?? NSNull(), "group": g?.ref.description ?? NSNull(),
-                    "displayName": g?.displayName ?? NSNull(), "email": g?.email ?? NSNull()]
-        } ?? NSNull()
-        return [
-            "owner": owner,
-            "onCall": onCall,
-            "links": links,
-            "lifecycle": entity?.lifecycle ?? NSNull(),
-            "system": entity?.system.map { catalog?.entity($0)?.title ?? $0.name } ?? NSNull(),
-            "catalogEntity": entity?.ref.description ?? NSNull(),
-            "title": entity?.title ?? NSNull(),
-            "description": entity?.description ?? NSNull(),
-        ]
+            return Record.Owner(team: team, source: node.teamSource?.rawValue, group: g?.ref.description, displayName: g?.displayName, email: g?.email)
+        }
+        return Record(owner: owner, onCall: onCall, links: links, lifecycle: entity?.lifecycle,
+                      system: entity?.system.map { catalog?.entity($0)?.title ?? $0.name }, catalogEntity: entity?.ref.description,
+                      title: entity?.title, description: entity?.description)
     }
 }
 
@@ -143,15 +183,15 @@ extension GraphAPI {
         await timed("/api/v1/teams") {
             let q = try Self.parse(request, allowFormat: false)
             let doc = try await document(q)
-            let list: [[String: Any]] = teamNames(doc).map { name in
+            let list = teamNames(doc).map { name in
                 let view = GraphQuery.team(name, in: doc)
                 let members = doc.nodes.filter { n in view?.memberIDs.contains(n.id) ?? false }
                 let contacts = FrontDoor.contacts(team: name, catalog: composer.catalog)
-                return ["name": name, "services": view?.memberIDs ?? [], "ownership": Self.ownershipCounts(members),
-                        "neighborTeams": view?.neighborTeams ?? [], "boundaryEdges": view?.boundary.count ?? 0,
-                        "group": contacts["group"] ?? NSNull(), "displayName": contacts["displayName"] ?? NSNull()]
+                return TeamsBody.Team(name: name, services: view?.memberIDs ?? [], ownership: Self.ownershipCounts(members),
+                                      neighborTeams: view?.neighborTeams ?? [], boundaryEdges: view?.boundary.count ?? 0,
+                                      group: contacts.group, displayName: contacts.displayName)
             }
-            return Self.json(.ok, ["window": Self.windowObject(doc.window), "teams": list])
+            return APIJSON.response(.ok, TeamsBody(window: doc.window, teams: list))
         }
     }
 
@@ -167,36 +207,79 @@ extension GraphAPI {
             }
             let view = GraphQuery.team(team, in: doc)
             let members = doc.nodes.filter { n in view?.memberIDs.contains(n.id) ?? false }
-            let services: [[String: Any]] = members.map { n in
-                ["id": n.id, "kind": n.kind.rawValue, "teamSource": n.teamSource?.rawValue ?? NSNull(),
-                 "catalogEntity": n.catalogEntity ?? NSNull(), "instrumented": n.instrumented, "alerted": n.alerted]
+            let services = members.map { n in
+                TeamBody.Service(id: n.id, kind: n.kind.rawValue, teamSource: n.teamSource?.rawValue, catalogEntity: n.catalogEntity,
+                                 instrumented: n.instrumented, alerted: n.alerted)
             }
-            let boundary: [[String: Any]] = (view?.boundary ?? []).map { e in
+            let boundary = (view?.boundary ?? []).map { e in
                 let inside = view?.memberIDs.contains(e.source) ?? false
                 let peer = inside ? e.target : e.source
-                return ["direction": inside ? "outbound" : "inbound", "peer": peer,
-                        "peerTeam": doc.node(peer)?.team ?? NSNull(), "edge": Self.edgeObject(e)]
+                return TeamBody.BoundaryEdge(direction: inside ? "outbound" : "inbound", peer: peer, peerTeam: doc.node(peer)?.team, edge: e)
             }
             var contacts = FrontDoor.contacts(team: team, catalog: composer.catalog)
             // On-call the team's alerts route to.
             let alerts = composer.alerts.alerts(naming: Set(members.flatMap { [$0.id] + $0.aliases }), limit: 200)
-            contacts["onCall"] = (contacts["onCall"] as? [[String: Any]] ?? []) + FrontDoor.onCall(fromAlerts: alerts)
-            var graph: Any = NSNull()
-            if let view { graph = Self.object(view.document) }
-            let body: [String: Any] = [
-                "window": Self.windowObject(doc.window),
-                "team": team,
-                "ownership": Self.ownershipCounts(members),
-                "services": services,
-                "boundary": ["neighborTeams": view?.neighborTeams ?? [], "unownedNeighbors": view?.unownedNeighbors ?? [], "edges": boundary],
-                "contacts": contacts,
-                "graph": graph,
-                "actions": (actions?.file.actions ?? []).filter { $0.team.map { $0.lowercased() == team.lowercased() } ?? false }
-                    .map { a -> [String: Any] in
-                        ["name": a.name, "kind": a.kind.rawValue, "confirm": a.confirm, "timeoutSeconds": a.timeoutSeconds, "scopes": a.scopes]
-                    },
-            ]
-            return Self.json(.ok, body)
+            contacts.onCall += FrontDoor.onCall(fromAlerts: alerts)
+            let body = TeamBody(
+                window: doc.window, team: team, ownership: Self.ownershipCounts(members), services: services,
+                boundary: .init(neighborTeams: view?.neighborTeams ?? [], unownedNeighbors: view?.unownedNeighbors ?? [], edges: boundary),
+                contacts: contacts, graph: view?.document,
+                actions: (actions?.file.actions ?? []).filter { $0.team.map { $0.lowercased() == team.lowercased() } ?? false }
+                    .map { TeamBody.Action(name: $0.name, kind: $0.kind.rawValue, confirm: $0.confirm, timeoutSeconds: $0.timeoutSeconds, scopes: $0.scopes) })
+            return APIJSON.response(.ok, body)
         }
+    }
+
+    /// `GET /api/v1/teams`.
+    struct TeamsBody: Encodable {
+        struct Team: Encodable {
+            var name: String
+            var services: [String]
+            var ownership: [String: Int]
+            var neighborTeams: [String]
+            var boundaryEdges: Int
+            @Nullable var group: String?
+            @Nullable var displayName: String?
+        }
+        var window: GraphDocument.Window
+        var teams: [Team]
+    }
+
+    /// `GET /api/v1/teams/{team}`.
+    struct TeamBody: Encodable {
+        struct Service: Encodable {
+            var id: String
+            var kind: String
+            @Nullable var teamSource: String?
+            @Nullable var catalogEntity: String?
+            var instrumented: Bool
+            var alerted: Bool
+        }
+        struct BoundaryEdge: Encodable {
+            var direction: String
+            var peer: String
+            @Nullable var peerTeam: String?
+            var edge: GraphDocument.Edge
+        }
+        struct Boundary: Encodable {
+            var neighborTeams: [String]
+            var unownedNeighbors: [String]
+            var edges: [BoundaryEdge]
+        }
+        struct Action: Encodable {
+            var name: String
+            var kind: String
+            var confirm: Bool
+            var timeoutSeconds: Double
+            var scopes: [String]
+        }
+        var window: GraphDocument.Window
+        var team: String
+        var ownership: [String: Int]
+        var services: [Service]
+        var boundary: Boundary
+        var contacts: FrontDoor.Contacts
+        @Nullable var graph: GraphDocument?
+        var actions: [Action]
     }
 }

@@ -128,13 +128,10 @@ struct GraphAPI: Sendable {
             let doc = try scoped(await document(q), q)
             var up: [String: Int] = [:], down: [String: Int] = [:]
             for e in doc.edges { down[e.source, default: 0] += 1; up[e.target, default: 0] += 1 }
-            let list: [[String: Any]] = doc.nodes.map { n in
-                var o = Self.nodeObject(n)
-                o["upstreamCount"] = up[n.id, default: 0]
-                o["downstreamCount"] = down[n.id, default: 0]
-                return o
+            let list = doc.nodes.map { n in
+                ServicesBody.Service(node: n, upstreamCount: up[n.id, default: 0], downstreamCount: down[n.id, default: 0])
             }
-            return Self.json(.ok, ["window": Self.windowObject(doc.window), "services": list])
+            return APIJSON.response(.ok, ServicesBody(window: doc.window, services: list))
         }
     }
 
@@ -150,21 +147,15 @@ struct GraphAPI: Sendable {
             let upstream = doc.edges.filter { $0.target == node.id && $0.source != node.id }
             let downstream = doc.edges.filter { $0.source == node.id && $0.target != node.id }
             let alerts = composer.alerts.alerts(naming: Set([node.id] + node.aliases), limit: 50)
-            var teamObject: Any = NSNull()
-            if let team = node.team, let view = GraphQuery.team(team, in: doc) {
-                teamObject = ["name": team, "members": view.memberIDs, "neighborTeams": view.neighborTeams,
-                              "boundaryEdges": view.boundary.count] as [String: Any]
+            var team: ServiceBody.Team?
+            if let name = node.team, let view = GraphQuery.team(name, in: doc) {
+                team = .init(name: name, members: view.memberIDs, neighborTeams: view.neighborTeams, boundaryEdges: view.boundary.count)
             }
-            let body: [String: Any] = [
-                "window": Self.windowObject(doc.window),
-                "service": Self.nodeObject(node),
-                "team": teamObject,
-                "upstream": upstream.map { Self.neighborObject($0, peer: $0.source) },
-                "downstream": downstream.map { Self.neighborObject($0, peer: $0.target) },
-                "alerts": alerts.map(Self.alertObject),
-                "frontDoor": frontDoor(node, doc: doc, alerts: alerts),
-            ]
-            return Self.json(.ok, body)
+            let body = ServiceBody(window: doc.window, service: node, team: team,
+                                   upstream: upstream.map { ServiceBody.Neighbor(edge: $0, peer: $0.source) },
+                                   downstream: downstream.map { ServiceBody.Neighbor(edge: $0, peer: $0.target) },
+                                   alerts: alerts.map(AlertSummary.init), frontDoor: frontDoor(node, doc: doc, alerts: alerts))
+            return APIJSON.response(.ok, body)
         }
     }
 
@@ -181,16 +172,15 @@ struct GraphAPI: Sendable {
             }
             var counts: [String: Int] = [:]
             for e in edges { counts[e.statusText, default: 0] += 1 }
-            return Self.json(.ok, ["window": Self.windowObject(doc.window), "counts": counts,
-                                   "disagreements": edges.map(Self.edgeObject)])
+            return APIJSON.response(.ok, DisagreementsBody(window: doc.window, counts: counts, disagreements: edges))
         }
     }
 
     /// The front door with the node's registered actions.
-    func frontDoor(_ node: GraphDocument.Node, doc: GraphDocument, alerts: [Alert]) -> [String: Any] {
+    func frontDoor(_ node: GraphDocument.Node, doc: GraphDocument, alerts: [Alert]) -> FrontDoor.Record {
         var record = FrontDoor.record(node: node, catalog: composer.catalog, alerts: alerts)
-        record["actions"] = (actions?.actions(for: node, in: doc) ?? []).map { ActionsAPI.actionObject($0, node: node.id) }
-        record["actionsDisabled"] = actions?.disabled ?? false
+        record.actions = (actions?.actions(for: node, in: doc) ?? []).map { ActionsAPI.ActionEntry($0, node: node.id) }
+        record.actionsDisabled = actions?.disabled ?? false
         return record
     }
 
@@ -207,30 +197,76 @@ struct GraphAPI: Sendable {
         }
     }
 
-    /// Re-encodes a Codable value into a JSON object tree (keeps the document's exact field shapes).
-    static func object<T: Encodable>(_ value: T) -> Any {
-        guard let data = try? JSONEncoder().encode(value), let o = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
-            return NSNull()
+    // MARK: Bodies
+
+    /// `GET /api/v1/services`.
+    struct ServicesBody: Encodable {
+        /// A node with its edge counts.
+        struct Service: Encodable {
+            var node: GraphDocument.Node
+            var upstreamCount: Int
+            var downstreamCount: Int
+            private enum CodingKeys: String, CodingKey { case upstreamCount, downstreamCount }
+            func encode(to encoder: any Encoder) throws {
+                try node.encode(to: encoder)
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(upstreamCount, forKey: .upstreamCount)
+                try c.encode(downstreamCount, forKey: .downstreamCount)
+            }
         }
-        return o
+        var window: GraphDocument.Window
+        var services: [Service]
     }
 
-    static func nodeObject(_ n: GraphDocument.Node) -> [String: Any] { object(n) as? [String: Any] ?? [:] }
-    static func edgeObject(_ e: GraphDocument.Edge) -> [String: Any] { object(e) as? [String: Any] ?? [:] }
-    static func windowObject(_ w: GraphDocument.Window) -> Any { object(w) }
-
-    static func neighborObject(_ e: GraphDocument.Edge, peer: String) -> [String: Any] {
-        ["id": peer, "status": e.status?.rawValue ?? NSNull(), "declaration": e.declaration?.rawValue ?? NSNull(), "edge": edgeObject(e)]
+    /// `GET /api/v1/services/{name}`.
+    struct ServiceBody: Encodable {
+        struct Team: Encodable {
+            var name: String
+            var members: [String]
+            var neighborTeams: [String]
+            var boundaryEdges: Int
+        }
+        /// An edge seen from the node: the peer at its other end.
+        struct Neighbor: Encodable {
+            var id: String
+            @Nullable var status: String?
+            @Nullable var declaration: String?
+            var edge: GraphDocument.Edge
+            init(edge: GraphDocument.Edge, peer: String) {
+                id = peer; status = edge.status?.rawValue; declaration = edge.declaration?.rawValue; self.edge = edge
+            }
+        }
+        var window: GraphDocument.Window
+        var service: GraphDocument.Node
+        @Nullable var team: Team?
+        var upstream: [Neighbor]
+        var downstream: [Neighbor]
+        var alerts: [AlertSummary]
+        var frontDoor: FrontDoor.Record
     }
 
-    static func alertObject(_ a: Alert) -> [String: Any] {
-        [
-            "id": a.id, "source": a.source.rawValue, "status": a.status.rawValue,
-            "startsAt": GraphTimestamp.format(a.startsAt), "endsAt": a.endsAt.map { GraphTimestamp.format($0) } ?? NSNull(),
-            "title": a.title, "severity": a.severity ?? NSNull(), "team": a.team ?? NSNull(),
-            "entities": a.entities.map { $0.raw },
-        ]
+    /// An alert as the service detail lists it.
+    struct AlertSummary: Encodable {
+        var id: String
+        var source: String
+        var status: String
+        var startsAt: String
+        @Nullable var endsAt: String?
+        var title: String
+        @Nullable var severity: String?
+        @Nullable var team: String?
+        var entities: [String]
+        init(_ a: Alert) {
+            id = a.id; source = a.source.rawValue; status = a.status.rawValue
+            startsAt = GraphTimestamp.format(a.startsAt); endsAt = a.endsAt.map { GraphTimestamp.format($0) }
+            title = a.title; severity = a.severity; team = a.team; entities = a.entities.map(\.raw)
+        }
     }
 
-    static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response { HTTPResponseError.json(status, object) }
+    /// `GET /api/v1/disagreements`.
+    struct DisagreementsBody: Encodable {
+        var window: GraphDocument.Window
+        var counts: [String: Int]
+        var disagreements: [GraphDocument.Edge]
+    }
 }

@@ -22,13 +22,16 @@ struct HTTPResponseError: Error, Sendable, Hummingbird.HTTPResponseError {
         self.headers = headers
     }
 
-    /// The API pretty-prints its bodies; webhook and auth answers are one line.
-    enum Layout: Sendable { case pretty, compact }
+    typealias Layout = APIJSON.Layout
+
+    /// The body: `error`, and `code` when set.
+    struct Body: Encodable {
+        var error: String
+        var code: String?
+    }
 
     func response(_ layout: Layout = .pretty) -> Response {
-        var object: [String: Any] = ["error": message]
-        if let code { object["code"] = code }
-        var response = Self.json(status, object, layout)
+        var response = APIJSON.response(status, Body(error: message, code: code), layout)
         for field in headers { response.headers.append(field) }
         return response
     }
@@ -41,13 +44,6 @@ struct HTTPResponseError: Error, Sendable, Hummingbird.HTTPResponseError {
 
     /// 500 for anything else a route throws (the details stay in the server).
     static let internalError = HTTPResponseError(.internalServerError, "internal error")
-
-    /// A JSON object body with sorted keys.
-    static func json(_ status: HTTPResponse.Status, _ object: [String: Any], _ layout: Layout = .pretty) -> Response {
-        let options: JSONSerialization.WritingOptions = layout == .pretty ? [.sortedKeys, .prettyPrinted] : [.sortedKeys]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: options)) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
 }
 
 extension ReceiverMetrics {

@@ -14,8 +14,6 @@ struct SLOAPI: Sendable {
     let state: GraphState
     let metrics: ReceiverMetrics
 
-    static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response { GraphAPI.json(status, object) }
-
     func list(_ request: Request) async -> Response {
         await metrics.timed("/api/v1/slos") {
             var service: String?
@@ -30,7 +28,7 @@ struct SLOAPI: Sendable {
                     return d.service == service || d.edge?.source == service || d.edge?.target == service
                 }
             }
-            return Self.json(.ok, ["slos": views.map { SLOJSON.object($0) }])
+            return APIJSON.response(.ok, ListBody(slos: views.map(SLOBody.init)))
         }
     }
 
@@ -53,14 +51,19 @@ struct SLOAPI: Sendable {
             guard let (view, perMinute) = found else {
                 throw HTTPResponseError(.notFound, "no SLO named '\(String(name.prefix(128)))'; GET /api/v1/slos lists them")
             }
-            var o = SLOJSON.object(view)
-            o["perMinute"] = perMinute.map { m -> [String: Any] in
-                ["minute": GraphTimestamp.format(Date(timeIntervalSince1970: Double(m.minute) * 60)), "good": m.count.good, "total": m.count.total]
+            var body = SLOBody(view)
+            body.perMinute = perMinute.map { m in
+                SLOBody.Minute(minute: GraphTimestamp.format(Date(timeIntervalSince1970: Double(m.minute) * 60)), good: m.count.good, total: m.count.total)
             }
-            o["perMinuteWindow"] = ["start": GraphTimestamp.format(Date(timeIntervalSince1970: now - window)),
-                                    "end": GraphTimestamp.format(Date(timeIntervalSince1970: now))]
-            return Self.json(.ok, o)
+            body.perMinuteWindow = .init(start: GraphTimestamp.format(Date(timeIntervalSince1970: now - window)),
+                                         end: GraphTimestamp.format(Date(timeIntervalSince1970: now)))
+            return APIJSON.response(.ok, body)
         }
+    }
+
+    /// `GET /api/v1/slos`.
+    struct ListBody: Encodable {
+        var slos: [SLOBody]
     }
 }
 

@@ -91,8 +91,7 @@ struct Demo: ParsableCommand {
             print("SLOs from \(sloPath) (docs/SLO.md): \(burning.count) of \(views.count) burning their error budget (\(burning.joined(separator: ", ")))")
             print(table)
             try write("slos.txt", table)
-            let body: [String: Any] = ["at": GraphTimestamp.format(Date(timeIntervalSince1970: now)), "slos": views.map(sloJSONObject)]
-            try write("slos.json", String(decoding: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
+            try write("slos.json", String(decoding: sloReportJSON(at: now, views), as: UTF8.self))
         }
         try estate(write)
         print("Exports written:")

@@ -58,9 +58,7 @@ struct SLOCommand: ParsableCommand {
         }
         let views = pipeline.traces.withSLOs { $0.views(now: now) }
         if format == "json" {
-            let body: [String: Any] = ["at": GraphTimestamp.format(Date(timeIntervalSince1970: now)), "slos": views.map(sloJSONObject)]
-            let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .prettyPrinted])
-            FileHandle.standardOutput.write(data + Data("\n".utf8))
+            FileHandle.standardOutput.write(sloReportJSON(at: now, views) + Data("\n".utf8))
         } else {
             print(Self.table(views, at: now))
         }

@@ -52,13 +52,12 @@ struct FrontDoorWebTests {
     }
 
     @Test func catalogTextIsEscapedAndOnlyHTTPLinksAreLinks() {
-        let record: [String: Any] = [
-            "owner": ["team": "<b>t</b>", "source": "catalog", "displayName": "\"x\" & y", "email": NSNull()] as [String: Any],
-            "onCall": [["tool": "opsgenie", "service": NSNull(), "team": "<script>alert(1)</script>", "from": "a"]],
-            "links": [["url": "javascript://%0aalert(1)", "title": "click", "type": "other", "from": "x"],
-                      ["url": "https://ok.example/?a=1&b=\"2\"", "title": "<i>ok</i>", "type": "docs", "from": "x"]],
-            "lifecycle": "<img src=x>", "system": NSNull(), "catalogEntity": NSNull(), "title": NSNull(), "description": NSNull(),
-        ]
+        let record = FrontDoor.Record(
+            owner: .init(team: "<b>t</b>", source: "catalog", group: nil, displayName: "\"x\" & y", email: nil),
+            onCall: [.init(tool: "opsgenie", service: nil, team: "<script>alert(1)</script>", from: "a")],
+            links: [.init(url: "javascript://%0aalert(1)", title: "click", type: "other", from: "x"),
+                    .init(url: "https://ok.example/?a=1&b=\"2\"", title: "<i>ok</i>", type: "docs", from: "x")],
+            lifecycle: "<img src=x>", system: nil, catalogEntity: nil, title: nil, description: nil)
         let html = FrontDoorWeb.panel(record, window: "1h")
         #expect(!html.contains("<script>") && !html.contains("<b>t</b>") && !html.contains("<img") && !html.contains("<i>ok"))
         #expect(!html.contains("href=\"javascript"))
