@@ -16,20 +16,35 @@ struct ActionsAPI: Sendable {
     /// Runs one diagnosis starts at most (each may take its whole timeout).
     static let maxDiagnoseRuns = 20
 
-    /// An action in a node's `frontDoor.actions`.
-    struct ActionEntry: Encodable {
+    /// An action as a team's page lists it.
+    struct ActionSummary: Encodable {
         var name: String
         var kind: String
         var confirm: Bool
         var timeoutSeconds: Double
         var scopes: [String]
+        init(_ a: ActionDefinition) {
+            name = a.name; kind = a.kind.rawValue; confirm = a.confirm; timeoutSeconds = a.timeoutSeconds; scopes = a.scopes
+        }
+    }
+
+    /// An action in a node's `frontDoor.actions`: the summary, whom it is registered for, how to run it.
+    struct ActionEntry: Encodable {
+        var summary: ActionSummary
         /// `{"service": …}` or `{"team": …}`.
         var registeredFor: [String: String]
         var run: String
         init(_ a: ActionDefinition, node: String) {
-            name = a.name; kind = a.kind.rawValue; confirm = a.confirm; timeoutSeconds = a.timeoutSeconds; scopes = a.scopes
+            summary = ActionSummary(a)
             registeredFor = a.service.map { ["service": $0] } ?? ["team": a.team ?? ""]
             run = "POST /api/v1/services/\(Web.segment(node))/actions/\(Web.segment(a.name))"
+        }
+        private enum CodingKeys: String, CodingKey { case registeredFor, run }
+        func encode(to encoder: any Encoder) throws {
+            try summary.encode(to: encoder)
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(registeredFor, forKey: .registeredFor)
+            try c.encode(run, forKey: .run)
         }
     }
 

@@ -225,7 +225,7 @@ extension GraphAPI {
                 boundary: .init(neighborTeams: view?.neighborTeams ?? [], unownedNeighbors: view?.unownedNeighbors ?? [], edges: boundary),
                 contacts: contacts, graph: view?.document,
                 actions: (actions?.file.actions ?? []).filter { $0.team.map { $0.lowercased() == team.lowercased() } ?? false }
-                    .map { TeamBody.Action(name: $0.name, kind: $0.kind.rawValue, confirm: $0.confirm, timeoutSeconds: $0.timeoutSeconds, scopes: $0.scopes) })
+                    .map(ActionsAPI.ActionSummary.init))
             return APIJSON.response(.ok, body)
         }
     }
@@ -266,13 +266,6 @@ extension GraphAPI {
             var unownedNeighbors: [String]
             var edges: [BoundaryEdge]
         }
-        struct Action: Encodable {
-            var name: String
-            var kind: String
-            var confirm: Bool
-            var timeoutSeconds: Double
-            var scopes: [String]
-        }
         var window: GraphDocument.Window
         var team: String
         var ownership: [String: Int]
@@ -280,6 +273,6 @@ extension GraphAPI {
         var boundary: Boundary
         var contacts: FrontDoor.Contacts
         @Nullable var graph: GraphDocument?
-        var actions: [Action]
+        var actions: [ActionsAPI.ActionSummary]
     }
 }
