@@ -10,3 +10,14 @@ extension APIJSON {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data(value, layout))))
     }
 }
+
+/// Two values written as one JSON object: the keys of both (a node with its edge counts).
+struct JSONMerge<Base: Encodable, Extra: Encodable>: Encodable {
+    var base: Base
+    var extra: Extra
+
+    func encode(to encoder: any Encoder) throws {
+        try base.encode(to: encoder)
+        try extra.encode(to: encoder)
+    }
+}

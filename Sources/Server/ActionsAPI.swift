@@ -28,24 +28,20 @@ struct ActionsAPI: Sendable {
         }
     }
 
-    /// An action in a node's `frontDoor.actions`: the summary, whom it is registered for, how to run it.
-    struct ActionEntry: Encodable {
-        var summary: ActionSummary
+    /// Whom an action is registered for and how to run it.
+    struct ActionRoute: Encodable {
         /// `{"service": …}` or `{"team": …}`.
         var registeredFor: [String: String]
         var run: String
-        init(_ a: ActionDefinition, node: String) {
-            summary = ActionSummary(a)
-            registeredFor = a.service.map { ["service": $0] } ?? ["team": a.team ?? ""]
-            run = "POST /api/v1/services/\(Web.segment(node))/actions/\(Web.segment(a.name))"
-        }
-        private enum CodingKeys: String, CodingKey { case registeredFor, run }
-        func encode(to encoder: any Encoder) throws {
-            try summary.encode(to: encoder)
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(registeredFor, forKey: .registeredFor)
-            try c.encode(run, forKey: .run)
-        }
+    }
+
+    /// An action in a node's `frontDoor.actions`: the summary, whom it is registered for, how to run it.
+    typealias ActionEntry = JSONMerge<ActionSummary, ActionRoute>
+
+    static func entry(_ a: ActionDefinition, node: String) -> ActionEntry {
+        ActionEntry(base: ActionSummary(a),
+                    extra: ActionRoute(registeredFor: a.service.map { ["service": $0] } ?? ["team": a.team ?? ""],
+                                       run: "POST /api/v1/services/\(Web.segment(node))/actions/\(Web.segment(a.name))"))
     }
 
     /// A run's answer.

@@ -129,7 +129,7 @@ struct GraphAPI: Sendable {
             var up: [String: Int] = [:], down: [String: Int] = [:]
             for e in doc.edges { down[e.source, default: 0] += 1; up[e.target, default: 0] += 1 }
             let list = doc.nodes.map { n in
-                ServicesBody.Service(node: n, upstreamCount: up[n.id, default: 0], downstreamCount: down[n.id, default: 0])
+                ServicesBody.Service(base: n, extra: .init(upstreamCount: up[n.id, default: 0], downstreamCount: down[n.id, default: 0]))
             }
             return APIJSON.response(.ok, ServicesBody(window: doc.window, services: list))
         }
@@ -179,7 +179,7 @@ struct GraphAPI: Sendable {
     /// The front door with the node's registered actions.
     func frontDoor(_ node: GraphDocument.Node, doc: GraphDocument, alerts: [Alert]) -> FrontDoor.Record {
         var record = FrontDoor.record(node: node, catalog: composer.catalog, alerts: alerts)
-        record.actions = (actions?.actions(for: node, in: doc) ?? []).map { ActionsAPI.ActionEntry($0, node: node.id) }
+        record.actions = (actions?.actions(for: node, in: doc) ?? []).map { ActionsAPI.entry($0, node: node.id) }
         record.actionsDisabled = actions?.disabled ?? false
         return record
     }
@@ -201,19 +201,12 @@ struct GraphAPI: Sendable {
 
     /// `GET /api/v1/services`.
     struct ServicesBody: Encodable {
-        /// A node with its edge counts.
-        struct Service: Encodable {
-            var node: GraphDocument.Node
+        struct EdgeCounts: Encodable {
             var upstreamCount: Int
             var downstreamCount: Int
-            private enum CodingKeys: String, CodingKey { case upstreamCount, downstreamCount }
-            func encode(to encoder: any Encoder) throws {
-                try node.encode(to: encoder)
-                var c = encoder.container(keyedBy: CodingKeys.self)
-                try c.encode(upstreamCount, forKey: .upstreamCount)
-                try c.encode(downstreamCount, forKey: .downstreamCount)
-            }
         }
+        /// A node with its edge counts.
+        typealias Service = JSONMerge<GraphDocument.Node, EdgeCounts>
         var window: GraphDocument.Window
         var services: [Service]
     }

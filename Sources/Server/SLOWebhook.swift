@@ -21,8 +21,8 @@ public final class SLOStatusNotifier: Sendable {
 
     /// The webhook body for the SLOs whose status changed since the last call (an SLO seen for
     /// the first time counts as having been ok), or nil when none changed.
-    public func changes(_ views: [SLOView], now: Double) -> [String: Any]? {
-        var alerts: [[String: Any]] = []
+    public func changes(_ views: [SLOView], now: Double) -> WebhookBody? {
+        var alerts: [WebhookBody.Alert] = []
         known.withLock { known in
             for v in views {
                 let name = v.name, new = v.report.status
@@ -34,16 +34,34 @@ public final class SLOStatusNotifier: Sendable {
             }
         }
         guard !alerts.isEmpty else { return nil }
-        let firing = alerts.contains { $0["status"] as? String == "firing" }
-        return [
-            "version": "4", "receiver": "parallax-slo", "status": firing ? "firing" : "resolved",
-            "groupKey": "{}:{alertname=\"SLOErrorBudgetBurn\"}", "truncatedAlerts": 0,
-            "groupLabels": ["alertname": "SLOErrorBudgetBurn"], "commonLabels": ["alertname": "SLOErrorBudgetBurn"],
-            "commonAnnotations": [String: String](), "externalURL": externalURL, "alerts": alerts,
-        ]
+        let firing = alerts.contains { $0.status == "firing" }
+        return WebhookBody(status: firing ? "firing" : "resolved", externalURL: externalURL, alerts: alerts)
     }
 
-    func alert(_ v: SLOView, severity: SLOStatus, firing: Bool, startsAt: Double, now: Double) -> [String: Any] {
+    /// An Alertmanager webhook (version 4) of SLO burns.
+    public struct WebhookBody: Encodable, Sendable {
+        public struct Alert: Encodable, Sendable {
+            public var status: String
+            public var labels: [String: String]
+            public var annotations: [String: String]
+            public var startsAt: String
+            public var endsAt: String
+            public var generatorURL: String
+            public var fingerprint: String
+        }
+        public var version = "4"
+        public var receiver = "parallax-slo"
+        public var status: String
+        public var groupKey = "{}:{alertname=\"SLOErrorBudgetBurn\"}"
+        public var truncatedAlerts = 0
+        public var groupLabels = ["alertname": "SLOErrorBudgetBurn"]
+        public var commonLabels = ["alertname": "SLOErrorBudgetBurn"]
+        public var commonAnnotations: [String: String] = [:]
+        public var externalURL: String
+        public var alerts: [Alert]
+    }
+
+    func alert(_ v: SLOView, severity: SLOStatus, firing: Bool, startsAt: Double, now: Double) -> WebhookBody.Alert {
         let r = v.report, d = r.definition
         var labels = ["alertname": "SLOErrorBudgetBurn", "severity": severity.rawValue, "slo": d.name, "service": d.service,
                       "signal": d.signal.rawValue]
@@ -52,14 +70,13 @@ public final class SLOStatusNotifier: Sendable {
         var description = "SLO \(d.name) (\(SLOCommandText.objective(d))) burns its error budget at \(burn)× over 1h; "
             + "\(String(format: "%.1f", r.errorBudgetRemaining * 100)) % of the \(SLODuration.format(seconds: d.windowSeconds)) budget left."
         if let f = v.finding { description += " \(f)" }
-        return [
-            "status": firing ? "firing" : "resolved", "labels": labels,
-            "annotations": ["summary": "\(d.name): error budget burn (\(severity.rawValue))", "description": description],
-            "startsAt": GraphTimestamp.format(Date(timeIntervalSince1970: startsAt)),
-            "endsAt": firing ? "0001-01-01T00:00:00Z" : GraphTimestamp.format(Date(timeIntervalSince1970: now)),
-            "generatorURL": externalURL.isEmpty ? "" : "\(externalURL)/api/v1/slos/\(d.name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? d.name)",
-            "fingerprint": Self.fingerprint(labels),
-        ]
+        return WebhookBody.Alert(
+            status: firing ? "firing" : "resolved", labels: labels,
+            annotations: ["summary": "\(d.name): error budget burn (\(severity.rawValue))", "description": description],
+            startsAt: GraphTimestamp.format(Date(timeIntervalSince1970: startsAt)),
+            endsAt: firing ? "0001-01-01T00:00:00Z" : GraphTimestamp.format(Date(timeIntervalSince1970: now)),
+            generatorURL: externalURL.isEmpty ? "" : "\(externalURL)/api/v1/slos/\(d.name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? d.name)",
+            fingerprint: Self.fingerprint(labels))
     }
 }
 
@@ -101,8 +118,8 @@ struct SLOWebhookService: Service {
     }
 
     func evaluate() async {
-        guard let body = notifier.changes(state.sloViews(), now: state.clock()),
-              let data = try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]) else { return }
+        guard let body = notifier.changes(state.sloViews(), now: state.clock()) else { return }
+        let data = APIJSON.data(body, .compact)
         var request = URLRequest(url: url, timeoutInterval: 10)
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")

@@ -238,9 +238,9 @@ import TraceGraph
             let service = SLOWebhookService(state: state, notifier: notifier, url: url, interval: 30, logger: .init(label: "t"))
             // First evaluation: the edge SLO pages, the catalog default tickets; checkout is ok (no alert).
             let first = notifier.changes(state.sloViews(), now: clock.now)
-            let alerts = first?["alerts"] as? [[String: Any]] ?? []
-            #expect(first?["status"] as? String == "firing" && first?["version"] as? String == "4")
-            let labels = alerts.compactMap { $0["labels"] as? [String: String] }
+            let alerts = first?.alerts ?? []
+            #expect(first?.status == "firing" && first?.version == "4")
+            let labels = alerts.map(\.labels)
             #expect(labels.map { $0["slo"] ?? "" }.sorted() == ["frontend-to-checkout", "shop/catalog-availability"])
             #expect(labels.first { $0["slo"] == "frontend-to-checkout" }?["severity"] == "page")
             #expect(labels.first { $0["slo"] == "frontend-to-checkout" }?["edge_target"] == "shop/checkout")
@@ -252,9 +252,9 @@ import TraceGraph
             // Three days later every window is clean: both resolve.
             clock.advance(3 * 86_400 + 3600)
             let later = notifier.changes(state.sloViews(), now: clock.now)
-            let resolved = later?["alerts"] as? [[String: Any]] ?? []
-            #expect(later?["status"] as? String == "resolved" && resolved.count == 2)
-            #expect(resolved.allSatisfy { $0["status"] as? String == "resolved" && ($0["endsAt"] as? String)?.hasPrefix("2027-01-18") == true })
+            let resolved = later?.alerts ?? []
+            #expect(later?.status == "resolved" && resolved.count == 2)
+            #expect(resolved.allSatisfy { $0.status == "resolved" && $0.endsAt.hasPrefix("2027-01-18") })
             _ = service
         }
     }
