@@ -312,14 +312,14 @@ struct JSONLogHandler: LogHandler {
     }
 
     private func write(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, error: (any Error)?) {
-        var object: [String: Any] = [
+        var object: [String: String] = [
             "ts": ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC")!,
                                               formatOptions: [.withInternetDateTime, .withFractionalSeconds]),
             "level": level.rawValue, "label": label, "msg": message.description,
         ]
         for (k, v) in metadata.merging(explicit ?? [:], uniquingKeysWith: { $1 }) { object[k] = v.description }
         if let error { object["error"] = "\(error)" }
-        guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
+        var data = APIJSON.data(object, .compact)
         data.append(0x0A)
         FileHandle.standardError.write(data)
     }
