@@ -214,25 +214,19 @@ enum JSONNumberValue {
 /// sign, ASCII digits only, nil on overflow), on bytes.
 enum JSONInteger {
     static func int64(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int64? {
-        guard n > 0 else { return nil }
-        var k = 0
-        var negative = false
-        if p[0] == UInt8(ascii: "-") { negative = true; k = 1 } else if p[0] == UInt8(ascii: "+") { k = 1 }
-        guard k < n else { return nil }
-        var v: Int64 = 0
-        while k < n {
-            let d = p[k] &- 48
-            guard d < 10 else { return nil }
-            let (m, o1) = v.multipliedReportingOverflow(by: 10)
-            let (r, o2) = negative ? m.subtractingReportingOverflow(Int64(d)) : m.addingReportingOverflow(Int64(d))
-            if o1 || o2 { return nil }
-            v = r
-            k += 1
-        }
-        return v
+        guard let (negative, magnitude) = signAndMagnitude(p, n) else { return nil }
+        if negative { return magnitude <= UInt64(Int64.max) + 1 ? Int64(truncatingIfNeeded: 0 &- magnitude) : nil }
+        return magnitude <= UInt64(Int64.max) ? Int64(magnitude) : nil
     }
 
     static func uint64(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64? {
+        guard let (negative, magnitude) = signAndMagnitude(p, n) else { return nil }
+        return negative && magnitude != 0 ? nil : magnitude   // "-0" is 0; any other negative overflows
+    }
+
+    /// An optional sign and at least one ASCII digit; nil when the digits overflow 64 bits.
+    @inline(__always)
+    private static func signAndMagnitude(_ p: UnsafePointer<UInt8>, _ n: Int) -> (Bool, UInt64)? {
         guard n > 0 else { return nil }
         var k = 0
         var negative = false
@@ -242,17 +236,13 @@ enum JSONInteger {
         while k < n {
             let d = p[k] &- 48
             guard d < 10 else { return nil }
-            if negative {
-                if d != 0 { return nil }   // "-0" is 0; any other negative overflows
-            } else {
-                let (m, o1) = v.multipliedReportingOverflow(by: 10)
-                let (r, o2) = m.addingReportingOverflow(UInt64(d))
-                if o1 || o2 { return nil }
-                v = r
-            }
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (r, o2) = m.addingReportingOverflow(UInt64(d))
+            if o1 || o2 { return nil }
+            v = r
             k += 1
         }
-        return v
+        return (negative, v)
     }
 }
 

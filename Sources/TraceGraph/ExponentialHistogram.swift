@@ -226,15 +226,7 @@ struct AdaptiveCounts: Sendable {
         let v = get(i) &+ n
         let needed = Self.widthFor(v)
         if needed > width { widen(to: needed) }
-        let w = width
-        raw.withUnsafeMutableBytes { p in
-            switch w {
-            case 1: p[i] = UInt8(truncatingIfNeeded: v)
-            case 2: p.storeBytes(of: UInt16(truncatingIfNeeded: v), toByteOffset: i &* 2, as: UInt16.self)
-            case 4: p.storeBytes(of: UInt32(truncatingIfNeeded: v), toByteOffset: i &* 4, as: UInt32.self)
-            default: p.storeBytes(of: v, toByteOffset: i &* 8, as: UInt64.self)
-            }
-        }
+        setWide(i, v)
     }
 
     @inline(__always)
@@ -249,6 +241,7 @@ struct AdaptiveCounts: Sendable {
         self = next
     }
 
+    @inline(__always)
     private mutating func setWide(_ i: Int, _ v: UInt64) {
         let w = width
         raw.withUnsafeMutableBytes { p in
