@@ -7,7 +7,7 @@ let package = Package(
     name: "parallax",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "parallax", targets: ["parallax"]),
+        .executable(name: "parallax", targets: ["parallax"])
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -142,7 +142,8 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "ParallaxTesting", "OTLP", "SpanModel", "COTLP", "CZstd", "Overlay", "Alerts", "Store", "SLO", "TraceGraph", "Catalog", "Actions", "PromGraph",
+                "Server", "ParallaxTesting", "OTLP", "SpanModel", "COTLP", "CZstd", "Overlay", "Alerts", "Store", "SLO", "TraceGraph", "Catalog",
+                "Actions", "PromGraph",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),

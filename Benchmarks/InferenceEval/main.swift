@@ -1,3 +1,4 @@
+import Alerts
 // InferenceEval: quality and throughput of alert-based dependency inference on simulated history.
 //
 //   swift run -c release InferenceEval                 # quality report (tuning set + held-out sets)
@@ -6,7 +7,6 @@
 //            --regime weak (the weak-propagation development regime, SimConfig.weak), --set name=value,
 //            --perf-days D (squeeze the --perf alerts into D days), --verbose (list FP/FN/direction errors)
 import Foundation
-import Alerts
 import Inference
 import ParallaxTesting
 
@@ -30,12 +30,12 @@ while let a = argv.popFirst() {
     case "--verbose": verbose = true
     case "--perf-days": perfDays = Double(argv.popFirst() ?? "")
     case "--debug-merges": debugMerges = true
-    case "--regime":   // strong (default) or weak: the weak-propagation development regime (SimConfig.weak)
+    case "--regime":  // strong (default) or weak: the weak-propagation development regime (SimConfig.weak)
         let r = argv.popFirst() ?? ""
         guard r == "weak" || r == "strong" else { print("--regime strong|weak"); exit(2) }
         weakRegime = r == "weak"
-    case "--legacy-names": legacyNames = true   // the older simulator: light name variants, evaluator-side normalization
-    case "--set":   // development only: --set name=value overrides one InferenceSettings default
+    case "--legacy-names": legacyNames = true  // the older simulator: light name variants, evaluator-side normalization
+    case "--set":  // development only: --set name=value overrides one InferenceSettings default
         let kv = (argv.popFirst() ?? "").split(separator: "=").map(String.init)
         guard kv.count == 2, let v = Double(kv[1]) else { print("--set name=value"); exit(2) }
         switch kv[0] {
@@ -59,7 +59,9 @@ while let a = argv.popFirst() {
         default: print("unknown setting \(kv[0])"); exit(2)
         }
     default:
-        print("usage: InferenceEval [--days D] [--seeds 11,12,13] [--regime strong|weak] [--tune] [--perf N [--perf-days D]] [--verbose] [--set name=value]"); exit(2)
+        print(
+            "usage: InferenceEval [--days D] [--seeds 11,12,13] [--regime strong|weak] [--tune] [--perf N [--perf-days D]] [--verbose] [--set name=value]"
+        ); exit(2)
     }
 }
 
@@ -81,8 +83,9 @@ func scoreEngine(_ g: InferredGraph, _ sim: SimOutput) -> Score {
     for a in sim.alerts { for e in a.entities { if let id = resolveName(e), let o = sim.rawOwner[e.raw] { idOwner[id] = o } } }
     let mapped = Scoring.baseline(sim.alerts, resolve: resolveName, window: baselineWindow, k: k).map { e -> PredictedEdge in
         let s = idOwner[e.source] ?? e.source, t = idOwner[e.target] ?? e.target
-        return s == t ? PredictedEdge(source: e.source + "\u{2}", target: e.target + "\u{2}", directed: e.directed)
-                      : PredictedEdge(source: s, target: t, directed: e.directed)
+        return s == t
+            ? PredictedEdge(source: e.source + "\u{2}", target: e.target + "\u{2}", directed: e.directed)
+            : PredictedEdge(source: s, target: t, directed: e.directed)
     }
     return Scoring.score(mapped, truth: sim.truth)
 }
@@ -118,7 +121,9 @@ if let n = perf {
         let r = engine.analyze(sim.alerts, resolve: resolveName)
         let dt = now() - t0
         let s = scoreEngine(r.graph, sim)
-        print("run \(run): \(String(format: "%.2f", dt)) s  (\(Int(Double(sim.alerts.count) / dt)) alerts/s)  episodes \(r.stats.episodes) clusters \(r.stats.clusters) pairs \(r.stats.candidatePairs) edges \(r.stats.edges)  P \(pct(s.precision)) R \(pct(s.recall)) F1 \(pct(s.f1)) dir \(pct(s.directionAccuracy))")
+        print(
+            "run \(run): \(String(format: "%.2f", dt)) s  (\(Int(Double(sim.alerts.count) / dt)) alerts/s)  episodes \(r.stats.episodes) clusters \(r.stats.clusters) pairs \(r.stats.candidatePairs) edges \(r.stats.edges)  P \(pct(s.precision)) R \(pct(s.recall)) F1 \(pct(s.f1)) dir \(pct(s.directionAccuracy))"
+        )
     }
     exit(0)
 }
@@ -150,12 +155,13 @@ if tune {
     exit(0)
 }
 
-print("| data | alerts | incidents | true edges | engine P | R | F1 | dir acc | split | merges | baseline(k=\(bestK)) P | R | F1 | dir acc | infer s |")
+print(
+    "| data | alerts | incidents | true edges | engine P | R | F1 | dir acc | split | merges | baseline(k=\(bestK)) P | R | F1 | dir acc | infer s |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 var rows: [(String, UInt64, Bool)] = [(tuningTopology.name, tuningSeed, true)]
 for topo in Topology.all { for seed in heldOutSeeds { rows.append((topo.name, seed, false)) } }
 var heldOut: [Score] = [], heldOutBase: [Score] = []
-var evidencedTruth = 0, evidencedFound = 0   // true edges a failure travelled along in ≥ 3 incidents
+var evidencedTruth = 0, evidencedFound = 0  // true edges a failure travelled along in ≥ 3 incidents
 for (name, seed, isTuning) in rows {
     let topo = Topology.all.first { $0.name == name }!
     let sim = isTuning ? tuningSim : simulate(topo, seed: seed)
@@ -164,7 +170,9 @@ for (name, seed, isTuning) in rows {
         for a in sim.alerts { for e in a.entities { if let id = resolveName(e), let o = sim.rawOwner[e.raw] { idOwner[id] = o } } }
         EntityMatcher.debug = { a, b, f, why in
             let same = idOwner[a] != nil && idOwner[a] == idOwner[b]
-            print("   CAND \(same ? "SAME" : "diff") \(a) ~ \(b) name \(pct(f[0])) n \(Int(f[1]))/\(Int(f[2])) p \(pct(f[3]))/\(pct(f[4])) \(why ?? "")")
+            print(
+                "   CAND \(same ? "SAME" : "diff") \(a) ~ \(b) name \(pct(f[0])) n \(Int(f[1]))/\(Int(f[2])) p \(pct(f[3]))/\(pct(f[4])) \(why ?? "")"
+            )
         }
     }
     let t0 = now()
@@ -181,13 +189,17 @@ for (name, seed, isTuning) in rows {
             if found.contains(Scoring.key(t.caller, t.callee)) { evidencedFound += 1 }
         }
     }
-    print("| \(name) seed \(seed)\(isTuning ? " (tuning)" : "") | \(sim.alerts.count) | \(sim.incidents) | \(sim.truth.count) | \(pct(s.precision)) | \(pct(s.recall)) | \(pct(s.f1)) | \(pct(s.directionAccuracy)) | \(frag) | \(result.stats.learnedMerges) | \(pct(b.precision)) | \(pct(b.recall)) | \(pct(b.f1)) | \(pct(b.directionAccuracy)) | \(String(format: "%.3f", dt)) |")
+    print(
+        "| \(name) seed \(seed)\(isTuning ? " (tuning)" : "") | \(sim.alerts.count) | \(sim.incidents) | \(sim.truth.count) | \(pct(s.precision)) | \(pct(s.recall)) | \(pct(s.f1)) | \(pct(s.directionAccuracy)) | \(frag) | \(result.stats.learnedMerges) | \(pct(b.precision)) | \(pct(b.recall)) | \(pct(b.f1)) | \(pct(b.directionAccuracy)) | \(String(format: "%.3f", dt)) |"
+    )
     if verbose {
         print("   tool delays: \(result.stats.toolDelays.sorted { $0.key < $1.key }.map { "\($0.key) \(Int($0.value)) s" }.joined(separator: ", "))")
         let truthKeys = Set(sim.truth.map { Scoring.key($0.caller, $0.callee) })
         let mapped = Scoring.edges(result.graph, owners: sim.rawOwner)
         for (e, orig) in zip(mapped, result.graph.edges) where !truthKeys.contains(Scoring.key(e.source, e.target)) {
-            print("   FP \(orig.source) -> \(orig.target) conf \(pct(orig.evidence.confidence)) sup \(orig.evidence.support) dir \(orig.evidence.directed) | \(orig.evidence.reasons.joined(separator: "; "))")
+            print(
+                "   FP \(orig.source) -> \(orig.target) conf \(pct(orig.evidence.confidence)) sup \(orig.evidence.support) dir \(orig.evidence.directed) | \(orig.evidence.reasons.joined(separator: "; "))"
+            )
         }
         let found = Set(mapped.map { Scoring.key($0.source, $0.target) })
         for t in sim.truth.sorted() where !found.contains(Scoring.key(t.caller, t.callee)) {
@@ -195,7 +207,8 @@ for (name, seed, isTuning) in rows {
         }
         for e in mapped {
             if let t = sim.truth.first(where: { Scoring.key($0.caller, $0.callee) == Scoring.key(e.source, e.target) }),
-               !(e.directed && e.source == t.caller) {
+                !(e.directed && e.source == t.caller)
+            {
                 print("   DIR \(e.source) -> \(e.target) directed \(e.directed) truth \(t.caller) -> \(t.callee)")
             }
         }
@@ -211,6 +224,10 @@ func micro(_ xs: [Score]) -> Score {
     }
 }
 let m = micro(heldOut), mb = micro(heldOutBase)
-print("| **held-out total (micro)** | | | \(m.truth) | \(pct(m.precision)) | \(pct(m.recall)) | \(pct(m.f1)) | \(pct(m.directionAccuracy)) | | | \(pct(mb.precision)) | \(pct(mb.recall)) | \(pct(mb.f1)) | \(pct(mb.directionAccuracy)) | |")
-print("recall on edges a failure travelled along in ≥ 3 incidents: \(evidencedFound)/\(evidencedTruth) = \(pct(Double(evidencedFound) / Double(max(1, evidencedTruth))))")
+print(
+    "| **held-out total (micro)** | | | \(m.truth) | \(pct(m.precision)) | \(pct(m.recall)) | \(pct(m.f1)) | \(pct(m.directionAccuracy)) | | | \(pct(mb.precision)) | \(pct(mb.recall)) | \(pct(mb.f1)) | \(pct(mb.directionAccuracy)) | |"
+)
+print(
+    "recall on edges a failure travelled along in ≥ 3 incidents: \(evidencedFound)/\(evidencedTruth) = \(pct(Double(evidencedFound) / Double(max(1, evidencedTruth))))"
+)
 print("baseline: tumbling \(Int(baselineWindow)) s windows, k = \(bestK) chosen as best F1 on the tuning set (\(pct(bestKF1)))")

@@ -23,7 +23,7 @@ struct Measurement {
     var spec: BenchSpec
     var iterations: Int
     var samples: Int
-    var medianNanos: Double   // per iteration
+    var medianNanos: Double  // per iteration
     var minNanos: Double
     var maxNanos: Double
 
@@ -85,10 +85,13 @@ final class Runner {
     func result() -> Measurement {
         blackHole(sink)
         let sorted = samples.sorted()
-        let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2]
+        let median =
+            sorted.count % 2 == 1
+            ? sorted[sorted.count / 2]
             : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-        return Measurement(spec: spec, iterations: iterations, samples: sorted.count,
-                           medianNanos: median, minNanos: sorted.first!, maxNanos: sorted.last!)
+        return Measurement(
+            spec: spec, iterations: iterations, samples: sorted.count,
+            medianNanos: median, minNanos: sorted.first!, maxNanos: sorted.last!)
     }
 }
 
@@ -139,17 +142,21 @@ func printTable(_ group: String, _ title: String, _ ms: [Measurement], _ all: [M
     guard !ms.isEmpty else { return }
     print("")
     print("## \(title)")
-    let header = [pad("benchmark", 26), pad("iters", 8, right: true), pad("spans/s (med)", 14, right: true),
-                  pad("MB/s", 8, right: true), pad("ns/span med", 12, right: true), pad("ns/span min", 12, right: true),
-                  pad("spread", 7, right: true), pad("vs peer", 8, right: true)]
+    let header = [
+        pad("benchmark", 26), pad("iters", 8, right: true), pad("spans/s (med)", 14, right: true),
+        pad("MB/s", 8, right: true), pad("ns/span med", 12, right: true), pad("ns/span min", 12, right: true),
+        pad("spread", 7, right: true), pad("vs peer", 8, right: true),
+    ]
     print(header.joined(separator: "  "))
     print(String(repeating: "-", count: header.joined(separator: "  ").count))
     for m in ms {
         let isPeer = all.contains { $0.spec.peer == m.spec.name }
         let r = ratio(m, all).map { fmt($0, 2) + "x" } ?? (isPeer ? "peer" : m.spec.peer == nil ? "n/a" : "-")
-        let row = [pad(m.spec.name, 26), pad(String(m.iterations), 8, right: true), pad(grouped(m.spansPerSecond), 14, right: true),
-                   pad(m.spec.bytesPerIteration > 0 ? fmt(m.megabytesPerSecond, 1) : "-", 8, right: true), pad(fmt(m.nanosPerSpan, 1), 12, right: true),
-                   pad(fmt(m.minNanosPerSpan, 1), 12, right: true), pad(fmt(m.spreadPercent, 0) + "%", 7, right: true), pad(r, 8, right: true)]
+        let row = [
+            pad(m.spec.name, 26), pad(String(m.iterations), 8, right: true), pad(grouped(m.spansPerSecond), 14, right: true),
+            pad(m.spec.bytesPerIteration > 0 ? fmt(m.megabytesPerSecond, 1) : "-", 8, right: true), pad(fmt(m.nanosPerSpan, 1), 12, right: true),
+            pad(fmt(m.minNanosPerSpan, 1), 12, right: true), pad(fmt(m.spreadPercent, 0) + "%", 7, right: true), pad(r, 8, right: true),
+        ]
         print(row.joined(separator: "  "))
     }
     for m in ms where !m.spec.note.isEmpty { print("  \(m.spec.name): \(m.spec.note)") }

@@ -32,7 +32,7 @@ struct BenchSpan {
     var links: [SpanLink] = []
     var status: StatusCode = .unset
     var statusMessage = ""
-    var flags: UInt32 = 0x301   // sampled, has-is-remote, is-remote (as the Java SDK sets on server spans)
+    var flags: UInt32 = 0x301  // sampled, has-is-remote, is-remote (as the Java SDK sets on server spans)
 }
 
 struct BenchScope {
@@ -87,8 +87,10 @@ struct WorkloadGenerator {
 
     // MARK: resources
 
-    mutating func sdkResource(service: String, version: String, language: String, sdkVersion: String,
-                              runtime: (String, String), pod: String, node: String) -> [(String, AttrValue)] {
+    mutating func sdkResource(
+        service: String, version: String, language: String, sdkVersion: String,
+        runtime: (String, String), pod: String, node: String
+    ) -> [(String, AttrValue)] {
         [
             ("service.name", .string(service)),
             ("service.namespace", .string("shop")),
@@ -120,29 +122,37 @@ struct WorkloadGenerator {
     /// Builds one request with `traces` complete traces (10 spans each).
     mutating func request(traces: Int) -> BenchRequest {
         let node = "ip-10-0-\(r(200))-\(r(250)).eu-west-1.compute.internal"
-        let frontendRes = sdkResource(service: "frontend", version: "2.14.1", language: "nodejs", sdkVersion: "1.30.1",
-                                      runtime: ("nodejs", "22.12.0"), pod: "frontend-7d9c6b5f4-x2kqz", node: node)
+        let frontendRes = sdkResource(
+            service: "frontend", version: "2.14.1", language: "nodejs", sdkVersion: "1.30.1",
+            runtime: ("nodejs", "22.12.0"), pod: "frontend-7d9c6b5f4-x2kqz", node: node)
         let checkoutRes = (0..<2).map { i in
-            sdkResource(service: "checkout", version: "5.2.0", language: "java", sdkVersion: "1.46.0",
-                        runtime: ("OpenJDK Runtime Environment", "21.0.5+11-LTS"), pod: "checkout-59f8d7c8b-\(["4nq7m", "zt8wd"][i])", node: node)
+            sdkResource(
+                service: "checkout", version: "5.2.0", language: "java", sdkVersion: "1.46.0",
+                runtime: ("OpenJDK Runtime Environment", "21.0.5+11-LTS"), pod: "checkout-59f8d7c8b-\(["4nq7m", "zt8wd"][i])", node: node)
         }
-        let paymentRes = sdkResource(service: "payment", version: "1.8.3", language: "go", sdkVersion: "1.34.0",
-                                     runtime: ("go", "go1.23.4"), pod: "payment-6c7b9d8f5-m9rtl", node: node)
-        let workerRes = sdkResource(service: "worker", version: "3.0.7", language: "python", sdkVersion: "1.29.0",
-                                    runtime: ("cpython", "3.12.8"), pod: "worker-85d4c9f7b-hq2vp", node: node)
+        let paymentRes = sdkResource(
+            service: "payment", version: "1.8.3", language: "go", sdkVersion: "1.34.0",
+            runtime: ("go", "go1.23.4"), pod: "payment-6c7b9d8f5-m9rtl", node: node)
+        let workerRes = sdkResource(
+            service: "worker", version: "3.0.7", language: "python", sdkVersion: "1.29.0",
+            runtime: ("cpython", "3.12.8"), pod: "worker-85d4c9f7b-hq2vp", node: node)
 
         var fe = [BenchScope(name: "@opentelemetry/instrumentation-http", version: "0.57.1")]
         func checkoutScopes() -> [BenchScope] {
-            [BenchScope(name: "io.opentelemetry.tomcat-10.0", version: "2.12.0-alpha"),
-             BenchScope(name: "io.opentelemetry.spring-webmvc-6.0", version: "2.12.0-alpha"),
-             BenchScope(name: "io.opentelemetry.jdbc", version: "2.12.0-alpha"),
-             BenchScope(name: "io.opentelemetry.grpc-1.6", version: "2.12.0-alpha"),
-             BenchScope(name: "io.opentelemetry.kafka-clients-2.6", version: "2.12.0-alpha")]
+            [
+                BenchScope(name: "io.opentelemetry.tomcat-10.0", version: "2.12.0-alpha"),
+                BenchScope(name: "io.opentelemetry.spring-webmvc-6.0", version: "2.12.0-alpha"),
+                BenchScope(name: "io.opentelemetry.jdbc", version: "2.12.0-alpha"),
+                BenchScope(name: "io.opentelemetry.grpc-1.6", version: "2.12.0-alpha"),
+                BenchScope(name: "io.opentelemetry.kafka-clients-2.6", version: "2.12.0-alpha"),
+            ]
         }
         var co = [checkoutScopes(), checkoutScopes()]
         var pay = [BenchScope(name: "go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc", version: "0.59.0")]
-        var wk = [BenchScope(name: "opentelemetry.instrumentation.confluent_kafka", version: "0.50b0"),
-                  BenchScope(name: "opentelemetry.instrumentation.redis", version: "0.50b0")]
+        var wk = [
+            BenchScope(name: "opentelemetry.instrumentation.confluent_kafka", version: "0.50b0"),
+            BenchScope(name: "opentelemetry.instrumentation.redis", version: "0.50b0"),
+        ]
 
         let routes: [(method: String, route: String, path: (UInt64) -> String)] = [
             ("POST", "/checkout", { _ in "/checkout" }),
@@ -157,8 +167,14 @@ struct WorkloadGenerator {
             "okhttp/4.12.0",
         ]
         let queries = [
-            ("SELECT", "orders", "SELECT o.id, o.status, o.total_cents, o.currency, o.created_at FROM orders o WHERE o.customer_id = $1 AND o.status = ANY($2) ORDER BY o.created_at DESC LIMIT 20"),
-            ("INSERT", "orders", "INSERT INTO orders (id, customer_id, status, total_cents, currency, created_at) VALUES ($1, $2, $3, $4, $5, now())"),
+            (
+                "SELECT", "orders",
+                "SELECT o.id, o.status, o.total_cents, o.currency, o.created_at FROM orders o WHERE o.customer_id = $1 AND o.status = ANY($2) ORDER BY o.created_at DESC LIMIT 20"
+            ),
+            (
+                "INSERT", "orders",
+                "INSERT INTO orders (id, customer_id, status, total_cents, currency, created_at) VALUES ($1, $2, $3, $4, $5, now())"
+            ),
             ("UPDATE", "inventory", "UPDATE inventory SET reserved = reserved + $1, updated_at = now() WHERE sku = $2 AND warehouse_id = $3"),
         ]
 
@@ -169,15 +185,16 @@ struct WorkloadGenerator {
             let pod = Int(r(2))
             let route = pick(routes)
             let orderID = r(10_000_000)
-            let failed = r(50) == 0           // 2% of traces fail in payment
-            let total = 20_000_000 + r(180_000_000)   // 20–200 ms
+            let failed = r(50) == 0  // 2% of traces fail in payment
+            let total = 20_000_000 + r(180_000_000)  // 20–200 ms
             let ids = (0..<10).map { _ in nonZero() }
             let path = route.path(orderID)
             let status: Int64 = failed ? 502 : (route.method == "POST" ? 201 : 200)
 
             // 1 frontend SERVER
-            var root = BenchSpan(traceID: trace, spanID: ids[0], name: "\(route.method) \(route.route)", kind: .server,
-                                 start: t0, end: t0 + total)
+            var root = BenchSpan(
+                traceID: trace, spanID: ids[0], name: "\(route.method) \(route.route)", kind: .server,
+                start: t0, end: t0 + total)
             root.flags = 0x101
             root.attributes = [
                 ("http.request.method", .string(route.method)), ("url.path", .string(path)), ("url.scheme", .string("https")),
@@ -188,8 +205,9 @@ struct WorkloadGenerator {
             ]
             if failed { root.status = .error }
             // 2 frontend CLIENT → checkout
-            var feClient = BenchSpan(traceID: trace, spanID: ids[1], parentSpanID: ids[0], name: "POST", kind: .client,
-                                     start: t0 + 1_000_000, end: t0 + total - 1_000_000)
+            var feClient = BenchSpan(
+                traceID: trace, spanID: ids[1], parentSpanID: ids[0], name: "POST", kind: .client,
+                start: t0 + 1_000_000, end: t0 + total - 1_000_000)
             feClient.flags = 0x101
             feClient.attributes = [
                 ("http.request.method", .string("POST")),
@@ -202,8 +220,9 @@ struct WorkloadGenerator {
 
             // 3 checkout SERVER
             let cs = t0 + 2_000_000, ce = t0 + total - 2_000_000
-            var coServer = BenchSpan(traceID: trace, spanID: ids[2], parentSpanID: ids[1], name: "POST /api/v1/orders", kind: .server,
-                                     start: cs, end: ce)
+            var coServer = BenchSpan(
+                traceID: trace, spanID: ids[2], parentSpanID: ids[1], name: "POST /api/v1/orders", kind: .server,
+                start: cs, end: ce)
             coServer.attributes = [
                 ("http.request.method", .string("POST")), ("url.path", .string("/api/v1/orders")), ("url.query", .string("cart=\(orderID)")),
                 ("url.scheme", .string("http")), ("http.route", .string("/api/v1/orders")),
@@ -214,24 +233,32 @@ struct WorkloadGenerator {
             ]
             if failed { coServer.status = .error }
             // 4 checkout INTERNAL
-            var coInternal = BenchSpan(traceID: trace, spanID: ids[3], parentSpanID: ids[2], name: "OrderService.placeOrder", kind: .internal,
-                                       start: cs + 500_000, end: ce - 500_000)
+            var coInternal = BenchSpan(
+                traceID: trace, spanID: ids[3], parentSpanID: ids[2], name: "OrderService.placeOrder", kind: .internal,
+                start: cs + 500_000, end: ce - 500_000)
             coInternal.flags = 0x101
-            coInternal.attributes = [("code.function.name", .string("com.example.shop.checkout.OrderService.placeOrder")),
-                                     ("thread.id", .int(Int64(30 + r(200))))]
+            coInternal.attributes = [
+                ("code.function.name", .string("com.example.shop.checkout.OrderService.placeOrder")),
+                ("thread.id", .int(Int64(30 + r(200)))),
+            ]
             if failed {
                 coInternal.status = .error
                 coInternal.statusMessage = "payment declined: upstream returned INTERNAL"
-                coInternal.events = [BenchEvent(time: ce - 600_000, name: "exception", attributes: [
-                    ("exception.type", .string("io.grpc.StatusRuntimeException")),
-                    ("exception.message", .string("INTERNAL: card processor unavailable")),
-                    ("exception.stacktrace", .string(Self.javaStack)),
-                ])]
+                coInternal.events = [
+                    BenchEvent(
+                        time: ce - 600_000, name: "exception",
+                        attributes: [
+                            ("exception.type", .string("io.grpc.StatusRuntimeException")),
+                            ("exception.message", .string("INTERNAL: card processor unavailable")),
+                            ("exception.stacktrace", .string(Self.javaStack)),
+                        ])
+                ]
             }
             // 5 checkout CLIENT → postgres
             let q = pick(queries)
-            var db = BenchSpan(traceID: trace, spanID: ids[4], parentSpanID: ids[3], name: "\(q.0) shop.\(q.1)", kind: .client,
-                               start: cs + 1_000_000, end: cs + 1_000_000 + 300_000 + r(8_000_000))
+            var db = BenchSpan(
+                traceID: trace, spanID: ids[4], parentSpanID: ids[3], name: "\(q.0) shop.\(q.1)", kind: .client,
+                start: cs + 1_000_000, end: cs + 1_000_000 + 300_000 + r(8_000_000))
             db.flags = 0x101
             db.attributes = [
                 ("db.system", .string("postgresql")), ("db.namespace", .string("shop")), ("db.operation.name", .string(q.0)),
@@ -241,8 +268,9 @@ struct WorkloadGenerator {
             ]
             // 6 checkout CLIENT → payment (gRPC)
             let ps = cs + 10_000_000, pe = ps + 5_000_000 + r(60_000_000)
-            var grpc = BenchSpan(traceID: trace, spanID: ids[5], parentSpanID: ids[3], name: "payment.v1.PaymentService/Charge", kind: .client,
-                                 start: ps, end: pe)
+            var grpc = BenchSpan(
+                traceID: trace, spanID: ids[5], parentSpanID: ids[3], name: "payment.v1.PaymentService/Charge", kind: .client,
+                start: ps, end: pe)
             grpc.flags = 0x101
             grpc.attributes = [
                 ("rpc.system", .string("grpc")), ("rpc.service", .string("payment.v1.PaymentService")), ("rpc.method", .string("Charge")),
@@ -251,8 +279,9 @@ struct WorkloadGenerator {
             ]
             if failed { grpc.status = .error; grpc.statusMessage = "card processor unavailable" }
             // 8 checkout PRODUCER → kafka
-            var producer = BenchSpan(traceID: trace, spanID: ids[7], parentSpanID: ids[3], name: "publish order-events", kind: .producer,
-                                     start: pe + 200_000, end: pe + 1_200_000)
+            var producer = BenchSpan(
+                traceID: trace, spanID: ids[7], parentSpanID: ids[3], name: "publish order-events", kind: .producer,
+                start: pe + 200_000, end: pe + 1_200_000)
             producer.flags = 0x101
             producer.attributes = [
                 ("messaging.system", .string("kafka")), ("messaging.destination.name", .string("order-events")),
@@ -269,8 +298,9 @@ struct WorkloadGenerator {
             co[pod][4].spans.append(producer)
 
             // 7 payment SERVER
-            var payServer = BenchSpan(traceID: trace, spanID: ids[6], parentSpanID: ids[5], name: "payment.v1.PaymentService/Charge", kind: .server,
-                                      start: ps + 400_000, end: pe - 400_000)
+            var payServer = BenchSpan(
+                traceID: trace, spanID: ids[6], parentSpanID: ids[5], name: "payment.v1.PaymentService/Charge", kind: .server,
+                start: ps + 400_000, end: pe - 400_000)
             payServer.attributes = [
                 ("rpc.system", .string("grpc")), ("rpc.service", .string("payment.v1.PaymentService")), ("rpc.method", .string("Charge")),
                 ("rpc.grpc.status_code", .int(failed ? 13 : 0)), ("server.address", .string("payment.shop.svc.cluster.local")),
@@ -278,18 +308,27 @@ struct WorkloadGenerator {
                 ("network.peer.port", .int(Int64(30_000 + r(30_000)))),
             ]
             payServer.events = [
-                BenchEvent(time: ps + 500_000, name: "message", attributes: [("message.type", .string("RECEIVED")), ("message.id", .int(1)),
-                                                                             ("message.uncompressed_size", .int(Int64(180 + r(60))))]),
-                BenchEvent(time: pe - 500_000, name: "message", attributes: [("message.type", .string("SENT")), ("message.id", .int(1)),
-                                                                             ("message.uncompressed_size", .int(Int64(40 + r(20))))]),
+                BenchEvent(
+                    time: ps + 500_000, name: "message",
+                    attributes: [
+                        ("message.type", .string("RECEIVED")), ("message.id", .int(1)),
+                        ("message.uncompressed_size", .int(Int64(180 + r(60)))),
+                    ]),
+                BenchEvent(
+                    time: pe - 500_000, name: "message",
+                    attributes: [
+                        ("message.type", .string("SENT")), ("message.id", .int(1)),
+                        ("message.uncompressed_size", .int(Int64(40 + r(20)))),
+                    ]),
             ]
             if failed { payServer.status = .error; payServer.statusMessage = "card processor unavailable" }
             pay[0].spans.append(payServer)
 
             // 9 worker CONSUMER (child of the producer, with a link to it as well)
             let ws = pe + 3_000_000 + r(20_000_000)
-            var consumer = BenchSpan(traceID: trace, spanID: ids[8], parentSpanID: ids[7], name: "process order-events", kind: .consumer,
-                                     start: ws, end: ws + 4_000_000 + r(10_000_000))
+            var consumer = BenchSpan(
+                traceID: trace, spanID: ids[8], parentSpanID: ids[7], name: "process order-events", kind: .consumer,
+                start: ws, end: ws + 4_000_000 + r(10_000_000))
             consumer.attributes = [
                 ("messaging.system", .string("kafka")), ("messaging.destination.name", .string("order-events")),
                 ("messaging.operation.type", .string("process")), ("messaging.consumer.group.name", .string("order-worker")),
@@ -298,8 +337,9 @@ struct WorkloadGenerator {
             ]
             consumer.links = [SpanLink(traceID: trace, spanID: SpanID(ids[7]))]
             // 10 worker CLIENT → redis
-            var redis = BenchSpan(traceID: trace, spanID: ids[9], parentSpanID: ids[8], name: "SET", kind: .client,
-                                  start: ws + 500_000, end: ws + 500_000 + 100_000 + r(900_000))
+            var redis = BenchSpan(
+                traceID: trace, spanID: ids[9], parentSpanID: ids[8], name: "SET", kind: .client,
+                start: ws + 500_000, end: ws + 500_000 + 100_000 + r(900_000))
             redis.flags = 0x101
             redis.attributes = [
                 ("db.system", .string("redis")), ("db.operation.name", .string("SET")),
@@ -320,17 +360,17 @@ struct WorkloadGenerator {
     }
 
     static let javaStack = """
-    io.grpc.StatusRuntimeException: INTERNAL: card processor unavailable
-    \tat io.grpc.stub.ClientCalls.toStatusRuntimeException(ClientCalls.java:268)
-    \tat io.grpc.stub.ClientCalls.getUnchecked(ClientCalls.java:249)
-    \tat io.grpc.stub.ClientCalls.blockingUnaryCall(ClientCalls.java:167)
-    \tat com.example.payment.v1.PaymentServiceGrpc$PaymentServiceBlockingStub.charge(PaymentServiceGrpc.java:312)
-    \tat com.example.shop.checkout.PaymentClient.charge(PaymentClient.java:58)
-    \tat com.example.shop.checkout.OrderService.placeOrder(OrderService.java:121)
-    \tat com.example.shop.checkout.OrderController.create(OrderController.java:44)
-    \tat java.base/jdk.internal.reflect.DirectMethodHandleAccessor.invoke(DirectMethodHandleAccessor.java:103)
-    \tat org.springframework.web.servlet.mvc.method.annotation.ServletInvocableHandlerMethod.invokeAndHandle(ServletInvocableHandlerMethod.java:118)
-    """
+        io.grpc.StatusRuntimeException: INTERNAL: card processor unavailable
+        \tat io.grpc.stub.ClientCalls.toStatusRuntimeException(ClientCalls.java:268)
+        \tat io.grpc.stub.ClientCalls.getUnchecked(ClientCalls.java:249)
+        \tat io.grpc.stub.ClientCalls.blockingUnaryCall(ClientCalls.java:167)
+        \tat com.example.payment.v1.PaymentServiceGrpc$PaymentServiceBlockingStub.charge(PaymentServiceGrpc.java:312)
+        \tat com.example.shop.checkout.PaymentClient.charge(PaymentClient.java:58)
+        \tat com.example.shop.checkout.OrderService.placeOrder(OrderService.java:121)
+        \tat com.example.shop.checkout.OrderController.create(OrderController.java:44)
+        \tat java.base/jdk.internal.reflect.DirectMethodHandleAccessor.invoke(DirectMethodHandleAccessor.java:103)
+        \tat org.springframework.web.servlet.mvc.method.annotation.ServletInvocableHandlerMethod.invokeAndHandle(ServletInvocableHandlerMethod.java:118)
+        """
 }
 
 // MARK: protobuf
@@ -345,7 +385,9 @@ enum ProtobufEncoder {
                 rs.message(1) { r in for (k, v) in res.attributes { r.attribute(1, k, v) } }
                 for scope in res.scopes where !scope.spans.isEmpty {
                     rs.message(2) { ss in
-                        ss.message(1) { sc in sc.string(1, scope.name); sc.string(2, scope.version) }
+                        ss.message(1) { sc in
+                            sc.string(1, scope.name); sc.string(2, scope.version)
+                        }
                         for span in scope.spans { ss.message(2) { s in encodeSpan(&s, span) } }
                         ss.string(3, "https://opentelemetry.io/schemas/1.27.0")
                     }

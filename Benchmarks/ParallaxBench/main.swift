@@ -26,26 +26,27 @@ struct Options {
 }
 
 func usage() -> Never {
-    print("""
-    usage: parallax-bench [--seconds N] [--rounds N] [--filter NAME[,NAME...]] [--spans N] [--requests N] [--json] [--list]
-           parallax-bench --write-body FILE [--gzip] [--spans N]
+    print(
+        """
+        usage: parallax-bench [--seconds N] [--rounds N] [--filter NAME[,NAME...]] [--spans N] [--requests N] [--json] [--list]
+               parallax-bench --write-body FILE [--gzip] [--spans N]
 
-      --seconds N       timed seconds per benchmark after warmup (default 2), spread over the rounds
-      --rounds N        interleaved rounds over the selected benchmarks (default 4)
-      --filter NAME     run only benchmarks whose name contains NAME (comma-separated list; case-insensitive)
-      --spans N         spans per request (multiple of 10, default 500)
-      --requests N      distinct requests in the pipeline benchmarks (default 40)
-      --json            print results as JSON instead of tables
-      --list            list benchmark names and exit
-      --write-body FILE write one protobuf ExportTraceServiceRequest (timestamps = now) to FILE and exit
-      --write-bodies DIR --count N
-                        write N distinct requests (own trace/span ids, consecutive timestamps ending now)
-                        as DIR/body-00000.pb ... and exit (load generators cycle through them)
-      --gzip            with --write-body(ies): gzip the bodies (level 6, .gz suffix for --write-bodies)
-      --server-only     with --write-bodies: keep only the SERVER spans (their callers never arrive:
-                        every span waits in the pairing store, as a leaf service's batch replayed by an
-                        exporter retry does)
-    """)
+          --seconds N       timed seconds per benchmark after warmup (default 2), spread over the rounds
+          --rounds N        interleaved rounds over the selected benchmarks (default 4)
+          --filter NAME     run only benchmarks whose name contains NAME (comma-separated list; case-insensitive)
+          --spans N         spans per request (multiple of 10, default 500)
+          --requests N      distinct requests in the pipeline benchmarks (default 40)
+          --json            print results as JSON instead of tables
+          --list            list benchmark names and exit
+          --write-body FILE write one protobuf ExportTraceServiceRequest (timestamps = now) to FILE and exit
+          --write-bodies DIR --count N
+                            write N distinct requests (own trace/span ids, consecutive timestamps ending now)
+                            as DIR/body-00000.pb ... and exit (load generators cycle through them)
+          --gzip            with --write-body(ies): gzip the bodies (level 6, .gz suffix for --write-bodies)
+          --server-only     with --write-bodies: keep only the SERVER spans (their callers never arrive:
+                            every span waits in the pairing store, as a leaf service's batch replayed by an
+                            exporter retry does)
+        """)
     exit(2)
 }
 
@@ -94,8 +95,10 @@ func fail(_ message: String) -> Never {
 
 @inline(__always)
 func pbcUnpackMalloc(_ p: UnsafeRawBufferPointer) -> Int {
-    guard let request = opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
-        nil, p.count, p.baseAddress?.assumingMemoryBound(to: UInt8.self)) else { fail("protobuf-c could not unpack the request") }
+    guard
+        let request = opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
+            nil, p.count, p.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    else { fail("protobuf-c could not unpack the request") }
     let n = Int(request.pointee.n_resource_spans)
     opentelemetry__proto__collector__trace__v1__export_trace_service_request__free_unpacked(request, nil)
     return n
@@ -103,8 +106,10 @@ func pbcUnpackMalloc(_ p: UnsafeRawBufferPointer) -> Int {
 
 @inline(__always)
 func pbcUnpackArena(_ p: UnsafeRawBufferPointer, _ arena: OpaquePointer) -> Int {
-    guard let request = opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
-        cotlp_arena_allocator(arena), p.count, p.baseAddress?.assumingMemoryBound(to: UInt8.self)) else { fail("protobuf-c (arena) could not unpack the request") }
+    guard
+        let request = opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
+            cotlp_arena_allocator(arena), p.count, p.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    else { fail("protobuf-c (arena) could not unpack the request") }
     let n = Int(request.pointee.n_resource_spans)
     cotlp_arena_reset(arena)
     return n
@@ -112,8 +117,10 @@ func pbcUnpackArena(_ p: UnsafeRawBufferPointer, _ arena: OpaquePointer) -> Int 
 
 /// protobuf-c unpack of the same bytes as Parallax's read view (proto/parallax/otlpview/v1), into the arena.
 func pbcUnpackViewArena(_ p: UnsafeRawBufferPointer, _ arena: OpaquePointer) -> Int {
-    guard let request = parallax__otlpview__v1__trace_request_view__unpack(
-        cotlp_arena_allocator(arena), p.count, p.baseAddress?.assumingMemoryBound(to: UInt8.self)) else { fail("protobuf-c (view, arena) could not unpack the request") }
+    guard
+        let request = parallax__otlpview__v1__trace_request_view__unpack(
+            cotlp_arena_allocator(arena), p.count, p.baseAddress?.assumingMemoryBound(to: UInt8.self))
+    else { fail("protobuf-c (view, arena) could not unpack the request") }
     let n = Int(request.pointee.n_resource_spans)
     cotlp_arena_reset(arena)
     return n
@@ -122,8 +129,10 @@ func pbcUnpackViewArena(_ p: UnsafeRawBufferPointer, _ arena: OpaquePointer) -> 
 /// Spans in a protobuf-c request (walks the unpacked tree).
 func pbcSpanCount(_ bytes: [UInt8]) -> Int {
     bytes.withUnsafeBytes { p in
-        guard let request = opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
-            nil, p.count, p.baseAddress?.assumingMemoryBound(to: UInt8.self)) else { return -1 }
+        guard
+            let request = opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
+                nil, p.count, p.baseAddress?.assumingMemoryBound(to: UInt8.self))
+        else { return -1 }
         defer { opentelemetry__proto__collector__trace__v1__export_trace_service_request__free_unpacked(request, nil) }
         var n = 0
         for r in 0..<request.pointee.n_resource_spans {
@@ -152,8 +161,9 @@ func decodeOrFail(_ decoder: OTLPDecoder, _ bytes: [UInt8], json: Bool = false) 
 
 func cpuModel() -> String {
     guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
-          let colon = line.firstIndex(of: ":") else { return "unknown CPU" }
+        let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+        let colon = line.firstIndex(of: ":")
+    else { return "unknown CPU" }
     return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
 }
 
@@ -211,8 +221,9 @@ if let dir = options.writeBodies {
             total + ((try? FileManager.default.attributesOfItem(atPath: p + ".gz")[.size] as? Int) ?? 0)
         }
     }
-    print("count=\(n) spans=\(spans / n) bytes=\(bytes / n) uncompressed=\(plainBytes / n) encoding=\(options.gzip ? "gzip" : "identity") "
-        + "dir=\(dir) pattern=body-%05d.pb\(options.gzip ? ".gz" : "")")
+    print(
+        "count=\(n) spans=\(spans / n) bytes=\(bytes / n) uncompressed=\(plainBytes / n) encoding=\(options.gzip ? "gzip" : "identity") "
+            + "dir=\(dir) pattern=body-%05d.pb\(options.gzip ? ".gz" : "")")
     exit(0)
 }
 
@@ -236,8 +247,12 @@ let decoder = OTLPDecoder()
 let fromPB = decodeOrFail(decoder, pb)
 let fromJSON = decodeOrFail(OTLPDecoder(), json, json: true)
 guard pbcSpanCount(pb) == spanCount else { fail("protobuf-c sees \(pbcSpanCount(pb)) spans, expected \(spanCount)") }
-guard fromPB.spans.count == spanCount, fromPB.rejected.total == 0 else { fail("protobuf decode gave \(fromPB.spans.count) spans, \(fromPB.rejected.total) rejected") }
-guard fromJSON.spans.count == spanCount, fromJSON.rejected.total == 0 else { fail("JSON decode gave \(fromJSON.spans.count) spans, \(fromJSON.rejected.total) rejected") }
+guard fromPB.spans.count == spanCount, fromPB.rejected.total == 0 else {
+    fail("protobuf decode gave \(fromPB.spans.count) spans, \(fromPB.rejected.total) rejected")
+}
+guard fromJSON.spans.count == spanCount, fromJSON.rejected.total == 0 else {
+    fail("JSON decode gave \(fromJSON.spans.count) spans, \(fromJSON.rejected.total) rejected")
+}
 for i in 0..<spanCount where !sameSpan(fromPB.spans[i], fromJSON.spans[i]) {
     fail("protobuf and OTLP/JSON bodies decode differently at span \(i): \(fromPB.spans[i]) vs \(fromJSON.spans[i])")
 }
@@ -269,60 +284,84 @@ let peerGzip = "gzip.pbc-malloc"
 let peerPipeline = "pipeline.pbc-malloc"
 
 let specs: [BenchSpec] = [
-    BenchSpec(name: peerDecode, group: "decode", peer: nil, spansPerIteration: spanCount, bytesPerIteration: pb.count,
-              note: "") { pb.withUnsafeBytes { pbcUnpackMalloc($0) } },
-    BenchSpec(name: "decode.pbc-arena", group: "decode", peer: peerDecode, spansPerIteration: spanCount, bytesPerIteration: pb.count,
-              note: "") { pb.withUnsafeBytes { pbcUnpackArena($0, arena) } },
-    BenchSpec(name: "decode.view-arena", group: "decode", peer: peerDecode, spansPerIteration: spanCount, bytesPerIteration: pb.count,
-              note: "the read view's unpack alone (part of decode.parallax-protobuf)") { pb.withUnsafeBytes { pbcUnpackViewArena($0, arena) } },
-    BenchSpec(name: "decode.depth-guard", group: "decode", peer: peerDecode, spansPerIteration: spanCount, bytesPerIteration: pb.count,
-              note: "cotlp_check_depth alone (part of decode.parallax-protobuf)") {
+    BenchSpec(
+        name: peerDecode, group: "decode", peer: nil, spansPerIteration: spanCount, bytesPerIteration: pb.count,
+        note: ""
+    ) { pb.withUnsafeBytes { pbcUnpackMalloc($0) } },
+    BenchSpec(
+        name: "decode.pbc-arena", group: "decode", peer: peerDecode, spansPerIteration: spanCount, bytesPerIteration: pb.count,
+        note: ""
+    ) { pb.withUnsafeBytes { pbcUnpackArena($0, arena) } },
+    BenchSpec(
+        name: "decode.view-arena", group: "decode", peer: peerDecode, spansPerIteration: spanCount, bytesPerIteration: pb.count,
+        note: "the read view's unpack alone (part of decode.parallax-protobuf)"
+    ) { pb.withUnsafeBytes { pbcUnpackViewArena($0, arena) } },
+    BenchSpec(
+        name: "decode.depth-guard", group: "decode", peer: peerDecode, spansPerIteration: spanCount, bytesPerIteration: pb.count,
+        note: "cotlp_check_depth alone (part of decode.parallax-protobuf)"
+    ) {
         pb.withUnsafeBytes { p in
             var deepest: UInt32 = 0
             let r = cotlp_check_depth(cotlp_export_request_descriptor(), p.baseAddress?.assumingMemoryBound(to: UInt8.self), p.count, 64, &deepest)
             return Int(r.rawValue) + Int(deepest)
         }
     },
-    BenchSpec(name: "decode.parallax-protobuf", group: "decode", peer: peerDecode, spansPerIteration: spanCount, bytesPerIteration: pb.count,
-              note: "") {
+    BenchSpec(
+        name: "decode.parallax-protobuf", group: "decode", peer: peerDecode, spansPerIteration: spanCount, bytesPerIteration: pb.count,
+        note: ""
+    ) {
         do { return try decoder.decodeProtobuf(pb).spans.count } catch { fail("\(error)") }
     },
-    BenchSpec(name: "decode.parallax-json", group: "decode", peer: peerDecode, spansPerIteration: spanCount, bytesPerIteration: json.count,
-              note: "same spans as OTLP/JSON (MB/s of the JSON body); the streaming OTLPDecoder.decodeJSON") {
+    BenchSpec(
+        name: "decode.parallax-json", group: "decode", peer: peerDecode, spansPerIteration: spanCount, bytesPerIteration: json.count,
+        note: "same spans as OTLP/JSON (MB/s of the JSON body); the streaming OTLPDecoder.decodeJSON"
+    ) {
         do { return try decoder.decodeJSON(jsonData).spans.count } catch { fail("\(error)") }
     },
-    BenchSpec(name: "gzip.inflate", group: "gzip", peer: peerGzip, spansPerIteration: spanCount, bytesPerIteration: gz.count,
-              note: "") {
+    BenchSpec(
+        name: "gzip.inflate", group: "gzip", peer: peerGzip, spansPerIteration: spanCount, bytesPerIteration: gz.count,
+        note: ""
+    ) {
         do { return try PayloadDecompressor.decompress(gz, encoding: .gzip, maxBytes: 20 << 20).count } catch { fail("\(error)") }
     },
-    BenchSpec(name: peerGzip, group: "gzip", peer: nil, spansPerIteration: spanCount, bytesPerIteration: gz.count,
-              note: "") {
+    BenchSpec(
+        name: peerGzip, group: "gzip", peer: nil, spansPerIteration: spanCount, bytesPerIteration: gz.count,
+        note: ""
+    ) {
         do {
             let raw = try PayloadDecompressor.decompress(gz, encoding: .gzip, maxBytes: 20 << 20)
             return raw.withUnsafeBytes { pbcUnpackMalloc($0) }
         } catch { fail("\(error)") }
     },
-    BenchSpec(name: "gzip.parallax-protobuf", group: "gzip", peer: peerGzip, spansPerIteration: spanCount, bytesPerIteration: gz.count,
-              note: "") {
+    BenchSpec(
+        name: "gzip.parallax-protobuf", group: "gzip", peer: peerGzip, spansPerIteration: spanCount, bytesPerIteration: gz.count,
+        note: ""
+    ) {
         do {
             let raw = try PayloadDecompressor.decompress(gz, encoding: .gzip, maxBytes: 20 << 20)
             return try decoder.decodeProtobuf(raw).spans.count
         } catch { fail("\(error)") }
     },
-    BenchSpec(name: peerPipeline, group: "pipeline", peer: nil, spansPerIteration: pipelineSpans, bytesPerIteration: pipelineBytes,
-              note: "") {
+    BenchSpec(
+        name: peerPipeline, group: "pipeline", peer: nil, spansPerIteration: pipelineSpans, bytesPerIteration: pipelineBytes,
+        note: ""
+    ) {
         var n = 0
         for body in pipelineBodies { n &+= body.withUnsafeBytes { pbcUnpackMalloc($0) } }
         return n
     },
-    BenchSpec(name: "pipeline.decode", group: "pipeline", peer: peerPipeline, spansPerIteration: pipelineSpans, bytesPerIteration: pipelineBytes,
-              note: "") {
+    BenchSpec(
+        name: "pipeline.decode", group: "pipeline", peer: peerPipeline, spansPerIteration: pipelineSpans, bytesPerIteration: pipelineBytes,
+        note: ""
+    ) {
         var n = 0
         do { for body in pipelineBodies { n &+= try decoder.decodeProtobuf(body).spans.count } } catch { fail("\(error)") }
         return n
     },
-    BenchSpec(name: "pipeline.ingest", group: "pipeline", peer: peerPipeline, spansPerIteration: pipelineSpans, bytesPerIteration: pipelineBytes,
-              note: "TraceGraphBuilder.ingest/expire/flushAll on the already decoded records (MB/s of the protobuf they came from)") {
+    BenchSpec(
+        name: "pipeline.ingest", group: "pipeline", peer: peerPipeline, spansPerIteration: pipelineSpans, bytesPerIteration: pipelineBytes,
+        note: "TraceGraphBuilder.ingest/expire/flushAll on the already decoded records (MB/s of the protobuf they came from)"
+    ) {
         let builder = TraceGraphBuilder()
         for (i, spans) in pipelineDecoded.enumerated() {
             builder.ingest(spans, now: pipelineNows[i])
@@ -331,8 +370,10 @@ let specs: [BenchSpec] = [
         builder.flushAll(now: pipelineNows.last ?? 0)
         return Int(builder.counters.pairedEdges)
     },
-    BenchSpec(name: "pipeline.decode+ingest", group: "pipeline", peer: peerPipeline, spansPerIteration: pipelineSpans, bytesPerIteration: pipelineBytes,
-              note: "") {
+    BenchSpec(
+        name: "pipeline.decode+ingest", group: "pipeline", peer: peerPipeline, spansPerIteration: pipelineSpans, bytesPerIteration: pipelineBytes,
+        note: ""
+    ) {
         let builder = TraceGraphBuilder()
         do {
             for (i, body) in pipelineBodies.enumerated() {
@@ -343,8 +384,10 @@ let specs: [BenchSpec] = [
         builder.flushAll(now: pipelineNows.last ?? 0)
         return Int(builder.counters.pairedEdges)
     },
-    BenchSpec(name: "pipeline.ingest-synthetic", group: "pipeline", peer: nil, spansPerIteration: syntheticSpans, bytesPerIteration: 0,
-              note: "TraceGraphBench.run on syntheticBatches (5,000 traces x 6 spans, pre-built records): the existing ingest-only reference") {
+    BenchSpec(
+        name: "pipeline.ingest-synthetic", group: "pipeline", peer: nil, spansPerIteration: syntheticSpans, bytesPerIteration: 0,
+        note: "TraceGraphBench.run on syntheticBatches (5,000 traces x 6 spans, pre-built records): the existing ingest-only reference"
+    ) {
         Int(TraceGraphBench.run(synthetic).builder.counters.pairedEdges)
     },
 ]
@@ -368,20 +411,26 @@ let scopeCount = request.resources.reduce(0) { $0 + $1.scopes.filter { !$0.spans
 
 if !options.json {
     print("parallax-bench  \(date)  \(cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores  protobuf-c \(pbcVersion)")
-    print("request: \(spanCount) spans in \(resourceCount) resources / \(scopeCount) scopes; protobuf \(grouped(Double(pb.count))) B "
-        + "(\(pb.count / spanCount) B/span), OTLP/JSON \(grouped(Double(json.count))) B, gzip -6 \(grouped(Double(gz.count))) B "
-        + "(\(fmt(Double(pb.count) / Double(gz.count), 1)):1); arena use \(grouped(Double(arenaBytesPerRequest))) B/request")
-    print("pipeline: \(pipelineRequests.count) requests, \(pipelineSpans) spans; per pass: paired \(pairing.pairedEdges), "
-        + "virtual \(pairing.virtualEdges), root ingress \(pairing.rootIngress), internal \(pairing.internalSpans), "
-        + "expired client \(pairing.expiredClient), expired server \(pairing.expiredServer), dropped \(pairing.dropped)")
-    print("timing: \(fmt(options.seconds, 1)) s per benchmark after warmup in \(options.rounds) interleaved rounds; samples of ~20 ms; median and min per iteration; "
-        + "spread = (max-min)/median of the samples; 'vs peer' = median spans/s ÷ the peer's")
+    print(
+        "request: \(spanCount) spans in \(resourceCount) resources / \(scopeCount) scopes; protobuf \(grouped(Double(pb.count))) B "
+            + "(\(pb.count / spanCount) B/span), OTLP/JSON \(grouped(Double(json.count))) B, gzip -6 \(grouped(Double(gz.count))) B "
+            + "(\(fmt(Double(pb.count) / Double(gz.count), 1)):1); arena use \(grouped(Double(arenaBytesPerRequest))) B/request")
+    print(
+        "pipeline: \(pipelineRequests.count) requests, \(pipelineSpans) spans; per pass: paired \(pairing.pairedEdges), "
+            + "virtual \(pairing.virtualEdges), root ingress \(pairing.rootIngress), internal \(pairing.internalSpans), "
+            + "expired client \(pairing.expiredClient), expired server \(pairing.expiredServer), dropped \(pairing.dropped)")
+    print(
+        "timing: \(fmt(options.seconds, 1)) s per benchmark after warmup in \(options.rounds) interleaved rounds; samples of ~20 ms; median and min per iteration; "
+            + "spread = (max-min)/median of the samples; 'vs peer' = median spans/s ÷ the peer's")
 }
 
 let groups: [(String, String)] = [
     ("decode", "offline decode of one \(spanCount)-span request (peer: protobuf-c unpack + free_unpacked, default malloc allocator)"),
     ("gzip", "gzip request: inflate + decode (peer: inflate + protobuf-c unpack/free with malloc; MB/s of compressed bytes)"),
-    ("pipeline", "decode + pair + aggregate, \(pipelineRequests.count) distinct requests into a fresh TraceGraphBuilder per iteration (peer: protobuf-c unpack/free of the same bodies)"),
+    (
+        "pipeline",
+        "decode + pair + aggregate, \(pipelineRequests.count) distinct requests into a fresh TraceGraphBuilder per iteration (peer: protobuf-c unpack/free of the same bodies)"
+    ),
 ]
 let results = measureAll(selected, seconds: options.seconds, rounds: options.rounds) { line in
     if !options.json { FileHandle.standardError.write(Data("\(line)\n".utf8)) }
@@ -400,13 +449,16 @@ if options.json {
     ]
     print(jsonReport(meta, results))
 } else {
-    let ratios = [("decode.parallax-protobuf", peerDecode), ("decode.parallax-json", peerDecode),
-                  ("gzip.parallax-protobuf", peerGzip), ("pipeline.decode+ingest", peerPipeline)]
+    let ratios = [
+        ("decode.parallax-protobuf", peerDecode), ("decode.parallax-json", peerDecode),
+        ("gzip.parallax-protobuf", peerGzip), ("pipeline.decode+ingest", peerPipeline),
+    ]
     var lines: [String] = []
     for (a, b) in ratios {
         if let x = results.first(where: { $0.spec.name == a }), let y = results.first(where: { $0.spec.name == b }) {
-            lines.append("  \(pad(a, 24)) / \(pad(b, 20)) = \(fmt(x.spansPerSecond / y.spansPerSecond, 2))x on medians, "
-                + "\(fmt(x.bestSpansPerSecond / y.bestSpansPerSecond, 2))x on best samples (spans/s)")
+            lines.append(
+                "  \(pad(a, 24)) / \(pad(b, 20)) = \(fmt(x.spansPerSecond / y.spansPerSecond, 2))x on medians, "
+                    + "\(fmt(x.bestSpansPerSecond / y.bestSpansPerSecond, 2))x on best samples (spans/s)")
         }
     }
     if !lines.isEmpty { print("\nratios from this run:"); lines.forEach { print($0) } }

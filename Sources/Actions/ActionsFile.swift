@@ -1,3 +1,4 @@
+import FileDiagnostics
 // Diagnostic and mitigation actions teams register for their services (`--actions FILE`, issue 17):
 // an HTTP request per action, a body template over the node, its alerts and signals, secrets read
 // from files or the environment at run time. No shell execution. The file's shape (a contract):
@@ -19,9 +20,8 @@
 //       token: ${file:/run/secrets/payments-oncall-token}
 //       scopes: [payments-oncall]
 import Foundation
-import Yams
 import TextEscaping
-import FileDiagnostics
+import Yams
 
 /// A bad actions file: file, line (1-based) and field when known.
 public typealias ActionsError = ConfigFileError
@@ -54,7 +54,8 @@ public struct SecretString: Sendable, Equatable {
             if inner.hasPrefix("file:"), inner.count > 5, inner.dropFirst(5).hasPrefix("/") {
                 parts.append(.secret(.file(String(inner.dropFirst(5)))))
             } else if inner.hasPrefix("env:"), inner.count > 4,
-                      inner.dropFirst(4).allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) {
+                inner.dropFirst(4).allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+            {
                 parts.append(.secret(.env(String(inner.dropFirst(4)))))
             } else {
                 return .failure(ActionRunError("'${\(inner.prefix(40))}' is not a secret reference; expected ${file:/absolute/path} or ${env:NAME}"))
@@ -105,8 +106,10 @@ public struct TemplateContext: Sendable {
     public var p95Ms: Double?
     public var caller: String
     public var runID: String
-    public init(serviceID: String, serviceKind: String, team: String?, firingAlerts: Int, firingTitles: [String],
-                requests: UInt64?, errorRate: Double?, p95Ms: Double?, caller: String, runID: String) {
+    public init(
+        serviceID: String, serviceKind: String, team: String?, firingAlerts: Int, firingTitles: [String],
+        requests: UInt64?, errorRate: Double?, p95Ms: Double?, caller: String, runID: String
+    ) {
         self.serviceID = serviceID; self.serviceKind = serviceKind; self.team = team; self.firingAlerts = firingAlerts
         self.firingTitles = firingTitles; self.requests = requests; self.errorRate = errorRate; self.p95Ms = p95Ms
         self.caller = caller; self.runID = runID
@@ -239,7 +242,9 @@ public struct ActionsFile: Sendable, Equatable {
         guard let list = top["actions"]?.sequence else { throw fail(top["actions"] ?? root, "actions", "expected a list of actions") }
         func string(_ n: Node?, _ field: String, in parent: Node) throws(ActionsError) -> String {
             guard let n else { throw fail(parent, field, "missing") }
-            guard let s = n.scalar?.string, !s.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail(n, field, "expected a non-empty string") }
+            guard let s = n.scalar?.string, !s.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw fail(n, field, "expected a non-empty string")
+            }
             return s.trimmingCharacters(in: .whitespaces)
         }
         func scopes(_ n: Node?, _ field: String) throws(ActionsError) -> [String] {
@@ -267,7 +272,9 @@ public struct ActionsFile: Sendable, Equatable {
             let team = m["team"] == nil ? nil : try string(m["team"], "\(f).team", in: item)
             guard (service == nil) != (team == nil) else { throw fail(item, "\(f).service", "give exactly one of `service` and `team`") }
             let key = "\(service.map { "s:\($0)" } ?? "t:\(team!)")|\(name)"
-            guard names.insert(key).inserted else { throw fail(m["name"], "\(f).name", "action '\(name)' is declared twice for the same \(service != nil ? "service" : "team")") }
+            guard names.insert(key).inserted else {
+                throw fail(m["name"], "\(f).name", "action '\(name)' is declared twice for the same \(service != nil ? "service" : "team")")
+            }
             let kindText = try string(m["kind"], "\(f).kind", in: item)
             guard let kind = ActionKind(rawValue: kindText) else { throw fail(m["kind"], "\(f).kind", "expected diagnose or mitigate") }
             var confirm = kind == .mitigate
@@ -283,7 +290,9 @@ public struct ActionsFile: Sendable, Equatable {
                 timeout = secs
             }
             let sc = try scopes(m["scopes"], "\(f).scopes")
-            guard let reqNode = m["request"], let req = reqNode.mapping else { throw fail(m["request"] ?? item, "\(f).request", "expected a mapping with method and url") }
+            guard let reqNode = m["request"], let req = reqNode.mapping else {
+                throw fail(m["request"] ?? item, "\(f).request", "expected a mapping with method and url")
+            }
             for (k, _) in req {
                 guard let key = k.string, ["method", "url", "headers", "body"].contains(key) else {
                     throw fail(k, "\(f).request.\(k.string ?? "?")", "unknown field; expected method, url, headers, body")
@@ -294,8 +303,10 @@ public struct ActionsFile: Sendable, Equatable {
                 throw fail(req["method"], "\(f).request.method", "expected GET, POST, PUT, PATCH or DELETE")
             }
             let urlText = try string(req["url"], "\(f).request.url", in: reqNode)
-            guard let url = URL(string: urlText), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host?.isEmpty == false,
-                  url.user == nil, url.password == nil else {
+            guard let url = URL(string: urlText), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                url.host?.isEmpty == false,
+                url.user == nil, url.password == nil
+            else {
                 throw fail(req["url"], "\(f).request.url", "expected an absolute http or https URL without credentials (put them in a header secret)")
             }
             var headers: [(String, SecretString)] = []
@@ -320,9 +331,11 @@ public struct ActionsFile: Sendable, Equatable {
                 case .failure(let why): throw fail(b, "\(f).request.body", why.message)
                 }
             }
-            out.actions.append(ActionDefinition(name: name, service: service, team: team, kind: kind, confirm: confirm, timeoutSeconds: timeout,
-                                                scopes: sc, method: method, url: url, headers: headers, body: body,
-                                                origin: "\(file):\(item.mark?.line ?? 0)"))
+            out.actions.append(
+                ActionDefinition(
+                    name: name, service: service, team: team, kind: kind, confirm: confirm, timeoutSeconds: timeout,
+                    scopes: sc, method: method, url: url, headers: headers, body: body,
+                    origin: "\(file):\(item.mark?.line ?? 0)"))
         }
         if let tokensNode = top["tokens"] {
             guard let tl = tokensNode.sequence else { throw fail(tokensNode, "tokens", "expected a list of {name, token, scopes}") }
@@ -396,8 +409,10 @@ public struct ActionRun: Codable, Sendable, Equatable {
     /// `diagnose` when started by `POST /api/v1/diagnose`, else `action`.
     public var trigger: String
 
-    public init(id: String, action: String, kind: ActionKind, service: String, caller: String, startedAt: Double, durationMs: Double,
-                confirmed: Bool, request: Sent, responseStatus: Int?, responseExcerpt: String, error: String?, trigger: String) {
+    public init(
+        id: String, action: String, kind: ActionKind, service: String, caller: String, startedAt: Double, durationMs: Double,
+        confirmed: Bool, request: Sent, responseStatus: Int?, responseExcerpt: String, error: String?, trigger: String
+    ) {
         self.id = id; self.action = action; self.kind = kind; self.service = service; self.caller = caller; self.startedAt = startedAt
         self.durationMs = durationMs; self.confirmed = confirmed; self.request = request; self.responseStatus = responseStatus
         self.responseExcerpt = responseExcerpt; self.error = error; self.trigger = trigger

@@ -35,8 +35,9 @@ extension AWSARN {
         guard !partition.isEmpty, !service.isEmpty, !resource.isEmpty else { return nil }
         let (type, name) = ResourceText(resource).typeAndName(service: service)
         guard !name.isEmpty else { return nil }
-        return AWSARN(partition: partition, service: service, region: region, account: account,
-                      resourceType: type, resourceName: name, raw: cleaned)
+        return AWSARN(
+            partition: partition, service: service, region: region, account: account,
+            resourceType: type, resourceName: name, raw: cleaned)
     }
 
     /// The six `:`-separated fields (the last one keeps any further colons), or nil.
@@ -102,7 +103,7 @@ private struct ResourceText {
     }
 
     private func separatorsStandAlone(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-        allStandAlone(p, n, [47, 58])   // / :
+        allStandAlone(p, n, [47, 58])  // / :
     }
 
     private func bytes(_ p: UnsafePointer<UInt8>, _ n: Int, service: String) -> (String?, String) {

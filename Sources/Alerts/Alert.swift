@@ -13,14 +13,14 @@ public enum AlertStatus: String, Sendable, Codable {
 
 /// Something an alert names.
 public enum EntityKind: String, Sendable, Codable {
-    case service          // a service/app/job/project name
-    case awsResource      // an ARN or a CloudWatch dimension value
-    case k8sWorkload      // namespace/deployment (pod hash stripped)
+    case service  // a service/app/job/project name
+    case awsResource  // an ARN or a CloudWatch dimension value
+    case k8sWorkload  // namespace/deployment (pod hash stripped)
     case host
-    case database         // e.g. DBInstanceIdentifier, db name
-    case queue            // e.g. QueueName, topic
+    case database  // e.g. DBInstanceIdentifier, db name
+    case queue  // e.g. QueueName, topic
     case loadBalancer
-    case function         // Lambda FunctionName
+    case function  // Lambda FunctionName
 }
 
 /// A parsed AWS ARN: arn:partition:service:region:account:resource
@@ -41,10 +41,10 @@ public struct AWSARN: Sendable, Codable, Hashable {
 /// One thing an alert is about, as the payload named it (`raw`) and normalized (`name`).
 public struct Entity: Sendable, Codable, Hashable {
     public var kind: EntityKind
-    public var name: String          // normalized canonical candidate (lowercase, env/suffix/hash stripped)
-    public var raw: String           // exactly as in the payload
+    public var name: String  // normalized canonical candidate (lowercase, env/suffix/hash stripped)
+    public var raw: String  // exactly as in the payload
     public var arn: AWSARN?
-    public var namespace: String?    // k8s namespace when known
+    public var namespace: String?  // k8s namespace when known
     public init(kind: EntityKind, name: String, raw: String, arn: AWSARN? = nil, namespace: String? = nil) {
         self.kind = kind; self.name = name; self.raw = raw; self.arn = arn; self.namespace = namespace
     }
@@ -52,21 +52,24 @@ public struct Entity: Sendable, Codable, Hashable {
 
 /// A normalized alert.
 public struct Alert: Sendable, Codable, Hashable {
-    public var id: String            // stable id: "<source>:<dedupKey>:<startsAt epoch seconds>"
+    public var id: String  // stable id: "<source>:<dedupKey>:<startsAt epoch seconds>"
     public var source: AlertSource
-    public var dedupKey: String      // fingerprint / monitor id + scope / incident id ...
+    public var dedupKey: String  // fingerprint / monitor id + scope / incident id ...
     public var status: AlertStatus
-    public var startsAt: Date        // according to the payload
-    public var endsAt: Date?         // according to the payload (resolved alerts)
+    public var startsAt: Date  // according to the payload
+    public var endsAt: Date?  // according to the payload (resolved alerts)
     public var title: String
     public var severity: String?
     public var team: String?
     public var entities: [Entity]
-    public var raw: String           // the raw JSON of this alert (or of the whole body for single-alert payloads)
+    public var raw: String  // the raw JSON of this alert (or of the whole body for single-alert payloads)
     /// Where it happened (hosts, nodes, devices, zones…), most specific first; see `AlertLocation`.
     public var locations: [AlertLocation]
-    public init(id: String, source: AlertSource, dedupKey: String, status: AlertStatus, startsAt: Date, endsAt: Date?, title: String, severity: String?, team: String?, entities: [Entity], raw: String,
-                locations: [AlertLocation] = []) {
+    public init(
+        id: String, source: AlertSource, dedupKey: String, status: AlertStatus, startsAt: Date, endsAt: Date?, title: String, severity: String?,
+        team: String?, entities: [Entity], raw: String,
+        locations: [AlertLocation] = []
+    ) {
         self.id = id; self.source = source; self.dedupKey = dedupKey; self.status = status
         self.startsAt = startsAt; self.endsAt = endsAt; self.title = title; self.severity = severity
         self.team = team; self.entities = entities; self.raw = raw; self.locations = locations

@@ -4,7 +4,7 @@ import Foundation
 /// A body (or file) that could not be turned into alerts.
 public struct AlertReadError: Sendable, Equatable, Codable, CustomStringConvertible {
     public var file: String
-    public var line: Int?        // 1-based line for .ndjson/.jsonl; nil for .json files
+    public var line: Int?  // 1-based line for .ndjson/.jsonl; nil for .json files
     public var message: String
     public init(file: String, line: Int?, message: String) { self.file = file; self.line = line; self.message = message }
     public var description: String { line.map { "\(file):\($0): \(message)" } ?? "\(file): \(message)" }
@@ -36,8 +36,10 @@ public enum AlertFileReader {
     /// When a body has no time of its own the file's modification date is used.
     /// With `drain`, each file's alerts are handed over after the file and not kept in the result
     /// (memory stays bounded by one file, whatever the number of files).
-    public static func read(paths: [String], source: AlertSource? = nil, options: IntakeOptions = .init(),
-                            progress: ((Int, Int) -> Void)? = nil, drain: (([Alert]) throws -> Void)? = nil) throws -> AlertReadResult {
+    public static func read(
+        paths: [String], source: AlertSource? = nil, options: IntakeOptions = .init(),
+        progress: ((Int, Int) -> Void)? = nil, drain: (([Alert]) throws -> Void)? = nil
+    ) throws -> AlertReadResult {
         var result = AlertReadResult()
         result.locality = options.localityKeys
         var files: [(path: String, explicit: Bool)] = []
@@ -91,13 +93,15 @@ public enum AlertFileReader {
             return
         }
         if let parsed = JSONAny.parse(data) {
-            readParsed(parsed, text: { String(decoding: data, as: UTF8.self) }, path: path, line: nil, source: source, receivedAt: mtime, into: &result)
+            readParsed(
+                parsed, text: { String(decoding: data, as: UTF8.self) }, path: path, line: nil, source: source, receivedAt: mtime, into: &result)
         } else if !jsonExtensions.contains(ext) {
             readLines(data, path: path, source: source, receivedAt: mtime, into: &result)
         } else {
             result.bodiesRead += 1
             let empty = data.allSatisfy { $0 == 32 || $0 == 10 || $0 == 13 || $0 == 9 }
-            result.errors.append(AlertReadError(file: path, line: nil, message: empty ? "empty file" : "not valid JSON (use .ndjson/.jsonl for one body per line)"))
+            result.errors.append(
+                AlertReadError(file: path, line: nil, message: empty ? "empty file" : "not valid JSON (use .ndjson/.jsonl for one body per line)"))
         }
     }
 
@@ -117,8 +121,9 @@ public enum AlertFileReader {
                 if e > s {
                     let slice = Data(UnsafeRawBufferPointer(rebasing: buf[s..<e]))
                     if let parsed = JSONAny.parse(slice) {
-                        readParsed(parsed, text: { String(decoding: slice, as: UTF8.self) }, path: path, line: lineNo,
-                                   source: source, receivedAt: receivedAt, into: &result)
+                        readParsed(
+                            parsed, text: { String(decoding: slice, as: UTF8.self) }, path: path, line: lineNo,
+                            source: source, receivedAt: receivedAt, into: &result)
                     } else {
                         result.bodiesRead += 1
                         result.errors.append(AlertReadError(file: path, line: lineNo, message: "not valid JSON"))
@@ -130,8 +135,10 @@ public enum AlertFileReader {
         }
     }
 
-    static func readParsed(_ parsed: Any, text: () -> String, path: String, line: Int?, source: AlertSource?,
-                           receivedAt: Date, into result: inout AlertReadResult) {
+    static func readParsed(
+        _ parsed: Any, text: () -> String, path: String, line: Int?, source: AlertSource?,
+        receivedAt: Date, into result: inout AlertReadResult
+    ) {
         if let array = parsed as? [Any] {
             if array.isEmpty {
                 result.emptyBodies.append(AlertReadError(file: path, line: line, message: "empty JSON array"))
@@ -156,14 +163,18 @@ public enum AlertFileReader {
         decodeOne(o, raw: text(), label: nil, path: path, line: line, source: source, receivedAt: receivedAt, into: &result)
     }
 
-    static func decodeOne(_ o: JSONObject, raw: String, label: String?, path: String, line: Int?, source: AlertSource?,
-                          receivedAt: Date, into result: inout AlertReadResult) {
+    static func decodeOne(
+        _ o: JSONObject, raw: String, label: String?, path: String, line: Int?, source: AlertSource?,
+        receivedAt: Date, into result: inout AlertReadResult
+    ) {
         result.bodiesRead += 1
         do {
-            let alerts = try AlertIntake.decode(object: o, rawText: raw, source: source, receivedAt: receivedAt,
-                                                locality: result.locality)
+            let alerts = try AlertIntake.decode(
+                object: o, rawText: raw, source: source, receivedAt: receivedAt,
+                locality: result.locality)
             if alerts.isEmpty {
-                result.emptyBodies.append(AlertReadError(file: path, line: line, message: (label.map { $0 + ": " } ?? "") + "body describes no alert"))
+                result.emptyBodies.append(
+                    AlertReadError(file: path, line: line, message: (label.map { $0 + ": " } ?? "") + "body describes no alert"))
             }
             result.alerts += alerts
             result.alertCount += alerts.count

@@ -4,10 +4,10 @@ import Foundation
 /// Why a body was refused. `description`/`message` is meant to be the HTTP 400 body.
 public struct AlertIntakeError: Error, CustomStringConvertible, Sendable, Equatable {
     public enum Code: String, Sendable, Codable {
-        case notJSON            // the bytes are not JSON
+        case notJSON  // the bytes are not JSON
         case unrecognizedShape  // JSON, but no adapter recognizes it
-        case invalidPayload     // recognized (or forced) source, but a required field is missing/unusable
-        case timestampOutOfRange // a time field holds a value outside 1971..2200 (`field` names it)
+        case invalidPayload  // recognized (or forced) source, but a required field is missing/unusable
+        case timestampOutOfRange  // a time field holds a value outside 1971..2200 (`field` names it)
     }
     public var code: Code
     public var message: String
@@ -30,8 +30,10 @@ public enum AlertIntake {
     /// - Returns: zero or more alerts (groups and SNS `Records` yield several; informational
     ///   events such as a PagerDuty `pagey.ping` yield none).
     /// Alerts whose own time field is impossible are left out; use `intake` to learn which.
-    public static func decode(_ body: Data, source: AlertSource? = nil, receivedAt: Date = Date(),
-                              options: IntakeOptions = .init()) throws -> [Alert] {
+    public static func decode(
+        _ body: Data, source: AlertSource? = nil, receivedAt: Date = Date(),
+        options: IntakeOptions = .init()
+    ) throws -> [Alert] {
         let result = try intake(body, source: source, receivedAt: receivedAt, options: options)
         if result.alerts.isEmpty, let first = result.rejected.first { throw first }
         return result.alerts
@@ -47,14 +49,17 @@ public enum AlertIntake {
 
     /// Like `decode`, but reports per-alert refusals instead of dropping them. Throws when the
     /// body as a whole cannot be read.
-    public static func intake(_ body: Data, source: AlertSource? = nil, receivedAt: Date = Date(),
-                              options: IntakeOptions = .init()) throws -> Result {
+    public static func intake(
+        _ body: Data, source: AlertSource? = nil, receivedAt: Date = Date(),
+        options: IntakeOptions = .init()
+    ) throws -> Result {
         guard let parsed = JSONAny.parse(body) else {
             throw AlertIntakeError(code: .notJSON, message: notJSONMessage(body))
         }
         let log = RejectionLog()
-        let alerts = try decode(parsed: parsed, rawText: String(decoding: body, as: UTF8.self), source: source,
-                                receivedAt: receivedAt, log: log, locality: options.localityKeys)
+        let alerts = try decode(
+            parsed: parsed, rawText: String(decoding: body, as: UTF8.self), source: source,
+            receivedAt: receivedAt, log: log, locality: options.localityKeys)
         return Result(alerts: alerts, rejected: log.rejected)
     }
 
@@ -70,17 +75,23 @@ public enum AlertIntake {
     public static func expectedShape(of source: AlertSource) -> String {
         switch source {
         case .alertmanager:
-            return "Alertmanager: {\"receiver\",\"status\",\"groupKey\",\"alerts\":[{\"status\",\"labels\",\"annotations\",\"startsAt\",\"endsAt\",\"fingerprint\"}]}"
+            return
+                "Alertmanager: {\"receiver\",\"status\",\"groupKey\",\"alerts\":[{\"status\",\"labels\",\"annotations\",\"startsAt\",\"endsAt\",\"fingerprint\"}]}"
         case .grafana:
-            return "Grafana: {\"receiver\",\"status\",\"orgId\",\"state\",\"alerts\":[{\"status\",\"labels\",\"startsAt\",\"fingerprint\",\"silenceURL\"}]}"
+            return
+                "Grafana: {\"receiver\",\"status\",\"orgId\",\"state\",\"alerts\":[{\"status\",\"labels\",\"startsAt\",\"fingerprint\",\"silenceURL\"}]}"
         case .datadog:
-            return "Datadog: {\"id\",\"title\",\"event_type\",\"date\",\"last_updated\",\"body\"} (rendered webhook variables), ideally plus \"monitor_id\":\"$ALERT_ID\",\"alert_transition\",\"scopes\",\"tags\" (see docs/ALERTS.md)"
+            return
+                "Datadog: {\"id\",\"title\",\"event_type\",\"date\",\"last_updated\",\"body\"} (rendered webhook variables), ideally plus \"monitor_id\":\"$ALERT_ID\",\"alert_transition\",\"scopes\",\"tags\" (see docs/ALERTS.md)"
         case .sentry:
-            return "Sentry: {\"action\",\"data\":{\"issue\"|\"event\"+\"triggered_rule\"|\"metric_alert\"},\"installation\"} or the legacy plugin {\"project_slug\",\"id\",\"level\",\"event\"}"
+            return
+                "Sentry: {\"action\",\"data\":{\"issue\"|\"event\"+\"triggered_rule\"|\"metric_alert\"},\"installation\"} or the legacy plugin {\"project_slug\",\"id\",\"level\",\"event\"}"
         case .cloudwatch:
-            return "CloudWatch: SNS {\"Type\":\"Notification\",\"TopicArn\",\"Message\":\"<alarm JSON>\"}, SNS→Lambda {\"Records\":[{\"Sns\":{…}}]}, EventBridge {\"detail-type\":\"CloudWatch Alarm State Change\",\"source\":\"aws.cloudwatch\",\"detail\":{\"alarmName\",\"state\"}}, or the alarm Lambda action {\"alarmArn\",\"alarmData\":{\"alarmName\",\"state\"}}"
+            return
+                "CloudWatch: SNS {\"Type\":\"Notification\",\"TopicArn\",\"Message\":\"<alarm JSON>\"}, SNS→Lambda {\"Records\":[{\"Sns\":{…}}]}, EventBridge {\"detail-type\":\"CloudWatch Alarm State Change\",\"source\":\"aws.cloudwatch\",\"detail\":{\"alarmName\",\"state\"}}, or the alarm Lambda action {\"alarmArn\",\"alarmData\":{\"alarmName\",\"state\"}}"
         case .pagerduty:
-            return "PagerDuty v3: {\"event\":{\"event_type\":\"incident.triggered\",\"resource_type\":\"incident\",\"occurred_at\",\"data\":{\"id\",\"status\",\"title\",\"service\"}}}"
+            return
+                "PagerDuty v3: {\"event\":{\"event_type\":\"incident.triggered\",\"resource_type\":\"incident\",\"occurred_at\",\"data\":{\"id\",\"status\",\"title\",\"service\"}}}"
         case .opsgenie:
             return "Opsgenie: {\"action\",\"alert\":{\"alertId\",\"alias\",\"message\",\"createdAt\",\"teams\"}}"
         }
@@ -92,21 +103,28 @@ public enum AlertIntake {
 
     // MARK: internals
 
-    static func decode(parsed: Any, rawText: @autoclosure () -> String, source: AlertSource?, receivedAt: Date,
-                       log: RejectionLog = RejectionLog(), locality: LocalityKeys = .standard) throws -> [Alert] {
+    static func decode(
+        parsed: Any, rawText: @autoclosure () -> String, source: AlertSource?, receivedAt: Date,
+        log: RejectionLog = RejectionLog(), locality: LocalityKeys = .standard
+    ) throws -> [Alert] {
         if let o = parsed as? JSONObject {
-            return try log.guarding(prefix: nil) { try decode(object: o, rawText: rawText(), source: source, receivedAt: receivedAt, log: log, locality: locality) } ?? []
+            return try log.guarding(prefix: nil) {
+                try decode(object: o, rawText: rawText(), source: source, receivedAt: receivedAt, log: log, locality: locality)
+            } ?? []
         }
         if let a = parsed as? [Any] {
             var out: [Alert] = []
             for (i, element) in a.enumerated() {
                 guard let o = element as? JSONObject else {
-                    throw AlertIntakeError(code: .unrecognizedShape, message: "element \(i) of the JSON array is not an object; expected webhook bodies. " + allExpectations)
+                    throw AlertIntakeError(
+                        code: .unrecognizedShape,
+                        message: "element \(i) of the JSON array is not an object; expected webhook bodies. " + allExpectations)
                 }
                 do {
-                    out += try log.guarding(prefix: "[\(i)]") {
-                        try decode(object: o, rawText: JSONAny.serialize(o), source: source, receivedAt: receivedAt, log: log, locality: locality)
-                    } ?? []
+                    out +=
+                        try log.guarding(prefix: "[\(i)]") {
+                            try decode(object: o, rawText: JSONAny.serialize(o), source: source, receivedAt: receivedAt, log: log, locality: locality)
+                        } ?? []
                 } catch var e as AlertIntakeError {
                     e.message = "element \(i): " + e.message
                     throw e
@@ -114,15 +132,20 @@ public enum AlertIntake {
             }
             return out
         }
-        throw AlertIntakeError(code: .unrecognizedShape, message: "expected a JSON object (one webhook body) or an array of them, got a bare JSON value. " + allExpectations)
+        throw AlertIntakeError(
+            code: .unrecognizedShape,
+            message: "expected a JSON object (one webhook body) or an array of them, got a bare JSON value. " + allExpectations)
     }
 
-    static func decode(object o: JSONObject, rawText: String, source: AlertSource?, receivedAt: Date,
-                       log: RejectionLog = RejectionLog(), locality: LocalityKeys = .standard) throws -> [Alert] {
+    static func decode(
+        object o: JSONObject, rawText: String, source: AlertSource?, receivedAt: Date,
+        log: RejectionLog = RejectionLog(), locality: LocalityKeys = .standard
+    ) throws -> [Alert] {
         guard let src = source ?? detect(object: o) else {
             let keys = o.keys.sorted().prefix(12).joined(separator: ", ")
-            throw AlertIntakeError(code: .unrecognizedShape,
-                                   message: "unrecognized alert webhook body (top-level keys: [\(keys)]). Expected one of: " + allExpectations)
+            throw AlertIntakeError(
+                code: .unrecognizedShape,
+                message: "unrecognized alert webhook body (top-level keys: [\(keys)]). Expected one of: " + allExpectations)
         }
         let ctx = AdapterContext(source: src, rawText: rawText, receivedAt: receivedAt, log: log, locality: locality)
         switch src {
@@ -141,11 +164,15 @@ public enum AlertIntake {
         if o["TopicArn"] != nil, o["Message"] != nil || o["Type"] != nil { return .cloudwatch }
         if o["alarmData"] is JSONObject { return .cloudwatch }
         if o["detail"] is JSONObject,
-           (JSONAny.string(o["detail-type"])?.hasPrefix("CloudWatch Alarm") ?? false) || JSONAny.string(o["source"]) == "aws.cloudwatch" { return .cloudwatch }
+            (JSONAny.string(o["detail-type"])?.hasPrefix("CloudWatch Alarm") ?? false) || JSONAny.string(o["source"]) == "aws.cloudwatch"
+        {
+            return .cloudwatch
+        }
         if o["AlarmName"] != nil, o["NewStateValue"] != nil { return .cloudwatch }
         // Alertmanager / Grafana groups
         if let alerts = o["alerts"] as? [Any],
-           o["receiver"] != nil || o["groupKey"] != nil || (alerts.first as? JSONObject)?["labels"] != nil {
+            o["receiver"] != nil || o["groupKey"] != nil || (alerts.first as? JSONObject)?["labels"] != nil
+        {
             return PrometheusStyleAdapter.looksLikeGrafana(o, alerts: alerts) ? .grafana : .alertmanager
         }
         // PagerDuty v3
@@ -155,7 +182,10 @@ public enum AlertIntake {
         if let a = o["alert"] as? JSONObject, o["action"] != nil, a["alertId"] != nil || a["alias"] != nil { return .opsgenie }
         // Sentry
         if let d = o["data"] as? JSONObject, o["installation"] != nil || o["action"] != nil,
-           d["issue"] != nil || d["event"] != nil || d["metric_alert"] != nil || d["error"] != nil { return .sentry }
+            d["issue"] != nil || d["event"] != nil || d["metric_alert"] != nil || d["error"] != nil
+        {
+            return .sentry
+        }
         if o["project_slug"] != nil || o["triggering_rules"] != nil { return .sentry }
         if o["event"] is JSONObject, o["culprit"] != nil, o["project"] != nil { return .sentry }
         // Datadog
@@ -167,7 +197,8 @@ public enum AlertIntake {
     private static func notJSONMessage(_ body: Data) -> String {
         if body.isEmpty { return "empty request body: expected a JSON alert webhook body" }
         let head = String(decoding: body.prefix(40), as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
-        return "body is not valid JSON (starts with \"\(head)\"): expected a JSON alert webhook body from one of \(AlertSource.allCases.map(\.rawValue).joined(separator: ", "))"
+        return
+            "body is not valid JSON (starts with \"\(head)\"): expected a JSON alert webhook body from one of \(AlertSource.allCases.map(\.rawValue).joined(separator: ", "))"
     }
 }
 
@@ -204,18 +235,22 @@ struct AdapterContext {
     func time(_ value: Any?, _ name: String) throws -> Date? { try AlertTimestamp.field(value, name, self) }
 
     func invalid(_ what: String) -> AlertIntakeError {
-        AlertIntakeError(code: .invalidPayload,
-                         message: "invalid \(source.rawValue) payload: \(what). Expected \(AlertIntake.expectedShape(of: source))",
-                         source: source)
+        AlertIntakeError(
+            code: .invalidPayload,
+            message: "invalid \(source.rawValue) payload: \(what). Expected \(AlertIntake.expectedShape(of: source))",
+            source: source)
     }
 
-    func alert(dedupKey: String, status: AlertStatus, startsAt: Date, endsAt: Date?, title: String,
-               severity: String?, team: String?, entities: [Entity], raw: String? = nil,
-               locations: [AlertLocation] = []) -> Alert {
+    func alert(
+        dedupKey: String, status: AlertStatus, startsAt: Date, endsAt: Date?, title: String,
+        severity: String?, team: String?, entities: [Entity], raw: String? = nil,
+        locations: [AlertLocation] = []
+    ) -> Alert {
         // Adapters only pass times within AlertTimestamp.saneRange (or receivedAt), so this cannot trap.
         let secs = Int64(exactly: startsAt.timeIntervalSince1970.rounded(.down)) ?? 0
-        return Alert(id: "\(source.rawValue):\(dedupKey):\(secs)", source: source, dedupKey: dedupKey, status: status,
-                     startsAt: startsAt, endsAt: endsAt, title: title, severity: severity, team: team,
-                     entities: entities, raw: raw ?? rawText, locations: locations)
+        return Alert(
+            id: "\(source.rawValue):\(dedupKey):\(secs)", source: source, dedupKey: dedupKey, status: status,
+            startsAt: startsAt, endsAt: endsAt, title: title, severity: severity, team: team,
+            entities: entities, raw: raw ?? rawText, locations: locations)
     }
 }

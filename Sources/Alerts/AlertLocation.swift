@@ -26,12 +26,16 @@ public struct IntakeOptions: Sendable, Equatable {
 struct LocalityKeys: Sendable {
     /// Built-in keys by group: hosts/nodes/devices, racks, clusters, zones, regions, sites.
     static let builtIn: [[String]] = [
-        ["host", "hostname", "node", "nodename", "kubernetesnode", "k8snodename", "device", "devicename",
-         "instance", "instanceid", "hostid", "networkelement"],
+        [
+            "host", "hostname", "node", "nodename", "kubernetesnode", "k8snodename", "device", "devicename",
+            "instance", "instanceid", "hostid", "networkelement",
+        ],
         ["rack"],
         ["cluster", "k8sclustername", "kubernetescluster"],
-        ["zone", "availabilityzone", "topologykubernetesiozone", "failuredomainbetakubernetesiozone",
-         "cloudavailabilityzone"],
+        [
+            "zone", "availabilityzone", "topologykubernetesiozone", "failuredomainbetakubernetesiozone",
+            "cloudavailabilityzone",
+        ],
         ["region", "topologykubernetesioregion", "cloudregion", "awsregion"],
         ["datacenter", "dc", "site"],
     ]
@@ -80,7 +84,8 @@ struct LocationBag: Sendable {
     mutating func add(_ other: LocationBag) { for i in other.items { add((i.rank, i.location)) } }
 
     var locations: [AlertLocation] {
-        items.count < 2 ? items.map(\.location)
+        items.count < 2
+            ? items.map(\.location)
             : items.enumerated().sorted { $0.element.rank != $1.element.rank ? $0.element.rank < $1.element.rank : $0.offset < $1.offset }
                 .map(\.element.location)
     }

@@ -17,13 +17,15 @@ extension StringProtocol {
     /// Trims ASCII whitespace (space, tab, CR, LF, VT, FF) and non-breaking space.
     var trimmed: String {
         let s = String(self)
-        let cut: String? = ByteClass.with { cls in s.withUTF8Bytes { buf in
-            guard let p = buf.baseAddress else { return nil }
-            var lo = 0, hi = buf.count
-            while lo < hi, cls[Int(p[lo])] & ByteClass.space != 0 { lo += 1 }
-            while hi > lo, cls[Int(p[hi - 1])] & ByteClass.space != 0 { hi -= 1 }
-            return lo == 0 && hi == buf.count ? nil : String(decoding: UnsafeBufferPointer(rebasing: buf[lo..<hi]), as: UTF8.self)
-        } }
+        let cut: String? = ByteClass.with { cls in
+            s.withUTF8Bytes { buf in
+                guard let p = buf.baseAddress else { return nil }
+                var lo = 0, hi = buf.count
+                while lo < hi, cls[Int(p[lo])] & ByteClass.space != 0 { lo += 1 }
+                while hi > lo, cls[Int(p[hi - 1])] & ByteClass.space != 0 { hi -= 1 }
+                return lo == 0 && hi == buf.count ? nil : String(decoding: UnsafeBufferPointer(rebasing: buf[lo..<hi]), as: UTF8.self)
+            }
+        }
         return (cut ?? s).trimmingNBSP
     }
 
@@ -150,7 +152,7 @@ extension String {
                 while i < buf.count {
                     if stop[Int(p[i])] {
                         if p[i] == 10, i > 0, p[i - 1] == 13 {
-                            if i == from { return .none }   // starts inside a "\r\n"
+                            if i == from { return .none }  // starts inside a "\r\n"
                             i += 1; continue
                         }
                         return standsAlone(p, buf.count, i) ? .some(i) : .none
@@ -197,12 +199,12 @@ extension String {
 /// Byte classes for the per-byte loops: one table step where `a || b && c` costs several calls
 /// in an unoptimized build.
 enum ByteClass {
-    static let space: UInt8 = 1       // ASCII whitespace: 9...13, 32
-    static let letter: UInt8 = 2      // A-Z a-z
-    static let digit: UInt8 = 4       // 0-9
-    static let namePunct: UInt8 = 8   // . : /  (kept inside name tokens)
-    static let nbspByte: UInt8 = 16   // C2, A0 (the bytes of U+00A0)
-    static let high: UInt8 = 32       // ≥ 0x80
+    static let space: UInt8 = 1  // ASCII whitespace: 9...13, 32
+    static let letter: UInt8 = 2  // A-Z a-z
+    static let digit: UInt8 = 4  // 0-9
+    static let namePunct: UInt8 = 8  // . : /  (kept inside name tokens)
+    static let nbspByte: UInt8 = 16  // C2, A0 (the bytes of U+00A0)
+    static let high: UInt8 = 32  // ≥ 0x80
     static let table: [UInt8] = (0..<256).map { b -> UInt8 in
         var c: UInt8 = 0
         if b == 32 || (9...13).contains(b) { c |= space }
@@ -238,7 +240,7 @@ func allStandAlone(_ p: UnsafePointer<UInt8>, _ n: Int, _ bytes: [UInt8]) -> Boo
 func findBytes(_ needle: [UInt8], in hay: UnsafeBufferPointer<UInt8>) -> Int? {
     guard let base = hay.baseAddress, hay.count >= needle.count else { return nil }
     let first = Int32(needle[0])
-    let last = hay.count - needle.count   // last possible start
+    let last = hay.count - needle.count  // last possible start
     var i = 0
     return needle.withUnsafeBufferPointer { nd -> Int? in
         while i <= last {

@@ -23,7 +23,9 @@ enum CloudWatchAdapter {
     static func snsNotification(_ sns: JSONObject, raw: String, _ ctx: AdapterContext) throws -> [Alert] {
         let type = JSONAny.text(sns["Type"]) ?? "Notification"
         if type == "SubscriptionConfirmation" || type == "UnsubscribeConfirmation" {
-            var e = ctx.invalid("SNS \(type): confirm the subscription by visiting its SubscribeURL (\(JSONAny.text(sns["SubscribeURL"]) ?? "missing")); it carries no alarm")
+            var e = ctx.invalid(
+                "SNS \(type): confirm the subscription by visiting its SubscribeURL (\(JSONAny.text(sns["SubscribeURL"]) ?? "missing")); it carries no alarm"
+            )
             e.snsSubscribeURL = JSONAny.text(sns["SubscribeURL"]) ?? ""
             throw e
         }
@@ -62,9 +64,12 @@ enum CloudWatchAdapter {
             }
         }
         if let region { places.add(ctx.locality.location(key: "region", canonical: "region", value: region)) }
-        return [ctx.alert(dedupKey: dedupKey, status: firing ? .firing : .resolved, startsAt: time,
-                          endsAt: firing ? nil : time, title: name, severity: nil, team: team,
-                          entities: bag.entities, raw: raw, locations: places.locations)]
+        return [
+            ctx.alert(
+                dedupKey: dedupKey, status: firing ? .firing : .resolved, startsAt: time,
+                endsAt: firing ? nil : time, title: name, severity: nil, team: team,
+                entities: bag.entities, raw: raw, locations: places.locations)
+        ]
     }
 
     /// EventBridge `detail` or Lambda-action `alarmData`. A non-ALARM state ends the alert; when
@@ -80,7 +85,9 @@ enum CloudWatchAdapter {
         let startsAt = previousAlarm ? (previousTime ?? time) : time
         var bag = EntityBag()
         var places = LocationBag()
-        let arnText = JSONAny.text(envelope["alarmArn"]) ?? (envelope["resources"] as? [Any])?.compactMap({ JSONAny.text($0) }).first(where: { $0.find(":alarm:") != nil })
+        let arnText =
+            JSONAny.text(envelope["alarmArn"])
+            ?? (envelope["resources"] as? [Any])?.compactMap({ JSONAny.text($0) }).first(where: { $0.find(":alarm:") != nil })
         if let a = arnText { bag.add(arn: a) }
         for r in (envelope["resources"] as? [Any]) ?? [] { if let s = JSONAny.text(r), s != arnText { bag.add(arn: s) } }
         for metric in (JSONAny.path(d, "configuration", "metrics") as? [Any]) ?? [] {
@@ -88,16 +95,18 @@ enum CloudWatchAdapter {
         }
         // Composite alarms name their triggering child alarms in reasonData.
         if let rd = JSONAny.string(JSONAny.path(d, "state", "reasonData")), rd.find("triggeringAlarms") != nil,
-           let parsed = JSONAny.parse(rd) as? JSONObject, let list = parsed["triggeringAlarms"] as? [Any] {
+            let parsed = JSONAny.parse(rd) as? JSONObject, let list = parsed["triggeringAlarms"] as? [Any]
+        {
             for t in list { if let a = JSONAny.text(JSONAny.path(t, "arn")) { bag.add(arn: a) } }
         }
         let account = JSONAny.text(envelope["account"]) ?? JSONAny.text(envelope["accountId"])
         let region = regionCode(JSONAny.text(envelope["region"]))
         let dedupKey = alarmKey(arn: arnText, name: name, account: account, region: region)
         if let region { places.add(ctx.locality.location(key: "region", canonical: "region", value: region)) }
-        return ctx.alert(dedupKey: dedupKey, status: firing ? .firing : .resolved, startsAt: startsAt,
-                         endsAt: firing ? nil : time, title: name, severity: nil, team: team,
-                         entities: bag.entities, raw: raw, locations: places.locations)
+        return ctx.alert(
+            dedupKey: dedupKey, status: firing ? .firing : .resolved, startsAt: startsAt,
+            endsAt: firing ? nil : time, title: name, severity: nil, team: team,
+            entities: bag.entities, raw: raw, locations: places.locations)
     }
 
     /// The alarm ARN (whitespace cleaned) or one built from account/region/name, so the SNS and

@@ -9,19 +9,24 @@ enum DatadogAdapter {
             return v
         }
         if !unrendered.isEmpty {
-            throw ctx.invalid("the body still holds unrendered template variables (\(unrendered.joined(separator: ", "))); Datadog fills them in only when it sends a notification")
+            throw ctx.invalid(
+                "the body still holds unrendered template variables (\(unrendered.joined(separator: ", "))); Datadog fills them in only when it sends a notification"
+            )
         }
         let rawTitle = JSONAny.text(o["title"]) ?? JSONAny.text(o["event_title"]) ?? ""
         let body = JSONAny.string(o["body"]) ?? JSONAny.string(o["event_msg"]) ?? ""
         let header = titleHeader(rawTitle)
 
         let monitorID = nonTemplate(JSONAny.text(o["monitor_id"]) ?? JSONAny.text(o["alert_id"])) ?? monitorIDFromBody(body)
-        let scope = nonTemplate(JSONAny.text(o["scopes"]) ?? JSONAny.text(o["alert_scope"]) ?? JSONAny.text(o["scope"])) ?? header.scope ?? groupFromBody(body)
+        let scope =
+            nonTemplate(JSONAny.text(o["scopes"]) ?? JSONAny.text(o["alert_scope"]) ?? JSONAny.text(o["scope"])) ?? header.scope
+            ?? groupFromBody(body)
         let transition = nonTemplate(JSONAny.text(o["alert_transition"]) ?? JSONAny.text(o["transition"])) ?? header.transition
         let alertType = nonTemplate(JSONAny.text(o["alert_type"]))?.lowercased()
 
         let t = (transition ?? "").lowercased()
-        let resolved = t.find("recovered") != nil || t == "ok" || t == "resolved" || alertType == "success"
+        let resolved =
+            t.find("recovered") != nil || t == "ok" || t == "resolved" || alertType == "success"
             || (JSONAny.text(o["alert_status"])?.lowercased().hasPrefix("recovered") ?? false)
         let status: AlertStatus = resolved ? .resolved : .firing
 
@@ -53,9 +58,12 @@ enum DatadogAdapter {
         var severity = priority
         if severity == nil, let at = alertType, at != "success", at != "info" { severity = at }
 
-        return [ctx.alert(dedupKey: dedupKey, status: status, startsAt: startsAt, endsAt: endsAt,
-                          title: header.title.isEmpty ? rawTitle : header.title, severity: severity,
-                          team: reading.team, entities: reading.bag.entities, locations: reading.places.locations)]
+        return [
+            ctx.alert(
+                dedupKey: dedupKey, status: status, startsAt: startsAt, endsAt: endsAt,
+                title: header.title.isEmpty ? rawTitle : header.title, severity: severity,
+                team: reading.team, entities: reading.bag.entities, locations: reading.places.locations)
+        ]
     }
 
     private static func nonTemplate(_ s: String?) -> String? {
@@ -63,8 +71,10 @@ enum DatadogAdapter {
         return s
     }
 
-    static let transitionWords = ["triggered", "re-triggered", "retriggered", "recovered", "warn", "warning", "no data",
-                                  "renotify", "alert", "ok", "resolved", "warn recovered", "alert recovered"]
+    static let transitionWords = [
+        "triggered", "re-triggered", "retriggered", "recovered", "warn", "warning", "no data",
+        "renotify", "alert", "ok", "resolved", "warn recovered", "alert recovered",
+    ]
     private static let transitionWordsOn = transitionWords.map { $0 + " on " }
     private static let transitionWordBytes = transitionWords.map { Array($0.utf8) }
 
@@ -99,8 +109,10 @@ enum DatadogAdapter {
     /// The bytes version of `titleHeader`'s loop for groups made of ASCII only (where bytes are
     /// characters, bar `\r\n`, which trimming and these rules never split). Returns the byte
     /// offset it got to.
-    private static func asciiHeader(_ buf: UnsafeBufferPointer<UInt8>, _ scope: inout String?,
-                                    _ transition: inout String?, _ priority: inout String?) -> Int {
+    private static func asciiHeader(
+        _ buf: UnsafeBufferPointer<UInt8>, _ scope: inout String?,
+        _ transition: inout String?, _ priority: inout String?
+    ) -> Int {
         guard let p = buf.baseAddress else { return 0 }
         let n = buf.count
         func str(_ r: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(start: p + r.lowerBound, count: r.count), as: UTF8.self) }
@@ -119,9 +131,9 @@ enum DatadogAdapter {
         let on = Array(" on ".utf8)
         var pri: Range<Int>?, tra: Range<Int>?, sco: Range<Int>?
         var pos = skipSpaces(0)
-        groups: while pos < n, p[pos] == 91 {   // [
+        groups: while pos < n, p[pos] == 91 {  // [
             var close = pos + 1
-            while close < n, p[close] != 93 {   // ]
+            while close < n, p[close] != 93 {  // ]
                 guard p[close] < 0x80 else { break groups }
                 close += 1
             }
@@ -129,15 +141,15 @@ enum DatadogAdapter {
             var a = pos + 1, b = close
             while a < b, isASCIISpace(p[a]) { a += 1 }
             while b > a, isASCIISpace(p[b - 1]) { b -= 1 }
-            if b - a == 2, lower(p[a]) == 112, p[a + 1] >= 48, p[a + 1] <= 57 {   // p, digit
+            if b - a == 2, lower(p[a]) == 112, p[a + 1] >= 48, p[a + 1] <= 57 {  // p, digit
                 pri = a..<b
             } else if let w = transitionWordBytes.first(where: { w in
                 (b - a == w.count || b - a >= w.count + 4 && equalsLowered(on, at: a + w.count)) && equalsLowered(w, at: a)
             }) {
                 tra = a..<(a + w.count)
                 var open = a, end = b - 1
-                while open < b, p[open] != 123 { open += 1 }   // {
-                while end >= a, p[end] != 125 { end -= 1 }     // }
+                while open < b, p[open] != 123 { open += 1 }  // {
+                while end >= a, p[end] != 125 { end -= 1 }  // }
                 if open < b, end >= a, open < end { sco = (open + 1)..<end }
             } else {
                 break

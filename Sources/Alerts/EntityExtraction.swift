@@ -18,27 +18,41 @@ enum EntityKeys {
         // `server` / `client`: the service-graph metrics' own labels (`traces_service_graph_*` from
         // Tempo, the Collector's servicegraph connector, Parallax), whose alerts carry no `service`;
         // `service_name` (spanmetrics) is `servicename`.
-        set(["service", "servicename", "app", "application", "appname", "appkubernetesioname", "k8sapp",
-             "job", "container", "containername", "kubecontainername", "k8scontainername", "apiname",
-             "server", "client"],
+        set(
+            [
+                "service", "servicename", "app", "application", "appname", "appkubernetesioname", "k8sapp",
+                "job", "container", "containername", "kubecontainername", "k8scontainername", "apiname",
+                "server", "client",
+            ],
             .entity(.service, pod: false))
-        set(["deployment", "kubedeployment", "kubernetesdeployment", "k8sdeployment", "k8sdeploymentname",
-             "statefulset", "kubestatefulset", "k8sstatefulsetname", "daemonset", "kubedaemonset", "k8sdaemonsetname",
-             "workload", "kubeworkload"],
+        set(
+            [
+                "deployment", "kubedeployment", "kubernetesdeployment", "k8sdeployment", "k8sdeploymentname",
+                "statefulset", "kubestatefulset", "k8sstatefulsetname", "daemonset", "kubedaemonset", "k8sdaemonsetname",
+                "workload", "kubeworkload",
+            ],
             .entity(.k8sWorkload, pod: false))
         set(["pod", "podname", "kubepodname", "kubernetespodname", "k8spodname"], .entity(.k8sWorkload, pod: true))
         set(["namespace", "kubenamespace", "kubernetesnamespace", "k8snamespace", "k8snamespacename", "exportednamespace"], .namespace)
-        set(["instance", "host", "hostname", "node", "nodename", "kubernetesnode", "k8snodename", "instanceid"],
+        set(
+            ["instance", "host", "hostname", "node", "nodename", "kubernetesnode", "k8snodename", "instanceid"],
             .entity(.host, pod: false))
-        set(["db", "database", "databaseid", "dbname", "dbinstanceidentifier", "dbclusteridentifier", "datname",
-             "tablename", "cacheclusterid", "replicationgroupid", "dbnamespace"],
+        set(
+            [
+                "db", "database", "databaseid", "dbname", "dbinstanceidentifier", "dbclusteridentifier", "datname",
+                "tablename", "cacheclusterid", "replicationgroupid", "dbnamespace",
+            ],
             .entity(.database, pod: false))
-        set(["queue", "queuename", "topic", "topicname", "streamname", "deliverystreamname", "messagingdestinationname"],
+        set(
+            ["queue", "queuename", "topic", "topicname", "streamname", "deliverystreamname", "messagingdestinationname"],
             .entity(.queue, pod: false))
         set(["loadbalancer", "loadbalancername", "targetgroup"], .entity(.loadBalancer, pod: false))
         set(["functionname", "function", "faasname"], .entity(.function, pod: false))
-        set(["clustername", "bucketname", "autoscalinggroupname", "filesystemid", "domainname", "statemachinearn",
-             "volumeid", "natgatewayid", "distributionid", "certificatearn"],
+        set(
+            [
+                "clustername", "bucketname", "autoscalinggroupname", "filesystemid", "domainname", "statemachinearn",
+                "volumeid", "natgatewayid", "distributionid", "certificatearn",
+            ],
             .entity(.awsResource, pod: false))
         set(["team", "owner", "squad", "teamname"], .team)
         set(["severity", "priority"], .severity)
@@ -199,7 +213,8 @@ enum LabelReader {
         let head: Bool? = t.withUTF8Bytes { buf in
             // (A non-ASCII scalar right after could join the `:` into a larger character.)
             guard buf.count >= 4, let p = buf.baseAddress, p[0] < 0x80, p[1] < 0x80, p[2] < 0x80, p[3] < 0x80,
-                  buf.count == 4 || p[4] < 0x80 else { return nil }
+                buf.count == 4 || p[4] < 0x80
+            else { return nil }
             return p[0] | 0x20 == 97 && p[1] | 0x20 == 114 && p[2] | 0x20 == 110 && p[3] == 58
         }
         return head ?? t.lowercased().hasPrefix("arn:")

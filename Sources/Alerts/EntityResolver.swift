@@ -40,7 +40,8 @@ public struct AliasTable: Sendable, Equatable {
 
     public init(entries: [Entry], neverMerge: [[String]] = []) {
         self.neverMerge = neverMerge
-        self.entries = entries
+        self.entries =
+            entries
             .map { Entry(canonical: $0.canonical.trimmed, names: $0.names, kind: $0.kind) }
             .filter { !$0.canonical.isEmpty }
             .sorted { $0.canonical < $1.canonical }
@@ -96,13 +97,17 @@ public struct AliasTable: Sendable, Equatable {
                 names = [s]
             } else if let o = value as? [String: Any] {
                 kind = o["kind"].flatMap { Self.scalar($0) }
-                if let list = o["aliases"] as? [Any] { names = list.compactMap { Self.scalar($0) } }
-                else if let s = o["aliases"].flatMap({ Self.scalar($0) }) { names = [s] }
+                if let list = o["aliases"] as? [Any] {
+                    names = list.compactMap { Self.scalar($0) }
+                } else if let s = o["aliases"].flatMap({ Self.scalar($0) }) {
+                    names = [s]
+                }
             } else if value is NSNull || (value as? String) == nil {
                 names = []
             }
             if let k = kind, !["service", "database", "messaging", "resource", "external"].contains(k) {
-                throw AliasTableError(message: "alias entry \"\(canonical)\": kind must be service, database, messaging, resource or external (got \"\(k)\")")
+                throw AliasTableError(
+                    message: "alias entry \"\(canonical)\": kind must be service, database, messaging, resource or external (got \"\(k)\")")
             }
             entries.append(Entry(canonical: canonical, names: names, kind: kind))
         }
@@ -140,7 +145,7 @@ public struct AliasTable: Sendable, Equatable {
     }
 
     private func put(_ m: inout [String: String], _ key: String, _ canonical: String) {
-        guard !key.isEmpty, m[key] == nil else { return }   // first (alphabetical) canonical wins
+        guard !key.isEmpty, m[key] == nil else { return }  // first (alphabetical) canonical wins
         m[key] = canonical
     }
 

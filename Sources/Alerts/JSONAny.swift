@@ -87,7 +87,9 @@ enum JSONAny {
             out.append(UInt8(ascii: "]"))
         case let n as NSNumber:
             let type = n.objCType.pointee
-            if type == CChar(UInt8(ascii: "c")) && (n.int8Value == 0 || n.int8Value == 1) && String(describing: Swift.type(of: value)).contains("Boolean") {
+            if type == CChar(UInt8(ascii: "c")) && (n.int8Value == 0 || n.int8Value == 1)
+                && String(describing: Swift.type(of: value)).contains("Boolean")
+            {
                 out.append(contentsOf: Array((n.boolValue ? "true" : "false").utf8))
             } else if type == CChar(UInt8(ascii: "d")) || type == CChar(UInt8(ascii: "f")) {
                 let d = n.doubleValue
@@ -110,7 +112,7 @@ enum JSONAny {
             var run = 0, i = 0
             while i < buf.count {
                 let b = p[i]
-                if b >= 32 && b != 34 && b != 92 { i += 1; continue }   // not `"`, `\`, a control byte
+                if b >= 32 && b != 34 && b != 92 { i += 1; continue }  // not `"`, `\`, a control byte
                 out.append(contentsOf: UnsafeBufferPointer(start: p + run, count: i - run))
                 switch b {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(b)

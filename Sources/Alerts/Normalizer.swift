@@ -96,32 +96,34 @@ public enum NameNormalizer {
     static func tokenize(_ raw: String) -> [String] {
         var s = raw.trimmed.lowercased()
         if s.containsByte(UInt8(ascii: "(")) || s.containsByte(UInt8(ascii: "[")) { s = removingEnvironmentGroups(s) }
-        return ByteClass.with { cls in s.withUTF8Bytes { buf in
-            guard let p = buf.baseAddress else { return [] }
-            let keep = ByteClass.letter | ByteClass.digit | ByteClass.namePunct
-            var tokens: [String] = []
-            var start = -1, i = 0
-            while i < buf.count {
-                let c = cls[Int(p[i])]
-                var inToken: Bool, width = 1
-                if c & ByteClass.high == 0 {
-                    inToken = c & keep != 0
-                } else {
-                    let (scalar, len) = decodeScalar(p, i)
-                    inToken = isAlnum(scalar)
-                    width = len
+        return ByteClass.with { cls in
+            s.withUTF8Bytes { buf in
+                guard let p = buf.baseAddress else { return [] }
+                let keep = ByteClass.letter | ByteClass.digit | ByteClass.namePunct
+                var tokens: [String] = []
+                var start = -1, i = 0
+                while i < buf.count {
+                    let c = cls[Int(p[i])]
+                    var inToken: Bool, width = 1
+                    if c & ByteClass.high == 0 {
+                        inToken = c & keep != 0
+                    } else {
+                        let (scalar, len) = decodeScalar(p, i)
+                        inToken = isAlnum(scalar)
+                        width = len
+                    }
+                    if inToken {
+                        if start < 0 { start = i }
+                    } else if start >= 0 {
+                        tokens.append(String(decoding: UnsafeBufferPointer(rebasing: buf[start..<i]), as: UTF8.self))
+                        start = -1
+                    }
+                    i += width
                 }
-                if inToken {
-                    if start < 0 { start = i }
-                } else if start >= 0 {
-                    tokens.append(String(decoding: UnsafeBufferPointer(rebasing: buf[start..<i]), as: UTF8.self))
-                    start = -1
-                }
-                i += width
+                if start >= 0 { tokens.append(String(decoding: UnsafeBufferPointer(rebasing: buf[start...]), as: UTF8.self)) }
+                return tokens
             }
-            if start >= 0 { tokens.append(String(decoding: UnsafeBufferPointer(rebasing: buf[start...]), as: UTF8.self)) }
-            return tokens
-        } }
+        }
     }
 
     /// Replaces each `(env)` / `[env]` group (an environment token, padded or not) with a space;
@@ -150,7 +152,8 @@ public enum NameNormalizer {
             if c == "(" || c == "[" {
                 let close = c == "(" ? next(&paren, after: i, where: { $0 == ")" }) : next(&bracket, after: i, where: { $0 == "]" })
                 if close < n, next(&other, after: i, where: { !isGroupFiller($0) }) == close,
-                   environmentTokens.contains(String(chars[(i + 1)..<close]).trimmed) {
+                    environmentTokens.contains(String(chars[(i + 1)..<close]).trimmed)
+                {
                     out.append(" ")
                     i = close + 1
                     continue
@@ -169,7 +172,7 @@ public enum NameNormalizer {
     private static func removingEnvironmentGroups(bytes buf: UnsafeBufferPointer<UInt8>) -> String? {
         guard let p = buf.baseAddress else { return "" }
         let n = buf.count
-        guard allStandAlone(p, n, [40, 41, 91, 93]) else { return nil }   // ( ) [ ]
+        guard allStandAlone(p, n, [40, 41, 91, 93]) else { return nil }  // ( ) [ ]
         let filler = ByteClass.letter | ByteClass.space | ByteClass.nbspByte
         return ByteClass.with { cls in
             // Forward-only cursors: the next `)`, the next `]`, the next byte no group may hold.
@@ -196,7 +199,9 @@ public enum NameNormalizer {
                     if c == 40 || c == 91, i + 1 < n, cls[Int(p[i + 1])] & filler != 0 {
                         let close = c == 40 ? nextByte(&paren, 41, after: i) : nextByte(&bracket, 93, after: i)
                         if close < n, nextNonFiller(after: i) == close,
-                           environmentTokens.contains(String(decoding: UnsafeBufferPointer(start: p + i + 1, count: close - i - 1), as: UTF8.self).trimmed) {
+                            environmentTokens.contains(
+                                String(decoding: UnsafeBufferPointer(start: p + i + 1, count: close - i - 1), as: UTF8.self).trimmed)
+                        {
                             o[m] = 32; m += 1
                             i = close + 1
                             continue
@@ -224,7 +229,8 @@ public enum NameNormalizer {
     static func stripPodHash(_ tokens: [String], isPod: Bool) -> [String] {
         var t = tokens
         if t.count >= 3, isPodToken(t[t.count - 1], lengths: 5...5), isPodToken(t[t.count - 2], lengths: 6...10),
-           isPod || t[t.count - 2].utf8.contains(where: { $0 >= 48 && $0 <= 57 }) {
+            isPod || t[t.count - 2].utf8.contains(where: { $0 >= 48 && $0 <= 57 })
+        {
             t.removeLast(2)
             return t
         }

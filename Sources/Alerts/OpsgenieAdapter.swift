@@ -29,8 +29,11 @@ enum OpsgenieAdapter {
         LabelReader.read(pairs, into: &reading)
         if team == nil { team = reading.team }
         let title = JSONAny.text(a["message"]) ?? "Opsgenie alert \(key)"
-        return [ctx.alert(dedupKey: key, status: resolved ? .resolved : .firing, startsAt: startsAt, endsAt: endsAt,
-                          title: title, severity: severity, team: team, entities: reading.bag.entities,
-                          locations: reading.places.locations)]
+        return [
+            ctx.alert(
+                dedupKey: key, status: resolved ? .resolved : .firing, startsAt: startsAt, endsAt: endsAt,
+                title: title, severity: severity, team: team, entities: reading.bag.entities,
+                locations: reading.places.locations)
+        ]
     }
 }

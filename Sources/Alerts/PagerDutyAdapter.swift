@@ -12,7 +12,7 @@ enum PagerDutyAdapter {
         // Only incident state events describe an alert; pagey.ping, service.* and incident
         // annotations/responders carry no state and yield no alert.
         guard type.hasPrefix("incident."), let data = event["data"] as? JSONObject,
-              JSONAny.text(data["type"]) == "incident" || JSONAny.text(event["resource_type"]) == "incident" && data["status"] != nil
+            JSONAny.text(data["type"]) == "incident" || JSONAny.text(event["resource_type"]) == "incident" && data["status"] != nil
         else { return [] }
         guard let id = JSONAny.text(data["id"]) else { throw ctx.invalid("event.data.id missing") }
         let state = (JSONAny.text(data["status"]) ?? "").lowercased()
@@ -33,7 +33,10 @@ enum PagerDutyAdapter {
             bag.add(raw: svc, kind: .service)
         }
         let title = JSONAny.text(data["title"]) ?? JSONAny.text(data["summary"]) ?? "PagerDuty incident \(id)"
-        return [ctx.alert(dedupKey: id, status: resolved ? .resolved : .firing, startsAt: startsAt, endsAt: endsAt,
-                          title: title, severity: severity, team: team, entities: bag.entities)]
+        return [
+            ctx.alert(
+                dedupKey: id, status: resolved ? .resolved : .firing, startsAt: startsAt, endsAt: endsAt,
+                title: title, severity: severity, team: team, entities: bag.entities)
+        ]
     }
 }

@@ -17,8 +17,11 @@ enum PrometheusStyleAdapter {
         // with a role first, then ARN values under other keys.
         var withRole: [String] = [], arnValued: [String] = []
         for (k, v) in common {
-            if EntityKeys.role(k) != nil || ctx.locality.rank[EntityKeys.canonicalKey(k)] != nil { withRole.append(k) }
-            else if LabelReader.looksLikeARN(v) { arnValued.append(k) }
+            if EntityKeys.role(k) != nil || ctx.locality.rank[EntityKeys.canonicalKey(k)] != nil {
+                withRole.append(k)
+            } else if LabelReader.looksLikeARN(v) {
+                arnValued.append(k)
+            }
         }
         let commonRead = (withRole.sorted() + arnValued.sorted()).map { (key: $0, value: common[$0]!) }
         // Alerts with no label of their own that LabelReader reads get the reading of the common
@@ -36,9 +39,13 @@ enum PrometheusStyleAdapter {
             let statusText = (JSONAny.text(a["status"]) ?? groupStatus ?? "firing").lowercased()
             let status: AlertStatus = statusText == "resolved" ? .resolved : .firing
             // An impossible time refuses this alert only; the rest of the group is kept.
-            guard let (startsAt, endsAt) = try ctx.log.guarding(prefix: "alerts[\(i)]", {
-                (try ctx.time(a["startsAt"], "startsAt") ?? ctx.receivedAt, try status == .resolved ? ctx.time(a["endsAt"], "endsAt") : nil)
-            }) else { continue }
+            guard
+                let (startsAt, endsAt) = try ctx.log.guarding(
+                    prefix: "alerts[\(i)]",
+                    {
+                        (try ctx.time(a["startsAt"], "startsAt") ?? ctx.receivedAt, try status == .resolved ? ctx.time(a["endsAt"], "endsAt") : nil)
+                    })
+            else { continue }
             let fingerprint: String
             if let f = JSONAny.text(a["fingerprint"]) {
                 fingerprint = f
@@ -68,9 +75,11 @@ enum PrometheusStyleAdapter {
             }
             let severity = reading.severity ?? annotations["severity"].map { $0.lowercased() }
             let title = own["alertname"] ?? common["alertname"] ?? annotations["summary"] ?? annotations["title"] ?? "alert"
-            out.append(ctx.alert(dedupKey: fingerprint, status: status, startsAt: startsAt, endsAt: endsAt,
-                                 title: title, severity: severity, team: reading.team,
-                                 entities: reading.bag.entities, raw: JSONAny.serialize(a), locations: reading.places.locations))
+            out.append(
+                ctx.alert(
+                    dedupKey: fingerprint, status: status, startsAt: startsAt, endsAt: endsAt,
+                    title: title, severity: severity, team: reading.team,
+                    entities: reading.bag.entities, raw: JSONAny.serialize(a), locations: reading.places.locations))
         }
         return out
     }
@@ -134,7 +143,7 @@ enum PrometheusStyleAdapter {
     private static func valueStringLabels(bytes buf: UnsafeBufferPointer<UInt8>) -> [String: String]? {
         guard let p = buf.baseAddress else { return [:] }
         let n = buf.count
-        guard allStandAlone(p, n, [125, 44, 61]) else { return nil }   // } , =
+        guard allStandAlone(p, n, [125, 44, 61]) else { return nil }  // } , =
         func next(_ b: UInt8, from: Int, before end: Int) -> Int? {
             guard from < end, let hit = memchr(p + from, Int32(b), end - from) else { return nil }
             return UnsafeRawPointer(hit) - UnsafeRawPointer(p)

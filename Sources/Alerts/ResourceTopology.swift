@@ -74,7 +74,9 @@ public struct ResourceTopology: Sendable, Equatable {
         var linksNode: Node?
         for (k, v) in map {
             guard let key = k.string else { continue }
-            if key == "links" { linksNode = v } else {
+            if key == "links" {
+                linksNode = v
+            } else {
                 throw ResourceTopologyError(line: line(k), message: "unknown key \"\(key)\"; the only key is \"links\"")
             }
         }
@@ -90,7 +92,8 @@ public struct ResourceTopology: Sendable, Equatable {
             } else if let m = link.mapping {
                 let a = m["source"] ?? m["from"], b = m["target"] ?? m["to"]
                 guard let a, let b else {
-                    throw ResourceTopologyError(line: line(link), message: "link \(i + 1): an object link needs \"source\"/\"target\" (or \"from\"/\"to\")")
+                    throw ResourceTopologyError(
+                        line: line(link), message: "link \(i + 1): an object link needs \"source\"/\"target\" (or \"from\"/\"to\")")
                 }
                 ends = [a, b]
             } else {

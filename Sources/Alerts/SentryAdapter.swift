@@ -22,7 +22,8 @@ enum SentryAdapter {
     static func issueAlert(_ issue: JSONObject, action: String, _ ctx: AdapterContext) throws -> Alert {
         guard let id = JSONAny.text(issue["id"]) else { throw ctx.invalid("data.issue.id missing") }
         let status: AlertStatus = (action == "resolved" || JSONAny.text(issue["status"]) == "resolved") ? .resolved : .firing
-        let startsAt = try ctx.time(issue["firstSeen"], "data.issue.firstSeen") ?? ctx.time(issue["lastSeen"], "data.issue.lastSeen") ?? ctx.receivedAt
+        let startsAt =
+            try ctx.time(issue["firstSeen"], "data.issue.firstSeen") ?? ctx.time(issue["lastSeen"], "data.issue.lastSeen") ?? ctx.receivedAt
         var bag = EntityBag()
         if let slug = JSONAny.text(JSONAny.path(issue, "project", "slug")) ?? JSONAny.text(JSONAny.path(issue, "project", "name")) {
             bag.add(raw: slug, kind: .service)
@@ -30,8 +31,9 @@ enum SentryAdapter {
         var team: String?
         if let a = issue["assignedTo"] as? JSONObject, JSONAny.text(a["type"]) == "team" { team = JSONAny.text(a["name"]) ?? JSONAny.text(a["slug"]) }
         let title = JSONAny.text(issue["title"]) ?? JSONAny.text(issue["culprit"]) ?? "Sentry issue \(id)"
-        return ctx.alert(dedupKey: "issue:\(id)", status: status, startsAt: startsAt, endsAt: nil, title: title,
-                         severity: JSONAny.text(issue["level"]), team: team, entities: bag.entities)
+        return ctx.alert(
+            dedupKey: "issue:\(id)", status: status, startsAt: startsAt, endsAt: nil, title: title,
+            severity: JSONAny.text(issue["level"]), team: team, entities: bag.entities)
     }
 
     /// `event_alert` resource (issue alert rule fired for an event): dedup on the event's issue.
@@ -46,8 +48,9 @@ enum SentryAdapter {
         }
         addTagEntities(event["tags"], to: &bag)
         let title = JSONAny.text(event["title"]) ?? rule ?? "Sentry event"
-        return ctx.alert(dedupKey: key, status: .firing, startsAt: startsAt, endsAt: nil, title: title,
-                         severity: JSONAny.text(event["level"]), team: nil, entities: bag.entities)
+        return ctx.alert(
+            dedupKey: key, status: .firing, startsAt: startsAt, endsAt: nil, title: title,
+            severity: JSONAny.text(event["level"]), team: nil, entities: bag.entities)
     }
 
     /// `metric_alert` resource: action critical / warning / resolved; dedup on the incident.
@@ -56,7 +59,8 @@ enum SentryAdapter {
         // Int(exactly:) after truncating: a status of 1e30, "nan" or "1e999" is no code, not a trap.
         let statusCode = JSONAny.number(m["status"]).flatMap { Int(exactly: $0.rounded(.towardZero)) }
         let resolved = action == "resolved" || (action.isEmpty && statusCode == 2)
-        let startsAt = try ctx.time(m["date_started"], "data.metric_alert.date_started") ?? ctx.time(m["date_detected"], "data.metric_alert.date_detected")
+        let startsAt =
+            try ctx.time(m["date_started"], "data.metric_alert.date_started") ?? ctx.time(m["date_detected"], "data.metric_alert.date_detected")
             ?? ctx.time(m["date_created"], "data.metric_alert.date_created") ?? ctx.receivedAt
         let endsAt = try resolved ? ctx.time(m["date_closed"], "data.metric_alert.date_closed") : nil
         var severity: String?
@@ -67,23 +71,28 @@ enum SentryAdapter {
         var bag = EntityBag()
         let projects = (m["projects"] as? [Any]) ?? (JSONAny.path(m, "alert_rule", "projects") as? [Any]) ?? []
         for p in projects { if let s = JSONAny.text(p) { bag.add(raw: s, kind: .service) } }
-        let title = JSONAny.text(JSONAny.path(m, "alert_rule", "name")) ?? JSONAny.text(data["description_title"]) ?? JSONAny.text(m["title"]) ?? "Sentry metric alert"
-        return ctx.alert(dedupKey: "metric-alert:\(id)", status: resolved ? .resolved : .firing, startsAt: startsAt,
-                         endsAt: endsAt, title: title, severity: severity, team: nil, entities: bag.entities)
+        let title =
+            JSONAny.text(JSONAny.path(m, "alert_rule", "name")) ?? JSONAny.text(data["description_title"]) ?? JSONAny.text(m["title"])
+            ?? "Sentry metric alert"
+        return ctx.alert(
+            dedupKey: "metric-alert:\(id)", status: resolved ? .resolved : .firing, startsAt: startsAt,
+            endsAt: endsAt, title: title, severity: severity, team: nil, entities: bag.entities)
     }
 
     /// Legacy per-project WebHooks plugin: {"id" (issue id), "project_slug", "level", "event": {...}}.
     static func legacy(_ o: JSONObject, _ ctx: AdapterContext) throws -> Alert {
         let event = o["event"] as? JSONObject ?? [:]
         guard let id = JSONAny.text(o["id"]) ?? JSONAny.text(event["event_id"]) else { throw ctx.invalid("legacy plugin body without \"id\"") }
-        let startsAt = try ctx.time(event["timestamp"], "event.timestamp") ?? ctx.time(event["datetime"], "event.datetime")
+        let startsAt =
+            try ctx.time(event["timestamp"], "event.timestamp") ?? ctx.time(event["datetime"], "event.datetime")
             ?? ctx.time(event["received"], "event.received") ?? ctx.receivedAt
         var bag = EntityBag()
         if let slug = JSONAny.text(o["project_slug"]) ?? JSONAny.text(o["project"]) { bag.add(raw: slug, kind: .service) }
         addTagEntities(event["tags"], to: &bag)
         let title = JSONAny.text(event["title"]) ?? JSONAny.text(o["message"]) ?? JSONAny.text(o["culprit"]) ?? "Sentry issue \(id)"
-        return ctx.alert(dedupKey: "issue:\(id)", status: .firing, startsAt: startsAt, endsAt: nil, title: title,
-                         severity: JSONAny.text(o["level"]) ?? JSONAny.text(event["level"]), team: nil, entities: bag.entities)
+        return ctx.alert(
+            dedupKey: "issue:\(id)", status: .firing, startsAt: startsAt, endsAt: nil, title: title,
+            severity: JSONAny.text(o["level"]) ?? JSONAny.text(event["level"]), team: nil, entities: bag.entities)
     }
 
     /// `https://sentry.io/api/0/projects/<org>/<slug>/events/<id>/` → slug.
@@ -99,8 +108,11 @@ enum SentryAdapter {
         guard let list = tags as? [Any] else { return }
         var pairs: [(String, String)] = []
         for t in list {
-            if let pair = t as? [Any], pair.count == 2, let k = JSONAny.string(pair[0]), let v = JSONAny.string(pair[1]) { pairs.append((k, v)) }
-            else if let o = t as? JSONObject, let k = JSONAny.string(o["key"]), let v = JSONAny.string(o["value"]) { pairs.append((k, v)) }
+            if let pair = t as? [Any], pair.count == 2, let k = JSONAny.string(pair[0]), let v = JSONAny.string(pair[1]) {
+                pairs.append((k, v))
+            } else if let o = t as? JSONObject, let k = JSONAny.string(o["key"]), let v = JSONAny.string(o["value"]) {
+                pairs.append((k, v))
+            }
         }
         var r = LabelReading()
         LabelReader.read(pairs.filter { ["service", "app", "application"].contains($0.0.lowercased()) }, into: &r)

@@ -4,7 +4,7 @@ import Foundation
 public enum AlertTimestamp {
     /// The instants an alert may carry: 1971-01-01 up to 2200-01-01 (Unix seconds). Anything
     /// outside is refused, never converted: a `1e300` date must not reach an integer conversion.
-    public static let saneRange: ClosedRange<Double> = 31_536_000 ... 7_258_118_400
+    public static let saneRange: ClosedRange<Double> = 31_536_000...7_258_118_400
 
     /// What a payload field holds, judged by `read`.
     public enum Reading: Equatable, Sendable {
@@ -46,9 +46,10 @@ public enum AlertTimestamp {
         case .date(let d): return d
         case .outOfRange:
             let shown = value.map { "\($0)" }.map { $0.count > 64 ? String($0.prefix(64)) + "…" : $0 } ?? ""
-            throw AlertIntakeError(code: .timestampOutOfRange,
-                                   message: "invalid \(ctx.source.rawValue) payload: field \"\(field)\" holds '\(shown)', not a time between 1971-01-01 and 2200-01-01",
-                                   source: ctx.source, field: field)
+            throw AlertIntakeError(
+                code: .timestampOutOfRange,
+                message: "invalid \(ctx.source.rawValue) payload: field \"\(field)\" holds '\(shown)', not a time between 1971-01-01 and 2200-01-01",
+                source: ctx.source, field: field)
         }
     }
 
@@ -85,7 +86,15 @@ public enum AlertTimestamp {
         guard value.isFinite else { return value.isNaN ? nil : .distantFuture }
         let a = abs(value)
         let seconds: Double
-        if a >= 1e17 { seconds = value / 1e9 } else if a >= 1e14 { seconds = value / 1e6 } else if a >= 1e11 { seconds = value / 1e3 } else { seconds = value }
+        if a >= 1e17 {
+            seconds = value / 1e9
+        } else if a >= 1e14 {
+            seconds = value / 1e6
+        } else if a >= 1e11 {
+            seconds = value / 1e3
+        } else {
+            seconds = value
+        }
         // Before 1971: "no time"; far before (a huge negative number): out of range.
         guard seconds >= 31_536_000 else { return seconds < -saneRange.upperBound ? .distantPast : nil }
         return Date(timeIntervalSince1970: seconds)
@@ -109,7 +118,15 @@ public enum AlertTimestamp {
     private static func parseEpochString(_ s: String) -> Date? {
         var digits = 0, dots = 0
         for (i, c) in s.utf8.enumerated() {
-            if c >= 48 && c <= 57 { digits += 1 } else if c == UInt8(ascii: ".") { dots += 1 } else if i == 0 && (c == UInt8(ascii: "-") || c == UInt8(ascii: "+")) { continue } else { return nil }
+            if c >= 48 && c <= 57 {
+                digits += 1
+            } else if c == UInt8(ascii: ".") {
+                dots += 1
+            } else if i == 0 && (c == UInt8(ascii: "-") || c == UInt8(ascii: "+")) {
+                continue
+            } else {
+                return nil
+            }
         }
         guard digits > 0, dots <= 1 else { return nil }
         if dots == 0, let i = Int64(s) { return fromEpoch(NSNumber(value: i)) }
@@ -212,8 +229,10 @@ public enum AlertTimestamp {
 
     // MARK: textual ("Wed Dec 11 2024 15:21:02 UTC", "Wed, 11 Dec 2024 15:21:02 GMT")
 
-    private static let months = ["jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
-                                 "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12]
+    private static let months = [
+        "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+        "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+    ]
 
     private static func parseTextual(_ s: String) -> Date? {
         let tokens = s.replacingOccurrences(of: ",", with: " ").split(separator: " ").map(String.init)

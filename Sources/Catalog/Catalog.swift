@@ -1,3 +1,4 @@
+import FileDiagnostics
 // A Backstage software catalog (`catalog-info.yaml`): what teams declare about their services —
 // owners, links, on-call annotations, lifecycle, systems, and declared dependencies (issue 17).
 //
@@ -9,7 +10,6 @@
 // Pure Swift: no I/O but reading the files.
 import Foundation
 import Yams
-import FileDiagnostics
 
 /// A bad catalog file: file, line (1-based) and field when known.
 public typealias CatalogError = ConfigFileError
@@ -165,8 +165,9 @@ public struct Catalog: Sendable {
     public mutating func add(_ e: CatalogEntity) throws(CatalogError) {
         if let first = entities[e.ref] {
             let (file, line) = Self.split(origin: e.origin)
-            throw CatalogError(file: file, line: line, field: "metadata.name",
-                               message: "\(e.ref) is already declared at \(first.origin)")
+            throw CatalogError(
+                file: file, line: line, field: "metadata.name",
+                message: "\(e.ref) is already declared at \(first.origin)")
         }
         entities[e.ref] = e
         if e.kind == .group {
@@ -272,7 +273,8 @@ public struct Catalog: Sendable {
                 for case let url as URL in en {
                     let ext = url.pathExtension.lowercased()
                     guard ext == "yaml" || ext == "yml",
-                          (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
+                        (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true
+                    else { continue }
                     files.append(url.path)
                 }
             }
@@ -326,11 +328,15 @@ public struct Catalog: Sendable {
         guard let metadata = metadataNode.mapping else { throw r.fail(metadataNode, "metadata", "expected a mapping") }
         let name = try r.string(metadata["name"], "metadata.name", required: true, in: metadataNode)!
         guard Self.validName(name) else {
-            throw r.fail(metadata["name"], "metadata.name", "'\(name.prefix(80))' is not a valid entity name: 1–63 characters of [A-Za-z0-9], separated by single '-', '_' or '.'")
+            throw r.fail(
+                metadata["name"], "metadata.name",
+                "'\(name.prefix(80))' is not a valid entity name: 1–63 characters of [A-Za-z0-9], separated by single '-', '_' or '.'")
         }
         let namespace = try r.string(metadata["namespace"], "metadata.namespace") ?? "default"
         guard Self.validName(namespace) else {
-            throw r.fail(metadata["namespace"], "metadata.namespace", "'\(namespace.prefix(80))' is not a valid namespace: 1–63 characters of [A-Za-z0-9], separated by single '-', '_' or '.'")
+            throw r.fail(
+                metadata["namespace"], "metadata.namespace",
+                "'\(namespace.prefix(80))' is not a valid namespace: 1–63 characters of [A-Za-z0-9], separated by single '-', '_' or '.'")
         }
         var e = CatalogEntity(kind: kind, name: name, namespace: namespace, origin: "\(file):\(root.mark?.line ?? 1)")
         e.title = try r.string(metadata["title"], "metadata.title")
@@ -354,8 +360,10 @@ public struct Catalog: Sendable {
                 guard Self.validURL(url) else {
                     throw r.fail(lm["url"], "\(field).url", "'\(url.prefix(80))' is not an absolute URL (scheme://…)")
                 }
-                e.links.append(CatalogLink(url: url, title: try r.string(lm["title"], "\(field).title"),
-                                           type: try r.string(lm["type"], "\(field).type"), icon: try r.string(lm["icon"], "\(field).icon")))
+                e.links.append(
+                    CatalogLink(
+                        url: url, title: try r.string(lm["title"], "\(field).title"),
+                        type: try r.string(lm["type"], "\(field).type"), icon: try r.string(lm["icon"], "\(field).icon")))
             }
         }
         if let specNode = top["spec"] {
@@ -451,7 +459,9 @@ public struct Catalog: Sendable {
         }
         func ref(_ text: String, _ n: Node?, _ field: String, defaultKind: String, namespace: String) throws(CatalogError) -> EntityRef {
             guard let r = EntityRef.parse(text, defaultKind: defaultKind, defaultNamespace: namespace) else {
-                throw fail(n, field, "'\(text.prefix(80))' is not an entity reference; expected [kind:][namespace/]name, e.g. \(defaultKind):default/payments")
+                throw fail(
+                    n, field,
+                    "'\(text.prefix(80))' is not an entity reference; expected [kind:][namespace/]name, e.g. \(defaultKind):default/payments")
             }
             return r
         }

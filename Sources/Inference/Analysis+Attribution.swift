@@ -1,6 +1,6 @@
+import Alerts
 // Step 5: the cascade model (EM with explaining away) and what it attributes to each pair.
 import Foundation
-import Alerts
 
 extension Analysis {
     /// 5. EM: attribute every event to one of its candidate causes or to the background
@@ -35,43 +35,43 @@ extension Analysis {
             for x in 0..<massRel.count { massRel[x] = 0 }
             for n in 0..<nodeCount { bgMass[n] = 0 }
             slots.withUnsafeBufferPointer { sl in
-              slotBin.withUnsafeBufferPointer { sb in
-                alpha.withUnsafeBufferPointer { al in
-                  kernel.withUnsafeBufferPointer { kn in
-                    mass.withUnsafeMutableBufferPointer { ms in
-                      massBin.withUnsafeMutableBufferPointer { mb in
-                        for i in 0..<evCount {
-                            let n = Int(evNode[i])
-                            let a = slotStart[i], b = slotStart[i + 1]
-                            var d = bgW[n]
-                            if marks {
-                                for k in a..<b {
-                                    let p = Int(sl[k]); let r = Int(slotRel[k])
-                                    let mark = r < 3 ? markShare[p &* 3 &+ r] / slotNull[k] : 1
-                                    d += al[p] * kn[p &* binCount &+ Int(sb[k])] * mark
+                slotBin.withUnsafeBufferPointer { sb in
+                    alpha.withUnsafeBufferPointer { al in
+                        kernel.withUnsafeBufferPointer { kn in
+                            mass.withUnsafeMutableBufferPointer { ms in
+                                massBin.withUnsafeMutableBufferPointer { mb in
+                                    for i in 0..<evCount {
+                                        let n = Int(evNode[i])
+                                        let a = slotStart[i], b = slotStart[i + 1]
+                                        var d = bgW[n]
+                                        if marks {
+                                            for k in a..<b {
+                                                let p = Int(sl[k]); let r = Int(slotRel[k])
+                                                let mark = r < 3 ? markShare[p &* 3 &+ r] / slotNull[k] : 1
+                                                d += al[p] * kn[p &* binCount &+ Int(sb[k])] * mark
+                                            }
+                                        } else {
+                                            for k in a..<b { let p = Int(sl[k]); d += al[p] * kn[p &* binCount &+ Int(sb[k])] }
+                                        }
+                                        let c = Int(evCluster[i])
+                                        if d <= 0 { bgMass[n] += 1; continue }
+                                        let w = clusterWeight[c] / d
+                                        for k in a..<b {
+                                            let p = Int(sl[k]), x = p &* binCount &+ Int(sb[k])
+                                            var r = al[p] * kn[x] * w
+                                            if marks {
+                                                let rel = Int(slotRel[k])
+                                                if rel < 3 { r *= markShare[p &* 3 &+ rel] / slotNull[k]; massRel[p &* 3 &+ rel] += r }
+                                            }
+                                            ms[p] += r; mb[x] += r
+                                        }
+                                        bgMass[n] += bgW[n] / d
+                                    }
                                 }
-                            } else {
-                                for k in a..<b { let p = Int(sl[k]); d += al[p] * kn[p &* binCount &+ Int(sb[k])] }
                             }
-                            let c = Int(evCluster[i])
-                            if d <= 0 { bgMass[n] += 1; continue }
-                            let w = clusterWeight[c] / d
-                            for k in a..<b {
-                                let p = Int(sl[k]), x = p &* binCount &+ Int(sb[k])
-                                var r = al[p] * kn[x] * w
-                                if marks {
-                                    let rel = Int(slotRel[k])
-                                    if rel < 3 { r *= markShare[p &* 3 &+ rel] / slotNull[k]; massRel[p &* 3 &+ rel] += r }
-                                }
-                                ms[p] += r; mb[x] += r
-                            }
-                            bgMass[n] += bgW[n] / d
                         }
-                      }
                     }
-                  }
                 }
-              }
             }
             if s.lagKernel {
                 for p in 0..<pairCountTotal {
@@ -98,7 +98,8 @@ extension Analysis {
             }
             for n in 0..<nodeCount { bgW[n] = bgMass[n] / span * s.maxLag }
         }
-        self.mass = mass; self.massBin = massBin; self.massRel = massRel; self.bgMass = bgMass; self.alpha = alpha; self.kernel = kernel; self.markShare = markShare; self.bgW = bgW
+        self.mass = mass; self.massBin = massBin; self.massRel = massRel; self.bgMass = bgMass; self.alpha = alpha; self.kernel = kernel;
+        self.markShare = markShare; self.bgW = bgW
     }
 
     /// 5a. Alerts attributed to each pair, not down-weighted by cluster size: how many alerts

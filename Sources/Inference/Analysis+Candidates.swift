@@ -1,17 +1,17 @@
+import Alerts
 // Step 4: candidate causes of every event, and the place mark of each candidate.
 import Foundation
-import Alerts
 
 extension Analysis {
     /// 4. Candidate causes: earlier (or simultaneous) events within maxLag, of the same time
     /// cluster; per place: of any place, the near ones (same, linked, unknown place) first.
     mutating func findCandidates() {
         pairIndex = [:]
-        pairSlots = []                                 // every candidate slot of the pair
+        pairSlots = []  // every candidate slot of the pair
         slotStart = [Int](repeating: 0, count: evCount + 1)
-        backCount = [Int32](repeating: 0, count: evCount)   // slots slotStart[i]+r, r < backCount[i], are earlier events
+        backCount = [Int32](repeating: 0, count: evCount)  // slots slotStart[i]+r, r < backCount[i], are earlier events
         slots = []
-        slotFrom = []                               // the cause event of each slot
+        slotFrom = []  // the cause event of each slot
         slotBin = []
         // Lag bins of the per-pair kernel (seconds): [0,5], (5,20], (20,45], (45,90], (90,180], (180,360], (360,maxLag].
         func binOf(_ lag: Double) -> UInt8 {
@@ -92,7 +92,7 @@ extension Analysis {
         slotStart[evCount] = slots.count
         nodeOpportunities = [Double](repeating: 0, count: nodeCount)
         for i in 0..<evCount where social[i] { nodeOpportunities[Int(evNode[i])] += clusterWeight[Int(evCluster[i])] }
-        nodeSocial = [Double](repeating: 0, count: nodeCount)     // the same, not weighted
+        nodeSocial = [Double](repeating: 0, count: nodeCount)  // the same, not weighted
         for i in 0..<evCount where social[i] { nodeSocial[Int(evNode[i])] += 1 }
         stats.candidatePairs = pairCountTotal
         reverse = [Int32](repeating: -1, count: pairCountTotal)
@@ -130,7 +130,7 @@ extension Analysis {
                 }
             }
         }
-        markShare = [Double](repeating: 0, count: marks ? pairCountTotal * 3 : 0)   // learned, per pair and relation
+        markShare = [Double](repeating: 0, count: marks ? pairCountTotal * 3 : 0)  // learned, per pair and relation
         massRel = [Double](repeating: 0, count: markShare.count)
         if marks {
             for p in 0..<pairCountTotal where pairKnown[p] > 0 {

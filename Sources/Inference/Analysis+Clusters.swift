@@ -1,6 +1,6 @@
+import Alerts
 // Steps 2c–3: whether places matter, and clusters of episodes (in time, or per place).
 import Foundation
-import Alerts
 
 extension Analysis {
     /// 2c. Locality: where each node fires, the topology between places, and whether co-firing
@@ -23,7 +23,8 @@ extension Analysis {
             // an excess far beyond Poisson noise (5 σ), and an excess of ≥ 1 % of the episodes (a
             // busy estate where most alerts are unrelated noise still has its cascades found).
             let excess = l.observed - l.expected
-            perPlace = l.lift >= s.localityMinLift && l.observed >= Double(s.localityMinPairs)
+            perPlace =
+                l.lift >= s.localityMinLift && l.observed >= Double(s.localityMinPairs)
                 && excess >= 5 * l.expected.squareRoot() && excess >= 0.01 * Double(stats.alertsWithPlace > 0 ? epPlace.count : 0)
         }
         stats.clustersPerPlace = perPlace
@@ -34,7 +35,7 @@ extension Analysis {
     mutating func formClusters() {
         evNode.reserveCapacity(epNode.count); evTime.reserveCapacity(epNode.count)
         evAlert.reserveCapacity(epNode.count); evCluster.reserveCapacity(epNode.count); evPlace.reserveCapacity(epNode.count)
-        clusterStart = []          // first event index of each cluster (time clusters only)
+        clusterStart = []  // first event index of each cluster (time clusters only)
         clusterSize = []
         if !perPlace {
             var lastClusterOfNode = [Int32](repeating: -1, count: nodeCount)

@@ -1,6 +1,6 @@
+import Alerts
 // Steps 6–8: edges per pair with their reasons, evidence, and the result.
 import Foundation
-import Alerts
 
 extension Analysis {
     /// 6. Decide edges per unordered pair.
@@ -12,8 +12,8 @@ extension Analysis {
         for p in 0..<pairCountTotal {
             let q = Int(reverse[p])
             if q >= 0 && q < p { continue }
-            let a = Int(pairCause[p]), b = Int(pairEffect[p])     // p: a earlier (cause), b later
-            if a == b { continue }                                 // a kind of alert spreading between places
+            let a = Int(pairCause[p]), b = Int(pairEffect[p])  // p: a earlier (cause), b later
+            if a == b { continue }  // a kind of alert spreading between places
             // Per place, only what was attributed at near places (same, linked, unknown) counts:
             // far candidates are picked by time among many unrelated places, and the mass they
             // draw in a busy estate is not evidence. (pairCount holds near co-firing only.)
@@ -67,7 +67,9 @@ extension Analysis {
             var reasons: [String] = []
             if perPlace {
                 // Per place one incident of the target can meet several of the source nearby.
-                reasons.append("co-alerted at the same or linked places \(support) times (\(Int(nodeEvents[target])) incidents of \(tID), lift \(InferenceEngine.fmt(lift, 1)))")
+                reasons.append(
+                    "co-alerted at the same or linked places \(support) times (\(Int(nodeEvents[target])) incidents of \(tID), lift \(InferenceEngine.fmt(lift, 1)))"
+                )
             } else {
                 reasons.append("co-alerted in \(support) of \(Int(nodeEvents[target])) incidents of \(tID) (lift \(InferenceEngine.fmt(lift, 1)))")
             }
@@ -76,13 +78,19 @@ extension Analysis {
                 reasons.append("\(tID) alerted first in \(tgtEarlierFirst)/\(support) (mean lag \(Int(lag.rounded())) s)")
                 reasons.append("after explaining away other causes, \(Int((prop * 100).rounded()))% of \(tID) incidents reached \(sID)")
             } else {
-                reasons.append("no consistent order: \(tID) first in \(tgtEarlierFirst), \(sID) first in \(srcFirst), together (≤\(Int(s.simultaneity)) s) in \(together) (mean |lag| \(Int(lag.rounded())) s)")
+                reasons.append(
+                    "no consistent order: \(tID) first in \(tgtEarlierFirst), \(sID) first in \(srcFirst), together (≤\(Int(s.simultaneity)) s) in \(together) (mean |lag| \(Int(lag.rounded())) s)"
+                )
                 reasons.append("after explaining away other causes, \(InferenceEngine.fmt(m, 1)) alerts attributed to this pair")
             }
-            if sameTeam, let t = teamOf[a] { reasons.append("same team: \(t)") }
-            else if let ta = teamOf[a], let tb = teamOf[b] { reasons.append("different teams: \(nodeIDs[a]) \(ta), \(nodeIDs[b]) \(tb)") }
-            let ev = InferredEvidence(confidence: min(1, max(0, conf)), support: support, directed: directed,
-                                      meanLagSeconds: max(0, lag), evidence: [], reasons: reasons)
+            if sameTeam, let t = teamOf[a] {
+                reasons.append("same team: \(t)")
+            } else if let ta = teamOf[a], let tb = teamOf[b] {
+                reasons.append("different teams: \(nodeIDs[a]) \(ta), \(nodeIDs[b]) \(tb)")
+            }
+            let ev = InferredEvidence(
+                confidence: min(1, max(0, conf)), support: support, directed: directed,
+                meanLagSeconds: max(0, lag), evidence: [], reasons: reasons)
             let idx = Int32(pending.count)
             pending.append(Pending(source: Int32(source), target: Int32(target), evidence: ev))
             edgeOfPair[p] = idx
@@ -131,8 +139,9 @@ extension Analysis {
             for k in 1..<kinds.count where kinds[k] > kinds[bestK] { bestK = k }
             let ids = nodeAlerts[n].suffix(cap).reversed().map { alerts[Int($0)].id }
             let aliases = (aliasesByID[nodeIDs[n]] ?? []).sorted()
-            var node = InferredNode(id: nodeIDs[n], kindHint: InferenceEngine.kindHint(InferenceEngine.kindOrder[bestK]), team: teamOf[n],
-                                    aliases: Array(aliases.prefix(50)), alertCount: nodeAlertCount[n], alertIDs: ids)
+            var node = InferredNode(
+                id: nodeIDs[n], kindHint: InferenceEngine.kindHint(InferenceEngine.kindOrder[bestK]), team: teamOf[n],
+                aliases: Array(aliases.prefix(50)), alertCount: nodeAlertCount[n], alertIDs: ids)
             node.sameAs = (sameAs[nodeIDs[n]] ?? []).sorted { $0.name < $1.name }
             nodes.append(node)
         }

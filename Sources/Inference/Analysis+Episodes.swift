@@ -1,7 +1,7 @@
+import Alerts
 // Steps 1–2: alerts in payload-time order become episodes of nodes; names that are one thing
 // become one node; tools' detection delays.
 import Foundation
-import Alerts
 
 extension Analysis {
     /// 1. Order by payload time (then id) so the result does not depend on delivery order.
@@ -21,7 +21,7 @@ extension Analysis {
         var nodeIndex: [String: Int32] = [:]
         nodeIDs = []
         nodeAlertCount = []
-        nodeAlerts = []          // alert indices in time order
+        nodeAlerts = []  // alert indices in time order
         nodeTeams = []
         nodeKinds = []
         nodeSources = []
@@ -36,7 +36,9 @@ extension Analysis {
             var best: (rank: Int, id: String, kind: EntityKind)? = nil
             for e in alert.entities {
                 let rid: String?
-                if let c = resolveCache[e] { rid = c } else {
+                if let c = resolveCache[e] {
+                    rid = c
+                } else {
                     rid = resolve(e)
                     resolveCache[e] = .some(rid)
                     if let rid { aliasesByID[rid, default: []].insert(e.raw) }
@@ -47,7 +49,9 @@ extension Analysis {
             }
             guard let primary = best else { stats.unresolved += 1; continue }
             let n: Int32
-            if let x = nodeIndex[primary.id] { n = x } else {
+            if let x = nodeIndex[primary.id] {
+                n = x
+            } else {
                 n = Int32(nodeIDs.count); nodeIndex[primary.id] = n; nodeIDs.append(primary.id)
                 nodeAlertCount.append(0); nodeAlerts.append([]); nodeTeams.append([:]); nodeKinds.append(Array(repeating: 0, count: 8))
                 nodeSources.append([])
@@ -95,17 +99,22 @@ extension Analysis {
                 var bestK = 0
                 for x in 1..<k.count where k[x] > k[bestK] { bestK = x }
                 let store = InferenceEngine.kindOrder[bestK] == .database ? 1 : InferenceEngine.kindOrder[bestK] == .queue ? 2 : 0
-                return NameUnit(id: nodeIDs[n], raws: aliasesByID[nodeIDs[n]] ?? [], sources: nodeSources[n],
-                                team: InferenceEngine.majorityTeam(nodeTeams[n]), kindIsStore: store, onsets: onsets[n])
+                return NameUnit(
+                    id: nodeIDs[n], raws: aliasesByID[nodeIDs[n]] ?? [], sources: nodeSources[n],
+                    team: InferenceEngine.majorityTeam(nodeTeams[n]), kindIsStore: store, onsets: onsets[n])
             }
             if EntityMatcher.debug == nil, ProcessInfo.processInfo.environment["PARALLAX_DEBUG_MERGES"] != nil {
                 // Development hook: every name-matching candidate with its features, on stderr.
                 EntityMatcher.debug = { a, b, f, why in
-                    FileHandle.standardError.write(Data("CAND \(a) ~ \(b) name \(InferenceEngine.fmt(f[0], 2)) n \(Int(f[1]))/\(Int(f[2])) p \(InferenceEngine.fmt(f[3], 2))/\(InferenceEngine.fmt(f[4], 2)) \(why ?? "")\n".utf8))
+                    FileHandle.standardError.write(
+                        Data(
+                            "CAND \(a) ~ \(b) name \(InferenceEngine.fmt(f[0], 2)) n \(Int(f[1]))/\(Int(f[2])) p \(InferenceEngine.fmt(f[3], 2))/\(InferenceEngine.fmt(f[4], 2)) \(why ?? "")\n"
+                                .utf8))
                 }
             }
-            let matcher = EntityMatcher(window: s.mergeWindow, minCoFire: s.mergeMinCoFire, minJoint: s.mergeMinJoint,
-                                        minName: s.mergeMinName, policy: policy)
+            let matcher = EntityMatcher(
+                window: s.mergeWindow, minCoFire: s.mergeMinCoFire, minJoint: s.mergeMinJoint,
+                minName: s.mergeMinName, policy: policy)
             let m = matcher.match(units)
             if m.evidence.count > 0 {
                 stats.learnedMerges = m.evidence.count
@@ -115,9 +124,12 @@ extension Analysis {
                 for n in 0..<nodeIDs.count {
                     let root = m.groupOf[n]
                     let g: Int32
-                    if let x = newIndex[root] { g = x } else {
+                    if let x = newIndex[root] {
+                        g = x
+                    } else {
                         g = Int32(ids.count); newIndex[root] = g
-                        ids.append(m.canonical[root]!); counts.append(0); lists.append([]); teams.append([:]); kinds.append(Array(repeating: 0, count: 8))
+                        ids.append(m.canonical[root]!); counts.append(0); lists.append([]); teams.append([:]);
+                        kinds.append(Array(repeating: 0, count: 8))
                     }
                     remap[n] = g
                     let gi = Int(g)

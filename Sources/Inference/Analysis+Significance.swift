@@ -1,6 +1,6 @@
+import Alerts
 // Step 5b–5c: co-firing that chance does not explain (per place, and in time clusters).
 import Foundation
-import Alerts
 
 extension Analysis {
     /// 5b. Per place: near co-firing that chance does not explain (Poisson against each
@@ -16,8 +16,9 @@ extension Analysis {
                     nearObserved[Int(slots[lo + r])] += 1
                 }
             }
-            let expected = NearSignificance.expected(cause: pairCause, effect: pairEffect, evNode: evNode, evPlace: evPlace,
-                                                     nodeCount: nodeCount, table: places, window: s.maxLag, span: span)
+            let expected = NearSignificance.expected(
+                cause: pairCause, effect: pairEffect, evNode: evNode, evPlace: evPlace,
+                nodeCount: nodeCount, table: places, window: s.maxLag, span: span)
             for p in 0..<pairCountTotal where pairCause[p] != pairEffect[p] {
                 pValue[p] = NearSignificance.poissonTail(nearObserved[p], mean: expected[p])
             }
@@ -34,7 +35,7 @@ extension Analysis {
     mutating func testCoClustering() {
         timeSignificant = [Bool](repeating: false, count: !perPlace && s.timeSignificance ? pairCountTotal : 0)
         if !timeSignificant.isEmpty {
-            var company = [Double](repeating: 0, count: nodeCount)   // Σ over a node's clusters of (size − 1)
+            var company = [Double](repeating: 0, count: nodeCount)  // Σ over a node's clusters of (size − 1)
             for i in 0..<evCount { company[Int(evNode[i])] += Double(clusterSize[Int(evCluster[i])] - 1) }
             let total = Double(evCount)
             var pv: [Double] = [], tested: [Int] = []
@@ -60,7 +61,8 @@ extension Analysis {
         for p in 0..<pairCountTotal {
             let near = perPlace ? "\(nearObserved[p])\t\(pValue[p])\t\(significant[p])" : "-\t-\t-"
             let ts = timeSignificant.isEmpty ? "-" : "\(timeSignificant[p])"
-            out += "\(nodeIDs[Int(pairCause[p])])\t\(nodeIDs[Int(pairEffect[p])])\t\(pairCount[p])\t\(near)\t\(mass[p])\t\(alpha[p])\t\(nodeOpportunities[Int(pairCause[p])])\t\(ts)\n"
+            out +=
+                "\(nodeIDs[Int(pairCause[p])])\t\(nodeIDs[Int(pairEffect[p])])\t\(pairCount[p])\t\(near)\t\(mass[p])\t\(alpha[p])\t\(nodeOpportunities[Int(pairCause[p])])\t\(ts)\n"
         }
         try? out.write(toFile: path, atomically: true, encoding: .utf8)
     }

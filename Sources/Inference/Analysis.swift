@@ -1,5 +1,5 @@
-import Foundation
 import Alerts
+import Foundation
 
 /// The working state of one `InferenceEngine.analyze` run. Each step of the algorithm
 /// (docs/INFERENCE.md, "Algorithm") is one method, in `Analysis+<Stage>.swift`, reading what the

@@ -1,7 +1,7 @@
+import Alerts
 // Entity resolution learned from evidence: names that are one thing, told by their spelling and
 // confirmed by how they fire. Runs inside every inference, before clustering (docs/INFERENCE.md).
 import Foundation
-import Alerts
 
 /// Why a name was folded into a node (a learned merge). Never silent: every merge carries one.
 public struct SameAsEvidence: Sendable, Equatable, Codable {
@@ -32,10 +32,10 @@ public struct MergePolicy: Sendable, Equatable {
 
 /// The tokens of a name that carry identity, and what kind of datastore it names if any.
 struct NameShape: Sendable {
-    var tokens: [String]            // stemmed, deduplicated, order of first appearance
-    var squashed: String            // tokens joined without separators
+    var tokens: [String]  // stemmed, deduplicated, order of first appearance
+    var squashed: String  // tokens joined without separators
     var storeFamilies: Set<String>  // e.g. "kv", "mongo", "sql", "kafka"; "db"/"queue" for generic words
-    var storeCategory: Int          // 0 none, 1 datastore, 2 messaging
+    var storeCategory: Int  // 0 none, 1 datastore, 2 messaging
 
     /// Words that say which technology a store is. Two names of different families are two things;
     /// a datastore and a service are two things (`payment` and `payment-db`).
@@ -89,7 +89,8 @@ struct NameShape: Sendable {
         "asg", "ecs", "eks", "ec2", "gke", "aks", "k8s", "kube", "cluster", "instance", "node", "pod", "deployment",
         "deploy", "task", "container", "host", "vm", "primary", "replica", "reader", "writer", "master", "main", "standby",
         "ro", "rw", "team", "squad", "tier", "critical", "alert", "alarm", "monitor", "health", "check", "http", "grpc",
-        "exporter", "metrics", "sidecar", "us", "eu", "ap", "east", "west", "central", "north", "south", "region", "zone", "az", "live", "blue", "green",
+        "exporter", "metrics", "sidecar", "us", "eu", "ap", "east", "west", "central", "north", "south", "region", "zone", "az", "live", "blue",
+        "green",
     ]
 
     static func hasCamelCase(_ s: String) -> Bool {
@@ -136,8 +137,8 @@ struct NameUnit {
     var raws: Set<String>
     var sources: Set<AlertSource>
     var team: String?
-    var kindIsStore: Int            // 1 database, 2 queue, 0 otherwise (majority kind)
-    var onsets: [Double]            // episode starts, sorted
+    var kindIsStore: Int  // 1 database, 2 queue, 0 otherwise (majority kind)
+    var onsets: [Double]  // episode starts, sorted
 }
 
 /// Learns which names are the same entity. Pure: the result depends only on its inputs.
@@ -156,9 +157,9 @@ public struct EntityMatcher {
     var strongP: Double = 1e-4
 
     struct Result {
-        var groupOf: [Int]                       // unit → group representative unit
-        var canonical: [Int: String]             // representative → id of the group
-        var evidence: [Int: SameAsEvidence]      // unit (not canonical) → why
+        var groupOf: [Int]  // unit → group representative unit
+        var canonical: [Int: String]  // representative → id of the group
+        var evidence: [Int: SameAsEvidence]  // unit (not canonical) → why
     }
 
     private final class UnionFind {
@@ -220,13 +221,17 @@ public struct EntityMatcher {
         let maxPosting = max(32, n / 4)
         var pairs = Set<UInt64>()
         for (_, list) in index where list.count >= 2 && list.count <= maxPosting {
-            for x in 0..<list.count { for y in (x + 1)..<list.count {
-                pairs.insert(UInt64(list[x]) << 32 | UInt64(list[y]))
-            } }
+            for x in 0..<list.count {
+                for y in (x + 1)..<list.count {
+                    pairs.insert(UInt64(list[x]) << 32 | UInt64(list[y]))
+                }
+            }
         }
 
-        struct Scored { var a: Int; var b: Int; var score: Double; var name: Double; var shared: [String]
-                        var abHits: Int; var baHits: Int; var aEpisodes: Int; var bEpisodes: Int }
+        struct Scored {
+            var a: Int; var b: Int; var score: Double; var name: Double; var shared: [String]
+            var abHits: Int; var baHits: Int; var aEpisodes: Int; var bEpisodes: Int
+        }
         var scored: [Scored] = []
         let incidents = units.map { Self.incidents($0.onsets, window) }
         // Every incident start of every name, in time order (for "who else fired then").
@@ -271,7 +276,11 @@ public struct EntityMatcher {
             let ia = incidents[a], ib = incidents[b]
             let wa = social(a), wb = social(b)
             let (ab, pa) = Self.hits(ia, wa, ib, window), (ba, pb) = Self.hits(ib, wb, ia, window)
-            if let d = Self.debug { d(units[a].id, units[b].id, [nameScore, Double(ia.count), Double(ib.count), pa, pb], why ?? "[\(shapes[a].tokens) \(shapes[b].tokens) \(units[a].raws.sorted()) \(units[b].raws.sorted())]") }
+            if let d = Self.debug {
+                d(
+                    units[a].id, units[b].id, [nameScore, Double(ia.count), Double(ib.count), pa, pb],
+                    why ?? "[\(shapes[a].tokens) \(shapes[b].tokens) \(units[a].raws.sorted()) \(units[b].raws.sorted())]")
+            }
             if why != nil { continue }
             guard nameScore >= minName else { continue }
             guard ia.count >= minJoint, ib.count >= minJoint else { continue }
@@ -293,15 +302,17 @@ public struct EntityMatcher {
             }
             guard joint >= minJoint, max(pa, pb) >= need, min(pa, pb) >= need / 3 else { continue }
             let score = nameScore * 0.5 + (max(pa, pb) + min(pa, pb)) * 0.25
-            scored.append(Scored(a: a, b: b, score: score, name: nameScore, shared: shared,
-                                 abHits: ab, baHits: ba, aEpisodes: ia.count, bEpisodes: ib.count))
+            scored.append(
+                Scored(
+                    a: a, b: b, score: score, name: nameScore, shared: shared,
+                    abHits: ab, baHits: ba, aEpisodes: ia.count, bEpisodes: ib.count))
         }
         scored.sort { $0.score != $1.score ? $0.score > $1.score : ($0.a, $0.b) < ($1.a, $1.b) }
 
         let uf = UnionFind(n)
         var members: [Int: [Int]] = [:]
         for i in 0..<n { members[i] = [i] }
-        var why: [Int: (Scored, Int)] = [:]           // unit → (pair that merged it, partner)
+        var why: [Int: (Scored, Int)] = [:]  // unit → (pair that merged it, partner)
         for p in scored {
             let ra = uf.find(p.a), rb = uf.find(p.b)
             if ra == rb { continue }
@@ -317,7 +328,8 @@ public struct EntityMatcher {
         }
 
         for (root, list) in members {
-            let canonicalUnit = list.first { policy.pinned.contains(units[$0].id) }
+            let canonicalUnit =
+                list.first { policy.pinned.contains(units[$0].id) }
                 ?? list.min { a, b in
                     let ta = shapes[a].tokens.count, tb = shapes[b].tokens.count
                     if ta != tb { return ta < tb }
@@ -334,13 +346,21 @@ public struct EntityMatcher {
                 let (myEp, theirEp) = p.a == m ? (p.aEpisodes, p.bEpisodes) : (p.bEpisodes, p.aEpisodes)
                 var reasons: [String] = []
                 reasons.append("name: shares \(p.shared.map { "'\($0)'" }.joined(separator: ", ")) with \(v.id) (similarity \(Self.fmt(p.name)))")
-                reasons.append("fired within \(Int(window)) s of \(v.id) in \(mine) of its \(myEp) incidents; \(v.id) within \(Int(window)) s of it in \(theirs) of \(theirEp)")
-                reasons.append("different tools: \(u.sources.map(\.rawValue).sorted().joined(separator: ", ")) vs \(v.sources.map(\.rawValue).sorted().joined(separator: ", "))")
-                if let t = u.team, let t2 = v.team { reasons.append(Self.teamKey(t) == Self.teamKey(t2) ? "same team: \(t)" : "teams \(t) / \(t2)") }
-                else { reasons.append("team known on \(u.team == nil && v.team == nil ? "neither side" : "one side only")") }
+                reasons.append(
+                    "fired within \(Int(window)) s of \(v.id) in \(mine) of its \(myEp) incidents; \(v.id) within \(Int(window)) s of it in \(theirs) of \(theirEp)"
+                )
+                reasons.append(
+                    "different tools: \(u.sources.map(\.rawValue).sorted().joined(separator: ", ")) vs \(v.sources.map(\.rawValue).sorted().joined(separator: ", "))"
+                )
+                if let t = u.team, let t2 = v.team {
+                    reasons.append(Self.teamKey(t) == Self.teamKey(t2) ? "same team: \(t)" : "teams \(t) / \(t2)")
+                } else {
+                    reasons.append("team known on \(u.team == nil && v.team == nil ? "neither side" : "one side only")")
+                }
                 if partner != canonicalUnit { reasons.append("joined \(units[canonicalUnit].id) through \(v.id)") }
-                result.evidence[m] = SameAsEvidence(name: u.id, rawNames: u.raws.sorted(), sources: u.sources.map(\.rawValue).sorted(),
-                                                    confidence: min(1, max(0, p.score)), reasons: reasons)
+                result.evidence[m] = SameAsEvidence(
+                    name: u.id, rawNames: u.raws.sorted(), sources: u.sources.map(\.rawValue).sorted(),
+                    confidence: min(1, max(0, p.score)), reasons: reasons)
             }
         }
         return result
@@ -376,8 +396,10 @@ public struct EntityMatcher {
     /// are distinctive: not a role word, not a word of the team, not one tool's convention
     /// (`consumer` on Sentry projects only; `proxy` in every tool's name of `frontend-proxy`
     /// makes it another thing than `frontend`).
-    static func nameSimilarity(_ a: NameShape, _ b: NameShape, _ weight: (String) -> Double,
-                               distinctiveness: (String) -> Double) -> (Double, [String]) {
+    static func nameSimilarity(
+        _ a: NameShape, _ b: NameShape, _ weight: (String) -> Double,
+        distinctiveness: (String) -> Double
+    ) -> (Double, [String]) {
         var matched = 0.0, content = 0
         var shared: [String] = []
         var usedB = Set<Int>(), usedA = Set<Int>()

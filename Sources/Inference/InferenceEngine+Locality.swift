@@ -1,7 +1,7 @@
+import Alerts
 // Locality as a mark of the cascade model: where a cause and its effect happened (same place,
 // linked places, different places, unknown), learned per pair. See docs/INFERENCE.md, "Locality".
 import Foundation
-import Alerts
 
 /// How two events' places relate.
 enum PlaceRelation: UInt8 {
@@ -11,7 +11,7 @@ enum PlaceRelation: UInt8 {
 /// Places seen in one run (interned), the topology between them, and where each node fires.
 struct PlaceTable {
     private(set) var values: [String] = []
-    private(set) var labels: [String] = []              // the label first seen with each value
+    private(set) var labels: [String] = []  // the label first seen with each value
     private var index: [String: Int32] = [:]
     /// place → linked places (indices), from the resource topology
     private(set) var links: [[Int32]] = []
@@ -72,8 +72,10 @@ extension InferenceEngine {
     /// (or linked places) than chance, given where each node fires. Returns (observed pairs at
     /// the same or linked places, expected by chance, lift = observed / expected, pairs with both
     /// places known).
-    static func localityLift(nodes: [Int32], times: [Double], places: [Int32], table: PlaceTable,
-                             gap: TimeInterval, maxBack: Int = 64) -> (observed: Double, expected: Double, lift: Double, pairs: Int) {
+    static func localityLift(
+        nodes: [Int32], times: [Double], places: [Int32], table: PlaceTable,
+        gap: TimeInterval, maxBack: Int = 64
+    ) -> (observed: Double, expected: Double, lift: Double, pairs: Int) {
         var obs = 0.0, exp = 0.0, pairs = 0
         for i in 0..<nodes.count {
             let pi = places[i]
@@ -126,8 +128,10 @@ struct PlaceCounts {
         if linked > 0, let top = linkedPairs.max(by: { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }) {
             let a = table.values[Int(top.key >> 32)], b = table.values[Int(top.key & 0xffff_ffff)]
             let (x, y) = a <= b ? (a, b) : (b, a)
-            parts.append(linkedPairs.count == 1 ? "linked resources \(x)—\(y) in \(linked) of \(known)"
-                                                : "linked resources in \(linked) of \(known) (most often \(x)—\(y))")
+            parts.append(
+                linkedPairs.count == 1
+                    ? "linked resources \(x)—\(y) in \(linked) of \(known)"
+                    : "linked resources in \(linked) of \(known) (most often \(x)—\(y))")
         }
         return parts.joined(separator: "; ")
     }
@@ -189,8 +193,10 @@ enum NearSignificance {
 
     /// Expected near co-firings per ordered pair under independence:
     /// window/span × Σ over places p of (a's events at p) × (b's events at p and its linked places).
-    static func expected(cause: [Int32], effect: [Int32], evNode: [Int32], evPlace: [Int32], nodeCount: Int,
-                         table: PlaceTable, window: Double, span: Double) -> [Double] {
+    static func expected(
+        cause: [Int32], effect: [Int32], evNode: [Int32], evPlace: [Int32], nodeCount: Int,
+        table: PlaceTable, window: Double, span: Double
+    ) -> [Double] {
         var at = [[Int32: Double]](repeating: [:], count: nodeCount)
         var near = [[Int32: Double]](repeating: [:], count: nodeCount)
         for i in 0..<evNode.count where evPlace[i] >= 0 {

@@ -1,6 +1,6 @@
+import Alerts
 // Alerts -> inferred dependency graph. See docs/INFERENCE.md for the algorithm and its measured quality.
 import Foundation
-import Alerts
 
 /// Tunables of the inference. Every default is the value the quality report in
 /// docs/INFERENCE.md was measured with (chosen on simulated Online Boutique seed 1 and development
@@ -101,20 +101,20 @@ public struct InferenceSettings: Sendable, Equatable {
 /// Counters of one inference run (diagnostics, also printed by the evaluator).
 public struct InferenceStats: Sendable, Equatable {
     public var alertsIn = 0
-    public var duplicateDeliveries = 0      // same alert id seen again
-    public var skippedResolved = 0          // resolved alerts when useResolvedAlerts is false
-    public var unresolved = 0               // no entity resolved to a node
-    public var collapsedRepeats = 0         // re-firings/flapping folded into an earlier episode
+    public var duplicateDeliveries = 0  // same alert id seen again
+    public var skippedResolved = 0  // resolved alerts when useResolvedAlerts is false
+    public var unresolved = 0  // no entity resolved to a node
+    public var collapsedRepeats = 0  // re-firings/flapping folded into an earlier episode
     public var episodes = 0
-    public var events = 0                   // (cluster, node) first alerts
+    public var events = 0  // (cluster, node) first alerts
     public var clusters = 0
-    public var candidatePairs = 0           // distinct ordered (cause, effect) node pairs considered
-    public var learnedMerges = 0            // names folded into another node by EntityMatcher
-    public var alertsWithPlace = 0          // alerts that name where they happened (Alert.locations)
-    public var places = 0                   // distinct places (location values) seen
-    public var topologyUnknownValues = 0    // resource-topology values no alert named (ignored)
-    public var localityLift = 0.0           // co-firing at the same/linked place vs chance
-    public var clustersPerPlace = false     // clusters formed per place (localityLift high enough)
+    public var candidatePairs = 0  // distinct ordered (cause, effect) node pairs considered
+    public var learnedMerges = 0  // names folded into another node by EntityMatcher
+    public var alertsWithPlace = 0  // alerts that name where they happened (Alert.locations)
+    public var places = 0  // distinct places (location values) seen
+    public var topologyUnknownValues = 0  // resource-topology values no alert named (ignored)
+    public var localityLift = 0.0  // co-firing at the same/linked place vs chance
+    public var clustersPerPlace = false  // clusters formed per place (localityLift high enough)
     /// Learned detection delay of each tool (seconds after the fastest tool), subtracted from
     /// its alerts' times (`learnToolDelays`); tools without enough evidence are absent.
     public var toolDelays: [String: Double] = [:]
@@ -171,7 +171,6 @@ public struct InferenceEngine: Sendable {
 
     static let kindOrder: [EntityKind] = [.service, .awsResource, .k8sWorkload, .host, .database, .queue, .loadBalancer, .function]
     static func kindSlot(_ k: EntityKind) -> Int { kindOrder.firstIndex(of: k)! }
-
 
     /// `policy` carries what the alias file pins (its canonical names, its never-merge groups).
     public func analyze(_ alerts: [Alert], policy: MergePolicy = .none, resolve: (Entity) -> String?) -> InferenceResult {

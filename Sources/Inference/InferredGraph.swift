@@ -2,12 +2,12 @@
 
 /// Why an edge was inferred and how sure we are (`inferred` in parallax.graph/v1).
 public struct InferredEvidence: Sendable, Equatable, Codable {
-    public var confidence: Double        // 0...1
-    public var support: Int              // number of clusters in which both ends alerted
-    public var directed: Bool            // false: the data cannot tell the direction
-    public var meanLagSeconds: Double    // mean (source first alert - target first alert), >= 0 when directed
-    public var evidence: [String]        // alert ids / cluster ids
-    public var reasons: [String]         // human-readable reasons
+    public var confidence: Double  // 0...1
+    public var support: Int  // number of clusters in which both ends alerted
+    public var directed: Bool  // false: the data cannot tell the direction
+    public var meanLagSeconds: Double  // mean (source first alert - target first alert), >= 0 when directed
+    public var evidence: [String]  // alert ids / cluster ids
+    public var reasons: [String]  // human-readable reasons
     public init(confidence: Double, support: Int, directed: Bool, meanLagSeconds: Double, evidence: [String], reasons: [String]) {
         self.confidence = confidence; self.support = support; self.directed = directed
         self.meanLagSeconds = meanLagSeconds; self.evidence = evidence; self.reasons = reasons
@@ -16,12 +16,12 @@ public struct InferredEvidence: Sendable, Equatable, Codable {
 
 /// A node of the inferred graph: one canonical entity.
 public struct InferredNode: Sendable, Equatable {
-    public var id: String                // canonical name after entity resolution
-    public var kindHint: String          // "service", "database", "messaging", "resource", ...
+    public var id: String  // canonical name after entity resolution
+    public var kindHint: String  // "service", "database", "messaging", "resource", ...
     public var team: String?
-    public var aliases: [String]         // every raw name resolved to this node
+    public var aliases: [String]  // every raw name resolved to this node
     public var alertCount: Int
-    public var alertIDs: [String]        // most recent first, capped
+    public var alertIDs: [String]  // most recent first, capped
     /// Names folded into this node by learned entity resolution, each with its evidence.
     public var sameAs: [SameAsEvidence] = []
     public init(id: String, kindHint: String, team: String?, aliases: [String], alertCount: Int, alertIDs: [String]) {

@@ -31,7 +31,7 @@ public final class AlertBook: Sendable {
 
     struct Inner {
         var byID: [String: Alert] = [:]
-        var order: [String] = []            // arrival order of first delivery
+        var order: [String] = []  // arrival order of first delivery
         var version = 0
         var cached: (version: Int, result: InferenceResult)?
         var accepted = 0
@@ -54,11 +54,13 @@ public final class AlertBook: Sendable {
     /// Default for `capacity`: about 100 MiB of normalized alerts at ≈ 1 KiB each (raw bodies live in the store only).
     public static let defaultCapacity = 100_000
 
-    public init(aliases: AliasTable = AliasTable(), settings: InferenceSettings = InferenceSettings(), sink: (any AlertSink)? = nil,
-                // Optionals, not `= .init()` defaults: with struct defaults here, a debug build of an async
-                // caller crashed copying `aliases` (Swift 6.3.1; AlertBookTests.metricsReportTheBook).
-                capacity: Int = AlertBook.defaultCapacity, topology: ResourceTopology? = nil,
-                intakeOptions: IntakeOptions? = nil) {
+    public init(
+        aliases: AliasTable = AliasTable(), settings: InferenceSettings = InferenceSettings(), sink: (any AlertSink)? = nil,
+        // Optionals, not `= .init()` defaults: with struct defaults here, a debug build of an async
+        // caller crashed copying `aliases` (Swift 6.3.1; AlertBookTests.metricsReportTheBook).
+        capacity: Int = AlertBook.defaultCapacity, topology: ResourceTopology? = nil,
+        intakeOptions: IntakeOptions? = nil
+    ) {
         self.resolver = EntityResolver(aliases: aliases)
         self.engine = InferenceEngine(settings: settings, topology: topology ?? ResourceTopology())
         self.intakeOptions = intakeOptions ?? IntakeOptions()

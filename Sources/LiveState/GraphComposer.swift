@@ -50,11 +50,15 @@ public struct GraphComposer: Sendable {
         let now = traces.clock()
         let inferred = alerts.inference().graph
         let table = alerts.resolver.aliasTable
-        let resolver: ((String) -> String?)? = table.entries.isEmpty ? nil : { name in
-            table.canonical(forExact: name) ?? table.canonical(forDerived: NameNormalizer.service(name))
-        }
-        return OverlayBuilder.merge(traced: traced, inferred: inferred, generatedAt: Date(timeIntervalSince1970: now),
-                                    window: .init(start: Date(timeIntervalSince1970: start), end: Date(timeIntervalSince1970: end)),
-                                    aliasResolver: resolver, catalog: catalog)
+        let resolver: ((String) -> String?)? =
+            table.entries.isEmpty
+            ? nil
+            : { name in
+                table.canonical(forExact: name) ?? table.canonical(forDerived: NameNormalizer.service(name))
+            }
+        return OverlayBuilder.merge(
+            traced: traced, inferred: inferred, generatedAt: Date(timeIntervalSince1970: now),
+            window: .init(start: Date(timeIntervalSince1970: start), end: Date(timeIntervalSince1970: end)),
+            aliasResolver: resolver, catalog: catalog)
     }
 }

@@ -18,8 +18,10 @@ public final class GraphState: Sendable {
     /// injects a sleep that returns when the clock has been moved far enough.
     public let sleep: @Sendable (Double) async throws -> Void
 
-    public init(settings: TraceGraphSettings, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
-                sleep: @escaping @Sendable (Double) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int(max($0, 0) * 1000))) }) {
+    public init(
+        settings: TraceGraphSettings, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+        sleep: @escaping @Sendable (Double) async throws -> Void = { try await Task.sleep(for: .milliseconds(Int(max($0, 0) * 1000))) }
+    ) {
         self.builder = Mutex(TraceGraphBuilderBox(TraceGraphBuilder(settings: settings)))
         self.clock = clock
         self.sleep = sleep

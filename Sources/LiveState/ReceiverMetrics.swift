@@ -35,9 +35,10 @@ public final class ReceiverMetrics: Sendable {
                 }
                 folded += 1
                 if overflow == nil {
-                    overflow = EdgeMetric(client: TraceGraphSettings.overflowNodeName, server: TraceGraphSettings.overflowNodeName,
-                                          connectionType: .unknown, requestTotal: 0, failedTotal: 0,
-                                          serverSeconds: FixedBucketHistogram(), clientSeconds: FixedBucketHistogram())
+                    overflow = EdgeMetric(
+                        client: TraceGraphSettings.overflowNodeName, server: TraceGraphSettings.overflowNodeName,
+                        connectionType: .unknown, requestTotal: 0, failedTotal: 0,
+                        serverSeconds: FixedBucketHistogram(), clientSeconds: FixedBucketHistogram())
                 }
                 overflow!.requestTotal += e.requestTotal
                 overflow!.failedTotal += e.failedTotal
@@ -51,21 +52,27 @@ public final class ReceiverMetrics: Sendable {
 
     public init() {
         spansAccepted = registry.makeCounter(name: "parallax_receiver_spans_accepted_total", help: "Spans decoded and handed to the trace graph.")
-        spansRejected = registry.makeCounter(name: "parallax_receiver_spans_rejected_total", help: "Spans rejected (missing ids or service.name, over the per-request limit).")
+        spansRejected = registry.makeCounter(
+            name: "parallax_receiver_spans_rejected_total", help: "Spans rejected (missing ids or service.name, over the per-request limit).")
         decodeErrors = registry.makeCounter(name: "parallax_receiver_decode_errors_total", help: "Requests whose body could not be decoded (400).")
         refused = registry.makeCounter(name: "parallax_receiver_refused_total", help: "Requests refused because the ingest queue was full (503).")
-        attributesIgnored = registry.makeCounter(name: "parallax_receiver_attributes_ignored_total",
-                                                 help: "Span and resource attributes past the per-span limit (1024), not read.")
+        attributesIgnored = registry.makeCounter(
+            name: "parallax_receiver_attributes_ignored_total",
+            help: "Span and resource attributes past the per-span limit (1024), not read.")
         checkpoints = registry.makeCounter(name: "parallax_store_checkpoints_total", help: "Trace-aggregate checkpoints written to the store.")
         checkpointFailures = registry.makeCounter(name: "parallax_store_checkpoint_failures_total", help: "Trace-aggregate checkpoints that failed.")
     }
 
     public func record(route: String, method: String, status: Int, seconds: Double, accepted: Int = 0, rejected: Int = 0, decodeError: Bool = false) {
-        registry.makeCounter(name: "parallax_http_requests_total", labels: [("route", route), ("method", method), ("code", String(status))],
-                             help: "HTTP requests by route template, method and status code.").increment()
-        registry.makeDurationHistogram(name: "parallax_http_request_duration_seconds", labels: [("route", route)],
-                                       buckets: Self.buckets, help: "HTTP request latency by route template.")
-            .recordNanoseconds(Int64(seconds * 1e9))
+        registry.makeCounter(
+            name: "parallax_http_requests_total", labels: [("route", route), ("method", method), ("code", String(status))],
+            help: "HTTP requests by route template, method and status code."
+        ).increment()
+        registry.makeDurationHistogram(
+            name: "parallax_http_request_duration_seconds", labels: [("route", route)],
+            buckets: Self.buckets, help: "HTTP request latency by route template."
+        )
+        .recordNanoseconds(Int64(seconds * 1e9))
         if accepted > 0 { spansAccepted.increment(by: Int64(accepted)) }
         if rejected > 0 { spansRejected.increment(by: Int64(rejected)) }
         if decodeError { decodeErrors.increment() }
@@ -79,8 +86,10 @@ public final class ReceiverMetrics: Sendable {
 
     /// A connection closed on accept because the listener had `--max-connections` open.
     public func refusedConnection(protocol proto: String) {
-        registry.makeCounter(name: "parallax_receiver_connections_refused_total", labels: [("protocol", proto)],
-                             help: "Connections closed on accept because --max-connections were open.").increment()
+        registry.makeCounter(
+            name: "parallax_receiver_connections_refused_total", labels: [("protocol", proto)],
+            help: "Connections closed on accept because --max-connections were open."
+        ).increment()
         tallies.withLock { $0["connectionsRefused \(proto)", default: 0] += 1 }
     }
 
@@ -88,9 +97,11 @@ public final class ReceiverMetrics: Sendable {
     /// (protobuf's generic JSON mapping, e.g. swift-otel).
     public func jsonIDEncodings(hex: Int, base64: Int) {
         for (encoding, n) in [("hex", hex), ("base64", base64)] where n > 0 {
-            registry.makeCounter(name: "parallax_receiver_json_id_encoding_total", labels: [("encoding", encoding)],
-                                 help: "OTLP/JSON spans accepted, by the encoding of their trace and span ids (hex per the OTLP specification, or base64).")
-                .increment(by: Int64(n))
+            registry.makeCounter(
+                name: "parallax_receiver_json_id_encoding_total", labels: [("encoding", encoding)],
+                help: "OTLP/JSON spans accepted, by the encoding of their trace and span ids (hex per the OTLP specification, or base64)."
+            )
+            .increment(by: Int64(n))
             tallies.withLock { $0["jsonIDs \(encoding)", default: 0] += n }
         }
     }
@@ -111,7 +122,9 @@ public final class ReceiverMetrics: Sendable {
 
     public func emit(into buffer: inout [UInt8]) { registry.emit(into: &buffer) }
 
-    static let buckets: [Duration] = [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
-                                      .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
-                                      .seconds(1), .seconds(2), .seconds(5)]
+    static let buckets: [Duration] = [
+        .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+        .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+        .seconds(1), .seconds(2), .seconds(5),
+    ]
 }

@@ -80,15 +80,17 @@ public struct SLOBody: Encodable {
         exhaustsIn = r.exhaustsInSeconds.map { finite($0).rounded() }
         status = r.status.rawValue
         alertWindows = r.alertWindows.map { w in
-            AlertWindow(severity: w.status.rawValue, long: SLODuration.format(seconds: w.long), short: SLODuration.format(seconds: w.short), factor: w.factor)
+            AlertWindow(
+                severity: w.status.rawValue, long: SLODuration.format(seconds: w.long), short: SLODuration.format(seconds: w.short), factor: w.factor)
         }
         estimate = r.estimatedMinutes > 0 ? Estimate(minutes: r.estimatedMinutes, goodError: r.goodError) : nil
         origin = d.origin
         if d.edge != nil, let s = v.serverSide {
-            serverSide = ServerSide(service: s.definition.service, good: s.good, total: s.total, errorRatio: finite(s.errorRatio),
-                                    errorBudgetRemaining: finite(s.errorBudgetRemaining),
-                                    burnRates: Dictionary(uniqueKeysWithValues: SLOMath.burnWindows.map { ($0.name, finite(s.burnRates[$0.name] ?? 0)) }),
-                                    status: s.status.rawValue)
+            serverSide = ServerSide(
+                service: s.definition.service, good: s.good, total: s.total, errorRatio: finite(s.errorRatio),
+                errorBudgetRemaining: finite(s.errorBudgetRemaining),
+                burnRates: Dictionary(uniqueKeysWithValues: SLOMath.burnWindows.map { ($0.name, finite(s.burnRates[$0.name] ?? 0)) }),
+                status: s.status.rawValue)
         }
         finding = v.finding
     }

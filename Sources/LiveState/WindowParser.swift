@@ -12,7 +12,7 @@ public enum WindowParser {
         for (suffix, factor) in units where t.hasSuffix(suffix) {
             let number = t.dropLast(suffix.count)
             if let v = Double(number), v.isFinite, v > 0 { return v * factor }
-            if suffix == "s" { break }     // "ms" handled first; "5ms" never reaches here
+            if suffix == "s" { break }  // "ms" handled first; "5ms" never reaches here
         }
         if let v = Double(t), v.isFinite, v > 0 { return v }
         return nil

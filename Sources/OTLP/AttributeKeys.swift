@@ -1,8 +1,9 @@
 import SpanModel
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Span attribute keys the graph uses, old and new semantic conventions.
@@ -113,7 +114,7 @@ struct KeyTable<Key: RawRepresentable & CaseIterable & Sendable>: Sendable where
         guard n < buckets.count else { return nil }
         let (head, tail) = Self.words(p, n)
         for candidate in buckets[n] where candidate.head == head && candidate.tail == tail {
-            if n <= 16 { return candidate.key }   // head and tail cover every byte
+            if n <= 16 { return candidate.key }  // head and tail cover every byte
             let equal = candidate.bytes.withUnsafeBytes { memcmp($0.baseAddress! + 8, p + 8, n - 16) == 0 }
             if equal { return candidate.key }
         }
@@ -181,7 +182,7 @@ func hostFromURL(_ p: UnsafeRawPointer, count n: Int) -> (start: Int, length: In
     // strip userinfo
     var j = end - 1
     while j >= start { if b[j] == UInt8(ascii: "@") { start = j + 1; break }; j -= 1 }
-    if start < end && b[start] == UInt8(ascii: "[") { // IPv6 literal
+    if start < end && b[start] == UInt8(ascii: "[") {  // IPv6 literal
         var k = start
         while k < end && b[k] != UInt8(ascii: "]") { k += 1 }
         return k > start + 1 ? (start + 1, k - start - 1) : nil

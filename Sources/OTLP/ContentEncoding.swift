@@ -1,6 +1,6 @@
 import CZstd
-import Foundation
 import CompressNIO
+import Foundation
 import NIOCore
 
 /// HTTP Content-Encoding values the receiver accepts.
@@ -23,9 +23,13 @@ public enum ContentEncoding: String, Sendable, CaseIterable {
 
     /// Guesses the encoding of a file from its name (".gz", ".zst").
     public init(fileName: String) {
-        if fileName.hasSuffix(".gz") || fileName.hasSuffix(".gzip") { self = .gzip }
-        else if fileName.hasSuffix(".zst") || fileName.hasSuffix(".zstd") { self = .zstd }
-        else { self = .identity }
+        if fileName.hasSuffix(".gz") || fileName.hasSuffix(".gzip") {
+            self = .gzip
+        } else if fileName.hasSuffix(".zst") || fileName.hasSuffix(".zstd") {
+            self = .zstd
+        } else {
+            self = .identity
+        }
     }
 }
 
@@ -58,7 +62,9 @@ public enum PayloadDecompressor {
 
     private enum Trailer { case gzip, zlib, none }
 
-    private static func zlib(_ bytes: [UInt8], algorithm: CompressionAlgorithm, trailer: Trailer, maxBytes: Int, name: String) throws(OTLPDecodeError) -> [UInt8] {
+    private static func zlib(_ bytes: [UInt8], algorithm: CompressionAlgorithm, trailer: Trailer, maxBytes: Int, name: String) throws(OTLPDecodeError)
+        -> [UInt8]
+    {
         var buffer = ByteBuffer(bytes: bytes)
         do {
             // maxSize + 1 so "exactly at the limit" and "over the limit" differ.
@@ -138,7 +144,9 @@ public enum PayloadDecompressor {
                 }
                 if ZSTD_isError(result) != 0 {
                     if ZSTD_getErrorCode(result) == ZSTD_error_frameParameter_windowTooLarge {
-                        return OTLPDecodeError(.compression, "zstd frame needs a window over \(1 << zstdWindowLogMax) bytes: compress with a smaller window (e.g. level ≤ 19)")
+                        return OTLPDecodeError(
+                            .compression,
+                            "zstd frame needs a window over \(1 << zstdWindowLogMax) bytes: compress with a smaller window (e.g. level ≤ 19)")
                     }
                     return OTLPDecodeError(.compression, "body is not valid zstd data")
                 }
@@ -158,4 +166,3 @@ public enum PayloadDecompressor {
         return output
     }
 }
-

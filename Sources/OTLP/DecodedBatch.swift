@@ -6,7 +6,7 @@ public struct RejectionCounts: Sendable, Equatable {
     public var missingTraceID = 0
     public var missingSpanID = 0
     public var missingServiceName = 0
-    public var overLimit = 0                     // past DecodeLimits.maxSpansPerRequest
+    public var overLimit = 0  // past DecodeLimits.maxSpansPerRequest
     public var total: Int { missingTraceID + missingSpanID + missingServiceName + overLimit }
     public init() {}
     public mutating func add(_ o: RejectionCounts) {

@@ -2,9 +2,9 @@ import COTLP
 import SpanModel
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 typealias PBAnyValue = Opentelemetry__Proto__Common__V1__AnyValue
@@ -72,9 +72,11 @@ public final class OTLPDecoder {
         // format, but attributes stay encoded slices; `attribute(_:)` unpacks the
         // values the graph needs. The view has no recursive message, and the
         // guard above has already bounded the nesting of the whole request.
-        guard let request = parallax__otlpview__v1__trace_request_view__unpack(
-            cotlp_arena_allocator(arena), bytes.count, base
-        ) else {
+        guard
+            let request = parallax__otlpview__v1__trace_request_view__unpack(
+                cotlp_arena_allocator(arena), bytes.count, base
+            )
+        else {
             if cotlp_arena_exhausted(arena) != 0 {
                 throw OTLPDecodeError(.memoryBudgetExceeded, "decoding needs more than the \(limits.arenaBudgetBytes) byte budget for one request")
             }
@@ -96,7 +98,7 @@ public final class OTLPDecoder {
     private func walk(_ request: ViewRequest) throws(OTLPDecodeError) -> DecodedBatch {
         var batch = DecodedBatch()
         var considered = 0
-        var spanAttrs = SpanAttributeAccumulator()   // a local: no exclusivity checks per attribute
+        var spanAttrs = SpanAttributeAccumulator()  // a local: no exclusivity checks per attribute
         // Size the record array once (records are a few hundred bytes; growing re-copies them).
         var total = 0
         for r in 0..<request.n_resource_spans {
@@ -122,8 +124,10 @@ public final class OTLPDecoder {
                         batch.rejected.overLimit += 1
                         continue
                     }
-                    if let record = try span(spanPointer.pointee, resource: resource, attributes: &spanAttrs, rejected: &batch.rejected,
-                                             ignored: &batch.ignoredAttributes) {
+                    if let record = try span(
+                        spanPointer.pointee, resource: resource, attributes: &spanAttrs, rejected: &batch.rejected,
+                        ignored: &batch.ignoredAttributes)
+                    {
                         batch.spans.append(record)
                     }
                 }
@@ -182,14 +186,17 @@ public final class OTLPDecoder {
     }
 
     @inline(__always)
-    private func span(_ span: ViewSpan, resource: ResourceInfo, attributes spanAttrs: inout SpanAttributeAccumulator,
-                      rejected: inout RejectionCounts, ignored: inout Int) throws(OTLPDecodeError) -> SpanRecord? {
+    private func span(
+        _ span: ViewSpan, resource: ResourceInfo, attributes spanAttrs: inout SpanAttributeAccumulator,
+        rejected: inout RejectionCounts, ignored: inout Int
+    ) throws(OTLPDecodeError) -> SpanRecord? {
         guard span.trace_id.len == 16, let tp = span.trace_id.data else {
             rejected.missingTraceID += 1
             return nil
         }
-        let traceID = TraceID(high: UInt64(bigEndian: UnsafeRawPointer(tp).loadUnaligned(as: UInt64.self)),
-                              low: UInt64(bigEndian: UnsafeRawPointer(tp + 8).loadUnaligned(as: UInt64.self)))
+        let traceID = TraceID(
+            high: UInt64(bigEndian: UnsafeRawPointer(tp).loadUnaligned(as: UInt64.self)),
+            low: UInt64(bigEndian: UnsafeRawPointer(tp + 8).loadUnaligned(as: UInt64.self)))
         if traceID.isZero { rejected.missingTraceID += 1; return nil }
         guard span.span_id.len == 8, let sp = span.span_id.data else {
             rejected.missingSpanID += 1
@@ -235,10 +242,12 @@ public final class OTLPDecoder {
             links.reserveCapacity(Int(span.n_links))
             for i in 0..<span.n_links {
                 guard let link = span.links[i]?.pointee,
-                      link.trace_id.len == 16, let lt = link.trace_id.data,
-                      link.span_id.len == 8, let ls = link.span_id.data else { continue }
-                let t = TraceID(high: UInt64(bigEndian: UnsafeRawPointer(lt).loadUnaligned(as: UInt64.self)),
-                                low: UInt64(bigEndian: UnsafeRawPointer(lt + 8).loadUnaligned(as: UInt64.self)))
+                    link.trace_id.len == 16, let lt = link.trace_id.data,
+                    link.span_id.len == 8, let ls = link.span_id.data
+                else { continue }
+                let t = TraceID(
+                    high: UInt64(bigEndian: UnsafeRawPointer(lt).loadUnaligned(as: UInt64.self)),
+                    low: UInt64(bigEndian: UnsafeRawPointer(lt + 8).loadUnaligned(as: UInt64.self)))
                 let s = SpanID(UInt64(bigEndian: UnsafeRawPointer(ls).loadUnaligned(as: UInt64.self)))
                 if !t.isZero && !s.isZero { links.append(SpanLink(traceID: t, spanID: s)) }
             }

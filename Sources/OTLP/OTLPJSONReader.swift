@@ -1,4 +1,4 @@
-import Foundation   // rare paths only: Decimal/NSNumber for unusual numbers, UTF-16/32 bodies
+import Foundation  // rare paths only: Decimal/NSNumber for unusual numbers, UTF-16/32 bodies
 import SpanModel
 
 // OTLP/JSON without a JSONSerialization tree: one forward pass over the bytes that validates
@@ -37,11 +37,11 @@ enum JSONField: UInt8, CaseIterable {
 /// a lookup touches no reference counts), with a byte compare only for names over 24 bytes.
 struct JSONNameTable: @unchecked Sendable {
     struct Entry {
-        var length = 0          // 0 = empty slot
+        var length = 0  // 0 = empty slot
         var head: UInt64 = 0
         var middle: UInt64 = 0
         var tail: UInt64 = 0
-        var offset = 0          // of the full name in `pool`
+        var offset = 0  // of the full name in `pool`
         var id: UInt8 = 0
     }
     let entries: UnsafeMutablePointer<Entry>
@@ -221,7 +221,7 @@ enum JSONInteger {
 
     static func uint64(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64? {
         guard let (negative, magnitude) = signAndMagnitude(p, n) else { return nil }
-        return negative && magnitude != 0 ? nil : magnitude   // "-0" is 0; any other negative overflows
+        return negative && magnitude != 0 ? nil : magnitude  // "-0" is 0; any other negative overflows
     }
 
     /// An optional sign and at least one ASCII digit; nil when the digits overflow 64 bits.
@@ -296,14 +296,14 @@ enum JSONIDs {
         guard n == 24, p[22] == UInt8(ascii: "="), p[23] == UInt8(ascii: "=") else { return nil }
         return base64Table.withUnsafeBufferPointer { t -> (TraceID, Bool)? in
             var hi: UInt64 = 0, lo: UInt64 = 0
-            for k in 0..<21 {   // 126 bits
+            for k in 0..<21 {  // 126 bits
                 let v = t[Int(p[k])]
                 guard v < 64 else { return nil }
                 hi = hi << 6 | lo >> 58
                 lo = lo << 6 | UInt64(v)
             }
             let last = t[Int(p[21])]
-            guard last < 64, last & 0x0F == 0 else { return nil }   // the 4 padding bits are zero
+            guard last < 64, last & 0x0F == 0 else { return nil }  // the 4 padding bits are zero
             hi = hi << 2 | lo >> 62
             lo = lo << 2 | UInt64(last >> 4)
             return (TraceID(high: hi, low: lo), true)
@@ -319,7 +319,7 @@ enum JSONIDs {
         guard n == 12, p[11] == UInt8(ascii: "=") else { return nil }
         return base64Table.withUnsafeBufferPointer { t -> (SpanID, Bool)? in
             var v: UInt64 = 0
-            for k in 0..<10 {   // 60 bits
+            for k in 0..<10 {  // 60 bits
                 let d = t[Int(p[k])]
                 guard d < 64 else { return nil }
                 v = v << 6 | UInt64(d)
@@ -391,8 +391,9 @@ extension OTLPDecoder {
 
     private func runJSONPasses(_ base: UnsafePointer<UInt8>, start: Int, end: Int, nestingLimit: Int) throws(OTLPDecodeError) -> DecodedBatch {
         for exact in [false, true] {
-            var pass = JSONTraceDecoder(base: base, start: start, end: end, exact: exact, nestingLimit: nestingLimit,
-                                        interner: interner, limits: limits)
+            var pass = JSONTraceDecoder(
+                base: base, start: start, end: end, exact: exact, nestingLimit: nestingLimit,
+                interner: interner, limits: limits)
             do {
                 try pass.decodeRequest()
                 return pass.batch
@@ -778,7 +779,8 @@ struct JSONTraceDecoder {
         let lowMask: UInt64 = n >= 8 ? ~0 : (1 << (8 * UInt64(n))) &- 1
         let highMask: UInt64 = n >= 16 ? ~0 : (n <= 8 ? 0 : (1 << (8 * UInt64(n - 8))) &- 1)
         guard raw.loadUnaligned(as: UInt64.self) & lowMask == name.low,
-              raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) & highMask == name.high else { return false }
+            raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) & highMask == name.high
+        else { return false }
         i &+= n
         skipWhitespace()
         guard i < end else { throw endOfData() }
@@ -878,7 +880,7 @@ struct JSONTraceDecoder {
                     v = 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00)
                 }
                 out.append(contentsOf: String(Character(Unicode.Scalar(v)!)).utf8)
-            default: out.append(e)   // " \ /
+            default: out.append(e)  // " \ /
             }
         }
         return out
@@ -966,7 +968,9 @@ struct JSONTraceDecoder {
     }
 
     /// Re-reads a value recorded by the exact pass, at its nesting level; restores the position.
-    mutating func reread<R>(_ at: (offset: Int, depth: Int), _ body: (inout JSONTraceDecoder) throws(JSONPassFailure) -> R) throws(JSONPassFailure) -> R {
+    mutating func reread<R>(_ at: (offset: Int, depth: Int), _ body: (inout JSONTraceDecoder) throws(JSONPassFailure) -> R) throws(JSONPassFailure)
+        -> R
+    {
         let saved = (i, depth)
         i = at.offset
         depth = at.depth
@@ -1138,7 +1142,7 @@ struct JSONTraceDecoder {
         var key: UInt8?
         var keySeen = false
         var value: JSONAnyValueRef?
-        var valueAt: (offset: Int, depth: Int)?   // the last "value" when it is an object
+        var valueAt: (offset: Int, depth: Int)?  // the last "value" when it is an object
         if try beginObject() {
             repeat {
                 switch try memberField(Self.quotedKey, Self.quotedValue) {
@@ -1258,7 +1262,7 @@ struct JSONTraceDecoder {
                             try skipValue()
                         }
                     } else {
-                        batch.rejected.missingServiceName += 1   // every element, as before
+                        batch.rejected.missingServiceName += 1  // every element, as before
                         try skipValue()
                     }
                 } while try nextElement()
@@ -1356,13 +1360,14 @@ struct JSONTraceDecoder {
         let end = try uint64(.pick(endCamel, endSnake))
         let spanName = name.isString ? try intern(name) : ""
         if base64 { batch.idEncodings.base64 += 1 } else { batch.idEncodings.hex += 1 }
-        batch.spans.append(SpanRecord(
-            traceID: traceID, spanID: spanID, parentSpanID: parent,
-            kind: SpanKind(rawValue: UInt8(truncatingIfNeeded: kindValue)) ?? .unspecified,
-            status: StatusCode(rawValue: UInt8(truncatingIfNeeded: codeValue)) ?? .unset,
-            startTimeUnixNano: start, endTimeUnixNano: end,
-            name: spanName, resource: resource, attributes: attrs.build(), links: links
-        ))
+        batch.spans.append(
+            SpanRecord(
+                traceID: traceID, spanID: spanID, parentSpanID: parent,
+                kind: SpanKind(rawValue: UInt8(truncatingIfNeeded: kindValue)) ?? .unspecified,
+                status: StatusCode(rawValue: UInt8(truncatingIfNeeded: codeValue)) ?? .unset,
+                startTimeUnixNano: start, endTimeUnixNano: end,
+                name: spanName, resource: resource, attributes: attrs.build(), links: links
+            ))
     }
 
     static let attributeSlotsFitMask = SpanKey.allCases.count <= 64
@@ -1436,7 +1441,8 @@ struct JSONTraceDecoder {
                         } while try nextMember()
                     }
                     if let (t, _) = try readTraceID(.pick(traceCamel, traceSnake)), let (s, _) = try readSpanID(.pick(spanCamel, spanSnake)),
-                       !t.isZero, !s.isZero {
+                        !t.isZero, !s.isZero
+                    {
                         links.append(SpanLink(traceID: t, spanID: s))
                     }
                 } else {

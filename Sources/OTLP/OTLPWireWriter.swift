@@ -60,8 +60,10 @@ public struct OTLPWireWriter {
         public var attributes: [(String, Value)] = []
         public var statusCode: StatusCode = .unset
         public var links: [SpanLink] = []
-        public init(traceID: TraceID, spanID: UInt64, parentSpanID: UInt64 = 0, name: String, kind: SpanKind,
-                    start: UInt64, end: UInt64, attributes: [(String, Value)] = [], statusCode: StatusCode = .unset, links: [SpanLink] = []) {
+        public init(
+            traceID: TraceID, spanID: UInt64, parentSpanID: UInt64 = 0, name: String, kind: SpanKind,
+            start: UInt64, end: UInt64, attributes: [(String, Value)] = [], statusCode: StatusCode = .unset, links: [SpanLink] = []
+        ) {
             self.traceID = traceID; self.spanID = spanID; self.parentSpanID = parentSpanID; self.name = name
             self.kind = kind; self.start = start; self.end = end; self.attributes = attributes
             self.statusCode = statusCode; self.links = links

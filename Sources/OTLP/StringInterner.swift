@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Deduplicates strings decoded from payloads, so a million spans from one
@@ -14,10 +14,10 @@ import Darwin
 /// without limit. Not thread-safe: one per decoder.
 public final class StringInterner {
     private struct Slot {
-        var hash: UInt64 = 0      // 0 = empty
-        var offset: Int32 = 0     // into `bytes`
+        var hash: UInt64 = 0  // 0 = empty
+        var offset: Int32 = 0  // into `bytes`
         var length: Int32 = 0
-        var index: Int32 = 0      // into `strings`
+        var index: Int32 = 0  // into `strings`
     }
     private var slots: [Slot]
     private var strings: [String] = []

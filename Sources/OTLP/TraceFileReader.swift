@@ -3,8 +3,8 @@ import Foundation
 /// A problem in one input file, with where it happened.
 public struct TraceFileError: Sendable, CustomStringConvertible {
     public var file: String
-    public var offset: Int          // byte offset of the request (after decompression)
-    public var line: Int?           // 1-based line for JSON lines input
+    public var offset: Int  // byte offset of the request (after decompression)
+    public var line: Int?  // 1-based line for JSON lines input
     public var message: String
     public var description: String {
         if let line { return "\(file):\(line) (byte \(offset)): \(message)" }
@@ -37,7 +37,8 @@ public enum TraceFileReader {
         for path in paths {
             var isDirectory: ObjCBool = false
             guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "no such file or directory: \(path)"])
+                throw CocoaError(
+                    .fileNoSuchFile, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "no such file or directory: \(path)"])
             }
             if isDirectory.boolValue {
                 guard let walker = fm.enumerator(atPath: path) else { continue }
@@ -45,7 +46,9 @@ public enum TraceFileReader {
                 while let item = walker.nextObject() as? String {
                     let full = (path as NSString).appendingPathComponent(item)
                     var dir: ObjCBool = false
-                    if fm.fileExists(atPath: full, isDirectory: &dir), !dir.boolValue, !item.hasPrefix(".") && !(item as NSString).lastPathComponent.hasPrefix(".") {
+                    if fm.fileExists(atPath: full, isDirectory: &dir), !dir.boolValue,
+                        !item.hasPrefix(".") && !(item as NSString).lastPathComponent.hasPrefix(".")
+                    {
                         files.append(full)
                     }
                 }
@@ -58,8 +61,10 @@ public enum TraceFileReader {
     }
 
     /// Reads every file, handing each decoded request to `onBatch`.
-    public static func read(paths: [String], decoder: OTLPDecoder, maxBytes: Int = 1 << 30,
-                            onBatch: (DecodedBatch) -> Void) throws -> TraceReadSummary {
+    public static func read(
+        paths: [String], decoder: OTLPDecoder, maxBytes: Int = 1 << 30,
+        onBatch: (DecodedBatch) -> Void
+    ) throws -> TraceReadSummary {
         var summary = TraceReadSummary()
         for file in try expand(paths: paths) {
             summary.files += 1
@@ -68,8 +73,10 @@ public enum TraceFileReader {
         return summary
     }
 
-    static func readFile(_ file: String, decoder: OTLPDecoder, maxBytes: Int,
-                         summary: inout TraceReadSummary, onBatch: (DecodedBatch) -> Void) {
+    static func readFile(
+        _ file: String, decoder: OTLPDecoder, maxBytes: Int,
+        summary: inout TraceReadSummary, onBatch: (DecodedBatch) -> Void
+    ) {
         guard let data = FileManager.default.contents(atPath: file) else {
             summary.errors.append(TraceFileError(file: file, offset: 0, line: nil, message: "cannot read file"))
             return

@@ -129,9 +129,11 @@ public struct GraphDocument: Codable, Sendable, Equatable {
         /// The catalog entity joined to the node (`component:shop/checkout`), when `--catalog` names one.
         public var catalogEntity: String?
 
-        public init(id: String, kind: NodeKind, team: String? = nil, aliases: [String] = [], sources: [NodeSource],
-                    signals: NodeSignals? = nil, instrumented: Bool, alerted: Bool, alertCount: Int = 0,
-                    sameAs: [SameAsEvidence] = [], teamSource: TeamSource? = nil, catalogEntity: String? = nil) {
+        public init(
+            id: String, kind: NodeKind, team: String? = nil, aliases: [String] = [], sources: [NodeSource],
+            signals: NodeSignals? = nil, instrumented: Bool, alerted: Bool, alertCount: Int = 0,
+            sameAs: [SameAsEvidence] = [], teamSource: TeamSource? = nil, catalogEntity: String? = nil
+        ) {
             self.id = id; self.kind = kind; self.team = team; self.aliases = aliases; self.sources = sources
             self.signals = signals; self.instrumented = instrumented; self.alerted = alerted; self.alertCount = alertCount
             self.sameAs = sameAs; self.teamSource = teamSource; self.catalogEntity = catalogEntity
@@ -182,8 +184,10 @@ public struct GraphDocument: Codable, Sendable, Equatable {
         public var latencyMs: LatencySummary?
         /// Server-side duration percentiles (null for virtual peers).
         public var serverLatencyMs: LatencySummary?
-        public init(calls: UInt64, errors: UInt64, errorRate: Double, ratePerSecond: Double,
-                    latencyMs: LatencySummary?, serverLatencyMs: LatencySummary?) {
+        public init(
+            calls: UInt64, errors: UInt64, errorRate: Double, ratePerSecond: Double,
+            latencyMs: LatencySummary?, serverLatencyMs: LatencySummary?
+        ) {
             self.calls = calls; self.errors = errors; self.errorRate = errorRate; self.ratePerSecond = ratePerSecond
             self.latencyMs = latencyMs; self.serverLatencyMs = serverLatencyMs
         }
@@ -251,9 +255,11 @@ public struct GraphDocument: Codable, Sendable, Equatable {
         /// The edge against the catalog; nil without a catalog (and for edges from the `user` ingress).
         public var declaration: Declaration?
 
-        public init(source: String, target: String, status: EdgeStatus?, connectionType: ConnectionType,
-                    traced: TracedStats? = nil, inferred: InferredEvidence? = nil, explainedBy: ExplainedBy? = nil,
-                    declared: DeclaredEvidence? = nil, declaration: Declaration? = nil) {
+        public init(
+            source: String, target: String, status: EdgeStatus?, connectionType: ConnectionType,
+            traced: TracedStats? = nil, inferred: InferredEvidence? = nil, explainedBy: ExplainedBy? = nil,
+            declared: DeclaredEvidence? = nil, declaration: Declaration? = nil
+        ) {
             self.source = source; self.target = target; self.status = status; self.connectionType = connectionType
             self.traced = traced; self.inferred = inferred; self.explainedBy = explainedBy
             self.declared = declared; self.declaration = declaration
@@ -381,8 +387,10 @@ public struct GraphDocument: Codable, Sendable, Equatable {
     public static func decode(from data: Data) throws -> GraphDocument {
         let doc = try JSONDecoder().decode(GraphDocument.self, from: data)
         guard doc.schema == schemaID else {
-            throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.schema],
-                                                    debugDescription: "unsupported schema \(doc.schema), expected \(schemaID)"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: [CodingKeys.schema],
+                    debugDescription: "unsupported schema \(doc.schema), expected \(schemaID)"))
         }
         return doc
     }

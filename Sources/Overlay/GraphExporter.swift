@@ -1,8 +1,8 @@
 // Exporters: pure functions from a document to text (JSON, DOT, Mermaid, GraphML, table).
 import Foundation
 import Inference
-import TraceGraph
 import TextEscaping
+import TraceGraph
 
 public enum ExportFormat: String, CaseIterable, Sendable {
     case json, dot, mermaid, graphml, table
@@ -118,9 +118,13 @@ public enum GraphExporter {
         var lines = [n.id]
         if let s = n.signals { lines.append(signalsLabel(s)) }
         let alerts = n.alertCount == 1 ? "1 alert" : "\(n.alertCount) alerts"
-        if !n.instrumented && !n.alerted { lines.append("catalog only") }
-        else if !n.instrumented { lines.append("alerts only · \(alerts)") }
-        else if n.alertCount > 0 { lines.append(alerts) }
+        if !n.instrumented && !n.alerted {
+            lines.append("catalog only")
+        } else if !n.instrumented {
+            lines.append("alerts only · \(alerts)")
+        } else if n.alertCount > 0 {
+            lines.append(alerts)
+        }
         return lines
     }
 
@@ -204,9 +208,11 @@ public enum GraphExporter {
         public var nodeAttributes: (GraphDocument.Node) -> [String]
         public var edgeAttributes: (GraphDocument.Edge) -> [String]
 
-        public init(defaults: [String], nodeName: @escaping (String) -> String, clusterID: @escaping (String, Int) -> String,
-                    clusterStatements: @escaping (String) -> [String], nodeAttributes: @escaping (GraphDocument.Node) -> [String],
-                    edgeAttributes: @escaping (GraphDocument.Edge) -> [String]) {
+        public init(
+            defaults: [String], nodeName: @escaping (String) -> String, clusterID: @escaping (String, Int) -> String,
+            clusterStatements: @escaping (String) -> [String], nodeAttributes: @escaping (GraphDocument.Node) -> [String],
+            edgeAttributes: @escaping (GraphDocument.Edge) -> [String]
+        ) {
             self.defaults = defaults
             self.nodeName = nodeName
             self.clusterID = clusterID
@@ -221,9 +227,11 @@ public enum GraphExporter {
             let title = "\(doc.schema) · \(GraphTimestamp.format(doc.window.start)) – \(GraphTimestamp.format(doc.window.end))"
             let clusterIDs = safeIDs(Array(Set(doc.nodes.compactMap(\.team))), prefix: "cluster_")
             return DOTStyle(
-                defaults: ["graph [rankdir=LR, fontname=\"Helvetica\", fontsize=11, labelloc=t, label=\(quoted(title))];",
-                           "node [fontname=\"Helvetica\", fontsize=10];",
-                           "edge [fontname=\"Helvetica\", fontsize=9];"],
+                defaults: [
+                    "graph [rankdir=LR, fontname=\"Helvetica\", fontsize=11, labelloc=t, label=\(quoted(title))];",
+                    "node [fontname=\"Helvetica\", fontsize=10];",
+                    "edge [fontname=\"Helvetica\", fontsize=9];",
+                ],
                 nodeName: { $0 },
                 clusterID: { team, _ in clusterIDs[team]! },
                 clusterStatements: { team in
@@ -231,8 +239,11 @@ public enum GraphExporter {
                 },
                 nodeAttributes: { n in
                     var attrs = ["shape=\(dotShape(n.kind))", "label=\"\(dotLabel(nodeLabelLines(n)))\""]
-                    if !n.instrumented && !n.alerted { attrs.append("style=dotted"); attrs.append("color=\"#009E73\"") }
-                    else if !n.instrumented { attrs.append("style=dashed"); attrs.append("color=\"#D55E00\"") }
+                    if !n.instrumented && !n.alerted {
+                        attrs.append("style=dotted"); attrs.append("color=\"#009E73\"")
+                    } else if !n.instrumented {
+                        attrs.append("style=dashed"); attrs.append("color=\"#D55E00\"")
+                    }
                     var tip = "\(n.kind.rawValue) · sources: \(n.sources.map(\.rawValue).joined(separator: ","))"
                     if !n.aliases.isEmpty { tip += " · aliases: \(n.aliases.joined(separator: ", "))" }
                     attrs.append("tooltip=\(quoted(tip))")
@@ -240,8 +251,10 @@ public enum GraphExporter {
                 },
                 edgeAttributes: { e in
                     let st = EdgeStyle.of(e)
-                    var attrs = ["label=\"\(dotLabel(edgeLabelLines(e)))\"", "color=\"\(st.color)\"", "fontcolor=\"\(st.color)\"",
-                                 "style=\"\(st.dotStyle)\"", "penwidth=\(NumberFormat.trimZeros(NumberFormat.fixed(st.penWidth, 1)))"]
+                    var attrs = [
+                        "label=\"\(dotLabel(edgeLabelLines(e)))\"", "color=\"\(st.color)\"", "fontcolor=\"\(st.color)\"",
+                        "style=\"\(st.dotStyle)\"", "penwidth=\(NumberFormat.trimZeros(NumberFormat.fixed(st.penWidth, 1)))",
+                    ]
                     attrs.append("tooltip=\(quoted(e.statusText + (e.declaration.map { " · \($0.rawValue)" } ?? "")))")
                     if e.status == .inferredOnly && !e.isDirected { attrs.append("dir=none") }
                     return attrs
@@ -277,7 +290,8 @@ public enum GraphExporter {
         }
         if !doc.edges.isEmpty { out += "\n" }
         for e in doc.edges {
-            out += "  \(quoted(style.nodeName(e.source))) -> \(quoted(style.nodeName(e.target))) [\(style.edgeAttributes(e).joined(separator: ", "))];\n"
+            out +=
+                "  \(quoted(style.nodeName(e.source))) -> \(quoted(style.nodeName(e.target))) [\(style.edgeAttributes(e).joined(separator: ", "))];\n"
         }
         out += "}\n"
         return out
@@ -475,7 +489,8 @@ public enum GraphExporter {
         let alertOnly = doc.nodes.filter { !$0.instrumented && $0.alerted }.count
         let traceOnly = doc.nodes.filter { $0.instrumented && !$0.alerted }.count
         let catalogOnly = doc.nodes.filter { !$0.instrumented && !$0.alerted }.count
-        out += "nodes \(doc.nodes.count) (\(doc.nodes.count - alertOnly - traceOnly - catalogOnly) both, \(traceOnly) traces only, \(alertOnly) alerts only"
+        out +=
+            "nodes \(doc.nodes.count) (\(doc.nodes.count - alertOnly - traceOnly - catalogOnly) both, \(traceOnly) traces only, \(alertOnly) alerts only"
         out += catalogOnly > 0 ? ", \(catalogOnly) catalog only)" : ")"
         out += " · edges \(doc.edges.count)\n"
         let counts = doc.statusCounts
@@ -509,8 +524,11 @@ public enum GraphExporter {
                 switch e.status {
                 case .inferredOnly:
                     var d = "inferred-only       \(evidenceText(e.inferred))"
-                    if let ex = e.explainedBy { d += " · explained by \(ex.path.joined(separator: " → ")) (\(ex.hops) hops)" }
-                    else { d += " · no traced path ≤ \(OverlayBuilder.maxExplainHops) hops" }
+                    if let ex = e.explainedBy {
+                        d += " · explained by \(ex.path.joined(separator: " → ")) (\(ex.hops) hops)"
+                    } else {
+                        d += " · no traced path ≤ \(OverlayBuilder.maxExplainHops) hops"
+                    }
                     out += row(e, d)
                     if let more = reasonsText(e.inferred) { out += continuation(pairWidth, more) }
                 case .directionConflict:
@@ -550,7 +568,9 @@ public enum GraphExporter {
         let alertNodes = doc.nodes.filter { !$0.instrumented && $0.alerted }
         if !alertNodes.isEmpty {
             out += "\nALERT-ONLY NODES (not instrumented)\n"
-            for n in alertNodes { out += "  \(n.id) (\(n.kind.rawValue), \(n.alertCount) alert\(n.alertCount == 1 ? "" : "s")\(n.team.map { ", team \($0)" } ?? ""))\n" }
+            for n in alertNodes {
+                out += "  \(n.id) (\(n.kind.rawValue), \(n.alertCount) alert\(n.alertCount == 1 ? "" : "s")\(n.team.map { ", team \($0)" } ?? ""))\n"
+            }
         }
         let learned = doc.nodes.filter { !$0.sameAs.isEmpty }
         if !learned.isEmpty {

@@ -46,8 +46,10 @@ public enum GraphQuery {
     /// edges are walked both ways. An edge is included when both ends are in the result and it
     /// leaves a node closer than `hops` in the walked direction. Returns nil for an unknown service
     /// (looked up by id, then normalized id or alias).
-    public static func neighborhood(of service: String, hops: Int = 3, direction: HopDirection = .both,
-                                    in doc: GraphDocument) -> GraphDocument? {
+    public static func neighborhood(
+        of service: String, hops: Int = 3, direction: HopDirection = .both,
+        in doc: GraphDocument
+    ) -> GraphDocument? {
         guard let start = findNode(service, in: doc) else { return nil }
         let limit = max(0, hops)
         var adjacency: [String: Set<String>] = [:]
@@ -90,8 +92,9 @@ public enum GraphQuery {
         var neighborIDs = Set<String>()
         for e in doc.edges {
             let s = memberIDs.contains(e.source), t = memberIDs.contains(e.target)
-            if s && t { keptEdges.append(e) }
-            else if s || t {
+            if s && t {
+                keptEdges.append(e)
+            } else if s || t {
                 keptEdges.append(e)
                 boundary.append(e)
                 neighborIDs.insert(s ? e.target : e.source)
@@ -105,8 +108,9 @@ public enum GraphQuery {
         sub.edges = keptEdges
         sub.sortCanonically()
         boundary.sort { ($0.source, $0.target) < ($1.source, $1.target) }
-        return TeamView(team: teamName, document: sub, boundary: boundary, neighborTeams: neighborTeams,
-                        unownedNeighbors: unowned, memberIDs: memberIDs.sorted())
+        return TeamView(
+            team: teamName, document: sub, boundary: boundary, neighborTeams: neighborTeams,
+            unownedNeighbors: unowned, memberIDs: memberIDs.sorted())
     }
 
     /// Keeps the edges whose status is in `statuses`, the nodes they touch, and the nodes that
@@ -130,8 +134,10 @@ public enum GraphQuery {
     /// otherwise the status filter applies and the document's own window is kept.
     /// `statuses == nil` keeps every status.
     public static func filter(statuses: Set<EdgeStatus>?, window: GraphDocument.Window?, in doc: GraphDocument) -> GraphDocument {
-        if let window, !(doc.window.start < window.end && window.start < doc.window.end)
-            && !(doc.window.start == doc.window.end && window.start <= doc.window.start && doc.window.start < window.end) {
+        if let window,
+            !(doc.window.start < window.end && window.start < doc.window.end)
+                && !(doc.window.start == doc.window.end && window.start <= doc.window.start && doc.window.start < window.end)
+        {
             var empty = doc
             empty.window = window
             empty.nodes = []

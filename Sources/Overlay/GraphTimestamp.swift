@@ -43,9 +43,10 @@ public enum GraphTimestamp {
         }
         func at(_ i: Int, _ ch: Character) -> Bool { i < u.count && u[i] == ch.asciiValue! }
         guard let y = num(0, 4), at(4, "-"), let mo = num(5, 2), at(7, "-"), let d = num(8, 2),
-              at(10, "T") || at(10, "t") || at(10, " "),
-              let h = num(11, 2), at(13, ":"), let mi = num(14, 2), at(16, ":"), let s = num(17, 2),
-              (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61 else { return nil }
+            at(10, "T") || at(10, "t") || at(10, " "),
+            let h = num(11, 2), at(13, ":"), let mi = num(14, 2), at(16, ":"), let s = num(17, 2),
+            (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61
+        else { return nil }
         var i = 19
         var fracMs = 0.0
         if at(i, ".") || at(i, ",") {

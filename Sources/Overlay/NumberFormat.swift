@@ -9,7 +9,7 @@ enum NumberFormat {
         var scale = 1.0
         for _ in 0..<places { scale *= 10 }
         let r = (value * scale).rounded() / scale
-        return r == 0 ? 0 : r   // no negative zero
+        return r == 0 ? 0 : r  // no negative zero
     }
 
     /// Rounds to at least `places` decimals and at least `significant` significant digits, so a
@@ -43,10 +43,15 @@ enum NumberFormat {
         guard value.isFinite else { return "0" }
         let a = abs(value)
         let s: String
-        if a >= 100 { s = fixed(value, 0) }
-        else if a >= 1 { s = fixed(value, 1) }
-        else if a >= 0.01 { s = fixed(value, 2) }
-        else { s = fixed(value, 3) }
+        if a >= 100 {
+            s = fixed(value, 0)
+        } else if a >= 1 {
+            s = fixed(value, 1)
+        } else if a >= 0.01 {
+            s = fixed(value, 2)
+        } else {
+            s = fixed(value, 3)
+        }
         return trimZeros(s)
     }
 

@@ -34,14 +34,18 @@ public enum OverlayBuilder {
     /// Maximum number of traced hops `explainedBy` may use.
     public static let maxExplainHops = 3
 
-    public static func merge(traced: TracedGraph?, inferred: InferredGraph?, generatedAt: Date,
-                             aliasResolver: ((String) -> String?)? = nil, catalog: Catalog? = nil) -> GraphDocument {
+    public static func merge(
+        traced: TracedGraph?, inferred: InferredGraph?, generatedAt: Date,
+        aliasResolver: ((String) -> String?)? = nil, catalog: Catalog? = nil
+    ) -> GraphDocument {
         merge(traced: traced, inferred: inferred, generatedAt: generatedAt, window: nil, aliasResolver: aliasResolver, catalog: catalog)
     }
 
     /// - Parameter window: the document window; default: the traced graph's window, else `[generatedAt, generatedAt]`.
-    public static func merge(traced: TracedGraph?, inferred: InferredGraph?, generatedAt: Date, window: GraphDocument.Window?,
-                             aliasResolver: ((String) -> String?)? = nil, catalog: Catalog? = nil) -> GraphDocument {
+    public static func merge(
+        traced: TracedGraph?, inferred: InferredGraph?, generatedAt: Date, window: GraphDocument.Window?,
+        aliasResolver: ((String) -> String?)? = nil, catalog: Catalog? = nil
+    ) -> GraphDocument {
         var builder = Builder(resolver: aliasResolver)
         builder.addTraced(traced)
         builder.addInferred(inferred)
@@ -120,7 +124,7 @@ private struct NodeAcc {
     var id: String
     var kind: NodeKind
     var tracedTeam: String?
-    var alertTeams: [(String, String)] = []   // (inferred id, team)
+    var alertTeams: [(String, String)] = []  // (inferred id, team)
     var aliases: Set<String> = []
     var traced = false
     var alerted = false
@@ -266,7 +270,7 @@ private struct Builder {
         let key = OverlayBuilder.normalize(canonical)
         if let existing = alertOnlyKeys[key] { return existing }
         var id = canonical
-        if nodes[id] != nil { id = canonical + " (alerts)" }   // only possible for odd inputs
+        if nodes[id] != nil { id = canonical + " (alerts)" }  // only possible for odd inputs
         alertOnlyKeys[key] = id
         nodes[id] = NodeAcc(id: id, kind: createKind)
         return id
@@ -283,15 +287,15 @@ private struct Builder {
             aliases.remove(acc.id)
             aliases = aliases.filter { !$0.isEmpty }
             let (team, teamSource): (String?, TeamSource?) =
-                if let t = acc.catalogTeam { (t, .catalog) }
-                else if let t = acc.tracedTeam { (t, .resource) }
-                else if let t = alertTeam { (t, .alerts) }
-                else { (nil, nil) }
-            return GraphDocument.Node(id: acc.id, kind: acc.kind, team: team,
-                                      aliases: aliases.sorted(), sources: sources, signals: acc.signals,
-                                      instrumented: acc.traced, alerted: acc.alerted, alertCount: acc.alertCount,
-                                      sameAs: acc.sameAs.sorted { $0.name < $1.name },
-                                      teamSource: teamSource, catalogEntity: acc.catalogRef?.description)
+                if let t = acc.catalogTeam { (t, .catalog) } else if let t = acc.tracedTeam { (t, .resource) } else if let t = alertTeam {
+                    (t, .alerts)
+                } else { (nil, nil) }
+            return GraphDocument.Node(
+                id: acc.id, kind: acc.kind, team: team,
+                aliases: aliases.sorted(), sources: sources, signals: acc.signals,
+                instrumented: acc.traced, alerted: acc.alerted, alertCount: acc.alertCount,
+                sameAs: acc.sameAs.sorted { $0.name < $1.name },
+                teamSource: teamSource, catalogEntity: acc.catalogRef?.description)
         }
     }
 
@@ -327,7 +331,8 @@ private struct Builder {
             ev.meanLagSeconds = NumberFormat.round(ev.meanLagSeconds, 3)
             let key = s < t ? Pair(a: s, b: t) : Pair(a: t, b: s)
             if let cur = best[key] {
-                let better = ev.confidence > cur.2.confidence
+                let better =
+                    ev.confidence > cur.2.confidence
                     || (ev.confidence == cur.2.confidence && ev.directed && !cur.2.directed)
                     || (ev.confidence == cur.2.confidence && ev.directed == cur.2.directed && ev.support > cur.2.support)
                 if !better { continue }
@@ -418,7 +423,7 @@ private struct Builder {
             let via = GraphDocument.DeclaredEvidence.Via(field: d.field, ref: d.declaredRef.description, origin: d.origin)
             var key = Pair(a: s, b: t)
             if edges[key] == nil, let reverse = edges[Pair(a: t, b: s)], reverse.traced == nil, reverse.inferred?.directed == false {
-                key = Pair(a: t, b: s)   // an undirected inference agrees with either direction
+                key = Pair(a: t, b: s)  // an undirected inference agrees with either direction
             }
             if edges[key] == nil {
                 edges[key] = GraphDocument.Edge(source: s, target: t, status: nil, connectionType: .unknown)
@@ -438,23 +443,31 @@ private struct Builder {
         }
     }
 
-    private func inferredOnly(_ s: String, _ t: String, _ ev: InferredEvidence,
-                              out: [String: Set<String>], undirected: [String: Set<String>]) -> GraphDocument.Edge {
+    private func inferredOnly(
+        _ s: String, _ t: String, _ ev: InferredEvidence,
+        out: [String: Set<String>], undirected: [String: Set<String>]
+    ) -> GraphDocument.Edge {
         let limit = OverlayBuilder.maxExplainHops
         var path = GraphPaths.shortest(from: s, to: t, adjacency: out, maxHops: limit)
         if path == nil, !ev.directed { path = GraphPaths.shortest(from: t, to: s, adjacency: out, maxHops: limit)?.reversed() }
         if path == nil { path = GraphPaths.shortest(from: s, to: t, adjacency: undirected, maxHops: limit) }
-        return GraphDocument.Edge(source: s, target: t, status: .inferredOnly, connectionType: .unknown,
-                                  traced: nil, inferred: ev, explainedBy: path.map { GraphDocument.ExplainedBy(path: $0) })
+        return GraphDocument.Edge(
+            source: s, target: t, status: .inferredOnly, connectionType: .unknown,
+            traced: nil, inferred: ev, explainedBy: path.map { GraphDocument.ExplainedBy(path: $0) })
     }
 
     static func latency(_ l: LatencySummary?) -> LatencySummary? {
-        l.map { LatencySummary(p50: NumberFormat.round($0.p50, 3), p90: NumberFormat.round($0.p90, 3), p95: NumberFormat.round($0.p95, 3), p99: NumberFormat.round($0.p99, 3)) }
+        l.map {
+            LatencySummary(
+                p50: NumberFormat.round($0.p50, 3), p90: NumberFormat.round($0.p90, 3), p95: NumberFormat.round($0.p95, 3),
+                p99: NumberFormat.round($0.p99, 3))
+        }
     }
 
     static func nodeSignals(_ s: ServiceSignals) -> GraphDocument.NodeSignals {
-        .init(requests: s.requests, errors: s.errors, errorRate: NumberFormat.round(s.errorRate, 6),
-              ratePerSecond: NumberFormat.round(s.ratePerSecond, places: 3, significant: 3), latencyMs: latency(s.latencyMs))
+        .init(
+            requests: s.requests, errors: s.errors, errorRate: NumberFormat.round(s.errorRate, 6),
+            ratePerSecond: NumberFormat.round(s.ratePerSecond, places: 3, significant: 3), latencyMs: latency(s.latencyMs))
     }
 
     static func combine(_ list: [TracedEdge]) -> (ConnectionType, GraphDocument.TracedStats) {
@@ -464,9 +477,13 @@ private struct Builder {
             calls &+= e.signals.calls; errors &+= e.signals.errors; rate += e.signals.ratePerSecond
         }
         let errorRate = calls == 0 ? 0 : Double(errors) / Double(calls)
-        return (busiest.connectionType,
-                .init(calls: calls, errors: errors, errorRate: NumberFormat.round(errorRate, 6), ratePerSecond: NumberFormat.round(rate, places: 3, significant: 3),
-                      latencyMs: latency(busiest.signals.latencyMs), serverLatencyMs: latency(busiest.signals.serverLatencyMs)))
+        return (
+            busiest.connectionType,
+            .init(
+                calls: calls, errors: errors, errorRate: NumberFormat.round(errorRate, 6),
+                ratePerSecond: NumberFormat.round(rate, places: 3, significant: 3),
+                latencyMs: latency(busiest.signals.latencyMs), serverLatencyMs: latency(busiest.signals.serverLatencyMs))
+        )
     }
 }
 

@@ -9,7 +9,7 @@ import TextEscaping
 public struct LabelSelector: Sendable, Equatable {
     public struct Matcher: Sendable, Equatable {
         public var name: String
-        public var op: String       // =, !=, =~, !~
+        public var op: String  // =, !=, =~, !~
         public var value: String
     }
     public var matchers: [Matcher]
@@ -41,8 +41,10 @@ public struct LabelSelector: Sendable, Equatable {
             guard name != "__name__" else { throw .invalidSelector(text, "the selector cannot change the metric name (__name__)") }
             skipSpace()
             var op = ""
-            if i + 1 < chars.count, String(chars[i]) + String(chars[i + 1]) == "!=" || String(chars[i]) + String(chars[i + 1]) == "=~"
-                || String(chars[i]) + String(chars[i + 1]) == "!~" {
+            if i + 1 < chars.count,
+                String(chars[i]) + String(chars[i + 1]) == "!=" || String(chars[i]) + String(chars[i + 1]) == "=~"
+                    || String(chars[i]) + String(chars[i + 1]) == "!~"
+            {
                 op = String(chars[i]) + String(chars[i + 1]); i += 2
             } else if i < chars.count, chars[i] == "=" {
                 op = "="; i += 1
@@ -109,8 +111,10 @@ public enum ServiceGraphQueries {
     public static let edgeLabels = ["client", "server", "connection_type"]
 
     /// Query text for the series `metric` counted over `windowSeconds`, summed `by` the edge labels (plus `le` for buckets).
-    public static func windowed(_ metric: String, windowSeconds: Double, selector: LabelSelector, byLE: Bool = false,
-                                by labels: [String]? = nil) -> String {
+    public static func windowed(
+        _ metric: String, windowSeconds: Double, selector: LabelSelector, byLE: Bool = false,
+        by labels: [String]? = nil
+    ) -> String {
         let sel = selector.matchers.isEmpty ? metric : "\(metric){\(selector.rendered)}"
         let offset = durationText(windowSeconds)
         let by = (labels ?? (edgeLabels + (byLE ? ["le"] : []))).joined(separator: ", ")
@@ -132,10 +136,12 @@ public enum ServiceGraphQueries {
             .clientBuckets: windowed(clientSecondsBucket, windowSeconds: windowSeconds, selector: selector, byLE: true),
             .nodeInfo: present(nodeInfo, by: ["node", "kind", "team"], windowSeconds: windowSeconds, selector: selector),
             .nodeNames: present(nodeNameInfo, by: ["node", "name_type", "name"], windowSeconds: windowSeconds, selector: selector),
-            .spanCalls: windowed(spanCallsTotal, windowSeconds: windowSeconds, selector: selector.adding(serverSpans),
-                                 by: ["service_name", "status_code"]),
-            .spanDurationBuckets: windowed(spanDurationBucket, windowSeconds: windowSeconds, selector: selector.adding(serverSpans),
-                                           by: ["service_name", "le"]),
+            .spanCalls: windowed(
+                spanCallsTotal, windowSeconds: windowSeconds, selector: selector.adding(serverSpans),
+                by: ["service_name", "status_code"]),
+            .spanDurationBuckets: windowed(
+                spanDurationBucket, windowSeconds: windowSeconds, selector: selector.adding(serverSpans),
+                by: ["service_name", "le"]),
         ]
     }
 

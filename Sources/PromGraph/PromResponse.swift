@@ -48,7 +48,8 @@ public enum PromResponse {
         // JSONSerialization + casts on a 5,000-edge bucket answer); anything else takes the
         // checked path below, which names what is wrong.
         if let fast = try? JSONDecoder().decode(FastAnswer.self, from: data), fast.status == "success",
-           let d = fast.data, d.resultType == "vector", let rows = d.result {
+            let d = fast.data, d.resultType == "vector", let rows = d.result
+        {
             var out: [PromSample] = []
             out.reserveCapacity(rows.count)
             for r in rows {
@@ -97,12 +98,15 @@ public enum PromResponse {
         out.reserveCapacity(result.count)
         for (i, element) in result.enumerated() {
             guard let o = element as? [String: Any], let metric = o["metric"] as? [String: Any],
-                  let pair = o["value"] as? [Any], pair.count == 2 else {
+                let pair = o["value"] as? [Any], pair.count == 2
+            else {
                 throw .malformedResponse(url: url, reason: "data.result[\(i)] is not {metric, value: [time, \"value\"]}")
             }
             var labels: [String: String] = [:]
             for (k, v) in metric {
-                guard let s = v as? String else { throw .malformedResponse(url: url, reason: "data.result[\(i)].metric.\(k.prefix(64)) is not a string") }
+                guard let s = v as? String else {
+                    throw .malformedResponse(url: url, reason: "data.result[\(i)].metric.\(k.prefix(64)) is not a string")
+                }
                 labels[k] = s
             }
             guard let text = pair[1] as? String, let value = Double(text) ?? special(text) else {
@@ -114,7 +118,12 @@ public enum PromResponse {
     }
 
     static func special(_ s: String) -> Double? {
-        switch s { case "NaN": .nan; case "+Inf", "Inf": .infinity; case "-Inf": -.infinity; default: nil }
+        switch s {
+        case "NaN": .nan;
+        case "+Inf", "Inf": .infinity;
+        case "-Inf": -.infinity;
+        default: nil
+        }
     }
 
     static func snippet(_ data: Data) -> String {

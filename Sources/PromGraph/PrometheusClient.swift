@@ -17,14 +17,18 @@ public struct PrometheusSettings: Sendable, Equatable {
 
     public static let defaultTimeoutSeconds = 10.0
 
-    public init(baseURL: URL, selector: LabelSelector = LabelSelector(), tokenFile: String? = nil,
-                timeoutSeconds: Double = PrometheusSettings.defaultTimeoutSeconds) {
+    public init(
+        baseURL: URL, selector: LabelSelector = LabelSelector(), tokenFile: String? = nil,
+        timeoutSeconds: Double = PrometheusSettings.defaultTimeoutSeconds
+    ) {
         self.baseURL = baseURL; self.selector = selector; self.tokenFile = tokenFile; self.timeoutSeconds = timeoutSeconds
     }
 
     /// Validates the flags' values: an http(s) URL with a host, matchers that parse, a readable
     /// non-empty token file, a positive timeout.
-    public static func parse(url: String, selector: String?, tokenFile: String?, timeoutSeconds: Double?) throws(PrometheusSourceError) -> PrometheusSettings {
+    public static func parse(url: String, selector: String?, tokenFile: String?, timeoutSeconds: Double?) throws(PrometheusSourceError)
+        -> PrometheusSettings
+    {
         let trimmed = url.trimmingCharacters(in: .whitespaces)
         guard let u = URL(string: trimmed), let scheme = u.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
             throw .invalidURL(url, "expected an http:// or https:// URL such as http://prometheus:9090")
@@ -95,22 +99,23 @@ public final class PrometheusClient: Sendable {
         do {
             // The deadline covers the whole exchange, body included; AsyncHTTPClient stops the
             // request when the racing task group cancels it.
-            outcome = .success(try await withThrowingTaskGroup(of: (status: Int, body: ByteBuffer)?.self) { group in
-                group.addTask {
-                    let response = try await http.execute(sent, timeout: .milliseconds(Int64(timeout * 1000)))
-                    let body = try await response.body.collect(upTo: PromResponse.maxBytes)
-                    return (Int(response.status.code), body)
-                }
-                group.addTask {
-                    try await Task.sleep(for: .milliseconds(Int(timeout * 1000)))
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let answer = first else {
-                    throw PrometheusSourceError.timeout(url: shown, seconds: timeout)
-                }
-                return answer
-            })
+            outcome = .success(
+                try await withThrowingTaskGroup(of: (status: Int, body: ByteBuffer)?.self) { group in
+                    group.addTask {
+                        let response = try await http.execute(sent, timeout: .milliseconds(Int64(timeout * 1000)))
+                        let body = try await response.body.collect(upTo: PromResponse.maxBytes)
+                        return (Int(response.status.code), body)
+                    }
+                    group.addTask {
+                        try await Task.sleep(for: .milliseconds(Int(timeout * 1000)))
+                        return nil
+                    }
+                    defer { group.cancelAll() }
+                    guard let first = try await group.next(), let answer = first else {
+                        throw PrometheusSourceError.timeout(url: shown, seconds: timeout)
+                    }
+                    return answer
+                })
         } catch let e as PrometheusSourceError {
             outcome = .failure(e)
         } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout {
@@ -146,7 +151,9 @@ public final class PrometheusClient: Sendable {
         }
         let text = "\(error)"
         if text.contains("connection refused") || text.contains("Connection refused") || text.contains("ECONNREFUSED") { return "connection refused" }
-        if text.contains("NXDOMAIN") || text.contains("nodename nor servname") || text.contains("Name or service not known") { return "host not found" }
+        if text.contains("NXDOMAIN") || text.contains("nodename nor servname") || text.contains("Name or service not known") {
+            return "host not found"
+        }
         if text.contains("SSL") || text.contains("TLS") || text.contains("certificate") { return "TLS failed (\(text.prefix(200)))" }
         return String(text.prefix(300))
     }
@@ -157,7 +164,7 @@ public final class PrometheusClient: Sendable {
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
                 out.unicodeScalars.append(Unicode.Scalar(b))
             default:
                 out += String(format: "%%%02X", b)

@@ -43,7 +43,8 @@ public enum ServiceGraphMapping {
         var ignored = 0
         func key(_ s: PromSample) -> EdgeKey? {
             guard let c = s.labels["client"], let sv = s.labels["server"], !c.isEmpty, !sv.isEmpty,
-                  s.value.isFinite, s.value >= 0 else { ignored += 1; return nil }
+                s.value.isFinite, s.value >= 0
+            else { ignored += 1; return nil }
             return EdgeKey(client: c, server: sv, connectionType: s.labels["connection_type"] ?? "")
         }
         var calls: [EdgeKey: Double] = [:], failed: [EdgeKey: Double] = [:]
@@ -76,7 +77,9 @@ public enum ServiceGraphMapping {
             let cb = client[k] ?? Buckets(), sb = server[k] ?? Buckets()
             let c = classify(k, clientObservations: cb.count, serverObservations: sb.count)
             if let v = c.clientPeer { note(&peerKind, k.client, v) } else { instrumented.insert(k.client) }
-            if let v = c.serverPeer { note(&peerKind, k.server, v) } else {
+            if let v = c.serverPeer {
+                note(&peerKind, k.server, v)
+            } else {
                 instrumented.insert(k.server)
                 var i = incoming[k.server] ?? (0, 0, Buckets())
                 i.requests += sb.count; i.errors += (failed[k] ?? 0).rounded(); i.latency.add(sb)
@@ -92,9 +95,12 @@ public enum ServiceGraphMapping {
         var edges: [TracedEdge] = []
         edges.reserveCapacity(merged.count)
         for (k, m) in merged {
-            edges.append(TracedEdge(source: k.source, target: k.target, connectionType: k.connection, signals: EdgeSignals(
-                calls: UInt64(m.calls), errors: UInt64(m.failed), ratePerSecond: m.calls / seconds,
-                latencyMs: summary(m.client), serverLatencyMs: summary(m.server))))
+            edges.append(
+                TracedEdge(
+                    source: k.source, target: k.target, connectionType: k.connection,
+                    signals: EdgeSignals(
+                        calls: UInt64(m.calls), errors: UInt64(m.failed), ratePerSecond: m.calls / seconds,
+                        latencyMs: summary(m.client), serverLatencyMs: summary(m.server))))
         }
         edges.sort { ($0.source, $0.target, $0.connectionType.rawValue) < ($1.source, $1.target, $1.connectionType.rawValue) }
 
@@ -113,13 +119,15 @@ public enum ServiceGraphMapping {
             var latency: [String: Buckets] = [:]
             for s in answers[.spanDurationBuckets] ?? [] {
                 guard let svc = s.labels["service_name"], names.contains(svc), s.value.isFinite, s.value >= 0,
-                      let text = s.labels["le"], let le = Double(text) ?? PromResponse.special(text), !le.isNaN else { continue }
-                latency[svc, default: Buckets()].byBound[le / 1000, default: 0] += s.value   // milliseconds → seconds
+                    let text = s.labels["le"], let le = Double(text) ?? PromResponse.special(text), !le.isNaN
+                else { continue }
+                latency[svc, default: Buckets()].byBound[le / 1000, default: 0] += s.value  // milliseconds → seconds
             }
             for (svc, n) in requests where n.rounded() >= 1 {
                 let r = n.rounded()
-                spanSignals[svc] = ServiceSignals(requests: UInt64(r), errors: UInt64(min((errors[svc] ?? 0).rounded(), r)),
-                                                  ratePerSecond: r / seconds, latencyMs: latency[svc].flatMap(summary))
+                spanSignals[svc] = ServiceSignals(
+                    requests: UInt64(r), errors: UInt64(min((errors[svc] ?? 0).rounded(), r)),
+                    ratePerSecond: r / seconds, latencyMs: latency[svc].flatMap(summary))
             }
         }
         // Node series of Parallax receivers: kind and team (the last spelling wins across
@@ -141,8 +149,9 @@ public enum ServiceGraphMapping {
             var signals: ServiceSignals?
             if kind == .service, let i = incoming[name], i.requests > 0 {
                 let requests = i.requests.rounded()
-                signals = ServiceSignals(requests: UInt64(requests), errors: UInt64(min(i.errors, requests)),
-                                         ratePerSecond: requests / seconds, latencyMs: summary(i.latency))
+                signals = ServiceSignals(
+                    requests: UInt64(requests), errors: UInt64(min(i.errors, requests)),
+                    ratePerSecond: requests / seconds, latencyMs: summary(i.latency))
             }
             if kind == .service, let m = spanSignals[name] { signals = m }
             var node = TracedNode(id: name, kind: kind, signals: signals)
@@ -167,7 +176,8 @@ public enum ServiceGraphMapping {
         case "database": return Classified(connection: .database, serverPeer: .database)
         case "messaging_system": return Classified(connection: .messaging)
         case "virtual_node":
-            return k.client == "user" ? Classified(connection: .unknown, clientPeer: .user)
+            return k.client == "user"
+                ? Classified(connection: .unknown, clientPeer: .user)
                 : Classified(connection: .virtual, serverPeer: .external)
         default:
             let conn = ConnectionType(rawValue: k.connectionType) ?? .unknown
@@ -181,7 +191,13 @@ public enum ServiceGraphMapping {
     }
 
     static func rank(_ k: NodeKind) -> Int {
-        switch k { case .user, .service: 4; case .database: 3; case .messaging: 2; case .external: 1; case .resource: 0 }
+        switch k {
+        case .user, .service: 4;
+        case .database: 3;
+        case .messaging: 2;
+        case .external: 1;
+        case .resource: 0
+        }
     }
 
     static func note(_ kinds: inout [String: NodeKind], _ name: String, _ kind: NodeKind) {
@@ -193,7 +209,8 @@ public enum ServiceGraphMapping {
     public static func summary(_ b: Buckets) -> LatencySummary? {
         let sorted = b.sorted
         guard let p50 = quantile(0.5, sorted), let p90 = quantile(0.9, sorted), let p95 = quantile(0.95, sorted),
-              let p99 = quantile(0.99, sorted) else { return nil }
+            let p99 = quantile(0.99, sorted)
+        else { return nil }
         return LatencySummary(p50: p50 * 1000, p90: p90 * 1000, p95: p95 * 1000, p99: p99 * 1000)
     }
 

@@ -61,9 +61,10 @@ public enum OpenSLO {
 
     /// SLO names: used in URLs and metric labels.
     public static func validName(_ s: String) -> Bool {
-        !s.isEmpty && s.utf8.count <= 200 && s.unicodeScalars.allSatisfy {
-            CharacterSet.alphanumerics.contains($0) || "-_./:@".unicodeScalars.contains($0)
-        } && s.unicodeScalars.allSatisfy { $0.isASCII }
+        !s.isEmpty && s.utf8.count <= 200
+            && s.unicodeScalars.allSatisfy {
+                CharacterSet.alphanumerics.contains($0) || "-_./:@".unicodeScalars.contains($0)
+            } && s.unicodeScalars.allSatisfy { $0.isASCII }
     }
 
     struct Ctx {
@@ -105,7 +106,8 @@ public enum OpenSLO {
         guard api == "openslo/v1" else { throw c.fail(top["apiVersion"], "apiVersion", "'\(api.prefix(40))' is not supported; expected openslo/v1") }
         if kind == "Service" { return nil }
         guard kind == "SLO" else {
-            throw c.fail(kindNode ?? root, "kind", "'\((kind ?? "(missing)").prefix(40))' is not supported; expected SLO (Service documents are skipped)")
+            throw c.fail(
+                kindNode ?? root, "kind", "'\((kind ?? "(missing)").prefix(40))' is not supported; expected SLO (Service documents are skipped)")
         }
         let doc = try c.map(root, "", allowed: ["apiVersion", "kind", "metadata", "spec"])
         guard let metaNode = doc["metadata"] else { throw c.fail(root, "metadata", "missing (required)") }
@@ -162,7 +164,9 @@ public enum OpenSLO {
             guard let seq = twNode.sequence, let first = seq.first else { throw c.fail(twNode, "spec.timeWindow", "expected a list with one window") }
             guard seq.count == 1 else { throw c.fail(twNode, "spec.timeWindow", "only one time window is supported") }
             let tw = try c.map(first, "spec.timeWindow[0]", allowed: ["duration", "isRolling", "calendar"])
-            if tw["calendar"] != nil { throw c.fail(tw["calendar"], "spec.timeWindow[0].calendar", "calendar windows are not supported; use a rolling window") }
+            if tw["calendar"] != nil {
+                throw c.fail(tw["calendar"], "spec.timeWindow[0].calendar", "calendar windows are not supported; use a rolling window")
+            }
             if let r = tw["isRolling"], r.bool != true {
                 throw c.fail(r, "spec.timeWindow[0].isRolling", "only rolling windows (isRolling: true) are supported")
             }
@@ -189,17 +193,23 @@ public enum OpenSLO {
         let obj = try c.map(o, "spec.objectives[0]", allowed: ["displayName", "target", "targetPercent", "timeSliceTarget", "timeSliceWindow"])
         let objective: Double
         if let t = obj["target"] {
-            guard let v = t.float, v > 0, v < 1 else { throw c.fail(t, "spec.objectives[0].target", "expected a ratio above 0 and below 1, e.g. 0.999") }
+            guard let v = t.float, v > 0, v < 1 else {
+                throw c.fail(t, "spec.objectives[0].target", "expected a ratio above 0 and below 1, e.g. 0.999")
+            }
             objective = v
         } else if let t = obj["targetPercent"] {
-            guard let v = t.float, v > 0, v < 100 else { throw c.fail(t, "spec.objectives[0].targetPercent", "expected a percentage above 0 and below 100, e.g. 99.9") }
+            guard let v = t.float, v > 0, v < 100 else {
+                throw c.fail(t, "spec.objectives[0].targetPercent", "expected a percentage above 0 and below 100, e.g. 99.9")
+            }
             objective = v / 100
         } else {
             throw c.fail(o, "spec.objectives[0].target", "missing (required), e.g. target: 0.999")
         }
         var sliceTarget: Double?
         if let t = obj["timeSliceTarget"] {
-            guard let v = t.float, v > 0, v <= 1 else { throw c.fail(t, "spec.objectives[0].timeSliceTarget", "expected a ratio above 0 and at most 1") }
+            guard let v = t.float, v > 0, v <= 1 else {
+                throw c.fail(t, "spec.objectives[0].timeSliceTarget", "expected a ratio above 0 and at most 1")
+            }
             sliceTarget = v
         }
         if let w = obj["timeSliceWindow"] {
@@ -210,19 +220,24 @@ public enum OpenSLO {
         if budgeting == .occurrences, sliceTarget != nil {
             throw c.fail(obj["timeSliceTarget"], "spec.objectives[0].timeSliceTarget", "only with budgetingMethod: Timeslices")
         }
-        return SLODefinition(name: name, service: service, edge: edge, signal: signal, thresholdNanos: threshold, objective: objective,
-                             windowSeconds: window, budgeting: budgeting, timeSliceTarget: sliceTarget,
-                             origin: "\(file):\(root.mark?.line ?? 1)")
+        return SLODefinition(
+            name: name, service: service, edge: edge, signal: signal, thresholdNanos: threshold, objective: objective,
+            windowSeconds: window, budgeting: budgeting, timeSliceTarget: sliceTarget,
+            origin: "\(file):\(root.mark?.line ?? 1)")
     }
 
     static func metricSource(_ n: Node, _ path: String, _ c: Ctx) throws(SLOConfigError) -> (SLOSignal, SLOEdge?, UInt64?) {
         let ms = try c.map(n, path, allowed: ["type", "spec", "metricSourceRef"])
-        if ms["metricSourceRef"] != nil { throw c.fail(ms["metricSourceRef"], "\(path).metricSourceRef", "not supported; give type: parallax and spec") }
+        if ms["metricSourceRef"] != nil {
+            throw c.fail(ms["metricSourceRef"], "\(path).metricSourceRef", "not supported; give type: parallax and spec")
+        }
         let type = try c.string(ms, "type", path, parent: n)
         guard type.lowercased() == "parallax" else {
             throw c.fail(ms["type"], "\(path).type", "'\(type.prefix(40))' is not supported; Parallax measures its own indicators: type: parallax")
         }
-        guard let specNode = ms["spec"] else { throw c.fail(n, "\(path).spec", "missing (required): {signal: availability|latency, threshold?, edge?}") }
+        guard let specNode = ms["spec"] else {
+            throw c.fail(n, "\(path).spec", "missing (required): {signal: availability|latency, threshold?, edge?}")
+        }
         let spec = try c.map(specNode, "\(path).spec", allowed: ["signal", "edge", "threshold"])
         let s = try c.string(spec, "signal", "\(path).spec", parent: specNode)
         guard let signal = SLOSignal(rawValue: s) else {
@@ -231,8 +246,9 @@ public enum OpenSLO {
         var edge: SLOEdge?
         if let e = spec["edge"] {
             let em = try c.map(e, "\(path).spec.edge", allowed: ["source", "target"])
-            edge = SLOEdge(source: try c.string(em, "source", "\(path).spec.edge", parent: e),
-                           target: try c.string(em, "target", "\(path).spec.edge", parent: e))
+            edge = SLOEdge(
+                source: try c.string(em, "source", "\(path).spec.edge", parent: e),
+                target: try c.string(em, "target", "\(path).spec.edge", parent: e))
         }
         var threshold: UInt64?
         if let t = spec["threshold"] {

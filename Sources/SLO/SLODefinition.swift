@@ -1,7 +1,7 @@
+import FileDiagnostics
 // SLOs on the golden signals (issue 16, docs/SLO.md): the model. Pure Swift, no I/O.
 import Foundation
 import TraceGraph
-import FileDiagnostics
 
 /// What the indicator measures.
 public enum SLOSignal: String, Sendable, Hashable, Codable, CaseIterable {
@@ -47,9 +47,11 @@ public struct SLODefinition: Sendable, Hashable, Codable {
     /// Where it was declared ("file.yaml:12", "--default-slo availability=99.9").
     public var origin: String
 
-    public init(name: String, service: String, edge: SLOEdge? = nil, signal: SLOSignal, thresholdNanos: UInt64? = nil,
-                objective: Double, windowSeconds: Double = SLODefinition.defaultWindow, budgeting: BudgetingMethod = .occurrences,
-                timeSliceTarget: Double? = nil, origin: String = "") {
+    public init(
+        name: String, service: String, edge: SLOEdge? = nil, signal: SLOSignal, thresholdNanos: UInt64? = nil,
+        objective: Double, windowSeconds: Double = SLODefinition.defaultWindow, budgeting: BudgetingMethod = .occurrences,
+        timeSliceTarget: Double? = nil, origin: String = ""
+    ) {
         self.name = name; self.service = service; self.edge = edge; self.signal = signal
         self.thresholdNanos = thresholdNanos; self.objective = objective; self.windowSeconds = windowSeconds
         self.budgeting = budgeting; self.timeSliceTarget = timeSliceTarget; self.origin = origin
@@ -103,7 +105,8 @@ public struct DefaultSLO: Sendable, Hashable, Codable {
         let kind = t[..<eq].lowercased(), rest = String(t[t.index(after: eq)...])
         func percent(_ s: String) throws(SLOConfigError) -> Double {
             guard let p = Double(s.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "%", with: "")), p > 0, p < 100 else {
-                throw SLOConfigError(origin: "--default-slo", message: "'\(t.prefix(64))': the objective must be a percentage above 0 and below 100, e.g. 99.9")
+                throw SLOConfigError(
+                    origin: "--default-slo", message: "'\(t.prefix(64))': the objective must be a percentage above 0 and below 100, e.g. 99.9")
             }
             return p / 100
         }
@@ -114,7 +117,8 @@ public struct DefaultSLO: Sendable, Hashable, Codable {
             let parts = rest.split(separator: "@", omittingEmptySubsequences: false)
             guard parts.count == 2 else { throw SLOConfigError(origin: "--default-slo", message: "'\(t.prefix(64))': \(usage)") }
             guard let ns = SLODuration.nanos(String(parts[0])), ns > 0 else {
-                throw SLOConfigError(origin: "--default-slo", message: "'\(t.prefix(64))': the threshold must be a duration such as 300ms, 1.5s or 250us")
+                throw SLOConfigError(
+                    origin: "--default-slo", message: "'\(t.prefix(64))': the threshold must be a duration such as 300ms, 1.5s or 250us")
             }
             return DefaultSLO(signal: .latency, thresholdNanos: ns, objective: try percent(String(parts[1])), text: t)
         default:
@@ -129,8 +133,9 @@ public struct DefaultSLO: Sendable, Hashable, Codable {
 
     /// The SLO this default gives `service`.
     public func definition(for service: String) -> SLODefinition {
-        SLODefinition(name: "\(service)-\(suffix)", service: service, signal: signal, thresholdNanos: thresholdNanos,
-                      objective: objective, origin: "--default-slo \(text)")
+        SLODefinition(
+            name: "\(service)-\(suffix)", service: service, signal: signal, thresholdNanos: thresholdNanos,
+            objective: objective, origin: "--default-slo \(text)")
     }
 }
 
@@ -139,8 +144,10 @@ public typealias SLOConfigError = ConfigFileError
 
 /// Durations as SLO files and flags write them: `300ms`, `1.5s`, `250us`, `5m`, `28d`, `1w`.
 public enum SLODuration {
-    static let units: [(String, Double)] = [("ns", 1), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9),
-                                            ("h", 3600e9), ("d", 86_400e9), ("w", 7 * 86_400e9)]
+    static let units: [(String, Double)] = [
+        ("ns", 1), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9),
+        ("h", 3600e9), ("d", 86_400e9), ("w", 7 * 86_400e9),
+    ]
 
     /// Nanoseconds, or nil when not a non-negative number with one of the units.
     public static func nanos(_ text: String) -> UInt64? {

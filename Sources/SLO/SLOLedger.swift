@@ -17,9 +17,9 @@ public struct SLOView: Sendable, Equatable {
 
 public struct SLOLedger: Sendable {
     enum Target: Sendable, Hashable {
-        case slo(String)          // an explicit SLO, by name
-        case serverSide(String)   // the server side of an explicit edge SLO
-        case everyService(Int)    // a default, per service
+        case slo(String)  // an explicit SLO, by name
+        case serverSide(String)  // the server side of an explicit edge SLO
+        case everyService(Int)  // a default, per service
     }
 
     public private(set) var definitions: [SLODefinition]
@@ -154,7 +154,8 @@ public struct SLOLedger: Sendable {
         let s = SLOMath.report(sd, series: series[Self.serverKey(d.name)] ?? SLOSeries(), now: now)
         var finding: String?
         if r.status != .ok && s.status == .ok && s.total > 0 {
-            finding = "edge burns (\(r.status.rawValue)) while \(edge.target)'s own spans are fine (ok): the budget is lost between "
+            finding =
+                "edge burns (\(r.status.rawValue)) while \(edge.target)'s own spans are fine (ok): the budget is lost between "
                 + "\(edge.source) and \(edge.target) — network, a load balancer, client timeouts or retries"
         }
         return SLOView(report: r, serverSide: s, finding: finding)

@@ -91,7 +91,13 @@ public struct SLOSeries: Sendable, Equatable {
 /// `ok`, `ticket` or `page` (Google SRE Workbook ch. 5, multi-window multi-burn-rate).
 public enum SLOStatus: String, Sendable, Codable, Comparable {
     case ok, ticket, page
-    var rank: Int { switch self { case .ok: 0; case .ticket: 1; case .page: 2 } }
+    var rank: Int {
+        switch self {
+        case .ok: 0;
+        case .ticket: 1;
+        case .page: 2
+        }
+    }
     public static func < (a: SLOStatus, b: SLOStatus) -> Bool { a.rank < b.rank }
 }
 
@@ -136,7 +142,7 @@ public enum SLOMath {
     /// (Occurrences: events; Timeslices: minutes, good when good/total ≥ `sliceTarget`).
     static func sums(_ series: SLOSeries, now: Double, windows: [Double], timeslices: Double?) -> [(count: SLICount, goodError: UInt64)] {
         var out = [(count: SLICount, goodError: UInt64)](repeating: (SLICount(), 0), count: windows.count)
-        let hi = Int64((now / 60).rounded(.up)) - 1           // last minute starting before now
+        let hi = Int64((now / 60).rounded(.up)) - 1  // last minute starting before now
         let los = windows.map { Int64(((now - $0) / 60).rounded(.up)) }
         if timeslices == nil {
             for i in 0..<windows.count { out[i] = series.sum(from: los[i], through: hi) }
@@ -184,10 +190,11 @@ public enum SLOMath {
         if let b = burnRates["1h"], b > 0 {
             exhausts = remaining <= 0 ? 0 : remaining * slo.windowSeconds / b
         }
-        return SLOReport(definition: slo, good: period.good, total: period.total, errorRatio: errorRatio,
-                         errorBudgetRemaining: remaining, burnRates: burnRates, errorRatios: errorRatios, exhaustsInSeconds: exhausts, status: status,
-                         alertWindows: pairs, goodError: s[0].goodError,
-                         estimatedMinutes: series.goodError.keys.filter { Double($0) * 60 >= now - slo.windowSeconds && Double($0) * 60 < now }.count)
+        return SLOReport(
+            definition: slo, good: period.good, total: period.total, errorRatio: errorRatio,
+            errorBudgetRemaining: remaining, burnRates: burnRates, errorRatios: errorRatios, exhaustsInSeconds: exhausts, status: status,
+            alertWindows: pairs, goodError: s[0].goodError,
+            estimatedMinutes: series.goodError.keys.filter { Double($0) * 60 >= now - slo.windowSeconds && Double($0) * 60 < now }.count)
     }
 
     /// good/total per minute over [from, to) for charts (minutes without traffic left out).

@@ -2,14 +2,15 @@
 // a timeout, no redirects followed, confirmation for mitigations, scopes, a rate limit per action
 // and service, idempotency keys against replays, a global kill switch, and every run recorded.
 import Actions
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Alerts
 import Foundation
 import Overlay
 import Store
 import Synchronization
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// Who called: a `tokens` entry of the actions file, the `--api-token`, or nobody (no API auth).
 public struct ActionCaller: Sendable, Equatable {
@@ -42,9 +43,11 @@ public final class ActionCenter: Sendable {
     public static let replayWindowSeconds = 600.0
 
     /// Reads the token secrets now (a missing one stops start-up).
-    public init(file: ActionsFile, disabled: Bool, store: ParallaxStore?, clock: @escaping @Sendable () -> Double,
-                environment: [String: String] = ProcessInfo.processInfo.environment,
-                transport: Transport? = nil) throws(ActionRunError) {
+    public init(
+        file: ActionsFile, disabled: Bool, store: ParallaxStore?, clock: @escaping @Sendable () -> Double,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        transport: Transport? = nil
+    ) throws(ActionRunError) {
         self.file = file
         self.disabled = disabled
         self.store = store
@@ -130,12 +133,15 @@ public final class ActionCenter: Sendable {
     }
 
     /// Runs one action for a node now and records the run.
-    func run(_ a: ActionDefinition, node: GraphDocument.Node, alerts: [Alert], caller: ActionCaller, confirmed: Bool, trigger: String) async -> ActionRun {
+    func run(_ a: ActionDefinition, node: GraphDocument.Node, alerts: [Alert], caller: ActionCaller, confirmed: Bool, trigger: String) async
+        -> ActionRun
+    {
         let id = UUID().uuidString.lowercased()
         let firing = alerts.filter { $0.status == .firing }
-        let context = TemplateContext(serviceID: node.id, serviceKind: node.kind.rawValue, team: node.team, firingAlerts: firing.count,
-                                      firingTitles: firing.map(\.title), requests: node.signals?.requests, errorRate: node.signals?.errorRate,
-                                      p95Ms: node.signals?.latencyMs?.p95, caller: caller.name, runID: id)
+        let context = TemplateContext(
+            serviceID: node.id, serviceKind: node.kind.rawValue, team: node.team, firingAlerts: firing.count,
+            firingTitles: firing.map(\.title), requests: node.signals?.requests, errorRate: node.signals?.errorRate,
+            p95Ms: node.signals?.latencyMs?.p95, caller: caller.name, runID: id)
         let body = a.body?.render(context) ?? ""
         let started = clock()
         let began = ContinuousClock.now
@@ -148,7 +154,9 @@ public final class ActionCenter: Sendable {
             for (name, value) in a.headers { request.setValue(try value.resolve(), forHTTPHeaderField: name) }
             if a.body != nil {
                 request.httpBody = Data(body.utf8)
-                if request.value(forHTTPHeaderField: "Content-Type") == nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
+                if request.value(forHTTPHeaderField: "Content-Type") == nil {
+                    request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+                }
             }
             (status, answer, failure) = await transport(request, a.timeoutSeconds)
         } catch {
@@ -156,12 +164,14 @@ public final class ActionCenter: Sendable {
         }
         let elapsed = ContinuousClock.now - began
         let ms = (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) * 1000
-        let run = ActionRun(id: id, action: a.name, kind: a.kind, service: node.id, caller: caller.name, startedAt: started,
-                            durationMs: (ms * 10).rounded() / 10, confirmed: confirmed,
-                            request: .init(method: a.method, url: a.url.absoluteString, headerNames: a.headers.map(\.0).sorted(),
-                                           bodyExcerpt: ActionRun.excerpt(body)),
-                            responseStatus: status, responseExcerpt: ActionRun.excerpt(String(decoding: answer.prefix(8192), as: UTF8.self)),
-                            error: failure, trigger: trigger)
+        let run = ActionRun(
+            id: id, action: a.name, kind: a.kind, service: node.id, caller: caller.name, startedAt: started,
+            durationMs: (ms * 10).rounded() / 10, confirmed: confirmed,
+            request: .init(
+                method: a.method, url: a.url.absoluteString, headerNames: a.headers.map(\.0).sorted(),
+                bodyExcerpt: ActionRun.excerpt(body)),
+            responseStatus: status, responseExcerpt: ActionRun.excerpt(String(decoding: answer.prefix(8192), as: UTF8.self)),
+            error: failure, trigger: trigger)
         record(run)
         return run
     }
@@ -193,8 +203,10 @@ public final class ActionCenter: Sendable {
 
     /// Redirects are not followed: the URL in the actions file is the only place a run goes.
     final class NoRedirects: NSObject, URLSessionTaskDelegate, Sendable {
-        func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+        func urlSession(
+            _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+            newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
+        ) {
             completionHandler(nil)
         }
     }

@@ -39,9 +39,11 @@ struct ActionsAPI: Sendable {
     typealias ActionEntry = JSONMerge<ActionSummary, ActionRoute>
 
     static func entry(_ a: ActionDefinition, node: String) -> ActionEntry {
-        ActionEntry(base: ActionSummary(a),
-                    extra: ActionRoute(registeredFor: a.service.map { ["service": $0] } ?? ["team": a.team ?? ""],
-                                       run: "POST /api/v1/services/\(Web.segment(node))/actions/\(Web.segment(a.name))"))
+        ActionEntry(
+            base: ActionSummary(a),
+            extra: ActionRoute(
+                registeredFor: a.service.map { ["service": $0] } ?? ["team": a.team ?? ""],
+                run: "POST /api/v1/services/\(Web.segment(node))/actions/\(Web.segment(a.name))"))
     }
 
     /// A run's answer.
@@ -128,7 +130,8 @@ struct ActionsAPI: Sendable {
     func document() async throws -> GraphDocument {
         let now = api.composer.traces.clock()
         do {
-            return try await api.composer.resolvedDocument(window: .init(start: Date(timeIntervalSince1970: now - 3600), end: Date(timeIntervalSince1970: now)))
+            return try await api.composer.resolvedDocument(
+                window: .init(start: Date(timeIntervalSince1970: now - 3600), end: Date(timeIntervalSince1970: now)))
         } catch {
             throw HTTPResponseError(.serviceUnavailable, GraphAPI.unavailable(error).message)
         }
@@ -147,15 +150,20 @@ struct ActionsAPI: Sendable {
             let node = try node(service, doc)
             let actionName = raw.removingPercentEncoding ?? raw
             guard let action = center.actions(for: node, in: doc).first(where: { $0.name == actionName }) else {
-                throw HTTPResponseError(.notFound, "no action named '\(actionName.prefix(64))' for \(node.id); frontDoor.actions of GET /api/v1/services/{name} lists them")
+                throw HTTPResponseError(
+                    .notFound,
+                    "no action named '\(actionName.prefix(64))' for \(node.id); frontDoor.actions of GET /api/v1/services/{name} lists them")
             }
             guard ActionCenter.allowed(action, caller) else {
-                throw HTTPResponseError(.forbidden, "the token '\(caller.name)' holds none of the scopes \(action.scopes.joined(separator: ", ")) that '\(action.name)' needs")
+                throw HTTPResponseError(
+                    .forbidden,
+                    "the token '\(caller.name)' holds none of the scopes \(action.scopes.joined(separator: ", ")) that '\(action.name)' needs")
             }
             let confirmed = body["confirm"] as? Bool ?? false
             guard !action.confirm || confirmed else {
-                throw HTTPResponseError(.preconditionRequired, "'\(action.name)' is a \(action.kind.rawValue) action that needs confirmation: send {\"confirm\": true}",
-                                        code: "confirmationRequired")
+                throw HTTPResponseError(
+                    .preconditionRequired, "'\(action.name)' is a \(action.kind.rawValue) action that needs confirmation: send {\"confirm\": true}",
+                    code: "confirmationRequired")
             }
             let key = body["idempotencyKey"] as? String
             switch center.claim(key: key, action: action, service: node.id) {
@@ -166,8 +174,9 @@ struct ActionsAPI: Sendable {
             }
             guard center.reserve(action, service: node.id) else {
                 center.settle(key: key, action: action, service: node.id, run: nil)
-                throw HTTPResponseError(.tooManyRequests, "'\(action.name)' ran \(ActionCenter.maxRunsPerMinute) times for \(node.id) in the last minute",
-                                        code: "rateLimited", headers: [.retryAfter: "60"])
+                throw HTTPResponseError(
+                    .tooManyRequests, "'\(action.name)' ran \(ActionCenter.maxRunsPerMinute) times for \(node.id) in the last minute",
+                    code: "rateLimited", headers: [.retryAfter: "60"])
             }
             let run = await center.run(action, node: node, alerts: alerts(of: node), caller: caller, confirmed: confirmed, trigger: "action")
             center.settle(key: key, action: action, service: node.id, run: run)
@@ -219,7 +228,9 @@ struct ActionsAPI: Sendable {
             let params = request.uri.queryParameters
             var limit = 100
             if let l = params["limit"] {
-                guard let v = Int(String(l)), (1...1000).contains(v) else { throw HTTPResponseError(.badRequest, "limit must be an integer from 1 to 1000") }
+                guard let v = Int(String(l)), (1...1000).contains(v) else {
+                    throw HTTPResponseError(.badRequest, "limit must be an integer from 1 to 1000")
+                }
                 limit = v
             }
             var service: String?

@@ -26,15 +26,18 @@ struct AlertReceiver: Sendable {
     let gate: IngestGate
     var logger = Logger(label: "parallax")
 
-    init(configuration: ServerConfiguration, book: AlertBook, metrics: ReceiverMetrics, clock: @escaping @Sendable () -> Double,
-         logger: Logger = Logger(label: "parallax")) {
+    init(
+        configuration: ServerConfiguration, book: AlertBook, metrics: ReceiverMetrics, clock: @escaping @Sendable () -> Double,
+        logger: Logger = Logger(label: "parallax")
+    ) {
         self.configuration = configuration
         self.book = book
         self.metrics = metrics
         self.clock = clock
         self.logger = logger
-        gate = IngestGate(maxRequests: max(configuration.maxInFlightRequests, 1),
-                          maxBytes: max(configuration.maxInFlightRequests * configuration.maxAlertBodyBytes / 2, 2 * configuration.maxAlertBodyBytes))
+        gate = IngestGate(
+            maxRequests: max(configuration.maxInFlightRequests, 1),
+            maxBytes: max(configuration.maxInFlightRequests * configuration.maxAlertBodyBytes / 2, 2 * configuration.maxAlertBodyBytes))
     }
 
     /// Whether a Content-Type is one an alert webhook may carry. JSON types always; `text/plain`
@@ -44,7 +47,8 @@ struct AlertReceiver: Sendable {
     /// user opens post alerts to a Parallax on their machine.
     static func acceptsMediaType(_ headers: HTTPFields) -> Bool {
         guard let media = headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased(),
-              !media.isEmpty else { return false }
+            !media.isEmpty
+        else { return false }
         if media == "application/json" || (media.hasPrefix("application/") && media.hasSuffix("+json")) { return true }
         if media == "text/plain", let sns = HTTPField.Name("x-amz-sns-message-type"), headers[sns] != nil { return true }
         return false
@@ -54,8 +58,9 @@ struct AlertReceiver: Sendable {
         let started = ContinuousClock.now
         let response = await respond(request, sourceName: sourceName)
         let elapsed = ContinuousClock.now - started
-        metrics.record(route: route, method: "POST", status: Int(response.status.code),
-                       seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        metrics.record(
+            route: route, method: "POST", status: Int(response.status.code),
+            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         return response
     }
 
@@ -64,19 +69,25 @@ struct AlertReceiver: Sendable {
         if let sourceName {
             guard let s = AlertSource(rawValue: sourceName.lowercased()) else {
                 let known = AlertSource.allCases.map(\.rawValue).joined(separator: ", ")
-                return HTTPResponseError(.notFound, "unknown alert source '\(sourceName.prefix(64))': use one of \(known), or POST /v1/alerts to detect it").response(.compact)
+                return HTTPResponseError(
+                    .notFound, "unknown alert source '\(sourceName.prefix(64))': use one of \(known), or POST /v1/alerts to detect it"
+                ).response(.compact)
             }
             source = s
         }
         guard Self.acceptsMediaType(request.headers) else {
             let media = request.headers[.contentType].map { "'\($0.prefix(64))'" } ?? "(none)"
-            return HTTPResponseError(.unsupportedMediaType, "unsupported Content-Type \(media): alert webhooks are JSON, send Content-Type: application/json").response(.compact)
+            return HTTPResponseError(
+                .unsupportedMediaType, "unsupported Content-Type \(media): alert webhooks are JSON, send Content-Type: application/json"
+            ).response(.compact)
         }
         let limit = BodyLimit(limit: configuration.maxAlertBodyBytes)
         let declared = request.headers[.contentLength].flatMap({ Int($0) })
         func busy() -> Response {
-            HTTPResponseError(.serviceUnavailable, "too many alert bodies in flight, retry later",
-                              headers: [.retryAfter: String(configuration.retryAfterSeconds)]).response(.compact)
+            HTTPResponseError(
+                .serviceUnavailable, "too many alert bodies in flight, retry later",
+                headers: [.retryAfter: String(configuration.retryAfterSeconds)]
+            ).response(.compact)
         }
         func refuse(_ refusal: BodyRefusal) -> Response {
             switch refusal {
@@ -87,7 +98,10 @@ struct AlertReceiver: Sendable {
         }
         if let refusal = limit.refusal(declared: declared) { return refuse(refusal) }
         guard let encoding = ContentEncoding(header: request.headers[.contentEncoding]) else {
-            return HTTPResponseError(.unsupportedMediaType, "unsupported Content-Encoding '\(request.headers[.contentEncoding]?.prefix(64) ?? "")': use identity, gzip, deflate or zstd").response(.compact)
+            return HTTPResponseError(
+                .unsupportedMediaType,
+                "unsupported Content-Encoding '\(request.headers[.contentEncoding]?.prefix(64) ?? "")': use identity, gzip, deflate or zstd"
+            ).response(.compact)
         }
         guard var reservation = GateReservation(gate: gate, bytes: min(declared ?? limit.limit, limit.limit)) else { return busy() }
         defer { reservation.leave() }
@@ -96,21 +110,27 @@ struct AlertReceiver: Sendable {
         let bytes: [UInt8]
         do { bytes = try limit.decompress(Array(body.readableBytesView), encoding: encoding, holding: &reservation) } catch { return refuse(error) }
         if bytes.isEmpty {
-            return HTTPResponseError(.badRequest, "empty body: expected an alert webhook JSON body from \(Self.sourcesText(source))").response(.compact)
+            return HTTPResponseError(.badRequest, "empty body: expected an alert webhook JSON body from \(Self.sourcesText(source))").response(
+                .compact)
         }
         let alerts: [Alert]
         let rejected: [AlertIntakeError]
         do {
-            let result = try AlertIntake.intake(Data(bytes), source: source, receivedAt: Date(timeIntervalSince1970: clock()),
-                                                options: book.intakeOptions)
+            let result = try AlertIntake.intake(
+                Data(bytes), source: source, receivedAt: Date(timeIntervalSince1970: clock()),
+                options: book.intakeOptions)
             (alerts, rejected) = (result.alerts, result.rejected)
         } catch let error as AlertIntakeError {
             if let url = error.snsSubscribeURL {
                 // Never fetched unasked: whoever runs Parallax confirms by visiting the URL.
-                logger.notice("SNS subscription message received: confirm it by visiting its SubscribeURL",
-                              metadata: ["subscribeURL": .string(String(url.prefix(2048)))])
-                return APIJSON.response(.badRequest, SubscriptionAnswer(error: error.message, code: error.code.rawValue,
-                                                                        subscribeURL: String(url.prefix(2048))), .compact)
+                logger.notice(
+                    "SNS subscription message received: confirm it by visiting its SubscribeURL",
+                    metadata: ["subscribeURL": .string(String(url.prefix(2048)))])
+                return APIJSON.response(
+                    .badRequest,
+                    SubscriptionAnswer(
+                        error: error.message, code: error.code.rawValue,
+                        subscribeURL: String(url.prefix(2048))), .compact)
             }
             return HTTPResponseError(.badRequest, error.message, code: error.code.rawValue).response(.compact)
         } catch {
@@ -120,18 +140,22 @@ struct AlertReceiver: Sendable {
         do {
             result = try await book.addAsync(alerts)
         } catch {
-            return HTTPResponseError(.serviceUnavailable, "could not store the alerts, retry later: \(error)",
-                                     headers: [.retryAfter: String(configuration.retryAfterSeconds)]).response(.compact)
+            return HTTPResponseError(
+                .serviceUnavailable, "could not store the alerts, retry later: \(error)",
+                headers: [.retryAfter: String(configuration.retryAfterSeconds)]
+            ).response(.compact)
         }
-        var answer = Answer(accepted: result.added, updated: result.updated, duplicates: result.duplicates,
-                            source: alerts.first?.source.rawValue ?? rejected.first?.source?.rawValue ?? source?.rawValue,
-                            alerts: alerts.map(\.id))
+        var answer = Answer(
+            accepted: result.added, updated: result.updated, duplicates: result.duplicates,
+            source: alerts.first?.source.rawValue ?? rejected.first?.source?.rawValue ?? source?.rawValue,
+            alerts: alerts.map(\.id))
         guard let first = rejected.first else { return APIJSON.response(.accepted, answer, .compact) }
         // 422: the sender must fix the payload (a retry would fail the same way); the other
         // alerts of the body were stored and are listed as usual.
-        answer.refused = .init(error: rejected.count == 1 ? first.message : "\(rejected.count) alerts refused; first: \(first.message)",
-                               code: first.code.rawValue, field: first.field,
-                               rejected: rejected.prefix(100).map { Answer.Refused.Rejected(field: $0.field ?? "", error: $0.message) })
+        answer.refused = .init(
+            error: rejected.count == 1 ? first.message : "\(rejected.count) alerts refused; first: \(first.message)",
+            code: first.code.rawValue, field: first.field,
+            rejected: rejected.prefix(100).map { Answer.Refused.Rejected(field: $0.field ?? "", error: $0.message) })
         return APIJSON.response(.unprocessableContent, answer, .compact)
     }
 

@@ -4,8 +4,8 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import PromGraph
-import ServiceLifecycle
 import SLO
+import ServiceLifecycle
 import Store
 
 /// The request context of every Parallax route.
@@ -21,13 +21,15 @@ public func buildApplication(
     actions: ActionCenter? = nil,
     logger: Logger = Logger(label: "parallax")
 ) -> some ApplicationProtocol {
-    let state = state ?? {
-        let s = GraphState(settings: configuration.traceGraph)
-        if !configuration.slos.isEmpty || !configuration.defaultSLOs.isEmpty {
-            s.configureSLOs(SLOLedger(definitions: configuration.slos, defaults: configuration.defaultSLOs))
-        }
-        return s
-    }()
+    let state =
+        state
+        ?? {
+            let s = GraphState(settings: configuration.traceGraph)
+            if !configuration.slos.isEmpty || !configuration.defaultSLOs.isEmpty {
+                s.configureSLOs(SLOLedger(definitions: configuration.slos, defaults: configuration.defaultSLOs))
+            }
+            return s
+        }()
     let alerts = alerts ?? AlertBook()
     let ingest = TraceIngest(configuration: configuration, state: state)
     let router = buildRouter(configuration: configuration, state: state, alerts: alerts, ingest: ingest, actions: actions, logger: logger)
@@ -43,12 +45,16 @@ public func buildApplication(
     )
     app.addServices(ExpiryService(state: state, interval: configuration.expiryIntervalSeconds))
     if let store {
-        app.addServices(CheckpointService(store: store, state: state, alerts: alerts, interval: configuration.checkpointIntervalSeconds,
-                                          alertRetentionSeconds: configuration.alertRetentionSeconds, logger: logger))
+        app.addServices(
+            CheckpointService(
+                store: store, state: state, alerts: alerts, interval: configuration.checkpointIntervalSeconds,
+                alertRetentionSeconds: configuration.alertRetentionSeconds, logger: logger))
     }
     if let hook = configuration.sloWebhook, let url = URL(string: hook) {
-        app.addServices(SLOWebhookService(state: state, notifier: SLOStatusNotifier(), url: url,
-                                          interval: configuration.sloEvaluationIntervalSeconds, logger: logger))
+        app.addServices(
+            SLOWebhookService(
+                state: state, notifier: SLOStatusNotifier(), url: url,
+                interval: configuration.sloEvaluationIntervalSeconds, logger: logger))
     }
     // OTLP/gRPC next to OTLP/HTTP: one gate, one decoder pool, one graph. Added after the
     // checkpointer, so a graceful shutdown stops it first and the last checkpoint has its spans.
@@ -60,9 +66,11 @@ public func buildApplication(
 
 /// All routes. Kept separate from the application so tests can drive it directly.
 /// `ingest` is shared with the OTLP/gRPC receiver when the application builds both.
-public func buildRouter(configuration: ServerConfiguration, state: GraphState, alerts: AlertBook = AlertBook(),
-                        ingest: TraceIngest? = nil, actions: ActionCenter? = nil,
-                        logger: Logger = Logger(label: "parallax")) -> Router<ParallaxContext> {
+public func buildRouter(
+    configuration: ServerConfiguration, state: GraphState, alerts: AlertBook = AlertBook(),
+    ingest: TraceIngest? = nil, actions: ActionCenter? = nil,
+    logger: Logger = Logger(label: "parallax")
+) -> Router<ParallaxContext> {
     let router = Router(context: ParallaxContext.self)
     // Method, path and request id at debug level; never headers (tokens) or bodies.
     router.add(middleware: LogRequestsMiddleware(.debug))
@@ -74,23 +82,28 @@ public func buildRouter(configuration: ServerConfiguration, state: GraphState, a
         // so this grants that origin nothing more. `*` stays without credentials (browsers refuse
         // `*` with them). Preflights are cached for 10 minutes: the web SDK exports every few seconds.
         let named = origin != "*"
-        router.add(middleware: CORSMiddleware(allowOrigin: named ? .custom(origin) : .all,
-                                              allowHeaders: [.accept, .authorization, .contentType, .contentEncoding, .origin],
-                                              allowMethods: [.get, .post, .options],
-                                              allowCredentials: named,
-                                              maxAge: .seconds(600)))
+        router.add(
+            middleware: CORSMiddleware(
+                allowOrigin: named ? .custom(origin) : .all,
+                allowHeaders: [.accept, .authorization, .contentType, .contentEncoding, .origin],
+                allowMethods: [.get, .post, .options],
+                allowCredentials: named,
+                maxAge: .seconds(600)))
     }
     if configuration.ingestToken != nil || configuration.apiToken != nil {
-        router.add(middleware: TokenAuthMiddleware(ingestToken: configuration.ingestToken, apiToken: configuration.apiToken, metrics: state.metrics,
-                                                   actionTokens: actions?.scopedTokens ?? []))
+        router.add(
+            middleware: TokenAuthMiddleware(
+                ingestToken: configuration.ingestToken, apiToken: configuration.apiToken, metrics: state.metrics,
+                actionTokens: actions?.scopedTokens ?? []))
     }
     let receiver = OTLPReceiver(ingest: ingest ?? TraceIngest(configuration: configuration, state: state))
     router.post("/v1/traces") { request, context in await receiver.handle(request, context: context) }
     for method in [HTTPRequest.Method.get, .put, .delete, .patch, .head] {
         router.on("/v1/traces", method: method) { _, _ in
             state.metrics.record(route: "/v1/traces", method: method.rawValue, status: 405, seconds: 0)
-            return Response(status: .methodNotAllowed, headers: [.allow: "POST", .contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(string: #"{"code":3,"message":"use POST for /v1/traces"}"#)))
+            return Response(
+                status: .methodNotAllowed, headers: [.allow: "POST", .contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"code":3,"message":"use POST for /v1/traces"}"#)))
         }
     }
     let alertReceiver = AlertReceiver(configuration: configuration, book: alerts, metrics: state.metrics, clock: state.clock, logger: logger)
@@ -107,8 +120,9 @@ public func buildRouter(configuration: ServerConfiguration, state: GraphState, a
     }
 
     let prometheus = configuration.prometheus.map { PrometheusTracedSource(settings: $0) }
-    let api = GraphAPI(composer: GraphComposer(traces: state, alerts: alerts, catalog: configuration.catalog, prometheus: prometheus),
-                       metrics: state.metrics, actions: actions)
+    let api = GraphAPI(
+        composer: GraphComposer(traces: state, alerts: alerts, catalog: configuration.catalog, prometheus: prometheus),
+        metrics: state.metrics, actions: actions)
     router.get("/api/v1/graph") { request, _ in await api.graph(request) }
     router.get("/api/v1/services") { request, _ in await api.services(request) }
     router.get("/api/v1/services/:name") { request, context in await api.service(request, name: context.parameters.get("name") ?? "") }
@@ -130,19 +144,22 @@ public func buildRouter(configuration: ServerConfiguration, state: GraphState, a
     router.get("/readyz") { _, _ in
         // With --traced-source prometheus, ready means Prometheus answers a query through the same
         // URL, token and timeout the graph uses.
-        let ready = Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
+        let ready = Response(
+            status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
         guard let prometheus else { return ready }
         do {
             try await prometheus.check(at: state.clock())
             return ready
         } catch {
-            return Response(status: .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(string: "not ready: \(error)\n")))
+            return Response(
+                status: .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: "not ready: \(error)\n")))
         }
     }
     router.get("/metrics") { _, _ in
-        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: MetricsExporter.render(state: state, alerts: alerts, maxEdges: configuration.maxMetricEdges))))
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: MetricsExporter.render(state: state, alerts: alerts, maxEdges: configuration.maxMetricEdges))))
     }
     return router
 }

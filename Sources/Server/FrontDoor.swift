@@ -120,8 +120,10 @@ enum FrontDoor {
             let service = a.entities.first { $0.kind == .service }?.raw
             let key = "\(a.source.rawValue)|\(service ?? "")|\(a.team ?? "")"
             guard service != nil || a.team != nil, seen.insert(key).inserted else { continue }
-            out.append(OnCall(tool: a.source.rawValue, service: service, team: a.team, from: "alerts",
-                              lastAlert: a.id, lastSeen: GraphTimestamp.format(a.startsAt)))
+            out.append(
+                OnCall(
+                    tool: a.source.rawValue, service: service, team: a.team, from: "alerts",
+                    lastAlert: a.id, lastSeen: GraphTimestamp.format(a.startsAt)))
         }
         return out
     }
@@ -156,11 +158,13 @@ enum FrontDoor {
         onCall += self.onCall(fromAlerts: alerts)
         let owner = node.team.map { team in
             let g = group(team, in: catalog)
-            return Record.Owner(team: team, source: node.teamSource?.rawValue, group: g?.ref.description, displayName: g?.displayName, email: g?.email)
+            return Record.Owner(
+                team: team, source: node.teamSource?.rawValue, group: g?.ref.description, displayName: g?.displayName, email: g?.email)
         }
-        return Record(owner: owner, onCall: onCall, links: links, lifecycle: entity?.lifecycle,
-                      system: entity?.system.map { catalog?.entity($0)?.title ?? $0.name }, catalogEntity: entity?.ref.description,
-                      title: entity?.title, description: entity?.description)
+        return Record(
+            owner: owner, onCall: onCall, links: links, lifecycle: entity?.lifecycle,
+            system: entity?.system.map { catalog?.entity($0)?.title ?? $0.name }, catalogEntity: entity?.ref.description,
+            title: entity?.title, description: entity?.description)
     }
 }
 
@@ -187,9 +191,10 @@ extension GraphAPI {
                 let view = GraphQuery.team(name, in: doc)
                 let members = doc.nodes.filter { n in view?.memberIDs.contains(n.id) ?? false }
                 let contacts = FrontDoor.contacts(team: name, catalog: composer.catalog)
-                return TeamsBody.Team(name: name, services: view?.memberIDs ?? [], ownership: Self.ownershipCounts(members),
-                                      neighborTeams: view?.neighborTeams ?? [], boundaryEdges: view?.boundary.count ?? 0,
-                                      group: contacts.group, displayName: contacts.displayName)
+                return TeamsBody.Team(
+                    name: name, services: view?.memberIDs ?? [], ownership: Self.ownershipCounts(members),
+                    neighborTeams: view?.neighborTeams ?? [], boundaryEdges: view?.boundary.count ?? 0,
+                    group: contacts.group, displayName: contacts.displayName)
             }
             return APIJSON.response(.ok, TeamsBody(window: doc.window, teams: list))
         }
@@ -208,8 +213,9 @@ extension GraphAPI {
             let view = GraphQuery.team(team, in: doc)
             let members = doc.nodes.filter { n in view?.memberIDs.contains(n.id) ?? false }
             let services = members.map { n in
-                TeamBody.Service(id: n.id, kind: n.kind.rawValue, teamSource: n.teamSource?.rawValue, catalogEntity: n.catalogEntity,
-                                 instrumented: n.instrumented, alerted: n.alerted)
+                TeamBody.Service(
+                    id: n.id, kind: n.kind.rawValue, teamSource: n.teamSource?.rawValue, catalogEntity: n.catalogEntity,
+                    instrumented: n.instrumented, alerted: n.alerted)
             }
             let boundary = (view?.boundary ?? []).map { e in
                 let inside = view?.memberIDs.contains(e.source) ?? false

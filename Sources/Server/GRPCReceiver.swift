@@ -48,8 +48,9 @@ struct GRPCReceiver: RegistrableRPCService {
         let started = ContinuousClock.now
         var record = Record()
         let response = await respond(request, &record)
-        ingest.state.metrics.record(route: Self.route, method: "POST", status: record.status, seconds: TraceIngest.seconds(since: started),
-                                    accepted: record.accepted, rejected: record.rejected, decodeError: record.decodeError)
+        ingest.state.metrics.record(
+            route: Self.route, method: "POST", status: record.status, seconds: TraceIngest.seconds(since: started),
+            accepted: record.accepted, rejected: record.rejected, decodeError: record.decodeError)
         return response
     }
 
@@ -57,7 +58,8 @@ struct GRPCReceiver: RegistrableRPCService {
         if let token {
             let header = request.metadata[stringValues: "authorization"].first(where: { _ in true })
             guard let presented = TokenAuthMiddleware<ParallaxContext>.bearer(header),
-                  TokenAuthMiddleware<ParallaxContext>.constantTimeEquals(presented, token) else {
+                TokenAuthMiddleware<ParallaxContext>.constantTimeEquals(presented, token)
+            else {
                 record.status = 401
                 return Self.failure(.unauthenticated, "missing or wrong bearer token: send metadata authorization: Bearer <token>")
             }
@@ -98,7 +100,8 @@ struct GRPCReceiver: RegistrableRPCService {
             let outcome = try ingest.decode(message, as: .protobuf)
             record.accepted = outcome.accepted
             record.rejected = outcome.rejected
-            return StreamingServerResponse(single: ServerResponse(message: ExportResponse.protobuf(rejected: outcome.rejected, message: outcome.message)))
+            return StreamingServerResponse(
+                single: ServerResponse(message: ExportResponse.protobuf(rejected: outcome.rejected, message: outcome.message)))
         } catch {
             record.status = 400
             record.decodeError = true
@@ -110,9 +113,11 @@ struct GRPCReceiver: RegistrableRPCService {
     static func busy(_ seconds: Int) -> StreamingServerResponse<[UInt8]> {
         let text = "ingest queue is full, retry later"
         var metadata = Metadata()
-        metadata.addBinary(ExportResponse.statusProtobuf(code: ExportResponse.RPCCode.resourceExhausted.rawValue, message: text,
-                                                         retryAfterSeconds: seconds),
-                           forKey: "grpc-status-details-bin")
+        metadata.addBinary(
+            ExportResponse.statusProtobuf(
+                code: ExportResponse.RPCCode.resourceExhausted.rawValue, message: text,
+                retryAfterSeconds: seconds),
+            forKey: "grpc-status-details-bin")
         metadata.addBinary(ExportResponse.retryInfoProtobuf(seconds: seconds), forKey: "google.rpc.retryinfo-bin")
         return StreamingServerResponse(error: RPCError(code: .resourceExhausted, message: text, metadata: metadata))
     }
@@ -201,8 +206,9 @@ public struct GRPCIngestService: Service {
             c.http2.maxFrameSize = Self.maxFrameBytes
             c.channelDebuggingCallbacks.onAcceptTCPConnection = { channel in connections.admit(channel) }
         }
-        transport = HTTP2ServerTransport.Posix(address: Self.address(host: configuration.host, port: port ?? configuration.grpcPort),
-                                               transportSecurity: .plaintext, config: config)
+        transport = HTTP2ServerTransport.Posix(
+            address: Self.address(host: configuration.host, port: port ?? configuration.grpcPort),
+            transportSecurity: .plaintext, config: config)
         server = GRPCServer(transport: transport, services: [GRPCReceiver(ingest: ingest)])
         self.logger = logger
     }
@@ -214,7 +220,7 @@ public struct GRPCIngestService: Service {
         if let resolved = try? NIOCore.SocketAddress.makeAddressResolvingHost(host, port: port), let ip = resolved.ipAddress {
             return resolved.protocol == .inet6 ? .ipv6(host: ip, port: port) : .ipv4(host: ip, port: port)
         }
-        return .ipv4(host: host, port: port) // binding fails with a clear error
+        return .ipv4(host: host, port: port)  // binding fails with a clear error
     }
 
     /// The bound port, once the listener is up; throws if binding failed or the server stopped.

@@ -59,7 +59,8 @@ struct GraphAPI: Sendable {
                 for part in value.split(separator: ",") {
                     let name = part.trimmingCharacters(in: .whitespaces).lowercased()
                     guard let s = EdgeStatus(rawValue: name) else {
-                        throw HTTPResponseError(.badRequest, "status must be a comma-separated list of confirmed, traced-only, inferred-only, direction-conflict")
+                        throw HTTPResponseError(
+                            .badRequest, "status must be a comma-separated list of confirmed, traced-only, inferred-only, direction-conflict")
                     }
                     set.insert(s)
                 }
@@ -70,7 +71,7 @@ struct GraphAPI: Sendable {
                 }
                 q.windowSeconds = s
             default:
-                continue   // unknown parameters are ignored, as most HTTP APIs do
+                continue  // unknown parameters are ignored, as most HTTP APIs do
             }
         }
         return q
@@ -81,8 +82,10 @@ struct GraphAPI: Sendable {
     func document(_ q: Query) async throws(HTTPResponseError) -> GraphDocument {
         let now = composer.traces.clock()
         do {
-            return try await composer.resolvedDocument(window: .init(start: Date(timeIntervalSince1970: now - q.windowSeconds),
-                                                                     end: Date(timeIntervalSince1970: now)))
+            return try await composer.resolvedDocument(
+                window: .init(
+                    start: Date(timeIntervalSince1970: now - q.windowSeconds),
+                    end: Date(timeIntervalSince1970: now)))
         } catch {
             throw Self.unavailable(error)
         }
@@ -117,8 +120,9 @@ struct GraphAPI: Sendable {
         await timed("/api/v1/graph") {
             let q = try Self.parse(request, allowFormat: true)
             let doc = try scoped(await document(q), q)
-            return Response(status: .ok, headers: [.contentType: q.format.contentType],
-                            body: .init(byteBuffer: ByteBuffer(string: GraphExporter.render(doc, as: q.format))))
+            return Response(
+                status: .ok, headers: [.contentType: q.format.contentType],
+                body: .init(byteBuffer: ByteBuffer(string: GraphExporter.render(doc, as: q.format))))
         }
     }
 
@@ -151,10 +155,11 @@ struct GraphAPI: Sendable {
             if let name = node.team, let view = GraphQuery.team(name, in: doc) {
                 team = .init(name: name, members: view.memberIDs, neighborTeams: view.neighborTeams, boundaryEdges: view.boundary.count)
             }
-            let body = ServiceBody(window: doc.window, service: node, team: team,
-                                   upstream: upstream.map { ServiceBody.Neighbor(edge: $0, peer: $0.source) },
-                                   downstream: downstream.map { ServiceBody.Neighbor(edge: $0, peer: $0.target) },
-                                   alerts: alerts.map(AlertSummary.init), frontDoor: frontDoor(node, doc: doc, alerts: alerts))
+            let body = ServiceBody(
+                window: doc.window, service: node, team: team,
+                upstream: upstream.map { ServiceBody.Neighbor(edge: $0, peer: $0.source) },
+                downstream: downstream.map { ServiceBody.Neighbor(edge: $0, peer: $0.target) },
+                alerts: alerts.map(AlertSummary.init), frontDoor: frontDoor(node, doc: doc, alerts: alerts))
             return APIJSON.response(.ok, body)
         }
     }

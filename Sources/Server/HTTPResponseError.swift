@@ -39,8 +39,9 @@ struct HTTPResponseError: Error, Sendable, Hummingbird.HTTPResponseError {
     func response(from request: Request, context: some RequestContext) throws -> Response { response() }
 
     /// 401 for a missing or wrong bearer token.
-    static let unauthorized = HTTPResponseError(.unauthorized, "missing or wrong bearer token: send Authorization: Bearer <token>",
-                                                headers: [.wwwAuthenticate: #"Bearer realm="parallax""#])
+    static let unauthorized = HTTPResponseError(
+        .unauthorized, "missing or wrong bearer token: send Authorization: Bearer <token>",
+        headers: [.wwwAuthenticate: #"Bearer realm="parallax""#])
 
     /// 500 for anything else a route throws (the details stay in the server).
     static let internalError = HTTPResponseError(.internalServerError, "internal error")
@@ -58,8 +59,9 @@ extension ReceiverMetrics {
             response = HTTPResponseError.internalError.response()
         }
         let elapsed = ContinuousClock.now - started
-        record(route: route, method: method.rawValue, status: Int(response.status.code),
-               seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        record(
+            route: route, method: method.rawValue, status: Int(response.status.code),
+            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         return response
     }
 }

@@ -97,8 +97,10 @@ extension PayloadDecompressor {
     /// compressed bytes (OTLP and JSON rarely compress better); a body that expands further gets a
     /// second try with room for `maxBytes`. The reservation ends holding the compressed body plus
     /// its decompressed form.
-    static func decompress(_ raw: [UInt8], encoding: ContentEncoding, maxBytes: Int,
-                           holding reservation: inout GateReservation) throws(GatedDecompressionError) -> [UInt8] {
+    static func decompress(
+        _ raw: [UInt8], encoding: ContentEncoding, maxBytes: Int,
+        holding reservation: inout GateReservation
+    ) throws(GatedDecompressionError) -> [UInt8] {
         if encoding == .identity {
             do { return try decompress(raw, encoding: encoding, maxBytes: maxBytes) } catch { throw .failed(error) }
         }
@@ -108,7 +110,7 @@ extension PayloadDecompressor {
             let out = try decompress(raw, encoding: encoding, maxBytes: first)
             _ = reservation.resize(to: raw.count + out.count)
             return out
-        } catch where error.code == .tooLarge && first < maxBytes {
+        } catch  where error.code == .tooLarge && first < maxBytes {
             guard reservation.resize(to: raw.count + maxBytes) else { throw .busy }
             do {
                 let out = try decompress(raw, encoding: encoding, maxBytes: maxBytes)

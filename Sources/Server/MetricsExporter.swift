@@ -1,6 +1,6 @@
 import Foundation
-import TraceGraph
 import TextEscaping
+import TraceGraph
 
 /// Prometheus text for `GET /metrics`: the receiver's registry, then the
 /// service-graph metrics in the convention Grafana's service graph reads
@@ -21,12 +21,17 @@ enum MetricsExporter {
         text += "# HELP traces_service_graph_request_failed_total Failed requests between two nodes of the service graph.\n"
         text += "# TYPE traces_service_graph_request_failed_total counter\n"
         for e in edges { text += "traces_service_graph_request_failed_total\(labels(e)) \(e.failedTotal)\n" }
-        histogram(&text, name: "traces_service_graph_request_server_seconds", help: "Server-side duration of requests between two nodes.",
-                  edges: edges) { $0.serverSeconds }
-        histogram(&text, name: "traces_service_graph_request_client_seconds", help: "Client-side duration of requests between two nodes.",
-                  edges: edges) { $0.clientSeconds }
+        histogram(
+            &text, name: "traces_service_graph_request_server_seconds", help: "Server-side duration of requests between two nodes.",
+            edges: edges
+        ) { $0.serverSeconds }
+        histogram(
+            &text, name: "traces_service_graph_request_client_seconds", help: "Client-side duration of requests between two nodes.",
+            edges: edges
+        ) { $0.clientSeconds }
         nodeSeries(&text, nodes: nodeRecords, edges: edges)
-        text += "# HELP traces_service_graph_unpaired_spans_total Spans that expired without their other half (became virtual-node edges or were counted).\n"
+        text +=
+            "# HELP traces_service_graph_unpaired_spans_total Spans that expired without their other half (became virtual-node edges or were counted).\n"
         text += "# TYPE traces_service_graph_unpaired_spans_total counter\n"
         text += "traces_service_graph_unpaired_spans_total \(counters.expired)\n"
         text += "# HELP traces_service_graph_dropped_spans_total Spans dropped because the pairing store was full.\n"
@@ -38,20 +43,24 @@ enum MetricsExporter {
         text += "# HELP parallax_tracegraph_no_peer_spans_total Client spans without any peer attribute (no edge).\n"
         text += "# TYPE parallax_tracegraph_no_peer_spans_total counter\n"
         text += "parallax_tracegraph_no_peer_spans_total \(counters.unpairedNoPeer)\n"
-        text += "# HELP parallax_tracegraph_duplicate_client_spans_total Client/producer spans delivered again while the first copy was still waiting (exporter retries), ignored.\n"
+        text +=
+            "# HELP parallax_tracegraph_duplicate_client_spans_total Client/producer spans delivered again while the first copy was still waiting (exporter retries), ignored.\n"
         text += "# TYPE parallax_tracegraph_duplicate_client_spans_total counter\n"
         text += "parallax_tracegraph_duplicate_client_spans_total \(counters.duplicateClientSpans)\n"
-        text += "# HELP parallax_tracegraph_duplicate_server_spans_total Server/consumer spans delivered again while the first copy was still waiting (exporter retries), ignored.\n"
+        text +=
+            "# HELP parallax_tracegraph_duplicate_server_spans_total Server/consumer spans delivered again while the first copy was still waiting (exporter retries), ignored.\n"
         text += "# TYPE parallax_tracegraph_duplicate_server_spans_total counter\n"
         text += "parallax_tracegraph_duplicate_server_spans_total \(counters.duplicateServerSpans)\n"
         text += "# HELP parallax_tracegraph_pending_spans Spans waiting for their other half.\n"
         text += "# TYPE parallax_tracegraph_pending_spans gauge\n"
         text += "parallax_tracegraph_pending_spans \(pending)\n"
-        text += "# HELP parallax_tracegraph_spans_outside_window_total Spans not aggregated because they end too far in the future or before the slot retention.\n"
+        text +=
+            "# HELP parallax_tracegraph_spans_outside_window_total Spans not aggregated because they end too far in the future or before the slot retention.\n"
         text += "# TYPE parallax_tracegraph_spans_outside_window_total counter\n"
         text += "parallax_tracegraph_spans_outside_window_total{reason=\"future\"} \(counters.spansFuture)\n"
         text += "parallax_tracegraph_spans_outside_window_total{reason=\"too_old\"} \(counters.spansTooOld)\n"
-        text += "# HELP parallax_tracegraph_overflow_total What the graph's caps folded: new node names (--max-nodes), calls on new edges (--max-edges), names and ids not kept.\n"
+        text +=
+            "# HELP parallax_tracegraph_overflow_total What the graph's caps folded: new node names (--max-nodes), calls on new edges (--max-edges), names and ids not kept.\n"
         text += "# TYPE parallax_tracegraph_overflow_total counter\n"
         text += "parallax_tracegraph_overflow_total{what=\"node\"} \(counters.overflowNodes)\n"
         text += "parallax_tracegraph_overflow_total{what=\"edge\"} \(counters.overflowEdgeCalls)\n"
@@ -62,14 +71,16 @@ enum MetricsExporter {
         text += "# HELP parallax_tracegraph_edges Distinct edges in the trace graph.\n"
         text += "# TYPE parallax_tracegraph_edges gauge\n"
         text += "parallax_tracegraph_edges \(edgeCount)\n"
-        text += "# HELP parallax_metrics_edges_folded Edges summed into the client=\"(overflow)\" series of traces_service_graph_* (past --max-metric-edges).\n"
+        text +=
+            "# HELP parallax_metrics_edges_folded Edges summed into the client=\"(overflow)\" series of traces_service_graph_* (past --max-metric-edges).\n"
         text += "# TYPE parallax_metrics_edges_folded gauge\n"
         text += "parallax_metrics_edges_folded \(folded)\n"
         let now = state.clock()
         let (sloViews, refusedDefaults, hasSLOs) = state.withSLOs { ($0.views(now: now), $0.refusedDefaultCounts, !$0.isEmpty) }
         text += SLOMetrics.render(sloViews)
         if hasSLOs {
-            text += "# HELP parallax_slo_default_counts_refused_total Counts for new services dropped because the default SLO instances reached their cap.\n"
+            text +=
+                "# HELP parallax_slo_default_counts_refused_total Counts for new services dropped because the default SLO instances reached their cap.\n"
             text += "# TYPE parallax_slo_default_counts_refused_total counter\n"
             text += "parallax_slo_default_counts_refused_total \(refusedDefaults)\n"
         }
@@ -104,7 +115,8 @@ enum MetricsExporter {
         for n in shown {
             text += "parallax_service_graph_node_info{node=\"\(escape(n.id))\",kind=\"\(n.kind.rawValue)\",team=\"\(escape(n.team ?? ""))\"} 1\n"
         }
-        text += "# HELP parallax_service_graph_node_name_info Another name of a node (alias, namespace, cloud resource, database, queue, workload, host, environment; always 1).\n"
+        text +=
+            "# HELP parallax_service_graph_node_name_info Another name of a node (alias, namespace, cloud resource, database, queue, workload, host, environment; always 1).\n"
         text += "# TYPE parallax_service_graph_node_name_info gauge\n"
         var omitted = 0
         for n in shown {

@@ -31,7 +31,8 @@ struct OTLPReceiver: Sendable {
     /// without `Origin`, with `Origin: null`, or when `--cors-origin` is `*` or unset.
     static func fromNamedCORSOrigin(_ headers: HTTPFields, _ corsOrigin: String?) -> Bool {
         guard let allowed = corsOrigin.map(normalizedOrigin), allowed != "*", !allowed.isEmpty,
-              let origin = headers[values: .origin].first, headers[values: .origin].count == 1 else { return false }
+            let origin = headers[values: .origin].first, headers[values: .origin].count == 1
+        else { return false }
         return normalizedOrigin(origin) == allowed
     }
 
@@ -45,8 +46,9 @@ struct OTLPReceiver: Sendable {
         let started = ContinuousClock.now
         var accepted = 0, rejected = 0, decodeError = false
         let response = await respond(request, accepted: &accepted, rejected: &rejected, decodeError: &decodeError)
-        state.metrics.record(route: "/v1/traces", method: "POST", status: Int(response.status.code), seconds: TraceIngest.seconds(since: started),
-                             accepted: accepted, rejected: rejected, decodeError: decodeError)
+        state.metrics.record(
+            route: "/v1/traces", method: "POST", status: Int(response.status.code), seconds: TraceIngest.seconds(since: started),
+            accepted: accepted, rejected: rejected, decodeError: decodeError)
         return response
     }
 
@@ -58,12 +60,14 @@ struct OTLPReceiver: Sendable {
         case "application/json": kind = .json
         case "text/plain" where Self.fromNamedCORSOrigin(request.headers, configuration.corsOrigin): kind = .json
         default:
-            return Self.status(.unsupportedMediaType, .json, code: .invalidArgument,
-                               "unsupported Content-Type \(media.map { "'\($0)'" } ?? "(none)"): send application/x-protobuf or application/json")
+            return Self.status(
+                .unsupportedMediaType, .json, code: .invalidArgument,
+                "unsupported Content-Type \(media.map { "'\($0)'" } ?? "(none)"): send application/x-protobuf or application/json")
         }
         guard let encoding = ContentEncoding(header: request.headers[.contentEncoding]) else {
-            return Self.status(.unsupportedMediaType, kind, code: .invalidArgument,
-                               "unsupported Content-Encoding '\(request.headers[.contentEncoding] ?? "")': use identity, gzip, deflate or zstd")
+            return Self.status(
+                .unsupportedMediaType, kind, code: .invalidArgument,
+                "unsupported Content-Encoding '\(request.headers[.contentEncoding] ?? "")': use identity, gzip, deflate or zstd")
         }
         let limit = BodyLimit(limit: configuration.maxBodyBytes)
         func busy() -> Response {
@@ -113,22 +117,26 @@ struct OTLPReceiver: Sendable {
     static func success(_ kind: Body, rejected: Int, message: String?) -> Response {
         switch kind {
         case .protobuf:
-            return Response(status: .ok, headers: [.contentType: "application/x-protobuf"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: ExportResponse.protobuf(rejected: rejected, message: message))))
+            return Response(
+                status: .ok, headers: [.contentType: "application/x-protobuf"],
+                body: .init(byteBuffer: ByteBuffer(bytes: ExportResponse.protobuf(rejected: rejected, message: message))))
         case .json:
-            return Response(status: .ok, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(string: ExportResponse.json(rejected: rejected, message: message))))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: ExportResponse.json(rejected: rejected, message: message))))
         }
     }
 
     static func status(_ status: HTTPResponse.Status, _ kind: Body, code: ExportResponse.RPCCode, _ message: String) -> Response {
         switch kind {
         case .protobuf:
-            return Response(status: status, headers: [.contentType: "application/x-protobuf"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: ExportResponse.statusProtobuf(code: code.rawValue, message: message))))
+            return Response(
+                status: status, headers: [.contentType: "application/x-protobuf"],
+                body: .init(byteBuffer: ByteBuffer(bytes: ExportResponse.statusProtobuf(code: code.rawValue, message: message))))
         case .json:
-            return Response(status: status, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(string: ExportResponse.statusJSON(code: code.rawValue, message: message))))
+            return Response(
+                status: status, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: ExportResponse.statusJSON(code: code.rawValue, message: message))))
         }
     }
 }

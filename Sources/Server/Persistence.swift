@@ -1,8 +1,8 @@
 import Alerts
 import Foundation
 import Logging
-import ServiceLifecycle
 import SLO
+import ServiceLifecycle
 import Store
 import TraceGraph
 
@@ -23,8 +23,10 @@ public struct RestoreSummary: Sendable, Equatable {
     public var sloSeries: [String] = []
 }
 
-public func restoreState(from store: ParallaxStore, into state: GraphState, alerts book: AlertBook,
-                         alertRetentionSeconds: Double) throws -> RestoreSummary {
+public func restoreState(
+    from store: ParallaxStore, into state: GraphState, alerts book: AlertBook,
+    alertRetentionSeconds: Double
+) throws -> RestoreSummary {
     let cutoff = Date(timeIntervalSince1970: state.clock() - alertRetentionSeconds)
     let alerts = try store.loadAlerts(startedAfter: cutoff)
     book.restore(alerts)
@@ -86,11 +88,13 @@ struct CheckpointService: Service {
     /// Writes the SLO minutes that changed since the last save and prunes past the longest window.
     func saveSLOs(reason: String) {
         let now = state.clock()
-        guard let (series, dirty, keep) = state.withSLOs({ l -> ([SLOLedger.Stored], [String: Set<UInt32>], UInt32)? in
-            guard !l.isEmpty else { return nil }
-            l.prune(now: now)
-            return (l.storedSeries(), l.takeDirty(), l.firstKeptMinute(now: now))
-        }) else { return }
+        guard
+            let (series, dirty, keep) = state.withSLOs({ l -> ([SLOLedger.Stored], [String: Set<UInt32>], UInt32)? in
+                guard !l.isEmpty else { return nil }
+                l.prune(now: now)
+                return (l.storedSeries(), l.takeDirty(), l.firstKeptMinute(now: now))
+            })
+        else { return }
         do {
             try store.saveSLOState(series, minutes: dirty, pruneBefore: keep)
         } catch {

@@ -6,8 +6,8 @@ import Hummingbird
 import NIOCore
 import Overlay
 import SLO
-import TraceGraph
 import TextEscaping
+import TraceGraph
 
 /// The SLO routes. Same error shape as the graph API: `{"error": "…"}`.
 struct SLOAPI: Sendable {
@@ -53,10 +53,12 @@ struct SLOAPI: Sendable {
             }
             var body = SLOBody(view)
             body.perMinute = perMinute.map { m in
-                SLOBody.Minute(minute: GraphTimestamp.format(Date(timeIntervalSince1970: Double(m.minute) * 60)), good: m.count.good, total: m.count.total)
+                SLOBody.Minute(
+                    minute: GraphTimestamp.format(Date(timeIntervalSince1970: Double(m.minute) * 60)), good: m.count.good, total: m.count.total)
             }
-            body.perMinuteWindow = .init(start: GraphTimestamp.format(Date(timeIntervalSince1970: now - window)),
-                                         end: GraphTimestamp.format(Date(timeIntervalSince1970: now)))
+            body.perMinuteWindow = .init(
+                start: GraphTimestamp.format(Date(timeIntervalSince1970: now - window)),
+                end: GraphTimestamp.format(Date(timeIntervalSince1970: now)))
             return APIJSON.response(.ok, body)
         }
     }

@@ -2,14 +2,15 @@
 // so burns reach whatever already takes Alertmanager webhooks — Parallax's own
 // `/v1/alerts/alertmanager` included, where they join the alerts the inference reads.
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Logging
 import Overlay
-import ServiceLifecycle
 import SLO
+import ServiceLifecycle
 import Synchronization
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// Remembers each SLO's last status and builds the notification for the ones that changed.
 public final class SLOStatusNotifier: Sendable {
@@ -63,11 +64,14 @@ public final class SLOStatusNotifier: Sendable {
 
     func alert(_ v: SLOView, severity: SLOStatus, firing: Bool, startsAt: Double, now: Double) -> WebhookBody.Alert {
         let r = v.report, d = r.definition
-        var labels = ["alertname": "SLOErrorBudgetBurn", "severity": severity.rawValue, "slo": d.name, "service": d.service,
-                      "signal": d.signal.rawValue]
+        var labels = [
+            "alertname": "SLOErrorBudgetBurn", "severity": severity.rawValue, "slo": d.name, "service": d.service,
+            "signal": d.signal.rawValue,
+        ]
         if let e = d.edge { labels["edge_source"] = e.source; labels["edge_target"] = e.target }
         let burn = String(format: "%.1f", r.burnRates["1h"] ?? 0)
-        var description = "SLO \(d.name) (\(SLOCommandText.objective(d))) burns its error budget at \(burn)× over 1h; "
+        var description =
+            "SLO \(d.name) (\(SLOCommandText.objective(d))) burns its error budget at \(burn)× over 1h; "
             + "\(String(format: "%.1f", r.errorBudgetRemaining * 100)) % of the \(SLODuration.format(seconds: d.windowSeconds)) budget left."
         if let f = v.finding { description += " \(f)" }
         return WebhookBody.Alert(
@@ -75,7 +79,8 @@ public final class SLOStatusNotifier: Sendable {
             annotations: ["summary": "\(d.name): error budget burn (\(severity.rawValue))", "description": description],
             startsAt: GraphTimestamp.format(Date(timeIntervalSince1970: startsAt)),
             endsAt: firing ? "0001-01-01T00:00:00Z" : GraphTimestamp.format(Date(timeIntervalSince1970: now)),
-            generatorURL: externalURL.isEmpty ? "" : "\(externalURL)/api/v1/slos/\(d.name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? d.name)",
+            generatorURL: externalURL.isEmpty
+                ? "" : "\(externalURL)/api/v1/slos/\(d.name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? d.name)",
             fingerprint: Self.fingerprint(labels))
     }
 }

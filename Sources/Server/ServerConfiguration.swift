@@ -1,10 +1,10 @@
 import Actions
 import Catalog
 import Foundation
-import TraceGraph
 import OTLP
 import PromGraph
 import SLO
+import TraceGraph
 
 /// Everything `parallax serve` can be told. Flags map 1:1 onto these fields.
 public struct ServerConfiguration: Sendable {

@@ -48,7 +48,7 @@ public struct SpanLink: Hashable, Sendable {
 /// block carries the same box, so copying a `SpanRecord` retains one reference
 /// instead of ten strings.
 public struct ResourceInfo: Hashable, Sendable, CustomStringConvertible {
-    final class Storage: @unchecked Sendable {   // immutable once shared (copy on write)
+    final class Storage: @unchecked Sendable {  // immutable once shared (copy on write)
         var serviceName: String
         var serviceNamespace: String?
         var serviceVersion: String?
@@ -81,19 +81,49 @@ public struct ResourceInfo: Hashable, Sendable, CustomStringConvertible {
     /// True when both values share one box (and so are equal) — a cheap pre-check for hot paths.
     @inline(__always) public func sharesStorage(with other: ResourceInfo) -> Bool { storage === other.storage }
 
-    public var serviceName: String { get { storage.serviceName } set { unique().serviceName = newValue } }
-    public var serviceNamespace: String? { get { storage.serviceNamespace } set { unique().serviceNamespace = newValue } }
-    public var serviceVersion: String? { get { storage.serviceVersion } set { unique().serviceVersion = newValue } }
+    public var serviceName: String {
+        get { storage.serviceName }
+        set { unique().serviceName = newValue }
+    }
+    public var serviceNamespace: String? {
+        get { storage.serviceNamespace }
+        set { unique().serviceNamespace = newValue }
+    }
+    public var serviceVersion: String? {
+        get { storage.serviceVersion }
+        set { unique().serviceVersion = newValue }
+    }
     /// deployment.environment(.name)
-    public var deploymentEnvironment: String? { get { storage.deploymentEnvironment } set { unique().deploymentEnvironment = newValue } }
+    public var deploymentEnvironment: String? {
+        get { storage.deploymentEnvironment }
+        set { unique().deploymentEnvironment = newValue }
+    }
     /// cloud.resource_id (an ARN on AWS)
-    public var cloudResourceID: String? { get { storage.cloudResourceID } set { unique().cloudResourceID = newValue } }
-    public var k8sNamespace: String? { get { storage.k8sNamespace } set { unique().k8sNamespace = newValue } }
-    public var k8sDeployment: String? { get { storage.k8sDeployment } set { unique().k8sDeployment = newValue } }
-    public var k8sPod: String? { get { storage.k8sPod } set { unique().k8sPod = newValue } }
-    public var hostName: String? { get { storage.hostName } set { unique().hostName = newValue } }
+    public var cloudResourceID: String? {
+        get { storage.cloudResourceID }
+        set { unique().cloudResourceID = newValue }
+    }
+    public var k8sNamespace: String? {
+        get { storage.k8sNamespace }
+        set { unique().k8sNamespace = newValue }
+    }
+    public var k8sDeployment: String? {
+        get { storage.k8sDeployment }
+        set { unique().k8sDeployment = newValue }
+    }
+    public var k8sPod: String? {
+        get { storage.k8sPod }
+        set { unique().k8sPod = newValue }
+    }
+    public var hostName: String? {
+        get { storage.hostName }
+        set { unique().hostName = newValue }
+    }
     /// service.owner / team / owner resource attribute
-    public var team: String? { get { storage.team } set { unique().team = newValue } }
+    public var team: String? {
+        get { storage.team }
+        set { unique().team = newValue }
+    }
 
     public var description: String {
         let x = storage
@@ -126,18 +156,18 @@ public struct ResourceInfo: Hashable, Sendable, CustomStringConvertible {
 /// The span attributes the graph needs, old and new semantic conventions folded
 /// together (new name wins when both are present).
 public struct SpanAttributes: Hashable, Sendable {
-    public var peerService: String?              // peer.service
-    public var serverAddress: String?            // server.address | net.peer.name | net.host.name (client side)
-    public var serverPort: Int32?                // server.port | net.peer.port
-    public var dbSystem: String?                 // db.system.name | db.system
-    public var dbNamespace: String?              // db.namespace | db.name
-    public var messagingSystem: String?          // messaging.system
-    public var messagingDestination: String?     // messaging.destination.name | messaging.destination
-    public var rpcSystem: String?                // rpc.system
-    public var httpMethod: String?               // http.request.method | http.method
-    public var httpStatusCode: Int32?            // http.response.status_code | http.status_code
-    public var rpcGrpcStatusCode: Int32?         // rpc.grpc.status_code
-    public var cloudResourceID: String?          // cloud.resource_id on the span (e.g. an SQS queue ARN)
+    public var peerService: String?  // peer.service
+    public var serverAddress: String?  // server.address | net.peer.name | net.host.name (client side)
+    public var serverPort: Int32?  // server.port | net.peer.port
+    public var dbSystem: String?  // db.system.name | db.system
+    public var dbNamespace: String?  // db.namespace | db.name
+    public var messagingSystem: String?  // messaging.system
+    public var messagingDestination: String?  // messaging.destination.name | messaging.destination
+    public var rpcSystem: String?  // rpc.system
+    public var httpMethod: String?  // http.request.method | http.method
+    public var httpStatusCode: Int32?  // http.response.status_code | http.status_code
+    public var rpcGrpcStatusCode: Int32?  // rpc.grpc.status_code
+    public var cloudResourceID: String?  // cloud.resource_id on the span (e.g. an SQS queue ARN)
     public init() {}
 }
 
@@ -145,7 +175,7 @@ public struct SpanAttributes: Hashable, Sendable {
 public struct SpanRecord: Sendable {
     public var traceID: TraceID
     public var spanID: SpanID
-    public var parentSpanID: SpanID              // zero for a root span
+    public var parentSpanID: SpanID  // zero for a root span
     public var kind: SpanKind
     public var status: StatusCode
     public var startTimeUnixNano: UInt64

@@ -8,8 +8,9 @@ extension ParallaxStore {
     public func saveActionRun(_ run: ActionRun) throws {
         let data = try JSONEncoder().encode(run)
         try write("record an action run in") { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO action_run (id, started_at, service, action, record) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [run.id, run.startedAt, run.service, run.action, String(decoding: data, as: UTF8.self)])
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO action_run (id, started_at, service, action, record) VALUES (?, ?, ?, ?, ?)",
+                arguments: [run.id, run.startedAt, run.service, run.action, String(decoding: data, as: UTF8.self)])
         }
     }
 
@@ -18,10 +19,12 @@ extension ParallaxStore {
         try read("read action runs from") { db in
             let rows: [Row]
             if let service {
-                rows = try Row.fetchAll(db, sql: "SELECT record FROM action_run WHERE service = ? ORDER BY started_at DESC, seq DESC LIMIT ?",
-                                        arguments: [service, max(0, limit)])
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT record FROM action_run WHERE service = ? ORDER BY started_at DESC, seq DESC LIMIT ?",
+                    arguments: [service, max(0, limit)])
             } else {
-                rows = try Row.fetchAll(db, sql: "SELECT record FROM action_run ORDER BY started_at DESC, seq DESC LIMIT ?", arguments: [max(0, limit)])
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT record FROM action_run ORDER BY started_at DESC, seq DESC LIMIT ?", arguments: [max(0, limit)])
             }
             return rows.compactMap { row in
                 let text: String = row["record"]

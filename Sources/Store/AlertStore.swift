@@ -25,8 +25,9 @@ extension ParallaxStore {
         let rows: [AlertRow]
         do {
             rows = try alerts.map {
-                AlertRow(alert: $0, entities: String(decoding: try encoder.encode($0.entities), as: UTF8.self),
-                         locations: $0.locations.isEmpty ? nil : String(decoding: try encoder.encode($0.locations), as: UTF8.self))
+                AlertRow(
+                    alert: $0, entities: String(decoding: try encoder.encode($0.entities), as: UTF8.self),
+                    locations: $0.locations.isEmpty ? nil : String(decoding: try encoder.encode($0.locations), as: UTF8.self))
             }
         } catch {
             throw StoreError(code: .invalidArgument, message: "cannot encode alert entities as JSON", underlying: error)
@@ -71,16 +72,17 @@ extension ParallaxStore {
             let count = tickets.reduce(0) { $0 + $1.rows.count }
             let now = Date(timeIntervalSince1970: clock()).timeIntervalSinceReferenceDate
             try self.write("append \(count) alert(s) to") { db in
-                let insert = try db.cachedStatement(sql: """
-                    INSERT INTO alert (id, source, dedup_key, status, starts_at, ends_at, title, severity, team,
-                                       entities, raw, received_at, updated_at, locations)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(id) DO UPDATE SET
-                        source = excluded.source, dedup_key = excluded.dedup_key, status = excluded.status,
-                        starts_at = excluded.starts_at, ends_at = excluded.ends_at, title = excluded.title,
-                        severity = excluded.severity, team = excluded.team, entities = excluded.entities,
-                        raw = excluded.raw, updated_at = excluded.updated_at, locations = excluded.locations
-                    """)
+                let insert = try db.cachedStatement(
+                    sql: """
+                        INSERT INTO alert (id, source, dedup_key, status, starts_at, ends_at, title, severity, team,
+                                           entities, raw, received_at, updated_at, locations)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT(id) DO UPDATE SET
+                            source = excluded.source, dedup_key = excluded.dedup_key, status = excluded.status,
+                            starts_at = excluded.starts_at, ends_at = excluded.ends_at, title = excluded.title,
+                            severity = excluded.severity, team = excluded.team, entities = excluded.entities,
+                            raw = excluded.raw, updated_at = excluded.updated_at, locations = excluded.locations
+                        """)
                 for t in tickets {
                     for r in t.rows {
                         let a = r.alert
@@ -117,8 +119,9 @@ extension ParallaxStore {
         return try read("load alerts from") { db in
             let rows: RowCursor
             if let startedAfter {
-                rows = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM alert WHERE starts_at >= ? ORDER BY seq",
-                                           arguments: [startedAfter.timeIntervalSinceReferenceDate])
+                rows = try Row.fetchCursor(
+                    db, sql: "SELECT \(columns) FROM alert WHERE starts_at >= ? ORDER BY seq",
+                    arguments: [startedAfter.timeIntervalSinceReferenceDate])
             } else {
                 rows = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM alert ORDER BY seq")
             }
@@ -156,11 +159,12 @@ extension ParallaxStore {
             }
         }
         let endsAt: Double? = row[5]
-        return Alert(id: id, source: source, dedupKey: row[2], status: status,
-                     startsAt: Date(timeIntervalSinceReferenceDate: row[4]),
-                     endsAt: endsAt.map { Date(timeIntervalSinceReferenceDate: $0) },
-                     title: row[6], severity: row[7], team: row[8], entities: entities, raw: row[10],
-                     locations: locations)
+        return Alert(
+            id: id, source: source, dedupKey: row[2], status: status,
+            startsAt: Date(timeIntervalSinceReferenceDate: row[4]),
+            endsAt: endsAt.map { Date(timeIntervalSinceReferenceDate: $0) },
+            title: row[6], severity: row[7], team: row[8], entities: entities, raw: row[10],
+            locations: locations)
     }
 
     /// How many alerts are stored.

@@ -3,8 +3,8 @@
 // slot rows whose bytes changed (normally the last minute or two).
 
 import Foundation
-import Synchronization
 import GRDB
+import Synchronization
 import TraceGraph
 
 extension ParallaxStore {
@@ -58,14 +58,16 @@ extension ParallaxStore {
         }
 
         return try write("save the checkpoint in") { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO checkpoint (id, format, saved_at, head) VALUES (1, ?, ?, ?)",
-                           arguments: [Self.checkpointFormat, savedAt.timeIntervalSinceReferenceDate, Data(head)])
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO checkpoint (id, format, saved_at, head) VALUES (1, ?, ?, ?)",
+                arguments: [Self.checkpointFormat, savedAt.timeIntervalSinceReferenceDate, Data(head)])
             var existing: [Int64: (digest: Int64, length: Int)] = [:]
             let rows = try Row.fetchCursor(db, sql: "SELECT minute, digest, length(data) FROM checkpoint_slot")
             while let row = try rows.next() { existing[row[0]] = (row[1], row[2]) }
 
-            var result = CheckpointWrite(slots: slots.count, slotsWritten: 0, slotsDeleted: 0,
-                                         bytes: head.count, bytesWritten: head.count)
+            var result = CheckpointWrite(
+                slots: slots.count, slotsWritten: 0, slotsDeleted: 0,
+                bytes: head.count, bytesWritten: head.count)
             let upsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO checkpoint_slot (minute, digest, data) VALUES (?, ?, ?)")
             for s in slots {
                 result.bytes += s.data.count
@@ -97,8 +99,9 @@ extension ParallaxStore {
         }
         guard let stored else { return nil }
         guard stored.format == Self.checkpointFormat else {
-            throw StoreError(code: .checkpointUnreadable,
-                             message: "the checkpoint in \(path) has format \(stored.format), this version reads format \(Self.checkpointFormat)")
+            throw StoreError(
+                code: .checkpointUnreadable,
+                message: "the checkpoint in \(path) has format \(stored.format), this version reads format \(Self.checkpointFormat)")
         }
         do {
             var state = try CompactCoder.decode(TraceGraphState.self, from: [UInt8](stored.head))
@@ -111,9 +114,10 @@ extension ParallaxStore {
             }
             return (state, Date(timeIntervalSinceReferenceDate: stored.savedAt))
         } catch {
-            throw StoreError(code: .checkpointUnreadable,
-                             message: "the checkpoint in \(path) cannot be decoded (written by an incompatible version?); the next save replaces it",
-                             underlying: error)
+            throw StoreError(
+                code: .checkpointUnreadable,
+                message: "the checkpoint in \(path) cannot be decoded (written by an incompatible version?); the next save replaces it",
+                underlying: error)
         }
     }
 

@@ -38,7 +38,7 @@ struct CompactCodingError: Error, CustomStringConvertible {
 }
 
 enum CompactCoder {
-    static let magic: [UInt8] = [0x50, 0x58, 0x43, 0x01]   // "PXC" v1
+    static let magic: [UInt8] = [0x50, 0x58, 0x43, 0x01]  // "PXC" v1
 
     static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let e = CompactEncoder()
@@ -47,7 +47,7 @@ enum CompactCoder {
         if let problem = e.unsupported { throw CompactCodingError(description: problem) }
         guard e.out.count <= Int(UInt32.max) else { throw CompactCodingError(description: "value too large (\(e.out.count) bytes)") }
         var blob: [UInt8] = []
-        swap(&blob, &e.out)                    // no copy-on-write copy of the value bytes
+        swap(&blob, &e.out)  // no copy-on-write copy of the value bytes
         let tableOffset = UInt32(blob.count)
         writeVarint(UInt64(e.table.count), to: &blob)
         for s in e.table {
@@ -585,19 +585,22 @@ private struct KeyedDec<Key: CodingKey>: KeyedDecodingContainerProtocol {
     /// Consumes the tag of `key`, which must be the next field and not nil.
     private func enter(_ key: Key) throws {
         guard let p = try peek() else {
-            throw DecodingError.keyNotFound(key, .init(codingPath: [], debugDescription: "compact format: field '\(key.stringValue)' missing (container ended)"))
+            throw DecodingError.keyNotFound(
+                key, .init(codingPath: [], debugDescription: "compact format: field '\(key.stringValue)' missing (container ended)"))
         }
         guard p.name == key.stringValue else {
-            throw DecodingError.keyNotFound(key, .init(codingPath: [], debugDescription: "compact format: expected field '\(key.stringValue)', found '\(p.name)'"))
+            throw DecodingError.keyNotFound(
+                key, .init(codingPath: [], debugDescription: "compact format: expected field '\(key.stringValue)', found '\(p.name)'"))
         }
         guard !p.isNil else {
-            throw DecodingError.valueNotFound(Any.self, .init(codingPath: [key], debugDescription: "compact format: field '\(key.stringValue)' is nil"))
+            throw DecodingError.valueNotFound(
+                Any.self, .init(codingPath: [key], debugDescription: "compact format: field '\(key.stringValue)' is nil"))
         }
         d.pos += p.length
     }
 
     func decodeNil(forKey key: Key) throws -> Bool {
-        guard let p = try peek(), p.name == key.stringValue else { return true }   // absent = nil
+        guard let p = try peek(), p.name == key.stringValue else { return true }  // absent = nil
         if p.isNil { d.pos += p.length; return true }
         return false
     }
@@ -625,7 +628,9 @@ private struct KeyedDec<Key: CodingKey>: KeyedDecodingContainerProtocol {
         throw CompactCodingError(description: "compact format: nested containers are not supported")
     }
     func superDecoder() throws -> any Decoder { throw CompactCodingError(description: "compact format: superDecoder is not supported") }
-    func superDecoder(forKey key: Key) throws -> any Decoder { throw CompactCodingError(description: "compact format: superDecoder is not supported") }
+    func superDecoder(forKey key: Key) throws -> any Decoder {
+        throw CompactCodingError(description: "compact format: superDecoder is not supported")
+    }
 }
 
 private struct UnkeyedDec: UnkeyedDecodingContainer {

@@ -62,19 +62,19 @@ public final class ParallaxStore: Sendable {
 
         var config = Configuration()
         config.label = "parallax.store"
-        config.busyMode = .timeout(10)            // another process (e.g. a backup) holding a lock
+        config.busyMode = .timeout(10)  // another process (e.g. a backup) holding a lock
         config.prepareDatabase { db in
             #if canImport(Darwin)
-            // Darwin's fsync does not flush the drive's cache; F_FULLFSYNC does.
-            try db.execute(sql: "PRAGMA fullfsync = ON")
-            try db.execute(sql: "PRAGMA checkpoint_fullfsync = ON")
+                // Darwin's fsync does not flush the drive's cache; F_FULLFSYNC does.
+                try db.execute(sql: "PRAGMA fullfsync = ON")
+                try db.execute(sql: "PRAGMA checkpoint_fullfsync = ON")
             #endif
             // After a large checkpoint save, shrink the WAL back instead of keeping it at its peak size.
             try db.execute(sql: "PRAGMA journal_size_limit = \(16 << 20)")
         }
         let pool: DatabasePool
         do {
-            pool = try DatabasePool(path: path, configuration: config)   // sets journal_mode = WAL
+            pool = try DatabasePool(path: path, configuration: config)  // sets journal_mode = WAL
         } catch {
             throw StoreError.wrap(error, .cannotOpen, "open", path: path)
         }
@@ -95,25 +95,36 @@ public final class ParallaxStore: Sendable {
             throw StoreError.wrap(error, .corrupt, "check the integrity of", path: path)
         }
         guard problems == ["ok"] else {
-            throw StoreError(code: .corrupt,
-                             message: "\(path) failed its integrity check: \(problems.prefix(3).joined(separator: "; ")); restore a backup or move the file away to start empty")
+            throw StoreError(
+                code: .corrupt,
+                message:
+                    "\(path) failed its integrity check: \(problems.prefix(3).joined(separator: "; ")); restore a backup or move the file away to start empty"
+            )
         }
 
         // Ours (or new and empty), and not from the future.
         let migrator = Self.migrator
         do {
             let (appID, tables, superseded) = try pool.read { db in
-                (try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
-                 try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"),
-                 try migrator.hasBeenSuperseded(db))
+                (
+                    try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
+                    try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"),
+                    try migrator.hasBeenSuperseded(db)
+                )
             }
             if appID != Self.applicationID && (appID != 0 || !tables.isEmpty) {
-                throw StoreError(code: .notAParallaxStore,
-                                 message: "\(path) is an SQLite database that Parallax did not create (application_id \(appID), tables: \(tables.prefix(5).joined(separator: ", "))); use another data directory")
+                throw StoreError(
+                    code: .notAParallaxStore,
+                    message:
+                        "\(path) is an SQLite database that Parallax did not create (application_id \(appID), tables: \(tables.prefix(5).joined(separator: ", "))); use another data directory"
+                )
             }
             if superseded {
-                throw StoreError(code: .newerSchema,
-                                 message: "\(path) was written by a newer version of Parallax (unknown schema migrations); upgrade Parallax or use another data directory")
+                throw StoreError(
+                    code: .newerSchema,
+                    message:
+                        "\(path) was written by a newer version of Parallax (unknown schema migrations); upgrade Parallax or use another data directory"
+                )
             }
             try migrator.migrate(pool)
         } catch {
@@ -141,9 +152,10 @@ public final class ParallaxStore: Sendable {
         do {
             try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw StoreError(code: .cannotCreateDirectory,
-                             message: "cannot create the data directory \(directory): check the path and that its parent is writable",
-                             underlying: error)
+            throw StoreError(
+                code: .cannotCreateDirectory,
+                message: "cannot create the data directory \(directory): check the path and that its parent is writable",
+                underlying: error)
         }
     }
 
@@ -155,15 +167,16 @@ public final class ParallaxStore: Sendable {
         if isDir.boolValue {
             throw StoreError(code: .notADatabase, message: "\(path) is a directory, not an SQLite database; move it away")
         }
-        guard let handle = FileHandle(forReadingAtPath: path) else { return }   // unreadable: SQLite will say so
+        guard let handle = FileHandle(forReadingAtPath: path) else { return }  // unreadable: SQLite will say so
         defer { try? handle.close() }
         let head = (try? handle.read(upToCount: 16)) ?? Data()
-        if head.isEmpty { return }                                               // empty file: SQLite makes it a database
+        if head.isEmpty { return }  // empty file: SQLite makes it a database
         let sqliteMagic = Data("SQLite format 3\0".utf8)
         guard head == sqliteMagic else {
             let shown = String(decoding: head.prefix(12).map { (32..<127).contains($0) ? $0 : UInt8(ascii: ".") }, as: UTF8.self)
-            throw StoreError(code: .notADatabase,
-                             message: "\(path) is not an SQLite database (it starts with \"\(shown)\"); move it away or use another data directory")
+            throw StoreError(
+                code: .notADatabase,
+                message: "\(path) is not an SQLite database (it starts with \"\(shown)\"); move it away or use another data directory")
         }
     }
 
@@ -175,38 +188,39 @@ public final class ParallaxStore: Sendable {
             try db.execute(sql: "PRAGMA application_id = \(ParallaxStore.applicationID)")
             // Times are REAL seconds since 2001-01-01T00:00:00Z (Foundation's reference date),
             // which round-trips a `Date` exactly. In SQL: datetime(starts_at + 978307200, 'unixepoch').
-            try db.execute(sql: """
-                CREATE TABLE alert (
-                    seq         INTEGER PRIMARY KEY,   -- arrival order of the first delivery
-                    id          TEXT NOT NULL UNIQUE,  -- Alert.id: "<source>:<dedupKey>:<startsAt epoch s>"
-                    source      TEXT NOT NULL,
-                    dedup_key   TEXT NOT NULL,
-                    status      TEXT NOT NULL,         -- firing | resolved
-                    starts_at   REAL NOT NULL,
-                    ends_at     REAL,
-                    title       TEXT NOT NULL,
-                    severity    TEXT,
-                    team        TEXT,
-                    entities    TEXT NOT NULL,         -- JSON array of Entity
-                    raw         TEXT NOT NULL,         -- the alert's raw JSON as received
-                    received_at REAL NOT NULL,         -- first delivery
-                    updated_at  REAL NOT NULL          -- last delivery
-                );
-                CREATE INDEX alert_starts_at ON alert(starts_at);
-                CREATE INDEX alert_source_dedup ON alert(source, dedup_key);
+            try db.execute(
+                sql: """
+                    CREATE TABLE alert (
+                        seq         INTEGER PRIMARY KEY,   -- arrival order of the first delivery
+                        id          TEXT NOT NULL UNIQUE,  -- Alert.id: "<source>:<dedupKey>:<startsAt epoch s>"
+                        source      TEXT NOT NULL,
+                        dedup_key   TEXT NOT NULL,
+                        status      TEXT NOT NULL,         -- firing | resolved
+                        starts_at   REAL NOT NULL,
+                        ends_at     REAL,
+                        title       TEXT NOT NULL,
+                        severity    TEXT,
+                        team        TEXT,
+                        entities    TEXT NOT NULL,         -- JSON array of Entity
+                        raw         TEXT NOT NULL,         -- the alert's raw JSON as received
+                        received_at REAL NOT NULL,         -- first delivery
+                        updated_at  REAL NOT NULL          -- last delivery
+                    );
+                    CREATE INDEX alert_starts_at ON alert(starts_at);
+                    CREATE INDEX alert_source_dedup ON alert(source, dedup_key);
 
-                CREATE TABLE checkpoint (
-                    id       INTEGER PRIMARY KEY CHECK (id = 1),
-                    format   INTEGER NOT NULL,         -- 1 = PXC v1 blobs
-                    saved_at REAL NOT NULL,
-                    head     BLOB NOT NULL             -- TraceGraphState without its slots
-                );
-                CREATE TABLE checkpoint_slot (
-                    minute   INTEGER PRIMARY KEY,      -- unix minute of the MinuteSlot
-                    digest   INTEGER NOT NULL,         -- 64-bit digest of data (skip rewriting unchanged slots)
-                    data     BLOB NOT NULL             -- one MinuteSlot
-                );
-                """)
+                    CREATE TABLE checkpoint (
+                        id       INTEGER PRIMARY KEY CHECK (id = 1),
+                        format   INTEGER NOT NULL,         -- 1 = PXC v1 blobs
+                        saved_at REAL NOT NULL,
+                        head     BLOB NOT NULL             -- TraceGraphState without its slots
+                    );
+                    CREATE TABLE checkpoint_slot (
+                        minute   INTEGER PRIMARY KEY,      -- unix minute of the MinuteSlot
+                        digest   INTEGER NOT NULL,         -- 64-bit digest of data (skip rewriting unchanged slots)
+                        data     BLOB NOT NULL             -- one MinuteSlot
+                    );
+                    """)
         }
         m.registerMigration("v2-locations") { db in
             // Alert.locations (hosts, nodes, devices, zones…) as a JSON array; NULL = none / older rows.
@@ -214,36 +228,38 @@ public final class ParallaxStore: Sendable {
         }
         m.registerMigration("v3-slo") { db in
             // SLO state (issue 16): good/total per SLO per minute for the longest SLO window.
-            try db.execute(sql: """
-                CREATE TABLE slo_series (
-                    key         TEXT PRIMARY KEY,      -- the SLO name, or "<name>|server" (an edge SLO's server side)
-                    service     TEXT NOT NULL,         -- the service it belongs to
-                    fingerprint TEXT NOT NULL          -- what was counted (service, edge, signal, threshold)
-                );
-                CREATE TABLE slo_minute (
-                    key        TEXT NOT NULL,
-                    minute     INTEGER NOT NULL,       -- unix minute of the spans' end
-                    good       INTEGER NOT NULL,
-                    total      INTEGER NOT NULL,
-                    good_error INTEGER NOT NULL DEFAULT 0,  -- > 0: answered from the latency histogram, good off by at most this
-                    PRIMARY KEY (key, minute)
-                ) WITHOUT ROWID;
-                CREATE INDEX slo_minute_minute ON slo_minute(minute);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE slo_series (
+                        key         TEXT PRIMARY KEY,      -- the SLO name, or "<name>|server" (an edge SLO's server side)
+                        service     TEXT NOT NULL,         -- the service it belongs to
+                        fingerprint TEXT NOT NULL          -- what was counted (service, edge, signal, threshold)
+                    );
+                    CREATE TABLE slo_minute (
+                        key        TEXT NOT NULL,
+                        minute     INTEGER NOT NULL,       -- unix minute of the spans' end
+                        good       INTEGER NOT NULL,
+                        total      INTEGER NOT NULL,
+                        good_error INTEGER NOT NULL DEFAULT 0,  -- > 0: answered from the latency histogram, good off by at most this
+                        PRIMARY KEY (key, minute)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX slo_minute_minute ON slo_minute(minute);
+                    """)
         }
         m.registerMigration("v4-action-runs") { db in
             // Action runs (issue 17): the audit list of `GET /api/v1/actions/runs`.
-            try db.execute(sql: """
-                CREATE TABLE action_run (
-                    seq        INTEGER PRIMARY KEY,    -- insertion order
-                    id         TEXT NOT NULL UNIQUE,
-                    started_at REAL NOT NULL,          -- seconds since 1970 (the server's clock)
-                    service    TEXT NOT NULL,
-                    action     TEXT NOT NULL,
-                    record     TEXT NOT NULL           -- the ActionRun as JSON (no secrets: header names only)
-                );
-                CREATE INDEX action_run_started ON action_run(started_at);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE action_run (
+                        seq        INTEGER PRIMARY KEY,    -- insertion order
+                        id         TEXT NOT NULL UNIQUE,
+                        started_at REAL NOT NULL,          -- seconds since 1970 (the server's clock)
+                        service    TEXT NOT NULL,
+                        action     TEXT NOT NULL,
+                        record     TEXT NOT NULL           -- the ActionRun as JSON (no secrets: header names only)
+                    );
+                    CREATE INDEX action_run_started ON action_run(started_at);
+                    """)
         }
         return m
     }
@@ -262,11 +278,15 @@ public final class ParallaxStore: Sendable {
     /// on-disk size of the database file plus its WAL (`-wal`; the `-shm` index is not counted).
     public func stats() throws -> (alerts: Int, checkpointBytes: Int, fileBytes: Int) {
         let (alerts, cp) = try read("read statistics from") { db in
-            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM alert") ?? 0,
-             try Int.fetchOne(db, sql: """
-                SELECT (SELECT COALESCE(SUM(length(data)), 0) FROM checkpoint_slot)
-                     + (SELECT COALESCE(SUM(length(head)), 0) FROM checkpoint)
-                """) ?? 0)
+            (
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM alert") ?? 0,
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT (SELECT COALESCE(SUM(length(data)), 0) FROM checkpoint_slot)
+                             + (SELECT COALESCE(SUM(length(head)), 0) FROM checkpoint)
+                        """) ?? 0
+            )
         }
         func size(_ p: String) -> Int {
             ((try? FileManager.default.attributesOfItem(atPath: p))?[.size] as? NSNumber)?.intValue ?? 0

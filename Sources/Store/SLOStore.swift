@@ -15,14 +15,17 @@ extension ParallaxStore {
         try write("save the SLO state in") { db in
             var written = 0
             let seriesStmt = try db.cachedStatement(sql: "INSERT OR REPLACE INTO slo_series (key, service, fingerprint) VALUES (?, ?, ?)")
-            let minuteStmt = try db.cachedStatement(sql: "INSERT OR REPLACE INTO slo_minute (key, minute, good, total, good_error) VALUES (?, ?, ?, ?, ?)")
+            let minuteStmt = try db.cachedStatement(
+                sql: "INSERT OR REPLACE INTO slo_minute (key, minute, good, total, good_error) VALUES (?, ?, ?, ?, ?)")
             let deleteStmt = try db.cachedStatement(sql: "DELETE FROM slo_minute WHERE key = ? AND minute = ?")
             for s in series {
                 try seriesStmt.execute(arguments: [s.key, s.service, s.fingerprint])
                 for m in (minutes[s.key] ?? []).sorted() where m >= pruneBefore {
                     if let c = s.series.minutes[m] {
-                        try minuteStmt.execute(arguments: [s.key, Int64(m), Int64(bitPattern: c.good), Int64(bitPattern: c.total),
-                                                           Int64(bitPattern: s.series.goodError[m] ?? 0)])
+                        try minuteStmt.execute(arguments: [
+                            s.key, Int64(m), Int64(bitPattern: c.good), Int64(bitPattern: c.total),
+                            Int64(bitPattern: s.series.goodError[m] ?? 0),
+                        ])
                         written += 1
                     } else {
                         try deleteStmt.execute(arguments: [s.key, Int64(m)])
@@ -43,8 +46,9 @@ extension ParallaxStore {
                 let key: String = row["key"]
                 out[key] = SLOLedger.Stored(key: key, service: row["service"], fingerprint: row["fingerprint"], series: SLOSeries())
             }
-            let cursor = try Row.fetchCursor(db, sql: "SELECT key, minute, good, total, good_error FROM slo_minute WHERE minute >= ?",
-                                             arguments: [Int64(fromMinute)])
+            let cursor = try Row.fetchCursor(
+                db, sql: "SELECT key, minute, good, total, good_error FROM slo_minute WHERE minute >= ?",
+                arguments: [Int64(fromMinute)])
             while let row = try cursor.next() {
                 let key: String = row["key"]
                 guard out[key] != nil else { continue }

@@ -60,17 +60,21 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         if let e = error as? DatabaseError {
             switch e.resultCode {
             case .SQLITE_NOTADB:
-                return StoreError(code: .notADatabase,
-                                  message: "\(path) is not an SQLite database; move it away or use another data directory", underlying: e)
+                return StoreError(
+                    code: .notADatabase,
+                    message: "\(path) is not an SQLite database; move it away or use another data directory", underlying: e)
             case .SQLITE_CORRUPT:
-                return StoreError(code: .corrupt,
-                                  message: "\(path) is corrupt (\(what)); restore a backup or move it away to start empty", underlying: e)
+                return StoreError(
+                    code: .corrupt,
+                    message: "\(path) is corrupt (\(what)); restore a backup or move it away to start empty", underlying: e)
             case .SQLITE_FULL:
                 return StoreError(code: .diskFull, message: "disk full while trying to \(what) in \(path)", underlying: e)
             case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_READONLY, .SQLITE_AUTH:
                 if fallback == .cannotOpen || fallback == .readFailed {
-                    return StoreError(code: .cannotOpen,
-                                      message: "cannot \(what) \(path): check that the directory and file are writable by this user and on a writable file system", underlying: e)
+                    return StoreError(
+                        code: .cannotOpen,
+                        message: "cannot \(what) \(path): check that the directory and file are writable by this user and on a writable file system",
+                        underlying: e)
                 }
             default:
                 break

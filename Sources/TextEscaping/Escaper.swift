@@ -49,18 +49,27 @@ public struct Escaper: Sendable {
 
     /// The inside of a JSON string: `"`, `\`, `\n`, `\r`, `\t` by their short escapes, other
     /// control characters and U+2028/U+2029 (line breaks to JavaScript) as `\uXXXX`.
-    public static let json = Escaper(["\"": "\\\"", "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t",
-                                      "\u{2028}": "\\u2028", "\u{2029}": "\\u2029"], otherControl: .unicodeEscape)
+    public static let json = Escaper(
+        [
+            "\"": "\\\"", "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t",
+            "\u{2028}": "\\u2028", "\u{2029}": "\\u2029",
+        ], otherControl: .unicodeEscape)
 
     /// HTML text and quoted attribute values: `& < > " '` as entities; control characters other
     /// than newline and tab become U+FFFD.
-    public static let html = Escaper(["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;",
-                                      "\n": "\n", "\t": "\t"], otherControl: .replace("\u{FFFD}"))
+    public static let html = Escaper(
+        [
+            "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;",
+            "\n": "\n", "\t": "\t",
+        ], otherControl: .replace("\u{FFFD}"))
 
     /// XML 1.0 content and attribute values: `& < > " '` as entities; tab, newline and carriage
     /// return kept; the characters XML forbids (other controls, U+FFFE, U+FFFF) dropped.
-    public static let xml = Escaper(["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&apos;",
-                                     "\t": "\t", "\n": "\n", "\r": "\r", "\u{FFFE}": nil, "\u{FFFF}": nil], otherControl: .drop)
+    public static let xml = Escaper(
+        [
+            "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&apos;",
+            "\t": "\t", "\n": "\n", "\r": "\r", "\u{FFFE}": nil, "\u{FFFF}": nil,
+        ], otherControl: .drop)
 
     /// Inside a double-quoted PromQL string: `\`, `"`, newline and tab escaped.
     public static let promQL = Escaper(["\\": "\\\\", "\"": "\\\"", "\n": "\\n", "\t": "\\t"], otherControl: .keep)

@@ -60,7 +60,7 @@ public struct ExponentialHistogram: Sendable {
         let d = Double(v)
         let e = Int32(truncatingIfNeeded: d.exponent)
         let sig = d.significandBitPattern
-        if sig == 0 { return e &* perOctave &- 1 }   // exact power of two: upper bound of the previous bucket
+        if sig == 0 { return e &* perOctave &- 1 }  // exact power of two: upper bound of the previous bucket
         var j = Int(cellTable[Int(truncatingIfNeeded: sig >> 44)])
         let b = boundaries
         if j < 31 && b[j + 1] < sig { j += 1 }
@@ -126,7 +126,7 @@ public struct ExponentialHistogram: Sendable {
     /// estimated by the bucket midpoint clamped to [min, max]. nil when empty.
     public func quantileNanos(_ q: Double) -> Double? {
         guard count > 0 else { return nil }
-        let rank = Self.nearestRank(q, count)          // 0-based
+        let rank = Self.nearestRank(q, count)  // 0-based
         if rank < zeroCount { return 0 }
         var seen = zeroCount
         for k in 0..<counts.length {
@@ -159,7 +159,8 @@ extension ExponentialHistogram: Equatable {
     /// Logical equality (independent of counter width and of untrimmed storage).
     public static func == (a: ExponentialHistogram, b: ExponentialHistogram) -> Bool {
         guard a.count == b.count, a.zeroCount == b.zeroCount, a.sumNanos == b.sumNanos,
-              a.minNanos == b.minNanos, a.maxNanos == b.maxNanos else { return false }
+            a.minNanos == b.minNanos, a.maxNanos == b.maxNanos
+        else { return false }
         let pa = a.positiveBuckets, pb = b.positiveBuckets
         return trimmed(pa) == trimmed(pb)
     }

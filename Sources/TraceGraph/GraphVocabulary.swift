@@ -39,7 +39,7 @@ public struct EdgeSignals: Sendable, Equatable {
     public var calls: UInt64
     public var errors: UInt64
     public var ratePerSecond: Double
-    public var latencyMs: LatencySummary?        // client-side duration
+    public var latencyMs: LatencySummary?  // client-side duration
     public var serverLatencyMs: LatencySummary?  // server-side duration (nil for virtual peers)
     public var errorRate: Double { calls == 0 ? 0 : Double(errors) / Double(calls) }
     public init(calls: UInt64, errors: UInt64, ratePerSecond: Double, latencyMs: LatencySummary?, serverLatencyMs: LatencySummary?) {
@@ -56,21 +56,24 @@ public struct NodeIdentity: Sendable, Equatable, Codable {
     public var k8sNamespaces: Set<String> = []
     public var k8sWorkloads: Set<String> = []
     public var hostNames: Set<String> = []
-    public var dbNames: Set<String> = []           // db.namespace / db.name seen on calls to this node
-    public var queueNames: Set<String> = []        // messaging.destination.name for broker nodes
+    public var dbNames: Set<String> = []  // db.namespace / db.name seen on calls to this node
+    public var queueNames: Set<String> = []  // messaging.destination.name for broker nodes
     public var environments: Set<String> = []
     public init() {}
 }
 
 /// A node of the traced graph.
 public struct TracedNode: Sendable, Equatable {
-    public var id: String               // canonical name (service.name, or "<namespace>/<name>")
+    public var id: String  // canonical name (service.name, or "<namespace>/<name>")
     public var kind: NodeKind
-    public var team: String?            // from resource attributes service.owner / team
-    public var aliases: [String]        // raw names that resolved here
+    public var team: String?  // from resource attributes service.owner / team
+    public var aliases: [String]  // raw names that resolved here
     public var identity: NodeIdentity
-    public var signals: ServiceSignals? // nil for virtual nodes without server spans
-    public init(id: String, kind: NodeKind, team: String? = nil, aliases: [String] = [], identity: NodeIdentity = NodeIdentity(), signals: ServiceSignals? = nil) {
+    public var signals: ServiceSignals?  // nil for virtual nodes without server spans
+    public init(
+        id: String, kind: NodeKind, team: String? = nil, aliases: [String] = [], identity: NodeIdentity = NodeIdentity(),
+        signals: ServiceSignals? = nil
+    ) {
         self.id = id; self.kind = kind; self.team = team; self.aliases = aliases; self.identity = identity; self.signals = signals
     }
 }

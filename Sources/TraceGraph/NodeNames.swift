@@ -15,9 +15,11 @@ public enum NodeNames {
         let i = node.identity
         var all: [(String, String)] = []
         if let ns = i.serviceNamespace, !ns.isEmpty { all.append(("namespace", ns)) }
-        for (type, set) in [("cloud_resource", i.cloudResourceIDs), ("db", i.dbNames), ("queue", i.queueNames),
-                            ("k8s_workload", i.k8sWorkloads), ("k8s_namespace", i.k8sNamespaces), ("host", i.hostNames),
-                            ("environment", i.environments)] {
+        for (type, set) in [
+            ("cloud_resource", i.cloudResourceIDs), ("db", i.dbNames), ("queue", i.queueNames),
+            ("k8s_workload", i.k8sWorkloads), ("k8s_namespace", i.k8sNamespaces), ("host", i.hostNames),
+            ("environment", i.environments),
+        ] {
             for v in set.sorted() where !v.isEmpty { all.append((type, v)) }
         }
         for a in node.aliases where !a.isEmpty && a != node.id { all.append(("alias", a)) }

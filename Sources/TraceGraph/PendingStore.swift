@@ -37,7 +37,7 @@ struct PendingEntry {
     static let clientSide: UInt8 = 1
     static let error: UInt8 = 2
     static let producer: UInt8 = 4
-    static let paired: UInt8 = 8      // a producer already delivered once; kept for fan-out consumers
+    static let paired: UInt8 = 8  // a producer already delivered once; kept for fan-out consumers
 
     /// Server side: the span's own span id, kept in `peer` (high half) and `extra` (low half), which
     /// only client-side entries use. Tells a re-delivered span from a fan-out sibling.
@@ -61,8 +61,8 @@ struct PendingStore {
     private(set) var slots: [UInt32]
     private var mask: Int
     private(set) var count = 0
-    private(set) var head: UInt32 = none   // oldest
-    private var tail: UInt32 = none        // newest
+    private(set) var head: UInt32 = none  // oldest
+    private var tail: UInt32 = none  // newest
 
     init(initialCapacity: Int = 1024, seed: UInt64 = .random(in: 1 ... .max)) {
         self.seed = seed

@@ -1,4 +1,5 @@
 import Foundation
+
 // Exact SLI counting at ingest (issue 16): the builder counts good/total per declared
 // indicator per minute while it aggregates, with the same spans and the same error rule as
 // the golden signals. Latency is compared with the threshold on the exact duration (no
@@ -185,7 +186,9 @@ extension ExponentialHistogram {
         for (k, c) in buckets.enumerated() where c > 0 {
             let i = offset + Int32(k)
             let lo = Self.lowerBound(i), hi = Self.upperBound(i)
-            if hi <= t { sure += c } else if lo < t {
+            if hi <= t {
+                sure += c
+            } else if lo < t {
                 straddle += c
                 fraction = log2(t / lo) / log2(hi / lo)
             }

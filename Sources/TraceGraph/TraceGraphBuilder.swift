@@ -360,8 +360,10 @@ struct GraphEngine {
     }
 
     @inline(__always)
-    mutating func recordEdge(_ src: UInt32, _ dst: UInt32, _ conn: ConnectionType, minute: UInt32,
-                             client: UInt64?, server: UInt64?, error: Bool) {
+    mutating func recordEdge(
+        _ src: UInt32, _ dst: UInt32, _ conn: ConnectionType, minute: UInt32,
+        client: UInt64?, server: UInt64?, error: Bool
+    ) {
         let e = edgeID(src, dst, conn)
         let si = slot(minute)
         if slots[si].edges.count <= e {
@@ -401,19 +403,26 @@ struct GraphEngine {
         if !sli.isEmpty { countService(svc, minute: minute, dur: dur, error: error) }
     }
 
-    mutating func recordVirtual(service svc: UInt32, peer: UInt32, peerFlags: UInt8, minute: UInt32, dur: UInt64,
-                                error: Bool, extra: UInt32, resourceID: UInt32) {
+    mutating func recordVirtual(
+        service svc: UInt32, peer: UInt32, peerFlags: UInt8, minute: UInt32, dur: UInt64,
+        error: Bool, extra: UInt32, resourceID: UInt32
+    ) {
         if svc == peer { counters.selfCalls += 1; return }
         counters.virtualEdges += 1
-        let conn: ConnectionType = peerFlags & PendingEntry.dbPeer != 0 ? .database
+        let conn: ConnectionType =
+            peerFlags & PendingEntry.dbPeer != 0
+            ? .database
             : peerFlags & PendingEntry.msgPeer != 0 ? .messaging : .virtual
         if (peer, extra, resourceID) != lastIdentity, peer != overflowNodeID {
             lastIdentity = (peer, extra, resourceID)
             let limit = settings.maxIdentityValues
             if extra != PendingStore.none {
                 let s = symbols[Int(extra)]
-                if conn == .database { nodes[Int(peer)].identity.dbNames.insertBounded(s, limit) }
-                else if conn == .messaging { nodes[Int(peer)].identity.queueNames.insertBounded(s, limit) }
+                if conn == .database {
+                    nodes[Int(peer)].identity.dbNames.insertBounded(s, limit)
+                } else if conn == .messaging {
+                    nodes[Int(peer)].identity.queueNames.insertBounded(s, limit)
+                }
             }
             if resourceID != PendingStore.none { nodes[Int(peer)].identity.cloudResourceIDs.insertBounded(symbols[Int(resourceID)], limit) }
         }
@@ -421,13 +430,16 @@ struct GraphEngine {
     }
 
     @inline(__always)
-    mutating func pair(clientService: UInt32, minute: UInt32, clientDur: UInt64, clientError: Bool, clientConn: ConnectionType,
-                       serverService: UInt32, serverDur: UInt64, serverError: Bool, serverConn: ConnectionType) {
+    mutating func pair(
+        clientService: UInt32, minute: UInt32, clientDur: UInt64, clientError: Bool, clientConn: ConnectionType,
+        serverService: UInt32, serverDur: UInt64, serverError: Bool, serverConn: ConnectionType
+    ) {
         if clientService == serverService { counters.selfCalls += 1; return }
         counters.pairedEdges += 1
         let conn = clientConn != .unknown ? clientConn : serverConn
-        recordEdge(clientService, serverService, conn, minute: minute, client: clientDur, server: serverDur,
-                   error: clientError || serverError)
+        recordEdge(
+            clientService, serverService, conn, minute: minute, client: clientDur, server: serverDur,
+            error: clientError || serverError)
     }
 
     // MARK: ingest
@@ -458,7 +470,8 @@ struct GraphEngine {
         // A re-delivered SERVER/CONSUMER span (exporter retry) whose first copy still waits for its
         // client: ignored and counted, so it neither double-counts nor piles up under one key.
         if !p.pointee.parentSpanID.isZero, store.count > 0,
-           store.hasServer(p.pointee.traceID.high, p.pointee.traceID.low, p.pointee.parentSpanID.value, own: p.pointee.spanID.value) {
+            store.hasServer(p.pointee.traceID.high, p.pointee.traceID.low, p.pointee.parentSpanID.value, own: p.pointee.spanID.value)
+        {
             counters.duplicateServerSpans += 1
             return
         }
@@ -479,8 +492,9 @@ struct GraphEngine {
         var keyed = false
         if !p.pointee.parentSpanID.isZero {
             keyed = true
-            matchServer(p.pointee.traceID.high, p.pointee.traceID.low, p.pointee.parentSpanID.value, own: p.pointee.spanID.value,
-                        svc: svc, minute: m, dur: dur, err: err, conn: conn, now: now)
+            matchServer(
+                p.pointee.traceID.high, p.pointee.traceID.low, p.pointee.parentSpanID.value, own: p.pointee.spanID.value,
+                svc: svc, minute: m, dur: dur, err: err, conn: conn, now: now)
         }
         if consumer && !p.pointee.links.isEmpty {
             let links = p.pointee.links
@@ -492,7 +506,9 @@ struct GraphEngine {
                 for j in 0..<i where links[j] == l { dup = true; break }
                 if dup { continue }
                 keyed = true
-                matchServer(l.traceID.high, l.traceID.low, l.spanID.value, own: p.pointee.spanID.value, svc: svc, minute: m, dur: dur, err: err, conn: conn, now: now)
+                matchServer(
+                    l.traceID.high, l.traceID.low, l.spanID.value, own: p.pointee.spanID.value, svc: svc, minute: m, dur: dur, err: err, conn: conn,
+                    now: now)
             }
         }
         if !keyed {
@@ -506,20 +522,24 @@ struct GraphEngine {
     }
 
     @inline(__always)
-    mutating func matchServer(_ th: UInt64, _ tl: UInt64, _ key: UInt64, own: UInt64, svc: UInt32, minute: UInt32, dur: UInt64,
-                              err: Bool, conn: ConnectionType, now: Double) {
+    mutating func matchServer(
+        _ th: UInt64, _ tl: UInt64, _ key: UInt64, own: UInt64, svc: UInt32, minute: UInt32, dur: UInt64,
+        err: Bool, conn: ConnectionType, now: Double
+    ) {
         if let c = store.first(th, tl, key, clientSide: true) {
             let e = store[c]
-            pair(clientService: e.service, minute: e.endMinute, clientDur: e.durationNanos, clientError: e.isError,
-                 clientConn: ConnectionType(code: e.conn),
-                 serverService: svc, serverDur: dur, serverError: err, serverConn: conn)
+            pair(
+                clientService: e.service, minute: e.endMinute, clientDur: e.durationNanos, clientError: e.isError,
+                clientConn: ConnectionType(code: e.conn),
+                serverService: svc, serverDur: dur, serverError: err, serverConn: conn)
             if e.isProducer { store.setFlags(c, PendingEntry.paired) } else { store.remove(c) }
         } else {
-            insertPending(PendingEntry(
-                traceHigh: th, traceLow: tl, key: key, durationNanos: dur, insertedAt: now, endMinute: minute,
-                service: svc, peer: UInt32(truncatingIfNeeded: own >> 32), extra: UInt32(truncatingIfNeeded: own),
-                resourceID: PendingStore.none,
-                prev: 0, next: 0, flags: err ? PendingEntry.error : 0, conn: conn.code), now: now)
+            insertPending(
+                PendingEntry(
+                    traceHigh: th, traceLow: tl, key: key, durationNanos: dur, insertedAt: now, endMinute: minute,
+                    service: svc, peer: UInt32(truncatingIfNeeded: own >> 32), extra: UInt32(truncatingIfNeeded: own),
+                    resourceID: PendingStore.none,
+                    prev: 0, next: 0, flags: err ? PendingEntry.error : 0, conn: conn.code), now: now)
         }
     }
 
@@ -539,8 +559,9 @@ struct GraphEngine {
         if !producer && p.pointee.attributes.dbSystem != nil {
             // Databases are never instrumented: no need to wait for a server side.
             let peer = peerNode(p, producer: false)
-            recordVirtual(service: svc, peer: peer, peerFlags: PendingEntry.dbPeer, minute: m, dur: dur, error: err,
-                          extra: symbol(p.pointee.attributes.dbNamespace), resourceID: symbol(p.pointee.attributes.cloudResourceID))
+            recordVirtual(
+                service: svc, peer: peer, peerFlags: PendingEntry.dbPeer, minute: m, dur: dur, error: err,
+                extra: symbol(p.pointee.attributes.dbNamespace), resourceID: symbol(p.pointee.attributes.cloudResourceID))
             return
         }
         let conn = Self.connection(p)
@@ -549,9 +570,10 @@ struct GraphEngine {
         store.all(th, tl, key, clientSide: false, into: &scratch)
         for idx in scratch {
             let e = store[idx]
-            pair(clientService: svc, minute: m, clientDur: dur, clientError: err, clientConn: conn,
-                 serverService: e.service, serverDur: e.durationNanos, serverError: e.isError,
-                 serverConn: ConnectionType(code: e.conn))
+            pair(
+                clientService: svc, minute: m, clientDur: dur, clientError: err, clientConn: conn,
+                serverService: e.service, serverDur: e.durationNanos, serverError: e.isError,
+                serverConn: ConnectionType(code: e.conn))
             store.remove(idx)
         }
         if scratch.isEmpty || producer {
@@ -573,10 +595,11 @@ struct GraphEngine {
                 }
                 rid = symbol(p.pointee.attributes.cloudResourceID)
             }
-            insertPending(PendingEntry(
-                traceHigh: th, traceLow: tl, key: key, durationNanos: dur, insertedAt: now, endMinute: m,
-                service: svc, peer: peer, extra: extra, resourceID: rid,
-                prev: 0, next: 0, flags: flags, conn: conn.code), now: now)
+            insertPending(
+                PendingEntry(
+                    traceHigh: th, traceLow: tl, key: key, durationNanos: dur, insertedAt: now, endMinute: m,
+                    service: svc, peer: peer, extra: extra, resourceID: rid,
+                    prev: 0, next: 0, flags: flags, conn: conn.code), now: now)
         }
     }
 
@@ -598,13 +621,14 @@ struct GraphEngine {
             if !all && e.insertedAt + wait > now { break }
             store.remove(idx)
             if e.isClientSide {
-                if e.isPaired { continue }   // a producer that already reached its consumer(s)
+                if e.isPaired { continue }  // a producer that already reached its consumer(s)
                 counters.expiredClient += 1
                 if e.peer == PendingStore.none {
                     counters.unpairedNoPeer += 1
                 } else {
-                    recordVirtual(service: e.service, peer: e.peer, peerFlags: e.flags, minute: e.endMinute,
-                                  dur: e.durationNanos, error: e.isError, extra: e.extra, resourceID: e.resourceID)
+                    recordVirtual(
+                        service: e.service, peer: e.peer, peerFlags: e.flags, minute: e.endMinute,
+                        dur: e.durationNanos, error: e.isError, extra: e.extra, resourceID: e.resourceID)
                 }
             } else {
                 counters.expiredServer += 1
@@ -660,10 +684,12 @@ struct GraphEngine {
         var outEdges: [TracedEdge] = []
         outEdges.reserveCapacity(merged.count)
         for (k, v) in merged {
-            outEdges.append(TracedEdge(
-                source: k.source, target: k.target, connectionType: k.connection,
-                signals: EdgeSignals(calls: v.calls, errors: v.errors, ratePerSecond: Double(v.calls) / seconds,
-                                     latencyMs: v.clientLatency.latencySummaryMs, serverLatencyMs: v.serverLatency.latencySummaryMs)))
+            outEdges.append(
+                TracedEdge(
+                    source: k.source, target: k.target, connectionType: k.connection,
+                    signals: EdgeSignals(
+                        calls: v.calls, errors: v.errors, ratePerSecond: Double(v.calls) / seconds,
+                        latencyMs: v.clientLatency.latencySummaryMs, serverLatencyMs: v.serverLatency.latencySummaryMs)))
         }
         outEdges.sort { ($0.source, $0.target, $0.connectionType.rawValue) < ($1.source, $1.target, $1.connectionType.rawValue) }
         // Nodes by display name: a folded peer adds its own name and aliases to the service's.
@@ -672,8 +698,9 @@ struct GraphEngine {
             var n = nodes[Int(id)]
             if let own = folds[Int(id)] { n.aliases.insert(own) }
             let sig = services[id].map {
-                ServiceSignals(requests: $0.requests, errors: $0.errors, ratePerSecond: Double($0.requests) / seconds,
-                               latencyMs: $0.latency.latencySummaryMs)
+                ServiceSignals(
+                    requests: $0.requests, errors: $0.errors, ratePerSecond: Double($0.requests) / seconds,
+                    latencyMs: $0.latency.latencySummaryMs)
             }
             let name = names[Int(id)]
             if var existing = byName[name] {
@@ -686,8 +713,10 @@ struct GraphEngine {
         }
         var outNodes: [TracedNode] = []
         for (name, v) in byName {
-            outNodes.append(TracedNode(id: name, kind: v.record.kind, team: v.record.team, aliases: v.record.aliases.sorted(),
-                                       identity: v.record.identity, signals: v.signals))
+            outNodes.append(
+                TracedNode(
+                    id: name, kind: v.record.kind, team: v.record.team, aliases: v.record.aliases.sorted(),
+                    identity: v.record.identity, signals: v.signals))
         }
         outNodes.sort { $0.id < $1.id }
         return TracedGraph(windowStart: windowStart, windowEnd: windowEnd, nodes: outNodes, edges: outEdges)
@@ -734,9 +763,10 @@ struct GraphEngine {
             if merged[key] == nil { merged[key] = v } else { merged[key]!.merge(v) }
         }
         return merged.map { k, v in
-            EdgeMetric(client: k.client, server: k.server, connectionType: k.connection,
-                       requestTotal: v.requestTotal, failedTotal: v.failedTotal,
-                       serverSeconds: v.serverSeconds, clientSeconds: v.clientSeconds)
+            EdgeMetric(
+                client: k.client, server: k.server, connectionType: k.connection,
+                requestTotal: v.requestTotal, failedTotal: v.failedTotal,
+                serverSeconds: v.serverSeconds, clientSeconds: v.clientSeconds)
         }.sorted { ($0.client, $0.server, $0.connectionType.rawValue) < ($1.client, $1.server, $1.connectionType.rawValue) }
     }
 
@@ -839,4 +869,3 @@ struct SlotData {
     var services: [ServiceAggregate] = []
     init(minute: UInt32) { self.minute = minute }
 }
-

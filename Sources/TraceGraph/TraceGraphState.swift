@@ -79,10 +79,24 @@ public struct PairingCounters: Sendable, Equatable, Codable {
 extension ConnectionType {
     /// Compact code for packed storage.
     var code: UInt8 {
-        switch self { case .http: 0; case .rpc: 1; case .database: 2; case .messaging: 3; case .virtual: 4; case .unknown: 5 }
+        switch self {
+        case .http: 0;
+        case .rpc: 1;
+        case .database: 2;
+        case .messaging: 3;
+        case .virtual: 4;
+        case .unknown: 5
+        }
     }
     init(code: UInt8) {
-        switch code { case 0: self = .http; case 1: self = .rpc; case 2: self = .database; case 3: self = .messaging; case 4: self = .virtual; default: self = .unknown }
+        switch code {
+        case 0: self = .http;
+        case 1: self = .rpc;
+        case 2: self = .database;
+        case 3: self = .messaging;
+        case 4: self = .virtual;
+        default: self = .unknown
+        }
     }
 }
 
@@ -90,7 +104,7 @@ extension ConnectionType {
 /// their port separately; the displayed id is resolved per graph (see `TraceGraphState.resolvedNames`).
 public struct GraphNodeRecord: Sendable, Equatable, Codable {
     public var name: String
-    public var port: Int32          // 0 = no port
+    public var port: Int32  // 0 = no port
     public var kind: NodeKind
     public var team: String?
     public var aliases: Set<String> = []
@@ -99,7 +113,13 @@ public struct GraphNodeRecord: Sendable, Equatable, Codable {
 
     /// service/user > database > messaging > external > resource.
     static func rank(_ k: NodeKind) -> Int {
-        switch k { case .service, .user: 4; case .database: 3; case .messaging: 2; case .external: 1; case .resource: 0 }
+        switch k {
+        case .service, .user: 4;
+        case .database: 3;
+        case .messaging: 2;
+        case .external: 1;
+        case .resource: 0
+        }
     }
     mutating func upgrade(to k: NodeKind) { if Self.rank(k) > Self.rank(kind) { kind = k } }
 
@@ -186,7 +206,9 @@ public struct FixedBucketHistogram: Sendable, Equatable, Codable {
     /// Prometheus `le` counts (cumulative), last is +Inf == count.
     public var cumulativeCounts: [UInt64] {
         var run: UInt64 = 0
-        return bucketCounts.map { run += $0; return run }
+        return bucketCounts.map {
+            run += $0; return run
+        }
     }
 
     @inline(__always)
@@ -226,8 +248,10 @@ public struct EdgeMetric: Sendable, Equatable {
     public var failedTotal: UInt64
     public var serverSeconds: FixedBucketHistogram
     public var clientSeconds: FixedBucketHistogram
-    public init(client: String, server: String, connectionType: ConnectionType, requestTotal: UInt64, failedTotal: UInt64,
-                serverSeconds: FixedBucketHistogram, clientSeconds: FixedBucketHistogram) {
+    public init(
+        client: String, server: String, connectionType: ConnectionType, requestTotal: UInt64, failedTotal: UInt64,
+        serverSeconds: FixedBucketHistogram, clientSeconds: FixedBucketHistogram
+    ) {
         self.client = client; self.server = server; self.connectionType = connectionType
         self.requestTotal = requestTotal; self.failedTotal = failedTotal
         self.serverSeconds = serverSeconds; self.clientSeconds = clientSeconds
@@ -289,8 +313,10 @@ public struct TraceGraphState: Sendable, Equatable, Codable {
             var candidates = byBareName[name] ?? []
             if candidates.isEmpty {
                 let parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-                let isClusterDNS = parts.count == 2 || (parts.count >= 3 && parts[2] == "svc"
-                    && (parts.count == 3 || parts[3...].joined(separator: ".") == "cluster.local"))
+                let isClusterDNS =
+                    parts.count == 2
+                    || (parts.count >= 3 && parts[2] == "svc"
+                        && (parts.count == 3 || parts[3...].joined(separator: ".") == "cluster.local"))
                 if parts.count >= 2, isClusterDNS {
                     let namespace = parts[1]
                     candidates = (byBareName[parts[0]] ?? []).filter { j in

@@ -89,7 +89,9 @@ struct ConfigSources {
     func int(_ key: String, flag: Int?, default value: Int) throws -> Int {
         if let flag { return flag }
         guard let (text, origin) = raw(key) else { return value }
-        guard let v = Int(text.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("\(key) from \(origin): '\(text)' is not an integer") }
+        guard let v = Int(text.trimmingCharacters(in: .whitespaces)) else {
+            throw ValidationError("\(key) from \(origin): '\(text)' is not an integer")
+        }
         return v
     }
 
@@ -107,14 +109,18 @@ struct ConfigSources {
     func double(_ key: String, flag: Double?, default value: Double) throws -> Double {
         if let flag { return flag }
         guard let (text, origin) = raw(key) else { return value }
-        guard let v = Double(text.trimmingCharacters(in: .whitespaces)), v.isFinite else { throw ValidationError("\(key) from \(origin): '\(text)' is not a number") }
+        guard let v = Double(text.trimmingCharacters(in: .whitespaces)), v.isFinite else {
+            throw ValidationError("\(key) from \(origin): '\(text)' is not a number")
+        }
         return v
     }
 
     /// Durations: `30s`, `5m`, `24h`, `30d` or plain seconds.
     func duration(_ key: String, flag: String?, default value: Double) throws -> Double {
         guard let (text, origin) = flag.map({ ($0, "--\(key)") }) ?? raw(key) else { return value }
-        guard let v = WindowParser.seconds(text, maxLength: .max) else { throw ValidationError("\(key) from \(origin): '\(text)' is not a duration such as 30s, 5m, 24h or 30d") }
+        guard let v = WindowParser.seconds(text, maxLength: .max) else {
+            throw ValidationError("\(key) from \(origin): '\(text)' is not a duration such as 30s, 5m, 24h or 30d")
+        }
         return v
     }
 

@@ -10,14 +10,14 @@ struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replay the bundled samples (a small shop) and write every export.",
         discussion: """
-        Reads SAMPLES/traces (OTLP protobuf and JSON payloads), SAMPLES/alerts (webhook bodies of \
-        several alerting tools), SAMPLES/aliases.yaml and SAMPLES/catalog-info.yaml (a Backstage \
-        catalog: owners, links, declared dependencies) when present, runs them through the same \
-        trace graph, alert book, inference and overlay the server uses, prints the report and \
-        reports the SLOs of SAMPLES/slos.yaml (docs/SLO.md) and \
-        writes graph.json, graph.dot, graph.mmd, graph.graphml, report.txt, slos.txt, slos.json (and graph.svg when \
-        Graphviz's `dot` is installed) to the output folder.
-        """
+            Reads SAMPLES/traces (OTLP protobuf and JSON payloads), SAMPLES/alerts (webhook bodies of \
+            several alerting tools), SAMPLES/aliases.yaml and SAMPLES/catalog-info.yaml (a Backstage \
+            catalog: owners, links, declared dependencies) when present, runs them through the same \
+            trace graph, alert book, inference and overlay the server uses, prints the report and \
+            reports the SLOs of SAMPLES/slos.yaml (docs/SLO.md) and \
+            writes graph.json, graph.dot, graph.mmd, graph.graphml, report.txt, slos.txt, slos.json (and graph.svg when \
+            Graphviz's `dot` is installed) to the output folder.
+            """
     )
 
     @Option(help: "Samples folder.")
@@ -72,7 +72,9 @@ struct Demo: ParsableCommand {
 
         print("Parallax demo — samples from \(samples)/")
         if let summary {
-            print("  traces: \(summary.spans) spans in \(summary.requests) requests (\(summary.files) files), services: \(summary.services.sorted().joined(separator: ", "))")
+            print(
+                "  traces: \(summary.spans) spans in \(summary.requests) requests (\(summary.files) files), services: \(summary.services.sorted().joined(separator: ", "))"
+            )
         }
         if let read {
             let sources = read.sources.map(\.rawValue).sorted().joined(separator: ", ")
@@ -88,7 +90,9 @@ struct Demo: ParsableCommand {
             let views = pipeline.traces.withSLOs { $0.views(now: now) }
             let table = SLOCommand.table(views, at: now)
             let burning = views.filter { $0.report.status != .ok }.map(\.name)
-            print("SLOs from \(sloPath) (docs/SLO.md): \(burning.count) of \(views.count) burning their error budget (\(burning.joined(separator: ", ")))")
+            print(
+                "SLOs from \(sloPath) (docs/SLO.md): \(burning.count) of \(views.count) burning their error budget (\(burning.joined(separator: ", ")))"
+            )
             print(table)
             try write("slos.txt", table)
             try write("slos.json", String(decoding: sloReportJSON(at: now, views), as: UTF8.self))
@@ -113,7 +117,9 @@ struct Demo: ParsableCommand {
         let doc = pipeline.document()
         try write("estate-graph.json", GraphExporter.render(doc, as: .json))
         try write("estate-report.txt", GraphExporter.table(doc))
-        print("Busy estate (\(dir)/): \(read.alertCount) alarms from \(read.bodiesRead) bodies\(LocalityOptions.summary(result.stats)); \(result.stats.edges) inferred edges")
+        print(
+            "Busy estate (\(dir)/): \(read.alertCount) alarms from \(read.bodiesRead) bodies\(LocalityOptions.summary(result.stats)); \(result.stats.edges) inferred edges"
+        )
         let located = result.graph.edges.filter { e in e.evidence.reasons.contains { $0.hasPrefix("same ") || $0.hasPrefix("linked resources") } }
         for e in located.sorted(by: { $0.evidence.confidence > $1.evidence.confidence }).prefix(3) {
             let why = e.evidence.reasons.first { $0.hasPrefix("same ") || $0.hasPrefix("linked resources") } ?? ""

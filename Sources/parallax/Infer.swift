@@ -7,15 +7,15 @@ struct Infer: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Infer a dependency graph from saved alert webhook bodies.",
         discussion: """
-        Reads webhook bodies of Alertmanager, Grafana, Datadog, Sentry, CloudWatch (SNS, SNS→Lambda, \
-        EventBridge), PagerDuty v3 and Opsgenie: a .json file holds one body or a JSON array of \
-        bodies; .ndjson/.jsonl one body per line; directories are read recursively. The source is \
-        detected per body (--source forces one). Firing alerts are clustered by their payload \
-        times; entities that alert together more often than chance become edges, directed from \
-        the later-alerting caller to the earlier-alerting dependency (docs/INFERENCE.md). \
-        Output: the parallax.graph/v1 document; every edge is inferred-only until traces are \
-        overlaid (see `parallax overlay`).
-        """
+            Reads webhook bodies of Alertmanager, Grafana, Datadog, Sentry, CloudWatch (SNS, SNS→Lambda, \
+            EventBridge), PagerDuty v3 and Opsgenie: a .json file holds one body or a JSON array of \
+            bodies; .ndjson/.jsonl one body per line; directories are read recursively. The source is \
+            detected per body (--source forces one). Firing alerts are clustered by their payload \
+            times; entities that alert together more often than chance become edges, directed from \
+            the later-alerting caller to the earlier-alerting dependency (docs/INFERENCE.md). \
+            Output: the parallax.graph/v1 document; every edge is inferred-only until traces are \
+            overlaid (see `parallax overlay`).
+            """
     )
 
     @Option(name: .customLong("alerts"), parsing: .upToNextOption, help: "Alert files or directories.")

@@ -5,14 +5,22 @@ import Inference
 
 /// `--locality-label` / `--resource-topology`, shared by infer, overlay and serve.
 struct LocalityOptions: ParsableArguments {
-    @Option(name: .customLong("locality-label"), help: ArgumentHelp(
-        "A label, tag or dimension that says where an alert happened (repeatable), most specific first.",
-        discussion: "Built in: host, hostname, node, device, instance (host part), k8s.node.name, InstanceId, rack, cluster, zone, availability zone, region, datacenter/site. Names given here rank before them."))
+    @Option(
+        name: .customLong("locality-label"),
+        help: ArgumentHelp(
+            "A label, tag or dimension that says where an alert happened (repeatable), most specific first.",
+            discussion:
+                "Built in: host, hostname, node, device, instance (host part), k8s.node.name, InstanceId, rack, cluster, zone, availability zone, region, datacenter/site. Names given here rank before them."
+        ))
     var localityLabels: [String] = []
 
-    @Option(name: .customLong("resource-topology"), help: ArgumentHelp(
-        "JSON or YAML file of links between places: {\"links\": [[\"a\", \"b\"], ...]}.",
-        discussion: "Values are locality values (hosts, switches, network elements, zones). Causes at linked places count as near; values no alert names are ignored and counted."))
+    @Option(
+        name: .customLong("resource-topology"),
+        help: ArgumentHelp(
+            "JSON or YAML file of links between places: {\"links\": [[\"a\", \"b\"], ...]}.",
+            discussion:
+                "Values are locality values (hosts, switches, network elements, zones). Causes at linked places count as near; values no alert names are ignored and counted."
+        ))
     var resourceTopology: String?
 
     struct Resolved: Sendable {
@@ -28,7 +36,9 @@ struct LocalityOptions: ParsableArguments {
         var r = Resolved()
         for l in labels {
             let t = l.trimmingCharacters(in: .whitespaces)
-            guard !t.isEmpty, t.count <= 128 else { throw ValidationError("--locality-label must be a non-empty label name of at most 128 characters") }
+            guard !t.isEmpty, t.count <= 128 else {
+                throw ValidationError("--locality-label must be a non-empty label name of at most 128 characters")
+            }
             r.labels.append(t)
         }
         if let path = topologyPath {

@@ -24,17 +24,20 @@ final class OfflinePipeline: Sendable {
         func withLock<T>(_ body: (inout (latest: Double, earliest: Double)) -> T) -> T { times.withLock { body(&$0) } }
     }
 
-    init(aliases: AliasTable, traceSettings: TraceGraphSettings = TraceGraphSettings(),
-         inference: InferenceSettings = InferenceSettings(), locality: LocalityOptions.Resolved = .init(), catalog: Catalog? = nil) {
+    init(
+        aliases: AliasTable, traceSettings: TraceGraphSettings = TraceGraphSettings(),
+        inference: InferenceSettings = InferenceSettings(), locality: LocalityOptions.Resolved = .init(), catalog: Catalog? = nil
+    ) {
         self.catalog = catalog
         let clock = DataClock()
         dataClock = clock
         var settings = traceSettings
-        settings.retentionSeconds = .greatestFiniteMagnitude / 4   // offline: keep every slot
+        settings.retentionSeconds = .greatestFiniteMagnitude / 4  // offline: keep every slot
         traces = GraphState(settings: settings, clock: { clock.withLock { $0.latest } })
         // Offline every alert read counts: no in-memory cap (the server's --max-alerts).
-        alerts = AlertBook(aliases: aliases, settings: inference, capacity: .max, topology: locality.topology,
-                           intakeOptions: IntakeOptions(localityLabels: locality.labels))
+        alerts = AlertBook(
+            aliases: aliases, settings: inference, capacity: .max, topology: locality.topology,
+            intakeOptions: IntakeOptions(localityLabels: locality.labels))
     }
 
     static func loadAliases(_ path: String?) throws -> AliasTable {
@@ -56,7 +59,9 @@ final class OfflinePipeline: Sendable {
                     latest = max(latest, Double(span.endTimeUnixNano) / 1e9)
                     earliest = min(earliest, Double(span.startTimeUnixNano) / 1e9)
                 }
-                dataClock.withLock { c in c.latest = max(c.latest, latest); c.earliest = min(c.earliest, earliest) }
+                dataClock.withLock { c in
+                    c.latest = max(c.latest, latest); c.earliest = min(c.earliest, earliest)
+                }
                 traces.ingest(batch.spans)
             }
         } catch {
@@ -74,8 +79,10 @@ final class OfflinePipeline: Sendable {
         do {
             // Each file's alerts go into the book as it is read (the book keeps one copy per id,
             // without the raw body): memory does not grow with duplicate and resent deliveries.
-            result = try AlertFileReader.read(paths: paths, source: source, options: alerts.intakeOptions,
-                                              progress: progress ? Self.progressPrinter() : nil) { batch in try self.alerts.add(batch) }
+            result = try AlertFileReader.read(
+                paths: paths, source: source, options: alerts.intakeOptions,
+                progress: progress ? Self.progressPrinter() : nil
+            ) { batch in try self.alerts.add(batch) }
         } catch {
             throw ValidationError("\(error)")
         }
@@ -190,7 +197,9 @@ struct ScopeOptions: ParsableArguments {
     func apply(_ doc: GraphDocument) throws -> GraphDocument {
         var out = doc
         if let service {
-            guard let n = GraphQuery.neighborhood(of: service, hops: hops, direction: HopDirection(rawValue: direction.lowercased()) ?? .both, in: out) else {
+            guard
+                let n = GraphQuery.neighborhood(of: service, hops: hops, direction: HopDirection(rawValue: direction.lowercased()) ?? .both, in: out)
+            else {
                 throw ValidationError("--service: no node named '\(service)' (known: \(doc.nodes.map(\.id).prefix(30).joined(separator: ", ")))")
             }
             out = n

@@ -6,9 +6,9 @@ struct Parallax: AsyncParsableCommand {
         commandName: "parallax",
         abstract: "One production graph from OpenTelemetry traces and alert webhooks.",
         discussion: """
-        Traces measure who calls whom where code is instrumented; alerts that fire together \
-        hint at who depends on whom everywhere else. Parallax receives both and shows one graph.
-        """,
+            Traces measure who calls whom where code is instrumented; alerts that fire together \
+            hint at who depends on whom everywhere else. Parallax receives both and shows one graph.
+            """,
         version: "0.1.0",
         subcommands: [Serve.self, Traces.self, Infer.self, OverlayCommand.self, SLOCommand.self, Demo.self]
     )

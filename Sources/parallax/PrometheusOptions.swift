@@ -6,9 +6,12 @@ import PromGraph
 /// `--prometheus-url`, `--prometheus-selector`, `--prometheus-token-file`, `--prometheus-timeout`:
 /// where `serve --traced-source prometheus` and `overlay --prometheus-url` read the traced layer.
 struct PrometheusOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "Read the traced layer from this Prometheus-compatible API root (Prometheus, Mimir, Thanos, VictoriaMetrics), e.g. http://prometheus:9090.",
-        discussion: "Queries traces_service_graph_request_total, _request_failed_total and the _request_server_seconds / _request_client_seconds buckets summed by (client, server, connection_type) over the window: what Grafana Tempo's metrics-generator, the Collector's servicegraph connector and parallax serve's /metrics export."))
+    @Option(
+        help: ArgumentHelp(
+            "Read the traced layer from this Prometheus-compatible API root (Prometheus, Mimir, Thanos, VictoriaMetrics), e.g. http://prometheus:9090.",
+            discussion:
+                "Queries traces_service_graph_request_total, _request_failed_total and the _request_server_seconds / _request_client_seconds buckets summed by (client, server, connection_type) over the window: what Grafana Tempo's metrics-generator, the Collector's servicegraph connector and parallax serve's /metrics export."
+        ))
     var prometheusURL: String?
 
     @Option(help: "Extra label matchers added to every query, e.g. '{cluster=\"eu-1\"}'.")
@@ -35,7 +38,8 @@ struct PrometheusOptions: ParsableArguments {
         var timeout: Double?
         if let timeoutText {
             guard let t = WindowParser.seconds(timeoutText), t <= 600 else {
-                throw ValidationError("prometheus-timeout must be a duration such as 500ms, 10s or 1m (at most 10m) (got '\(timeoutText.prefix(32))')")
+                throw ValidationError(
+                    "prometheus-timeout must be a duration such as 500ms, 10s or 1m (at most 10m) (got '\(timeoutText.prefix(32))')")
             }
             timeout = t
         }

@@ -10,14 +10,14 @@ struct SLOCommand: ParsableCommand {
         commandName: "slo",
         abstract: "Report SLOs and error budgets from OTLP trace files, offline.",
         discussion: """
-        Reads the trace files (as `parallax traces` does), counts every SLO's good and total \
-        events exactly as `parallax serve` does at ingest, and reports error ratio, budget \
-        remaining, burn rates over 5m … 3d, time to exhaustion and the page/ticket/ok status at \
-        the end of the data's last minute (or --at). Without --slo-file and --default-slo the \
-        default is availability=99.9 for every service. --format json prints what GET /api/v1/slos \
-        returns. Exit status 2 when nothing could be decoded; 3 with --fail-on page|ticket when an \
-        SLO has that status or worse.
-        """
+            Reads the trace files (as `parallax traces` does), counts every SLO's good and total \
+            events exactly as `parallax serve` does at ingest, and reports error ratio, budget \
+            remaining, burn rates over 5m … 3d, time to exhaustion and the page/ticket/ok status at \
+            the end of the data's last minute (or --at). Without --slo-file and --default-slo the \
+            default is availability=99.9 for every service. --format json prints what GET /api/v1/slos \
+            returns. Exit status 2 when nothing could be decoded; 3 with --fail-on page|ticket when an \
+            SLO has that status or worse.
+            """
     )
 
     @Option(name: .customLong("traces"), help: "OTLP trace files or directories (repeatable).")
@@ -79,15 +79,22 @@ struct SLOCommand: ParsableCommand {
     }
 
     static func table(_ views: [SLOView], at now: Double) -> String {
-        var rows: [[String]] = [["STATUS", "SLO", "TARGET", "SIGNAL", "OBJECTIVE", "WINDOW", "GOOD/TOTAL", "BUDGET LEFT", "BURN 5m", "BURN 1h", "BURN 6h", "BURN 1d", "EXHAUSTS IN"]]
+        var rows: [[String]] = [
+            [
+                "STATUS", "SLO", "TARGET", "SIGNAL", "OBJECTIVE", "WINDOW", "GOOD/TOTAL", "BUDGET LEFT", "BURN 5m", "BURN 1h", "BURN 6h", "BURN 1d",
+                "EXHAUSTS IN",
+            ]
+        ]
         for v in views {
             let r = v.report, d = r.definition
             let target = d.edge.map { "\($0.source) → \($0.target)" } ?? d.service
             let signal = d.signal == .latency ? "latency ≤ \(SLODuration.format(nanos: d.thresholdNanos ?? 0))" : "availability"
             func b(_ k: String) -> String { String(format: "%.2f", r.burnRates[k] ?? 0) }
-            rows.append([r.status.rawValue.uppercased(), d.name, target, signal, percent(d.objective), SLODuration.format(seconds: d.windowSeconds),
-                         "\(r.good)/\(r.total)" + (r.goodError > 0 ? " ±\(r.goodError)" : ""), percent(r.errorBudgetRemaining),
-                         b("5m"), b("1h"), b("6h"), b("1d"), duration(r.exhaustsInSeconds)])
+            rows.append([
+                r.status.rawValue.uppercased(), d.name, target, signal, percent(d.objective), SLODuration.format(seconds: d.windowSeconds),
+                "\(r.good)/\(r.total)" + (r.goodError > 0 ? " ±\(r.goodError)" : ""), percent(r.errorBudgetRemaining),
+                b("5m"), b("1h"), b("6h"), b("1d"), duration(r.exhaustsInSeconds),
+            ])
         }
         var widths = [Int](repeating: 0, count: rows[0].count)
         for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }

@@ -4,29 +4,29 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
-import Server
 import SLO
+import Server
 import Store
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the OTLP/HTTP and OTLP/gRPC receivers, alert webhooks, the graph API and /metrics.",
         discussion: """
-        Receives OTLP/HTTP traces on POST /v1/traces (application/x-protobuf or application/json; \
-        Content-Encoding identity, gzip, deflate or zstd), alert webhooks on POST /v1/alerts \
-        (source detected) and POST /v1/alerts/{source}, the graph API under /api/v1 \
-        (graph, services, services/{name}, disagreements, slos, slos/{name}; docs/API.md) and /healthz, /readyz, \
-        /metrics; OTLP/gRPC (TraceService/Export, gzip accepted) on --grpc-port, default 4317. \
-        Point an OpenTelemetry SDK at it with OTEL_EXPORTER_OTLP_ENDPOINT=http://HOST:4318 \
-        (http/protobuf) or http://HOST:4317 (grpc), or an OTel Collector with an `otlphttp` \
-        exporter whose endpoint is http://HOST:4318 or an `otlp` exporter to HOST:4317.
+            Receives OTLP/HTTP traces on POST /v1/traces (application/x-protobuf or application/json; \
+            Content-Encoding identity, gzip, deflate or zstd), alert webhooks on POST /v1/alerts \
+            (source detected) and POST /v1/alerts/{source}, the graph API under /api/v1 \
+            (graph, services, services/{name}, disagreements, slos, slos/{name}; docs/API.md) and /healthz, /readyz, \
+            /metrics; OTLP/gRPC (TraceService/Export, gzip accepted) on --grpc-port, default 4317. \
+            Point an OpenTelemetry SDK at it with OTEL_EXPORTER_OTLP_ENDPOINT=http://HOST:4318 \
+            (http/protobuf) or http://HOST:4317 (grpc), or an OTel Collector with an `otlphttp` \
+            exporter whose endpoint is http://HOST:4318 or an `otlp` exporter to HOST:4317.
 
-        Every setting can also come from an environment variable PARALLAX_<FLAG> (e.g. \
-        PARALLAX_MAX_BODY_BYTES=1048576, PARALLAX_INGEST_TOKEN) or from a config file \
-        (--config FILE or PARALLAX_CONFIG; YAML or JSON, keys spelled like the flags: \
-        `max-body-bytes: 1048576`). Precedence: flag > environment > file > default. \
-        SIGTERM/SIGINT stop accepting connections, finish in-flight requests and exit 0.
-        """
+            Every setting can also come from an environment variable PARALLAX_<FLAG> (e.g. \
+            PARALLAX_MAX_BODY_BYTES=1048576, PARALLAX_INGEST_TOKEN) or from a config file \
+            (--config FILE or PARALLAX_CONFIG; YAML or JSON, keys spelled like the flags: \
+            `max-body-bytes: 1048576`). Precedence: flag > environment > file > default. \
+            SIGTERM/SIGINT stop accepting connections, finish in-flight requests and exit 0.
+            """
     )
 
     @Option(help: "Config file (YAML or JSON) with the same keys as the flags.")
@@ -71,7 +71,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Most distinct edges in the trace graph; new edges past it become caller → '(overflow)' and are counted (default 20000).")
     var maxEdges: Int?
 
-    @Option(help: "Most edges exported as traces_service_graph_* series on /metrics, first seen first; the rest are summed into one '(overflow)' series (default 2000).")
+    @Option(
+        help:
+            "Most edges exported as traces_service_graph_* series on /metrics, first seen first; the rest are summed into one '(overflow)' series (default 2000)."
+    )
     var maxMetricEdges: Int?
 
     @Option(help: "Spans ending more than this after the server's clock are counted, not aggregated, e.g. 10m (default 10m).")
@@ -85,8 +88,12 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var slo: SLOOptions
     @OptionGroup var catalog: CatalogOptions
 
-    @Option(help: ArgumentHelp("Actions file (YAML): diagnostic and mitigation HTTP requests teams register for their services.",
-                               discussion: "Run with POST /api/v1/services/{name}/actions/{action} and POST /api/v1/diagnose; every run is recorded (GET /api/v1/actions/runs). See docs/ACTIONS.md."))
+    @Option(
+        help: ArgumentHelp(
+            "Actions file (YAML): diagnostic and mitigation HTTP requests teams register for their services.",
+            discussion:
+                "Run with POST /api/v1/services/{name}/actions/{action} and POST /api/v1/diagnose; every run is recorded (GET /api/v1/actions/runs). See docs/ACTIONS.md."
+        ))
     var actions: String?
 
     @Flag(help: "Kill switch: registered actions are listed but never run (503).")
@@ -113,7 +120,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Keep alerts this long, by payload start time (default 30d).")
     var alertRetention: String?
 
-    @Option(help: "Most alerts held in memory for inference and the API; beyond it the oldest are evicted from memory (they stay in the store until --alert-retention) (default 100000, about 100 MiB at ≈ 1 KiB per alert).")
+    @Option(
+        help:
+            "Most alerts held in memory for inference and the API; beyond it the oldest are evicted from memory (they stay in the store until --alert-retention) (default 100000, about 100 MiB at ≈ 1 KiB per alert)."
+    )
     var maxAlerts: Int?
 
     @Option(help: "Keep per-minute trace aggregates this long (default 24h).")
@@ -122,14 +132,20 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Checkpoint trace aggregates to the store this often (default 30s).")
     var checkpointInterval: String?
 
-    @Option(help: ArgumentHelp(
-        "Start the server's clock at this instant (RFC 3339, e.g. 2026-11-20T11:15:00Z); it then runs at wall-clock speed.",
-        discussion: "For replaying recorded data (incident reviews, demos, tests): windows, retention and checkpoints follow this clock. Default: the system clock."))
+    @Option(
+        help: ArgumentHelp(
+            "Start the server's clock at this instant (RFC 3339, e.g. 2026-11-20T11:15:00Z); it then runs at wall-clock speed.",
+            discussion:
+                "For replaying recorded data (incident reviews, demos, tests): windows, retention and checkpoints follow this clock. Default: the system clock."
+        ))
     var clockStart: String?
 
-    @Option(help: ArgumentHelp(
-        "Where the graph API and the web view read the traced layer: local (this instance's trace graph, default) or prometheus (--prometheus-url).",
-        discussion: "prometheus: a query instance for a fleet of receivers, or for traces_service_graph_* written by Tempo or the Collector (docs/SCALING.md). When Prometheus cannot answer, graph routes get 503 with the reason and /readyz is not ready; this instance still receives traces and alerts."))
+    @Option(
+        help: ArgumentHelp(
+            "Where the graph API and the web view read the traced layer: local (this instance's trace graph, default) or prometheus (--prometheus-url).",
+            discussion:
+                "prometheus: a query instance for a fleet of receivers, or for traces_service_graph_* written by Tempo or the Collector (docs/SCALING.md). When Prometheus cannot answer, graph routes get 503 with the reason and /readyz is not ready; this instance still receives traces and alerts."
+        ))
     var tracedSource: String?
 
     @OptionGroup var prometheus: PrometheusOptions
@@ -141,14 +157,17 @@ struct Serve: AsyncParsableCommand {
     var logFormat: String?
 
     /// Everything resolved from flags, environment, config file and defaults.
-    func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (ServerConfiguration, aliases: String?, logLevel: Logger.Level, json: Bool) {
+    func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (
+        ServerConfiguration, aliases: String?, logLevel: Logger.Level, json: Bool
+    ) {
         try resolveAll(environment: environment).base
     }
 
     /// `resolve`, and the locality settings (flags, else config keys `locality-label` — a list or
     /// comma-separated — and `resource-topology`).
     func resolveAll(environment: [String: String] = ProcessInfo.processInfo.environment) throws
-        -> (base: (ServerConfiguration, aliases: String?, logLevel: Logger.Level, json: Bool), locality: LocalityOptions.Resolved) {
+        -> (base: (ServerConfiguration, aliases: String?, logLevel: Logger.Level, json: Bool), locality: LocalityOptions.Resolved)
+    {
         let src = try ConfigSources(configPath: config, environment: environment)
         let labels = locality.localityLabels.isEmpty ? src.stringList("locality-label") : locality.localityLabels
         let loc = try LocalityOptions.resolve(labels: labels, topologyPath: src.optionalString("resource-topology", flag: locality.resourceTopology))
@@ -196,7 +215,8 @@ struct Serve: AsyncParsableCommand {
         c.checkpointIntervalSeconds = try src.duration("checkpoint-interval", flag: checkpointInterval, default: c.checkpointIntervalSeconds)
         if let text = src.optionalString("clock-start", flag: clockStart) {
             guard let start = AlertTimestamp.parse(string: text), AlertTimestamp.saneRange.contains(start.timeIntervalSince1970) else {
-                throw ValidationError("clock-start must be an RFC 3339 time between 1971 and 2200, e.g. 2026-11-20T11:15:00Z (got '\(text.prefix(64))')")
+                throw ValidationError(
+                    "clock-start must be an RFC 3339 time between 1971 and 2200, e.g. 2026-11-20T11:15:00Z (got '\(text.prefix(64))')")
             }
             c.clockStart = start.timeIntervalSince1970
         }
@@ -254,29 +274,35 @@ struct Serve: AsyncParsableCommand {
         do { store = try ParallaxStore(directory: configuration.dataDirectory, clock: clock) } catch {
             throw ValidationError("cannot open the store in \(configuration.dataDirectory): \(error)")
         }
-        let book = AlertBook(aliases: try OfflinePipeline.loadAliases(aliasPath), sink: store, capacity: configuration.maxAlerts,
-                             topology: locality.topology, intakeOptions: IntakeOptions(localityLabels: locality.labels))
+        let book = AlertBook(
+            aliases: try OfflinePipeline.loadAliases(aliasPath), sink: store, capacity: configuration.maxAlerts,
+            topology: locality.topology, intakeOptions: IntakeOptions(localityLabels: locality.labels))
         let state = GraphState(settings: configuration.traceGraph, clock: clock)
         if !configuration.slos.isEmpty || !configuration.defaultSLOs.isEmpty {
             state.configureSLOs(SLOLedger(definitions: configuration.slos, defaults: configuration.defaultSLOs))
         }
         let restored = try restoreState(from: store, into: state, alerts: book, alertRetentionSeconds: configuration.alertRetentionSeconds)
         if let problem = restored.checkpointError {
-            logger.error("trace checkpoint unreadable: starting with empty trace aggregates (alerts are restored; the next checkpoint replaces it)",
-                         metadata: ["error": .string(problem)])
+            logger.error(
+                "trace checkpoint unreadable: starting with empty trace aggregates (alerts are restored; the next checkpoint replaces it)",
+                metadata: ["error": .string(problem)])
         }
-        logger.info("restored", metadata: [
-            "alerts": .stringConvertible(restored.alerts),
-            "checkpoint": .string(restored.checkpointAt.map { "\($0)" } ?? "none"),
-            "slos": .stringConvertible(configuration.slos.count), "sloSeriesRestored": .stringConvertible(restored.sloSeries.count),
-        ])
-        logger.info("starting", metadata: [
-            "host": .string(configuration.host), "port": .stringConvertible(configuration.port),
-            "grpcPort": .string(configuration.grpcPort == 0 ? "off" : String(configuration.grpcPort)),
-            "data": .string(configuration.dataDirectory),
-            "ingestAuth": .stringConvertible(configuration.ingestToken != nil), "apiAuth": .stringConvertible(configuration.apiToken != nil),
-            "tracedSource": .string(configuration.prometheus.map { "prometheus \($0.baseURL.absoluteString)" } ?? "local"),
-        ])
+        logger.info(
+            "restored",
+            metadata: [
+                "alerts": .stringConvertible(restored.alerts),
+                "checkpoint": .string(restored.checkpointAt.map { "\($0)" } ?? "none"),
+                "slos": .stringConvertible(configuration.slos.count), "sloSeriesRestored": .stringConvertible(restored.sloSeries.count),
+            ])
+        logger.info(
+            "starting",
+            metadata: [
+                "host": .string(configuration.host), "port": .stringConvertible(configuration.port),
+                "grpcPort": .string(configuration.grpcPort == 0 ? "off" : String(configuration.grpcPort)),
+                "data": .string(configuration.dataDirectory),
+                "ingestAuth": .stringConvertible(configuration.ingestToken != nil), "apiAuth": .stringConvertible(configuration.apiToken != nil),
+                "tracedSource": .string(configuration.prometheus.map { "prometheus \($0.baseURL.absoluteString)" } ?? "local"),
+            ])
         var center: ActionCenter?
         if let file = configuration.actions {
             do { center = try ActionCenter(file: file, disabled: configuration.actionsDisabled, store: store, clock: clock) } catch {
@@ -306,15 +332,18 @@ struct JSONLogHandler: LogHandler {
         write(level: event.level, message: event.message, metadata: event.metadata, error: event.error)
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
+    func log(
+        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
+        file: String, function: String, line: UInt
+    ) {
         write(level: level, message: message, metadata: explicit, error: nil)
     }
 
     private func write(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, error: (any Error)?) {
         var object: [String: String] = [
-            "ts": ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC")!,
-                                              formatOptions: [.withInternetDateTime, .withFractionalSeconds]),
+            "ts": ISO8601DateFormatter.string(
+                from: Date(), timeZone: TimeZone(identifier: "UTC")!,
+                formatOptions: [.withInternetDateTime, .withFractionalSeconds]),
             "level": level.rawValue, "label": label, "msg": message.description,
         ]
         for (k, v) in metadata.merging(explicit ?? [:], uniquingKeysWith: { $1 }) { object[k] = v.description }

@@ -7,15 +7,15 @@ struct Traces: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Read OTLP trace files offline: a summary, or the traced graph.",
         discussion: """
-        Accepts .pb (one serialized ExportTraceServiceRequest, or the Collector file exporter's \
-        length-prefixed proto format), .json (one OTLP/JSON request), .jsonl/.ndjson (one request \
-        per line, the Collector file exporter's JSON format), each optionally .gz or .zst. \
-        Directories are read recursively. \
-        Without --format: a summary (files, requests, spans, services, rejected spans, decode \
-        errors with file:offset) and the edge list. With --format json|dot|mermaid|graphml|table: \
-        the parallax.graph/v1 document of the traced graph (every edge traced-only). \
-        Exit status 2 when nothing could be decoded.
-        """
+            Accepts .pb (one serialized ExportTraceServiceRequest, or the Collector file exporter's \
+            length-prefixed proto format), .json (one OTLP/JSON request), .jsonl/.ndjson (one request \
+            per line, the Collector file exporter's JSON format), each optionally .gz or .zst. \
+            Directories are read recursively. \
+            Without --format: a summary (files, requests, spans, services, rejected spans, decode \
+            errors with file:offset) and the edge list. With --format json|dot|mermaid|graphml|table: \
+            the parallax.graph/v1 document of the traced graph (every edge traced-only). \
+            Exit status 2 when nothing could be decoded.
+            """
     )
 
     @Argument(help: "Files or directories.")
@@ -42,7 +42,10 @@ struct Traces: ParsableCommand {
             out.output = output
             let doc = try scope.apply(pipeline.document())
             try out.emit(GraphExporter.render(doc, as: try out.resolvedFormat()))
-            FileHandle.standardError.write(Data("traces: \(summary.spans) spans, \(summary.requests) requests, \(summary.files) files, \(summary.rejected.total) rejected, \(summary.errors.count) errors\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "traces: \(summary.spans) spans, \(summary.requests) requests, \(summary.files) files, \(summary.rejected.total) rejected, \(summary.errors.count) errors\n"
+                        .utf8))
             for error in summary.errors.prefix(20) { FileHandle.standardError.write(Data("  \(error)\n".utf8)) }
             if failed { throw ExitCode(2) }
             return

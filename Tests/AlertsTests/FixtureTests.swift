@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Alerts
 
 // One test per public fixture in ../shared/alert-payloads (see its SOURCES.md). Every suite here
@@ -15,8 +16,8 @@ import Testing
         #expect(a.status == .firing)
         // No fingerprint in the payload: Alertmanager's FNV-1a label-set fingerprint is computed.
         #expect(a.dedupKey == "2f30fca22fdaa8ef")
-        #expect(epoch(a.startsAt) == 1_501_787_857.804)          // 2017-08-03T15:17:37.804-04:00
-        #expect(a.endsAt == nil)                                  // 0001-01-01 = unset
+        #expect(epoch(a.startsAt) == 1_501_787_857.804)  // 2017-08-03T15:17:37.804-04:00
+        #expect(a.endsAt == nil)  // 0001-01-01 = unset
         #expect(a.id == "alertmanager:2f30fca22fdaa8ef:1501787857")
         #expect(a.title == "thing_dead")
         #expect(a.severity == "critical")
@@ -30,7 +31,7 @@ import Testing
         #expect(alerts.map(\.source) == [.alertmanager, .alertmanager])
         #expect(alerts.map(\.dedupKey) == ["a1bc48475b20e73d", "c2ea85182f28cbd9"])
         #expect(alerts.map(\.status) == [.firing, .firing])
-        #expect(alerts.allSatisfy { near($0.startsAt, 1_580_948_278.432911368) })   // nanosecond RFC 3339
+        #expect(alerts.allSatisfy { near($0.startsAt, 1_580_948_278.432911368) })  // nanosecond RFC 3339
         #expect(alerts.map(\.title) == ["High CPU Temperature", "High CPU Temperature"])
         #expect(alerts[0].severity == "critical")
         #expect(alerts[0].entities == [Entity(kind: .host, name: "andromeda", raw: "andromeda")])
@@ -45,7 +46,7 @@ import Testing
         #expect(alerts[0].dedupKey == "a1bc48475b20e73d")
         // Same alert as the firing fixture: same id, so the resolution pairs with it.
         #expect(alerts[0].id == "alertmanager:a1bc48475b20e73d:1580948278")
-        #expect(alerts[0].endsAt == nil)   // the payload's endsAt is Go's zero time
+        #expect(alerts[0].endsAt == nil)  // the payload's endsAt is Go's zero time
     }
 }
 
@@ -55,7 +56,7 @@ import Testing
         #expect(alerts.count == 2)
         #expect(alerts.allSatisfy { $0.source == .grafana && $0.status == .firing })
         #expect(alerts.map(\.dedupKey) == ["c6eadffa33fcdf37", "bc97ff14869b13e3"])
-        #expect(alerts.map { epoch($0.startsAt) } == [1_634_025_063.157076, 1_634_025_363.157076]) // +02:00 offsets
+        #expect(alerts.map { epoch($0.startsAt) } == [1_634_025_063.157076, 1_634_025_363.157076])  // +02:00 offsets
         #expect(alerts.map(\.title) == ["High memory usage", "High CPU usage"])
         #expect(alerts.map(\.team) == ["blue", "blue"])
         #expect(alerts[0].severity == nil)
@@ -70,8 +71,11 @@ import Testing
         #expect(epoch(a.startsAt) == 1_709_258_940)
         #expect(a.title == "Memory (copy)")
         // valueString labels={instance=node_exporter:9100, job=node}
-        #expect(a.entities == [Entity(kind: .host, name: "node_exporter", raw: "node_exporter:9100"),
-                               Entity(kind: .service, name: "node", raw: "node")])
+        #expect(
+            a.entities == [
+                Entity(kind: .host, name: "node_exporter", raw: "node_exporter:9100"),
+                Entity(kind: .service, name: "node", raw: "node"),
+            ])
     }
 
     @Test func grafana9Resolved() throws {
@@ -107,7 +111,7 @@ import Testing
         #expect(fired.severity == "error")
         #expect(fired.entities == [Entity(kind: .service, name: "keep-api", raw: "keep-api")])
         #expect(recovered.status == .resolved)
-        #expect(epoch(recovered.endsAt) == 1_733_930_853)   // "date": "1733930853000" (ms)
+        #expect(epoch(recovered.endsAt) == 1_733_930_853)  // "date": "1733930853000" (ms)
         #expect(recovered.id == fired.id)
         #expect(recovered.id == "datadog:160076582:service:keep-api:1733930462")
         #expect(recovered.severity == nil)
@@ -121,7 +125,7 @@ import Testing
         #expect(a.title == "Unauthorized access to API keep-api")
         #expect(a.dedupKey == "134462228:service:keep-api")
         #expect(epoch(a.startsAt) == 1_733_930_288)
-        #expect(a.entitySummary == ["service:keep-api"])   // environment:production and the bare "monitor" tag are not entities
+        #expect(a.entitySummary == ["service:keep-api"])  // environment:production and the bare "monitor" tag are not entities
     }
 
     @Test func databaseScope() throws {
@@ -144,7 +148,7 @@ import Testing
         #expect(epoch(a.startsAt) == 1_566_248_777.677)
         #expect(a.title == "ReferenceError: heck is not defined")
         #expect(a.severity == "error")
-        #expect(a.entities == [Entity(kind: .service, name: "front-end", raw: "front-end")]) // slug from event.url
+        #expect(a.entities == [Entity(kind: .service, name: "front-end", raw: "front-end")])  // slug from event.url
     }
 
     @Test func issueCreated() throws {
@@ -162,8 +166,8 @@ import Testing
         let a = try #require(alerts.first)
         #expect(a.dedupKey == "metric-alert:4")
         #expect(a.status == .resolved)
-        #expect(epoch(a.startsAt) == 1_600_000_000)   // date_started 2020-09-13T12:26:40Z
-        #expect(a.endsAt == nil)                        // date_closed is null in the payload
+        #expect(epoch(a.startsAt) == 1_600_000_000)  // date_started 2020-09-13T12:26:40Z
+        #expect(a.endsAt == nil)  // date_closed is null in the payload
         #expect(a.title == "Too many errors")
         #expect(a.entitySummary == ["service:bar"])
     }
@@ -188,20 +192,20 @@ import Testing
         #expect(a.status == .firing)
         // No AlarmArn in the message: built from AWSAccountId + "EU (Ireland)" → eu-west-1.
         #expect(a.dedupKey == "arn:aws:cloudwatch:eu-west-1:1234567890:alarm:bucketbytesAlarm")
-        #expect(epoch(a.startsAt) == 1_550_274_825.093)   // StateChangeTime 2019-02-15T23:53:45.093+0000
-        #expect(a.team == "alerta-test")                    // SNS topic name
+        #expect(epoch(a.startsAt) == 1_550_274_825.093)  // StateChangeTime 2019-02-15T23:53:45.093+0000
+        #expect(a.team == "alerta-test")  // SNS topic name
         #expect(a.title == "bucketbytesAlarm")
         #expect(a.severity == nil)
-        #expect(a.entities == [Entity(kind: .awsResource, name: "try.alerta.io", raw: "try.alerta.io")]) // StorageType is not an entity
+        #expect(a.entities == [Entity(kind: .awsResource, name: "try.alerta.io", raw: "try.alerta.io")])  // StorageType is not an entity
     }
 
     @Test func snsEnvelopeInsufficientData() throws {
         let alerts = try Fixtures.decode("cloudwatch-sns/alerta-test-https-envelope-insufficient-data.json")
         let a = try #require(alerts.first)
-        #expect(a.status == .resolved)   // left ALARM
+        #expect(a.status == .resolved)  // left ALARM
         #expect(epoch(a.startsAt) == 1_557_736_903.548)
         #expect(epoch(a.endsAt) == 1_557_736_903.548)
-        #expect(a.entities == [Entity(kind: .queue, name: "alerta-test", raw: "alerta-test")]) // TopicName dimension
+        #expect(a.entities == [Entity(kind: .queue, name: "alerta-test", raw: "alerta-test")])  // TopicName dimension
         #expect(a.team == "alerta-test")
     }
 
@@ -211,10 +215,13 @@ import Testing
         #expect(alerts.count == 1)
         #expect(a.dedupKey == "arn:aws:cloudwatch:REGION:ACCOUNT_NUMBER:alarm:EXAMPLE")
         #expect(epoch(a.startsAt) == 1_433_353_407.123)
-        #expect(a.team == nil)   // "arn:aws:sns:EXAMPLE" is not an ARN
+        #expect(a.team == nil)  // "arn:aws:sns:EXAMPLE" is not an ARN
         let arn = try #require(a.entities.first?.arn)
-        #expect(arn == AWSARN(partition: "aws", service: "cloudwatch", region: "REGION", account: "ACCOUNT_NUMBER",
-                              resourceType: "alarm", resourceName: "EXAMPLE", raw: "arn:aws:cloudwatch:REGION:ACCOUNT_NUMBER:alarm:EXAMPLE"))
+        #expect(
+            arn
+                == AWSARN(
+                    partition: "aws", service: "cloudwatch", region: "REGION", account: "ACCOUNT_NUMBER",
+                    resourceType: "alarm", resourceName: "EXAMPLE", raw: "arn:aws:cloudwatch:REGION:ACCOUNT_NUMBER:alarm:EXAMPLE"))
         // InstanceId from Trigger.Metrics[].MetricStat.Metric.Dimensions
         #expect(a.entity(.host) == [Entity(kind: .host, name: "testinstance", raw: "TestInstance")])
         #expect(a.raw.hasPrefix("{\"EventSource\":\"aws:sns\""))
@@ -232,7 +239,7 @@ import Testing
         let a = try #require(alerts.first)
         #expect(a.status == .firing)
         #expect(a.dedupKey == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh")
-        #expect(epoch(a.startsAt) == 1_570_035_880.989)   // state.timestamp 2019-10-02T17:04:40.989+0000
+        #expect(epoch(a.startsAt) == 1_570_035_880.989)  // state.timestamp 2019-10-02T17:04:40.989+0000
         #expect(a.title == "ServerCpuTooHigh")
         let alarm = try #require(a.entities.first)
         #expect(alarm.kind == .awsResource)
@@ -251,7 +258,7 @@ import Testing
         let anomaly = try Fixtures.decode("cloudwatch-eventbridge/aws-docs-anomaly-detection-alarm-state-change.json")
         #expect(math.count == 1)
         #expect(epoch(math[0].startsAt) == 1_570_036_848.554)
-        #expect(math[0].entitySummary == ["awsResource:totalnetworktraffictoohigh", "host:i-12345678901234567"]) // deduplicated
+        #expect(math[0].entitySummary == ["awsResource:totalnetworktraffictoohigh", "host:i-12345678901234567"])  // deduplicated
         #expect(anomaly[0].dedupKey == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:EC2 CPU Utilization Anomaly")
         #expect(epoch(anomaly[0].startsAt) == 1_570_118_404.653)
         #expect(anomaly[0].entities[0].name == "ec2-cpu-utilization-anomaly")
@@ -269,7 +276,7 @@ import Testing
         #expect(a.entities.count == 2)
         #expect(a.entities[0].raw == "arn:aws:cloudwatch:us-east-1: 111122223333:alarm:SuppressionDemo.Main")
         #expect(a.entities[0].arn?.account == "111122223333")
-        #expect(a.entities[1].arn?.resourceName == "CompositeDemo.FirstChild")   // triggering child alarm
+        #expect(a.entities[1].arn?.resourceName == "CompositeDemo.FirstChild")  // triggering child alarm
     }
 }
 
@@ -282,8 +289,8 @@ import Testing
         #expect(a.status == .firing)
         #expect(epoch(a.startsAt) == 1_622_813_729.781)
         #expect(a.title == "Test Incident 3")
-        #expect(a.severity == "high")        // urgency; priority is null
-        #expect(a.team == "Default")         // no teams → escalation policy
+        #expect(a.severity == "high")  // urgency; priority is null
+        #expect(a.team == "Default")  // no teams → escalation policy
         #expect(a.entities == [Entity(kind: .service, name: "pig208", raw: "pig208")])
         #expect(a.id == "pagerduty:PFQZPSY:1622813729")
     }
@@ -294,7 +301,7 @@ import Testing
         #expect(a.dedupKey == "PCPZE64")
         #expect(a.status == .resolved)
         #expect(epoch(a.endsAt) == 1_622_812_613.816)
-        #expect(epoch(a.startsAt) == 1_622_812_613.816)   // no created_at in the payload
+        #expect(epoch(a.startsAt) == 1_622_812_613.816)  // no created_at in the payload
     }
 
     @Test func subscriptionObjectIsRefusedClearly() throws {
@@ -313,8 +320,8 @@ import Testing
         #expect(a.source == .opsgenie)
         #expect(a.dedupKey == "aliastest")
         #expect(a.status == .firing)
-        #expect(epoch(a.startsAt) == 1_420_452_191.104)   // createdAt epoch ms
-        #expect(a.title == "test alert")                   // message trimmed
+        #expect(epoch(a.startsAt) == 1_420_452_191.104)  // createdAt epoch ms
+        #expect(a.title == "test alert")  // message trimmed
         #expect(a.team == "team1")
         #expect(a.entities.isEmpty)
     }
@@ -329,7 +336,7 @@ import Testing
         #expect(add[0].team == "team2")
         #expect(add[0].status == .firing)
         #expect(close[0].status == .resolved)
-        #expect(near(close[0].endsAt, 1_420_452_374.669001603))   // updatedAt in nanoseconds
+        #expect(near(close[0].endsAt, 1_420_452_374.669001603))  // updatedAt in nanoseconds
         #expect(close[0].id == add[0].id)
         #expect(close[0].id == "opsgenie:aliastest:1420452191")
     }
@@ -342,9 +349,12 @@ import Testing
         let r = try AlertFileReader.read(paths: [dir.path], progress: { calls.append(($0, $1)) })
         #expect(r.filesRead == 30)
         #expect(r.bodiesRead == 30)
-        #expect(r.alerts.count == 30)   // 28 bodies, two of them with two alerts
-        #expect(r.errors.count == 2)    // unrendered Datadog template, PagerDuty subscription object
-        #expect(r.errors.map { ($0.file as NSString).lastPathComponent } == ["datadog-docs-default-payload-template.json", "pd-docs-incident-priority-updated.json"])
+        #expect(r.alerts.count == 30)  // 28 bodies, two of them with two alerts
+        #expect(r.errors.count == 2)  // unrendered Datadog template, PagerDuty subscription object
+        #expect(
+            r.errors.map { ($0.file as NSString).lastPathComponent } == [
+                "datadog-docs-default-payload-template.json", "pd-docs-incident-priority-updated.json",
+            ])
         #expect(calls.count == 30 && calls.last! == (30, 30))
         let again = try AlertFileReader.read(paths: [dir.path])
         #expect(again.alerts.map(\.id) == r.alerts.map(\.id))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Alerts
 
 /// Inputs that crashed an adapter (found while writing the fuzz targets, scripts/fuzz.sh), kept as regression tests: each must

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Alerts
 
 /// The linear rewrites give the same results as the scans they replace (kept here as references).
@@ -87,8 +88,10 @@ import Testing
     }
 
     @Test func environmentGroupsAsBefore() {
-        for s in ["checkout (prod)", "((prod)", "( prod )", "[qa] x (dev)", "(prod]", "[(prod)]", "(\u{00A0}prod\u{00A0})",
-                  "( \u{00A0}prod)", "(\u{00A0} prod)", "(pr od)", "(prod\r\n)", "((((x)", "(x(prod)", "(copy)"] {
+        for s in [
+            "checkout (prod)", "((prod)", "( prod )", "[qa] x (dev)", "(prod]", "[(prod)]", "(\u{00A0}prod\u{00A0})",
+            "( \u{00A0}prod)", "(\u{00A0} prod)", "(pr od)", "(prod\r\n)", "((((x)", "(x(prod)", "(copy)",
+        ] {
             #expect(NameNormalizer.removingEnvironmentGroups(s) == Self.previousGroupRemoval(s), "\(s)")
         }
         let alphabet = ["(", ")", "[", "]", " ", "p", "r", "o", "d", "q", "a", "x", "-", "\u{00A0}", "1", "\t", "\r\n", "e\u{301}"]
@@ -121,7 +124,7 @@ import Testing
             #expect(r.map { String(hay[$0]) } == (naive(hay, needle) == nil ? nil : needle))
         }
         let s = "xx labels={a=b} labels={c=d}"
-        let sub = s[s.index(s.startIndex, offsetBy: 4)...]   // a Substring: offsets stay relative to the base
+        let sub = s[s.index(s.startIndex, offsetBy: 4)...]  // a Substring: offsets stay relative to the base
         #expect(sub.find("labels={").map { String(s[$0]) } == "labels={")
         #expect(sub.find("labels={")?.lowerBound == s.find("labels={c")?.lowerBound)
         #expect("abc".find("") == nil)
@@ -138,13 +141,13 @@ import Testing
 
     @Test func commonLabelsStillFillHandWrittenAlerts() throws {
         let json = """
-        {"receiver":"r","status":"firing","groupKey":"g",
-         "commonLabels":{"alertname":"Down","service":"checkout","namespace":"Shop","severity":"Critical","team":"payments","zone":"a"},
-         "alerts":[{"status":"firing","labels":{},"startsAt":"2024-05-01T10:00:00Z"},
-                   {"status":"firing","labels":{"service":"orders"},"startsAt":"2024-05-01T10:00:00Z"},
-                   {"status":"firing","labels":{"zone":"b","team":"core"},"startsAt":"2024-05-01T10:00:00Z"},
-                   {"status":"firing","labels":{"zone":"c"},"startsAt":"2024-05-01T10:00:00Z"}]}
-        """
+            {"receiver":"r","status":"firing","groupKey":"g",
+             "commonLabels":{"alertname":"Down","service":"checkout","namespace":"Shop","severity":"Critical","team":"payments","zone":"a"},
+             "alerts":[{"status":"firing","labels":{},"startsAt":"2024-05-01T10:00:00Z"},
+                       {"status":"firing","labels":{"service":"orders"},"startsAt":"2024-05-01T10:00:00Z"},
+                       {"status":"firing","labels":{"zone":"b","team":"core"},"startsAt":"2024-05-01T10:00:00Z"},
+                       {"status":"firing","labels":{"zone":"c"},"startsAt":"2024-05-01T10:00:00Z"}]}
+            """
         let alerts = try AlertIntake.decode(body(json))
         #expect(alerts.count == 4)
         #expect(alerts[0].title == "Down")
@@ -152,12 +155,14 @@ import Testing
         #expect(alerts[0].team == "payments")
         #expect(alerts[0].entities == [Entity(kind: .service, name: "checkout", raw: "checkout", namespace: "shop")])
         // No fingerprint and no labels of its own: the hash of the whole commonLabels set.
-        #expect(alerts[0].dedupKey == PrometheusStyleAdapter.labelFingerprint(
-            ["alertname": "Down", "service": "checkout", "namespace": "Shop", "severity": "Critical", "team": "payments", "zone": "a"]))
+        #expect(
+            alerts[0].dedupKey
+                == PrometheusStyleAdapter.labelFingerprint(
+                    ["alertname": "Down", "service": "checkout", "namespace": "Shop", "severity": "Critical", "team": "payments", "zone": "a"]))
         #expect(alerts[1].title == "Down")
         #expect(alerts[1].entities == [Entity(kind: .service, name: "orders", raw: "orders", namespace: "shop")])
         #expect(alerts[1].dedupKey == PrometheusStyleAdapter.labelFingerprint(["service": "orders"]))
-        #expect(alerts[2].team == "core")   // its own label wins
+        #expect(alerts[2].team == "core")  // its own label wins
         #expect(alerts[2].entities == alerts[0].entities)
         #expect(alerts[3].team == "payments" && alerts[3].severity == "critical")
         #expect(alerts[3].entities == alerts[0].entities)
@@ -203,8 +208,10 @@ import Testing
     }
 
     static func previousTitleHeader(_ title: String) -> [String?] {
-        let words = ["triggered", "re-triggered", "retriggered", "recovered", "warn", "warning", "no data",
-                     "renotify", "alert", "ok", "resolved", "warn recovered", "alert recovered"]
+        let words = [
+            "triggered", "re-triggered", "retriggered", "recovered", "warn", "warning", "no data",
+            "renotify", "alert", "ok", "resolved", "warn recovered", "alert recovered",
+        ]
         var rest = Substring(title).drop(while: { $0 == " " })
         var scope: String?, transition: String?, priority: String?
         while rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
@@ -275,8 +282,10 @@ import Testing
     }
 
     @Test func datadogTitleAndBodyAsBefore() {
-        let titleAlphabet = ["[", "]", " ", "P1", "p", "9", "Warn", " on ", "{a:b}", "{", "}", "Triggered", "x", "é", "\u{301}",
-                             "OK", "no data", "\t", "Recovered"]
+        let titleAlphabet = [
+            "[", "]", " ", "P1", "p", "9", "Warn", " on ", "{a:b}", "{", "}", "Triggered", "x", "é", "\u{301}",
+            "OK", "no data", "\t", "Recovered",
+        ]
         for s in Strings(titleAlphabet, count: 10_000, maxLength: 8) {
             let h = DatadogAdapter.titleHeader(s)
             #expect([h.title, h.scope, h.transition, h.priority] == Self.previousTitleHeader(s), "\(s.debugDescription)")

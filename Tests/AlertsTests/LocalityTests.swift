@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Alerts
 
 @Suite("Where alerts happened: locations and the resource topology")
@@ -13,15 +14,19 @@ struct LocalityTests {
     }
 
     @Test func alertmanagerLabelsMostSpecificFirst() throws {
-        let a = try #require(AlertIntake.decode(alertmanager([
-            "alertname": "LinkDown", "service": "t07-linkdown", "region": "EU-West-1",
-            "zone": "eu-west-1a", "instance": "10.0.0.5:9100",
-        ])).first)
-        #expect(a.locations == [
-            AlertLocation(label: "instance", value: "10.0.0.5"),
-            AlertLocation(label: "zone", value: "eu-west-1a"),
-            AlertLocation(label: "region", value: "eu-west-1"),
-        ])
+        let a = try #require(
+            AlertIntake.decode(
+                alertmanager([
+                    "alertname": "LinkDown", "service": "t07-linkdown", "region": "EU-West-1",
+                    "zone": "eu-west-1a", "instance": "10.0.0.5:9100",
+                ])
+            ).first)
+        #expect(
+            a.locations == [
+                AlertLocation(label: "instance", value: "10.0.0.5"),
+                AlertLocation(label: "zone", value: "eu-west-1a"),
+                AlertLocation(label: "region", value: "eu-west-1"),
+            ])
     }
 
     @Test func localityLabelRanksFirstAndIsReadOnlyWhenAsked() throws {
@@ -52,8 +57,10 @@ struct LocalityTests {
             "Region": "US East (N. Virginia)", "AWSAccountId": "123456789012",
             "Trigger": ["Dimensions": [["name": "InstanceId", "value": "i-0abc"]]],
         ]
-        let sns: [String: Any] = ["Type": "Notification", "Message": String(data: try JSONSerialization.data(withJSONObject: message), encoding: .utf8)!,
-                                  "Timestamp": "2026-03-01T10:00:01.000Z", "TopicArn": "arn:aws:sns:us-east-1:123456789012:ops"]
+        let sns: [String: Any] = [
+            "Type": "Notification", "Message": String(data: try JSONSerialization.data(withJSONObject: message), encoding: .utf8)!,
+            "Timestamp": "2026-03-01T10:00:01.000Z", "TopicArn": "arn:aws:sns:us-east-1:123456789012:ops",
+        ]
         let c = try #require(AlertIntake.decode(try JSONSerialization.data(withJSONObject: sns)).first)
         #expect(c.locations == [AlertLocation(label: "InstanceId", value: "i-0abc"), AlertLocation(label: "region", value: "us-east-1")])
     }
@@ -78,15 +85,16 @@ struct LocalityTests {
         #expect(yaml.linked("b", "7") && yaml.neighbours["b"] == ["a", "7"])
     }
 
-    @Test(arguments: [
-        ("links:\n  - [a, b]\n  - [a, b, c]\n", 3, "has 3 value(s)"),
-        ("links:\n  - [a, b]\n  - x\n", 3, "not a pair"),
-        ("{\"links\": [[\"a\", \"b\"]],\n \"nodes\": []}", 2, "unknown key"),
-        ("links: [[a, b]\nfoo", nil, "not valid JSON or YAML"),
-        ("links:\n  - [a, \"\"]\n", 2, "non-empty"),
-        ("[1, 2]", 1, "expected an object"),
-        ("", 1, "empty"),
-    ] as [(String, Int?, String)])
+    @Test(
+        arguments: [
+            ("links:\n  - [a, b]\n  - [a, b, c]\n", 3, "has 3 value(s)"),
+            ("links:\n  - [a, b]\n  - x\n", 3, "not a pair"),
+            ("{\"links\": [[\"a\", \"b\"]],\n \"nodes\": []}", 2, "unknown key"),
+            ("links: [[a, b]\nfoo", nil, "not valid JSON or YAML"),
+            ("links:\n  - [a, \"\"]\n", 2, "non-empty"),
+            ("[1, 2]", 1, "expected an object"),
+            ("", 1, "empty"),
+        ] as [(String, Int?, String)])
     func topologyErrorsNameTheLine(text: String, line: Int?, message: String) throws {
         do {
             _ = try ResourceTopology.parse(Data(text.utf8))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Alerts
 
 @Suite struct NormalizationTests {
@@ -15,12 +16,12 @@ import Testing
         ("user service", "user"),
         ("Billing  Worker [production]", "billing-worker"),
         ("checkout-7d9f8b6c4-x2kqz", "checkout"),
-        ("fluentd-x2kqz", "fluentd-x2kqz"),        // lone 5-char suffix only stripped for pods
+        ("fluentd-x2kqz", "fluentd-x2kqz"),  // lone 5-char suffix only stripped for pods
         ("api-v2", "api-v2"),
         ("api (copy)", "api-copy"),
-        ("prod", "prod"),                          // never strip a name to nothing
+        ("prod", "prod"),  // never strip a name to nothing
         ("service", "service"),
-        ("dev-service", "service"),           // env prefix goes first; the last token always stays
+        ("dev-service", "service"),  // env prefix goes first; the last token always stays
         ("frontend.web", "frontend.web"),
     ])
     func serviceNames(raw: String, expected: String) {
@@ -50,7 +51,7 @@ import Testing
     @Test func resourceNames() {
         #expect(NameNormalizer.resource("orders-db-prod") == "orders-db")
         #expect(NameNormalizer.resource("Orders_DB") == "orders-db")
-        #expect(NameNormalizer.resource("user-service") == "user-service")   // svc suffix kept for resources
+        #expect(NameNormalizer.resource("user-service") == "user-service")  // svc suffix kept for resources
         #expect(NameNormalizer.loadBalancer("app/my-lb/50dc6c495c0c9188") == "my-lb")
         #expect(NameNormalizer.loadBalancer("targetgroup/my-tg/6d0ecf831eec9f09") == "my-tg")
         #expect(NameNormalizer.loadBalancer("classic-elb") == "classic-elb")
@@ -61,8 +62,11 @@ import Testing
 @Suite struct ARNTests {
     @Test func sqs() throws {
         let a = try #require(AWSARN.parse("arn:aws:sqs:us-east-1:123456789012:orders-queue"))
-        #expect(a == AWSARN(partition: "aws", service: "sqs", region: "us-east-1", account: "123456789012",
-                            resourceType: nil, resourceName: "orders-queue", raw: "arn:aws:sqs:us-east-1:123456789012:orders-queue"))
+        #expect(
+            a
+                == AWSARN(
+                    partition: "aws", service: "sqs", region: "us-east-1", account: "123456789012",
+                    resourceType: nil, resourceName: "orders-queue", raw: "arn:aws:sqs:us-east-1:123456789012:orders-queue"))
         #expect(EntityBag.kind(forARN: a) == .queue)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Alerts
 
 // Hostile-but-legal bodies (a few MB, under the 5 MiB alert limit) aimed at each parsing path that
@@ -18,9 +19,15 @@ enum Crafted {
     static func json(_ o: Any) -> Data { try! JSONSerialization.data(withJSONObject: o) }
 
     static func alertmanager(_ labels: [String: String], annotations: [String: String] = [:]) -> Data {
-        json(["receiver": "r", "status": "firing", "groupKey": "g",
-              "alerts": [["status": "firing", "labels": labels, "annotations": annotations,
-                          "startsAt": "2024-05-01T10:00:00Z", "fingerprint": "f"]]])
+        json([
+            "receiver": "r", "status": "firing", "groupKey": "g",
+            "alerts": [
+                [
+                    "status": "firing", "labels": labels, "annotations": annotations,
+                    "startsAt": "2024-05-01T10:00:00Z", "fingerprint": "f",
+                ]
+            ],
+        ])
     }
 
     static func spaces(_ n: Int) -> String { String(repeating: " ", count: n) }
@@ -28,9 +35,11 @@ enum Crafted {
     /// `arn:` followed by megabytes of spaces, then a real ARN tail, under a non-entity key
     /// (read as an ARN) and under `service` (an entity key: ARN parse, then name normalization).
     static func arnSpaces(_ n: Int) -> Data {
-        alertmanager(["alertname": "QueueBacklog",
-                      "queue_arn": "arn:" + spaces(n / 2) + "aws:sqs:eu-west-1:123456789012:orders",
-                      "service": "arn:" + spaces(n / 2) + "aws:ecs:eu-west-1:123456789012:service/shop/checkout"])
+        alertmanager([
+            "alertname": "QueueBacklog",
+            "queue_arn": "arn:" + spaces(n / 2) + "aws:sqs:eu-west-1:123456789012:orders",
+            "service": "arn:" + spaces(n / 2) + "aws:ecs:eu-west-1:123456789012:service/shop/checkout",
+        ])
     }
 
     /// `arn:` + spaces + a tail that is no ARN: parsed twice, then normalized as a name.
@@ -42,46 +51,67 @@ enum Crafted {
     static func grafanaValueString(_ n: Int) -> Data {
         let group = "[ var='A' labels={service=x, instance=y} value=1 ], "
         let vs = String(repeating: group, count: n / group.utf8.count) + "[ var='B' labels={queue=orders} value=2 ]"
-        return json(["receiver": "r", "status": "firing", "orgId": 1, "groupKey": "g",
-                     "alerts": [["status": "firing", "labels": ["alertname": "HighLatency"],
-                                 "startsAt": "2024-05-01T10:00:00Z", "fingerprint": "f", "valueString": vs]]])
+        return json([
+            "receiver": "r", "status": "firing", "orgId": 1, "groupKey": "g",
+            "alerts": [
+                [
+                    "status": "firing", "labels": ["alertname": "HighLatency"],
+                    "startsAt": "2024-05-01T10:00:00Z", "fingerprint": "f", "valueString": vs,
+                ]
+            ],
+        ])
     }
 
     /// Long runs of opening brackets in entity names (each one used to scan ahead for its close
     /// and copy the group).
     static func brackets(_ n: Int) -> Data {
-        alertmanager(["alertname": "x",
-                      "service": String(repeating: "(", count: n / 3) + "checkout)",
-                      "app": String(repeating: "[", count: n / 3) + "prod]",
-                      "container": String(repeating: "(", count: n / 3)])
+        alertmanager([
+            "alertname": "x",
+            "service": String(repeating: "(", count: n / 3) + "checkout)",
+            "app": String(repeating: "[", count: n / 3) + "prod]",
+            "container": String(repeating: "(", count: n / 3),
+        ])
     }
 
     /// Thousands of leading environment tokens before the name (each removed from the front).
     static func environmentTokens(_ n: Int) -> Data {
-        alertmanager(["alertname": "x",
-                      "service": String(repeating: "prod-", count: n / 10) + "checkout",
-                      "db": String(repeating: "staging ", count: n / 16) + "orders"])
+        alertmanager([
+            "alertname": "x",
+            "service": String(repeating: "prod-", count: n / 10) + "checkout",
+            "db": String(repeating: "staging ", count: n / 16) + "orders",
+        ])
     }
 
     /// Datadog default payload: the monitor link and "last triggered at" sit after megabytes of
     /// text; the title carries many `[...]` groups.
     static func datadog(_ n: Int) -> Data {
-        let body = String(repeating: "x/monitor group last triggered ", count: n / 2 / 31)
+        let body =
+            String(repeating: "x/monitor group last triggered ", count: n / 2 / 31)
             + "\n[[Monitor Status](https://app.datadoghq.com/monitors/4242?group=service%3Acheckout&from_ts=1)]"
             + "\nThe monitor was last triggered at Wed Dec 11 2024 15:21:02 UTC.\n"
         let title = String(repeating: "[P1] [Warn] ", count: n / 2 / 12) + "[Triggered on {service:checkout}] CPU high"
-        return json(["id": "99", "event_type": "query_alert_monitor", "date": "1733930553000", "title": title, "body": body,
-                     "tags": "team:payments,service:prod-" + String(repeating: "(", count: 1000) + "x)"])
+        return json([
+            "id": "99", "event_type": "query_alert_monitor", "date": "1733930553000", "title": title, "body": body,
+            "tags": "team:payments,service:prod-" + String(repeating: "(", count: 1000) + "x)",
+        ])
     }
 
     /// Sentry event alert: an ARN with spaces and an environment-token run in tags, a long URL.
     static func sentry(_ n: Int) -> Data {
         let url = "https://sentry.io/api/0/projects/acme/front-end/events/1/" + String(repeating: "a/", count: n / 3 / 2)
-        return json(["action": "triggered", "installation": ["uuid": "u"],
-                     "data": ["triggered_rule": "r",
-                              "event": ["event_id": "e1", "issue_id": "1", "datetime": "2024-05-01T10:00:00Z", "url": url,
-                                        "tags": [["service", String(repeating: "dev-", count: n / 3 / 4) + "api"],
-                                                 ["app", "arn:" + spaces(n / 3) + "aws:lambda:eu-west-1:1:function:resize"]]]]])
+        return json([
+            "action": "triggered", "installation": ["uuid": "u"],
+            "data": [
+                "triggered_rule": "r",
+                "event": [
+                    "event_id": "e1", "issue_id": "1", "datetime": "2024-05-01T10:00:00Z", "url": url,
+                    "tags": [
+                        ["service", String(repeating: "dev-", count: n / 3 / 4) + "api"],
+                        ["app", "arn:" + spaces(n / 3) + "aws:lambda:eu-west-1:1:function:resize"],
+                    ],
+                ],
+            ],
+        ])
     }
 
     /// CloudWatch over SNS: topic and alarm ARNs padded with spaces, bracket and env-token dimensions.
@@ -89,21 +119,33 @@ enum Crafted {
         let alarm: [String: Any] = [
             "AlarmName": "orders-age", "NewStateValue": "ALARM", "StateChangeTime": "2024-05-01T10:00:00.000+0000",
             "AlarmArn": "arn:aws:cloudwatch:eu-west-1:" + spaces(n / 5) + "123456789012:alarm:orders-age",
-            "Trigger": ["Dimensions": [["name": "QueueName", "value": String(repeating: "prod_", count: n / 5 / 5) + "orders"],
-                                       ["name": "FunctionName", "value": String(repeating: "[", count: n / 5) + "resize"]]],
+            "Trigger": [
+                "Dimensions": [
+                    ["name": "QueueName", "value": String(repeating: "prod_", count: n / 5 / 5) + "orders"],
+                    ["name": "FunctionName", "value": String(repeating: "[", count: n / 5) + "resize"],
+                ]
+            ],
         ]
         let message = String(decoding: json(alarm), as: UTF8.self)
-        return json(["Type": "Notification", "TopicArn": "arn:" + spaces(n / 5) + "aws:sns:eu-west-1:123456789012:ops",
-                     "Message": message, "Timestamp": "2024-05-01T10:00:01.000Z"])
+        return json([
+            "Type": "Notification", "TopicArn": "arn:" + spaces(n / 5) + "aws:sns:eu-west-1:123456789012:ops",
+            "Message": message, "Timestamp": "2024-05-01T10:00:01.000Z",
+        ])
     }
 
     /// Opsgenie: tags and details carrying the same shapes.
     static func opsgenie(_ n: Int) -> Data {
-        json(["action": "Create",
-              "alert": ["alertId": "a1", "message": "m", "createdAt": 1_714_557_600_000,
-                        "tags": ["service:" + String(repeating: "(", count: n / 3) + "orders)", "team:data"],
-                        "details": ["queue_arn": "arn:" + spaces(n / 3) + "aws:sqs:eu-west-1:1:jobs",
-                                    "db": String(repeating: "qa ", count: n / 3 / 3) + "orders_db"]]])
+        json([
+            "action": "Create",
+            "alert": [
+                "alertId": "a1", "message": "m", "createdAt": 1_714_557_600_000,
+                "tags": ["service:" + String(repeating: "(", count: n / 3) + "orders)", "team:data"],
+                "details": [
+                    "queue_arn": "arn:" + spaces(n / 3) + "aws:sqs:eu-west-1:1:jobs",
+                    "db": String(repeating: "qa ", count: n / 3 / 3) + "orders_db",
+                ],
+            ],
+        ])
     }
 
     /// An Alertmanager group whose alerts lack the labels of a huge `commonLabels` (ARN values, so
@@ -136,8 +178,11 @@ enum Crafted {
         #expect(d < Crafted.bound)
         let a = try #require(alerts.first)
         #expect(a.entitySummary == ["queue:orders", "service:checkout"])
-        #expect(a.entities.map { $0.arn?.raw } == ["arn:aws:sqs:eu-west-1:123456789012:orders",
-                                                   "arn:aws:ecs:eu-west-1:123456789012:service/shop/checkout"])
+        #expect(
+            a.entities.map { $0.arn?.raw } == [
+                "arn:aws:sqs:eu-west-1:123456789012:orders",
+                "arn:aws:ecs:eu-west-1:123456789012:service/shop/checkout",
+            ])
 
         let (other, d2) = try Crafted.timedDecode("arn spaces, no ARN", Crafted.arnSpacesNotAnARN(Crafted.size))
         #expect(d2 < Crafted.bound)

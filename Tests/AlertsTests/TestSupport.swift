@@ -1,6 +1,7 @@
 import Foundation
 import ParallaxTesting
 import Testing
+
 @testable import Alerts
 
 /// The shared public fixtures live beside the repo: <repo>/../shared/alert-payloads.

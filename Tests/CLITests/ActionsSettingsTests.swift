@@ -1,17 +1,18 @@
 import ArgumentParser
 import Foundation
-@testable import parallax
 import Testing
+
+@testable import parallax
 
 @Suite("Actions settings: --actions, --actions-disabled")
 struct ActionsSettingsTests {
     static let good = """
-    actions:
-      - name: restart-pods
-        service: checkout
-        kind: mitigate
-        request: {method: POST, url: "https://ops.example/restart"}
-    """
+        actions:
+          - name: restart-pods
+            service: checkout
+            kind: mitigate
+            request: {method: POST, url: "https://ops.example/restart"}
+        """
 
     @Test func flagConfigKeysAndEnvironment() throws {
         let path = try ConfigPrecedenceTests.file(Self.good)
@@ -27,7 +28,8 @@ struct ActionsSettingsTests {
     }
 
     @Test func aBadActionsFileStopsServeWithFileLineAndField() throws {
-        let bad = try ConfigPrecedenceTests.file("actions:\n  - name: a\n    service: s\n    kind: mitigate\n    request: {method: POST, url: 'ftp://x/y'}\n")
+        let bad = try ConfigPrecedenceTests.file(
+            "actions:\n  - name: a\n    service: s\n    kind: mitigate\n    request: {method: POST, url: 'ftp://x/y'}\n")
         do {
             _ = try Serve.parse(["--actions", bad])
             Issue.record("a bad actions file was accepted")

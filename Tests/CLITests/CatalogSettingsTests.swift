@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import ParallaxTesting
-@testable import parallax
 import Testing
+
+@testable import parallax
 
 @Suite("Catalog settings: --catalog on serve, overlay and demo")
 struct CatalogSettingsTests {
@@ -26,14 +27,15 @@ struct CatalogSettingsTests {
     }
 
     @Test func aBadCatalogStopsServeWithFileLineAndField() async throws {
-        let bad = try ConfigPrecedenceTests.file("""
-        apiVersion: backstage.io/v1alpha1
-        kind: Component
-        metadata: {name: checkout}
-        spec:
-          owner: payments
-          dependsOn: [component:a, "x y"]
-        """)
+        let bad = try ConfigPrecedenceTests.file(
+            """
+            apiVersion: backstage.io/v1alpha1
+            kind: Component
+            metadata: {name: checkout}
+            spec:
+              owner: payments
+              dependsOn: [component:a, "x y"]
+            """)
         do {
             _ = try Serve.parse(["--catalog", bad])
             Issue.record("a bad catalog was accepted")

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
-@testable import parallax
 import Testing
+
+@testable import parallax
 
 @Suite("serve settings: flag > environment > config file > default")
 struct ConfigPrecedenceTests {
@@ -16,11 +17,11 @@ struct ConfigPrecedenceTests {
         let env = ["PARALLAX_PORT": "6000", "PARALLAX_MAX_BODY_BYTES": "2000"]
         let flags = try Serve.parse(["--config", config, "--port", "7000"])
         let (c, _, level, json) = try flags.resolve(environment: env)
-        #expect(c.port == 7000)              // flag wins
-        #expect(c.maxBodyBytes == 2000)      // env over file
-        #expect(level == .debug)             // file over default
+        #expect(c.port == 7000)  // flag wins
+        #expect(c.maxBodyBytes == 2000)  // env over file
+        #expect(level == .debug)  // file over default
         #expect(c.host == "0.0.0.0")
-        #expect(c.dataDirectory == "./.parallax")   // default
+        #expect(c.dataDirectory == "./.parallax")  // default
         #expect(json == false)
     }
 

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
-@testable import parallax
 import Testing
+
+@testable import parallax
 
 @Suite("serve --grpc-port")
 struct GRPCPortSettingTests {

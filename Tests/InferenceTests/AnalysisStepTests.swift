@@ -1,20 +1,24 @@
+import Alerts
 import Foundation
 import ParallaxTesting
 import Testing
-import Alerts
+
 @testable import Inference
 
 // The steps of `InferenceEngine.analyze`, one at a time (`Analysis`, docs/INFERENCE.md "Algorithm").
 
 private let t0 = 1_790_000_000.0
 
-private func alert(_ node: String, at t: Double, monitor: String? = nil, status: AlertStatus = .firing,
-                   endsAt: Double? = nil, id: String? = nil) -> Alert {
+private func alert(
+    _ node: String, at t: Double, monitor: String? = nil, status: AlertStatus = .firing,
+    endsAt: Double? = nil, id: String? = nil
+) -> Alert {
     let key = monitor ?? "mon-\(node)"
-    return Alert(id: id ?? "alertmanager:\(key):\(Int(t))", source: .alertmanager, dedupKey: key, status: status,
-                 startsAt: Date(timeIntervalSince1970: t), endsAt: endsAt.map { Date(timeIntervalSince1970: $0) },
-                 title: "\(node) failing", severity: "critical", team: nil,
-                 entities: [Entity(kind: .service, name: node, raw: node)], raw: "{}")
+    return Alert(
+        id: id ?? "alertmanager:\(key):\(Int(t))", source: .alertmanager, dedupKey: key, status: status,
+        startsAt: Date(timeIntervalSince1970: t), endsAt: endsAt.map { Date(timeIntervalSince1970: $0) },
+        title: "\(node) failing", severity: "critical", team: nil,
+        entities: [Entity(kind: .service, name: node, raw: node)], raw: "{}")
 }
 
 private func analysis(_ alerts: [Alert], _ configure: (inout InferenceSettings) -> Void = { _ in }) -> Analysis {
@@ -29,13 +33,14 @@ private func analysis(_ alerts: [Alert], _ configure: (inout InferenceSettings) 
     let first = alert("db", at: t0)
     var recovery = alert("db", at: t0 + 4000, status: .resolved, endsAt: t0 + 4000, id: "cw-ok")
     recovery.dedupKey = "mon-db"
-    let a = analysis([
-        first, first,                                  // a duplicate delivery
-        alert("db", at: t0 + 300),                     // a repeat within repeatWindow (900 s)
-        recovery,                                      // a recovery carrying only its own time, however late
-        alert("db", at: t0 + 5000),                    // a new failure
-        alert("api", at: t0 + 10),
-    ].shuffled())
+    let a = analysis(
+        [
+            first, first,  // a duplicate delivery
+            alert("db", at: t0 + 300),  // a repeat within repeatWindow (900 s)
+            recovery,  // a recovery carrying only its own time, however late
+            alert("db", at: t0 + 5000),  // a new failure
+            alert("api", at: t0 + 10),
+        ].shuffled())
     #expect(a.stats.duplicateDeliveries == 1)
     #expect(a.stats.collapsedRepeats == 2)
     #expect(a.stats.episodes == 3)
@@ -88,7 +93,7 @@ private func analysis(_ alerts: [Alert], _ configure: (inout InferenceSettings) 
 @Test func binomialTailIsExact() {
     // P(X ≥ 3) for Binomial(4, 0.5) = (4 + 1) / 16.
     #expect(abs(NearSignificance.binomialTail(3, trials: 4, p: 0.5) - 5.0 / 16) < 1e-12)
-    #expect(NearSignificance.binomialTail(1, trials: 4, p: 0.5) == 1)     // not above the mean
+    #expect(NearSignificance.binomialTail(1, trials: 4, p: 0.5) == 1)  // not above the mean
     #expect(NearSignificance.binomialTail(0, trials: 4, p: 0.5) == 1)
     #expect(NearSignificance.binomialTail(2, trials: 4, p: 0) == 0)
 }

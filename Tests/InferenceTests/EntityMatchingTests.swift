@@ -1,6 +1,7 @@
+import Alerts
 import Foundation
 import Testing
-import Alerts
+
 @testable import Inference
 
 // Learned entity resolution: names that are one thing, told by spelling and confirmed by firing.
@@ -10,17 +11,20 @@ private let t0 = 1_790_000_000.0
 /// One firing alert of `tool` naming `raw` (normalized the way the adapters do).
 private func named(_ raw: String, _ tool: AlertSource, at t: Double, team: String? = nil, kind: EntityKind = .service) -> Alert {
     let key = "\(tool.rawValue)-\(raw)"
-    return Alert(id: "\(tool.rawValue):\(key):\(Int(t))", source: tool, dedupKey: key, status: .firing,
-                 startsAt: Date(timeIntervalSince1970: t), endsAt: nil, title: "\(raw) failing", severity: "critical",
-                 team: team, entities: [Entity(kind: kind, name: NameNormalizer.normalize(raw, kind: kind), raw: raw)], raw: "{}")
+    return Alert(
+        id: "\(tool.rawValue):\(key):\(Int(t))", source: tool, dedupKey: key, status: .firing,
+        startsAt: Date(timeIntervalSince1970: t), endsAt: nil, title: "\(raw) failing", severity: "critical",
+        team: team, entities: [Entity(kind: kind, name: NameNormalizer.normalize(raw, kind: kind), raw: raw)], raw: "{}")
 }
 
 private let resolver = EntityResolver()
 private func resolve(_ e: Entity) -> String? { resolver.canonicalID(e) }
 
 /// `count` incidents 6 h apart; each lists (raw name, tool, offset, kind).
-private func history(_ count: Int, team: String? = "payments",
-                     _ incident: (Int) -> [(String, AlertSource, Double, EntityKind)]) -> [Alert] {
+private func history(
+    _ count: Int, team: String? = "payments",
+    _ incident: (Int) -> [(String, AlertSource, Double, EntityKind)]
+) -> [Alert] {
     (0..<count).flatMap { i in
         incident(i).map { named($0.0, $0.1, at: t0 + Double(i) * 21_600 + $0.2, team: team, kind: $0.3) }
     }
@@ -73,11 +77,13 @@ private func history(_ count: Int, team: String? = "payments",
 
 @Test func aWordEveryToolUsesNamesAnotherThing() {
     // `proxy` appears in every tool's name of frontend-proxy: it is part of the name, not a suffix.
-    let alerts = history(12, team: "web") { i in [
-        ("frontend", .alertmanager, 0, .service), ("frontend-web", .sentry, 3, .service),
-        ("frontend-proxy", .datadog, 30, .service), ("frontend-proxy", .grafana, 32, .service),
-        ("frontend-proxy-web", .sentry, 35, .service),
-    ] }
+    let alerts = history(12, team: "web") { i in
+        [
+            ("frontend", .alertmanager, 0, .service), ("frontend-web", .sentry, 3, .service),
+            ("frontend-proxy", .datadog, 30, .service), ("frontend-proxy", .grafana, 32, .service),
+            ("frontend-proxy-web", .sentry, 35, .service),
+        ]
+    }
     let g = InferenceEngine().infer(alerts, resolve: resolve)
     #expect(Set(g.nodes.map(\.id)) == ["frontend", "frontend-proxy"], "\(g.nodes.map(\.id))")
 }
@@ -92,8 +98,12 @@ private func history(_ count: Int, team: String? = "payments",
 
 @Test func differentTeamsInOneToolAreNeverMerged() {
     // One tool names two teams: two things, however often they fire together.
-    let alerts = (0..<10).flatMap { i in [named("ledger", .alertmanager, at: t0 + Double(i) * 21_600, team: "finance"),
-                                           named("ledger-api", .alertmanager, at: t0 + Double(i) * 21_600 + 2, team: "payments")] }
+    let alerts = (0..<10).flatMap { i in
+        [
+            named("ledger", .alertmanager, at: t0 + Double(i) * 21_600, team: "finance"),
+            named("ledger-api", .alertmanager, at: t0 + Double(i) * 21_600 + 2, team: "payments"),
+        ]
+    }
     let g = InferenceEngine().infer(alerts, resolve: resolve)
     #expect(g.nodes.count == 2)
 }
@@ -101,8 +111,12 @@ private func history(_ count: Int, team: String? = "payments",
 @Test func teamsOfDifferentToolsAreDifferentVocabularies() {
     // A pager's escalation team ("Platform Engineering") and a metric's team label ("finance")
     // do not contradict each other: the names still merge on spelling and behaviour.
-    let alerts = (0..<10).flatMap { i in [named("ledger", .alertmanager, at: t0 + Double(i) * 21_600, team: "finance"),
-                                           named("ledger-api", .pagerduty, at: t0 + Double(i) * 21_600 + 40, team: "Platform Engineering")] }
+    let alerts = (0..<10).flatMap { i in
+        [
+            named("ledger", .alertmanager, at: t0 + Double(i) * 21_600, team: "finance"),
+            named("ledger-api", .pagerduty, at: t0 + Double(i) * 21_600 + 40, team: "Platform Engineering"),
+        ]
+    }
     let g = InferenceEngine().infer(alerts, resolve: resolve)
     #expect(g.nodes.map(\.id) == ["ledger"], "\(g.nodes.map(\.id))")
     let why = g.nodes.first?.sameAs.first?.reasons ?? []
@@ -141,8 +155,12 @@ private func history(_ count: Int, team: String? = "payments",
 
 @Test func mergesDoNotDependOnDeliveryOrder() {
     var rng = SystemRandomNumberGenerator()
-    let alerts = history(12) { _ in [("cart", .alertmanager, 0, .service), ("cart-api", .sentry, 5, .service),
-                                     ("Cart Service", .pagerduty, 60, .service)] }
+    let alerts = history(12) { _ in
+        [
+            ("cart", .alertmanager, 0, .service), ("cart-api", .sentry, 5, .service),
+            ("Cart Service", .pagerduty, 60, .service),
+        ]
+    }
     let a = InferenceEngine().infer(alerts, resolve: resolve)
     let b = InferenceEngine().infer(alerts.shuffled(using: &rng), resolve: resolve)
     #expect(a == b)

@@ -1,7 +1,8 @@
+import Alerts
 import Foundation
 import ParallaxTesting
 import Testing
-import Alerts
+
 @testable import Inference
 
 // MARK: - Helpers
@@ -10,12 +11,15 @@ private let t0 = 1_790_000_000.0
 private let hour = 3600.0
 
 /// A firing alert about one service (`node`), with a per-node monitor unless `monitor` is given.
-private func alert(_ node: String, at t: Double, team: String? = nil, monitor: String? = nil,
-                   kind: EntityKind = .service, status: AlertStatus = .firing, extra: [Entity] = []) -> Alert {
+private func alert(
+    _ node: String, at t: Double, team: String? = nil, monitor: String? = nil,
+    kind: EntityKind = .service, status: AlertStatus = .firing, extra: [Entity] = []
+) -> Alert {
     let key = monitor ?? "mon-\(node)"
-    return Alert(id: "alertmanager:\(key):\(Int(t))", source: .alertmanager, dedupKey: key, status: status,
-                 startsAt: Date(timeIntervalSince1970: t), endsAt: nil, title: "\(node) is failing", severity: "critical",
-                 team: team, entities: extra + [Entity(kind: kind, name: node, raw: node.uppercased())], raw: "{}")
+    return Alert(
+        id: "alertmanager:\(key):\(Int(t))", source: .alertmanager, dedupKey: key, status: status,
+        startsAt: Date(timeIntervalSince1970: t), endsAt: nil, title: "\(node) is failing", severity: "critical",
+        team: team, entities: extra + [Entity(kind: kind, name: node, raw: node.uppercased())], raw: "{}")
 }
 
 private func byName(_ e: Entity) -> String? { e.kind == .host ? nil : e.name }
@@ -152,8 +156,9 @@ private func recovery(_ node: String, at t: Double, monitor: String) -> Alert {
 
 @Test func aLateRecoveryIsNotANewFailure() {
     // The OK comes 40 minutes after the ALARM and says only when it recovered.
-    let result = InferenceEngine().analyze([alert("db", at: t0, monitor: "rds-cpu"), recovery("db", at: t0 + 40 * 60, monitor: "rds-cpu")],
-                                           resolve: byName)
+    let result = InferenceEngine().analyze(
+        [alert("db", at: t0, monitor: "rds-cpu"), recovery("db", at: t0 + 40 * 60, monitor: "rds-cpu")],
+        resolve: byName)
     #expect(result.stats.episodes == 1)
     #expect(result.stats.collapsedRepeats == 1)
     // A recovery with no firing before it is still the only trace of that failure.
@@ -162,15 +167,18 @@ private func recovery(_ node: String, at t: Double, monitor: String) -> Alert {
     // arriving with that cycle's start a few seconds before its trigger) is a new episode.
     var cycle = alert("db", at: t0 + 3_600, monitor: "rds-cpu", status: .resolved)
     cycle.endsAt = Date(timeIntervalSince1970: t0 + 4_200)
-    let two = InferenceEngine().analyze([alert("db", at: t0, monitor: "rds-cpu"), cycle, alert("db", at: t0 + 3_606, monitor: "rds-cpu")],
-                                        resolve: byName)
+    let two = InferenceEngine().analyze(
+        [alert("db", at: t0, monitor: "rds-cpu"), cycle, alert("db", at: t0 + 3_606, monitor: "rds-cpu")],
+        resolve: byName)
     #expect(two.stats.episodes == 2)
     // And the late OK does not tie db to whatever fails 40 minutes later, day after day.
     var alerts: [Alert] = []
     for day in 0..<8 {
         let start = t0 + Double(day) * 24 * hour
-        alerts += [alert("db", at: start, monitor: "rds-cpu"), alert("api", at: start + 60),
-                   recovery("db", at: start + 40 * 60, monitor: "rds-cpu"), alert("batch", at: start + 40 * 60 + 30)]
+        alerts += [
+            alert("db", at: start, monitor: "rds-cpu"), alert("api", at: start + 60),
+            recovery("db", at: start + 40 * 60, monitor: "rds-cpu"), alert("batch", at: start + 40 * 60 + 30),
+        ]
     }
     #expect(!pairs(infer(alerts)).contains { $0.contains("batch") }, "\(pairs(infer(alerts)))")
     #expect(pairs(infer(alerts)).contains("api->db"))
@@ -193,7 +201,7 @@ private func recovery(_ node: String, at t: Double, monitor: String) -> Alert {
     let together = incidents(6, from: t0) { _ in [("a", 0), ("b", 1)] }
     let e1 = try #require(infer(together).edges.first)
     #expect(!e1.evidence.directed)
-    #expect(e1.source == "a" && e1.target == "b")       // undirected: lexicographic order
+    #expect(e1.source == "a" && e1.target == "b")  // undirected: lexicographic order
     let flipping = incidents(8, from: t0) { i in i % 2 == 0 ? [("a", 0), ("b", 60)] : [("b", 0), ("a", 60)] }
     let e2 = try #require(infer(flipping).edges.first)
     #expect(!e2.evidence.directed)
@@ -224,12 +232,15 @@ private func recovery(_ node: String, at t: Double, monitor: String) -> Alert {
     #expect(e.source == "checkout" && e.target == "orders-db")
     #expect(e.evidence.support == 14)
     #expect(e.evidence.confidence > 0.5 && e.evidence.confidence <= 1)
-    #expect(e.evidence.evidence.count == 20)                               // capped
+    #expect(e.evidence.evidence.count == 20)  // capped
     let ids = Set(alerts.map(\.id))
     #expect(e.evidence.evidence.allSatisfy { ids.contains($0) })
     // most recent co-alerting incident (#13) first: dependency, then caller
-    #expect(Array(e.evidence.evidence.prefix(2)) == ["alertmanager:mon-orders-db:\(Int(t0 + 13 * 6 * hour))",
-                                                     "alertmanager:mon-checkout:\(Int(t0 + 13 * 6 * hour + 95))"])
+    #expect(
+        Array(e.evidence.evidence.prefix(2)) == [
+            "alertmanager:mon-orders-db:\(Int(t0 + 13 * 6 * hour))",
+            "alertmanager:mon-checkout:\(Int(t0 + 13 * 6 * hour + 95))",
+        ])
     #expect(e.evidence.reasons.contains { $0.hasPrefix("co-alerted in 14 of 16 incidents of orders-db (lift") })
     #expect(e.evidence.reasons.contains("orders-db alerted first in 14/14 (mean lag 95 s)"))
     #expect(e.evidence.reasons.contains("same team: orders"))
@@ -237,12 +248,16 @@ private func recovery(_ node: String, at t: Double, monitor: String) -> Alert {
 
 @Test func nodesCarryKindTeamAndAliases() throws {
     let host = Entity(kind: .host, name: "ip-10-0-0-1", raw: "ip-10-0-0-1")
-    var alerts = [alert("orders-db", at: t0, team: "data", kind: .database, extra: [host]),
-                  alert("orders-db", at: t0 + 7200, team: "data", kind: .database),
-                  alert("orders-db", at: t0 + 9000, team: "orders", kind: .database),
-                  alert("events", at: t0 + 20000, kind: .queue)]
-    alerts.append(Alert(id: "x:1", source: .datadog, dedupKey: "1", status: .firing, startsAt: Date(timeIntervalSince1970: t0),
-                        endsAt: nil, title: "host only", severity: nil, team: nil, entities: [host], raw: "{}"))
+    var alerts = [
+        alert("orders-db", at: t0, team: "data", kind: .database, extra: [host]),
+        alert("orders-db", at: t0 + 7200, team: "data", kind: .database),
+        alert("orders-db", at: t0 + 9000, team: "orders", kind: .database),
+        alert("events", at: t0 + 20000, kind: .queue),
+    ]
+    alerts.append(
+        Alert(
+            id: "x:1", source: .datadog, dedupKey: "1", status: .firing, startsAt: Date(timeIntervalSince1970: t0),
+            endsAt: nil, title: "host only", severity: nil, team: nil, entities: [host], raw: "{}"))
     let result = InferenceEngine().analyze(alerts, resolve: byName)
     #expect(result.stats.unresolved == 1)
     let g = result.graph

@@ -1,7 +1,8 @@
+import Alerts
 import Foundation
 import ParallaxTesting
 import Testing
-import Alerts
+
 @testable import Inference
 
 /// A busy estate: alert types on network elements in a ring; `a` raises `b` on the same element
@@ -20,20 +21,22 @@ private struct Estate {
         func fire(_ type: String, _ element: Int, _ t: Double) {
             serial += 1
             let key = "\(type)@\(elements[element])"
-            alerts.append(Alert(id: "alertmanager:\(key):\(serial)", source: .alertmanager, dedupKey: key, status: .firing,
-                                startsAt: Date(timeIntervalSince1970: t), endsAt: nil, title: type, severity: "major", team: nil,
-                                entities: [Entity(kind: .service, name: type, raw: type)], raw: "{}",
-                                locations: withPlaces ? [AlertLocation(label: "host", value: elements[element])] : []))
+            alerts.append(
+                Alert(
+                    id: "alertmanager:\(key):\(serial)", source: .alertmanager, dedupKey: key, status: .firing,
+                    startsAt: Date(timeIntervalSince1970: t), endsAt: nil, title: type, severity: "major", team: nil,
+                    entities: [Entity(kind: .service, name: type, raw: type)], raw: "{}",
+                    locations: withPlaces ? [AlertLocation(label: "host", value: elements[element])] : []))
         }
         // 2,000 incidents over 10 days: ~one every 7 minutes, several open at any time.
         for _ in 0..<incidents {
             let t = t0 + rng.uniform(0, 10 * 86_400)
             let e = rng.int(60)
             switch rng.int(incidents > 2_000 ? 8 : 3) {
-            case 0:   // the causal one: a, then b here or next door
+            case 0:  // the causal one: a, then b here or next door
                 fire("a", e, t)
                 if rng.chance(0.7) { fire("b", rng.chance(0.5) ? e : (e + 1) % 60, t + rng.uniform(20, 90)) }
-            case 1:   // unrelated types, each alone
+            case 1:  // unrelated types, each alone
                 fire("c", e, t)
             case 2:
                 fire("d", e, t)
@@ -98,14 +101,16 @@ struct LocalityInferenceTests {
             let owners = Array(Set(sim.rawOwner.values)).sorted()
             for i in sim.alerts.indices {
                 guard let owner = sim.alerts[i].entities.lazy.compactMap({ sim.rawOwner[$0.raw] }).first,
-                      let k = owners.firstIndex(of: owner) else { continue }
+                    let k = owners.firstIndex(of: owner)
+                else { continue }
                 sim.alerts[i].locations = [AlertLocation(label: "host", value: "ip-10-0-0-\(k)")]
             }
             let located = InferenceEngine().analyze(sim.alerts, resolve: Scoring.productResolve)
             #expect(located.stats.alertsWithPlace > sim.alerts.count / 3)
             #expect(!located.stats.clustersPerPlace, "\(topology.name): lift \(located.stats.localityLift)")
-            #expect(located.graph.edges.map { "\($0.source)->\($0.target)" } == plain.graph.edges.map { "\($0.source)->\($0.target)" },
-                    "\(topology.name)")
+            #expect(
+                located.graph.edges.map { "\($0.source)->\($0.target)" } == plain.graph.edges.map { "\($0.source)->\($0.target)" },
+                "\(topology.name)")
         }
     }
 }

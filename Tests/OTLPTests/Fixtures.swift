@@ -27,9 +27,13 @@ enum Fixture {
         case string(String), int(Int64), other
         init(from decoder: Decoder) throws {
             let c = try decoder.singleValueContainer()
-            if let i = try? c.decode(Int64.self) { self = .int(i) }
-            else if let s = try? c.decode(String.self) { self = .string(s) }
-            else { self = .other }
+            if let i = try? c.decode(Int64.self) {
+                self = .int(i)
+            } else if let s = try? c.decode(String.self) {
+                self = .string(s)
+            } else {
+                self = .other
+            }
         }
         var string: String? { if case .string(let s) = self { return s }; return nil }
         var int: Int64? { if case .int(let i) = self { return i }; return nil }

@@ -1,19 +1,20 @@
 import Foundation
 import Testing
+
 @testable import OTLP
 
 @Suite("OTLP/JSON")
 struct JSONDecodingTests {
     let snakeCase = """
-    {"resource_spans":[{"resource":{"attributes":[{"key":"service.name","value":{"string_value":"api"}}]},
-      "scope_spans":[{"spans":[{"trace_id":"5B8EFFF798038103D269B633813FC60C","span_id":"EEE19B7EC3C1B174",
-        "parent_span_id":"","kind":"SPAN_KIND_CLIENT","start_time_unix_nano":1700000000000000000,
-        "end_time_unix_nano":"1700000000250000000","status":{"code":"STATUS_CODE_ERROR"},
-        "attributes":[{"key":"db.system","value":{"string_value":"postgresql"}},
-                      {"key":"server.port","value":{"int_value":5432}},
-                      {"key":"http.status_code","value":{"string_value":"503"}}],
-        "unknownField":{"x":[1,2,3]}}]}]}]}
-    """
+        {"resource_spans":[{"resource":{"attributes":[{"key":"service.name","value":{"string_value":"api"}}]},
+          "scope_spans":[{"spans":[{"trace_id":"5B8EFFF798038103D269B633813FC60C","span_id":"EEE19B7EC3C1B174",
+            "parent_span_id":"","kind":"SPAN_KIND_CLIENT","start_time_unix_nano":1700000000000000000,
+            "end_time_unix_nano":"1700000000250000000","status":{"code":"STATUS_CODE_ERROR"},
+            "attributes":[{"key":"db.system","value":{"string_value":"postgresql"}},
+                          {"key":"server.port","value":{"int_value":5432}},
+                          {"key":"http.status_code","value":{"string_value":"503"}}],
+            "unknownField":{"x":[1,2,3]}}]}]}]}
+        """
 
     @Test func collectorStyleSnakeCaseAndEnumNames() throws {
         let batch = try OTLPDecoder().decodeJSON(Data(snakeCase.utf8))
@@ -41,11 +42,11 @@ struct JSONDecodingTests {
 
     @Test func badIdsAreRejectedNotFatal() throws {
         let body = """
-        {"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"a"}}]},
-         "scopeSpans":[{"spans":[{"traceId":"xyz","spanId":"0102030405060708"},
-                                 {"traceId":"5b8efff798038103d269b633813fc60c","spanId":"0000000000000000"},
-                                 {"traceId":"5b8efff798038103d269b633813fc60c","spanId":"0102030405060708","kind":2}]}]}]}
-        """
+            {"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"a"}}]},
+             "scopeSpans":[{"spans":[{"traceId":"xyz","spanId":"0102030405060708"},
+                                     {"traceId":"5b8efff798038103d269b633813fc60c","spanId":"0000000000000000"},
+                                     {"traceId":"5b8efff798038103d269b633813fc60c","spanId":"0102030405060708","kind":2}]}]}]}
+            """
         let batch = try OTLPDecoder().decodeJSON(Data(body.utf8))
         #expect(batch.spans.count == 1)
         #expect(batch.rejected.missingTraceID == 1)
@@ -107,7 +108,10 @@ struct ContentEncodingTests {
         do { _ = try PayloadDecompressor.decompress(bomb, encoding: .zstd, maxBytes: 20 << 20); Issue.record("accepted") } catch {
             #expect(error.code == .tooLarge)
         }
-        do { _ = try PayloadDecompressor.decompress(Array(compressed.prefix(compressed.count / 2)), encoding: .zstd, maxBytes: 1 << 20); Issue.record("accepted truncated") } catch {
+        do {
+            _ = try PayloadDecompressor.decompress(Array(compressed.prefix(compressed.count / 2)), encoding: .zstd, maxBytes: 1 << 20);
+            Issue.record("accepted truncated")
+        } catch {
             #expect(error.code == .compression)
         }
     }

@@ -1,13 +1,16 @@
-@testable import OTLP
 import Testing
+
+@testable import OTLP
 
 /// OTLP/JSON carries 64-bit integers as strings (and numbers): the byte parser must agree with
 /// `Int64(_:)` / `UInt64(_:)` on every edge.
 @Suite("JSON integers on bytes")
 struct JSONIntegerTests {
-    static let cases = ["0", "-0", "+0", "7", "+7", "-7", "9223372036854775807", "9223372036854775808", "-9223372036854775808",
-                        "-9223372036854775809", "18446744073709551615", "18446744073709551616", "-00", "-1", "", "-", "+",
-                        "1a", " 1", "00012", "99999999999999999999999"]
+    static let cases = [
+        "0", "-0", "+0", "7", "+7", "-7", "9223372036854775807", "9223372036854775808", "-9223372036854775808",
+        "-9223372036854775809", "18446744073709551615", "18446744073709551616", "-00", "-1", "", "-", "+",
+        "1a", " 1", "00012", "99999999999999999999999",
+    ]
 
     @Test(arguments: cases)
     func agreesWithTheStandardLibrary(_ text: String) {

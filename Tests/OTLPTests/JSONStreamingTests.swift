@@ -2,6 +2,7 @@ import Foundation
 import ParallaxTesting
 import SpanModel
 import Testing
+
 @testable import OTLP
 
 /// A one-span request body around `span` (a JSON object's members) and resource attributes.
@@ -21,7 +22,8 @@ private func errorCode(_ bytes: [UInt8], _ limits: DecodeLimits = DecodeLimits()
 
 /// `text` with every hex trace/span id value rewritten as base64 (`urlSafe`: '-' and '_').
 private func base64Twin(_ text: String, urlSafe: Bool = false) -> String {
-    let regex = try! NSRegularExpression(pattern: #""(traceId|spanId|parentSpanId|trace_id|span_id|parent_span_id)"(\s*):(\s*)"([0-9a-fA-F]{16}|[0-9a-fA-F]{32})""#)
+    let regex = try! NSRegularExpression(
+        pattern: #""(traceId|spanId|parentSpanId|trace_id|span_id|parent_span_id)"(\s*):(\s*)"([0-9a-fA-F]{16}|[0-9a-fA-F]{32})""#)
     var out = text as NSString
     for m in regex.matches(in: text, range: NSRange(location: 0, length: out.length)).reversed() {
         let hex = out.substring(with: m.range(at: 4))
@@ -34,7 +36,8 @@ private func base64Twin(_ text: String, urlSafe: Bool = false) -> String {
         }
         var b64 = Data(bytes).base64EncodedString()
         if urlSafe { b64 = b64.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_") }
-        let replacement = "\"\(out.substring(with: m.range(at: 1)))\"\(out.substring(with: m.range(at: 2))):\(out.substring(with: m.range(at: 3)))\"\(b64)\""
+        let replacement =
+            "\"\(out.substring(with: m.range(at: 1)))\"\(out.substring(with: m.range(at: 2))):\(out.substring(with: m.range(at: 3)))\"\(b64)\""
         out = out.replacingCharacters(in: m.range, with: replacement) as NSString
     }
     return out as String
@@ -47,7 +50,7 @@ struct JSONIDEncodingTests {
         let hexText = String(decoding: Fixture.bytes("sdk-shop.json"), as: UTF8.self)
         let twin = base64Twin(hexText, urlSafe: urlSafe)
         #expect(twin != hexText)
-        #expect(twin.contains("\"spanId\": \"CwAAAAAAEAI=\""))   // 0b00000000001002
+        #expect(twin.contains("\"spanId\": \"CwAAAAAAEAI=\""))  // 0b00000000001002
         let fromHex = try OTLPDecoder().decodeJSON(Array(hexText.utf8))
         let fromBase64 = try OTLPDecoder().decodeJSON(Array(twin.utf8))
         #expect(fromHex.spans.count == 9)
@@ -71,7 +74,11 @@ struct JSONIDEncodingTests {
 
     @Test func swiftOtelStyleBody() throws {
         // what swift-otel 1.6.0 sends: protobuf's generic JSON mapping, ids as base64
-        let batch = try decode(body(span: #""traceId":"nxrkyn0nmGyQ9MtYRLgTqA==","spanId":"ej8sHQ6binY=","parentSpanId":"-_8A_-7dzLs=","name":"GET /","kind":"SPAN_KIND_SERVER","startTimeUnixNano":"1","endTimeUnixNano":"2","links":[{"traceId":"nxrkyn0nmGyQ9MtYRLgTqA==","spanId":"+/8A/+7dzLs="}]"#))
+        let batch = try decode(
+            body(
+                span:
+                    #""traceId":"nxrkyn0nmGyQ9MtYRLgTqA==","spanId":"ej8sHQ6binY=","parentSpanId":"-_8A_-7dzLs=","name":"GET /","kind":"SPAN_KIND_SERVER","startTimeUnixNano":"1","endTimeUnixNano":"2","links":[{"traceId":"nxrkyn0nmGyQ9MtYRLgTqA==","spanId":"+/8A/+7dzLs="}]"#
+            ))
         let span = try #require(batch.spans.first)
         #expect(span.traceID.description == "9f1ae4ca7d27986c90f4cb5844b813a8")
         #expect(span.spanID.description == "7a3f2c1d0e9b8a76")
@@ -86,23 +93,23 @@ struct JSONIDEncodingTests {
         let mixed = #""traceId":"5b8efff798038103d269b633813fc60c","spanId":"ej8sHQ6binY="},{\#(ids)},{"traceId":"xyz","spanId":"ej8sHQ6binY=""#
         let batch = try decode(body(span: mixed))
         #expect(batch.spans.count == 2)
-        #expect(batch.idEncodings == IDEncodingCounts(hex: 1, base64: 1))   // the rejected span is not counted
+        #expect(batch.idEncodings == IDEncodingCounts(hex: 1, base64: 1))  // the rejected span is not counted
         #expect(batch.rejected.missingTraceID == 1)
     }
 
     /// Anything but 32/16 hex or 24/12 padded base64 characters is a rejected span, with its reason.
     @Test(arguments: [
-        "nxrkyn0nmGyQ9MtYRLgTqA",       // no padding (22)
-        "nxrkyn0nmGyQ9MtYRLgTqA=",      // 23
-        "nxrkyn0nmGyQ9MtYRLgTqA===",    // 25
-        "nxrkyn0nmGyQ9MtYRLgTqA=A",     // padding in the wrong place
-        "nxrkyn0nmGyQ9MtYRLgTq!==",     // not base64
-        "nxrkyn0nmGyQ9MtYRLgTqB==",     // non-zero padding bits
-        "AAAAAAAAAAAAAAAAAAAAAA==",     // all zero
-        "9f1ae4ca7d27986c90f4cb5844b813a",   // 31 hex
-        "9f1ae4ca7d27986c90f4cb5844b813a8a", // 33 hex
+        "nxrkyn0nmGyQ9MtYRLgTqA",  // no padding (22)
+        "nxrkyn0nmGyQ9MtYRLgTqA=",  // 23
+        "nxrkyn0nmGyQ9MtYRLgTqA===",  // 25
+        "nxrkyn0nmGyQ9MtYRLgTqA=A",  // padding in the wrong place
+        "nxrkyn0nmGyQ9MtYRLgTq!==",  // not base64
+        "nxrkyn0nmGyQ9MtYRLgTqB==",  // non-zero padding bits
+        "AAAAAAAAAAAAAAAAAAAAAA==",  // all zero
+        "9f1ae4ca7d27986c90f4cb5844b813a",  // 31 hex
+        "9f1ae4ca7d27986c90f4cb5844b813a8a",  // 33 hex
         "9f1ae4ca7d27986c90f4cb5844b813ag",  // not hex
-        "ej8sHQ6binY=",                 // a span id's length
+        "ej8sHQ6binY=",  // a span id's length
     ])
     func badTraceIDsAreRejectedWithTheReason(traceID: String) throws {
         let batch = try decode(body(span: #""traceId":"\#(traceID)","spanId":"ej8sHQ6binY=""#))
@@ -111,7 +118,9 @@ struct JSONIDEncodingTests {
         #expect(batch.rejected.message?.contains("without a valid trace_id") == true)
     }
 
-    @Test(arguments: ["ej8sHQ6binY", "ej8sHQ6binY==", "ej8sHQ6bin==", "ej8sHQ6binZ=", "ej8s HQ6binY", "AAAAAAAAAAA=", "7a3f2c1d0e9b8a7", "nxrkyn0nmGyQ9MtYRLgTqA=="])
+    @Test(arguments: [
+        "ej8sHQ6binY", "ej8sHQ6binY==", "ej8sHQ6bin==", "ej8sHQ6binZ=", "ej8s HQ6binY", "AAAAAAAAAAA=", "7a3f2c1d0e9b8a7", "nxrkyn0nmGyQ9MtYRLgTqA==",
+    ])
     func badSpanIDsAreRejectedWithTheReason(spanID: String) throws {
         let batch = try decode(body(span: #""traceId":"nxrkyn0nmGyQ9MtYRLgTqA==","spanId":"\#(spanID)""#))
         #expect(batch.spans.isEmpty)
@@ -128,7 +137,11 @@ struct JSONIDEncodingTests {
     }
 
     @Test func badLinkIDsDropTheLinkNotTheSpan() throws {
-        let batch = try decode(body(span: #"\#(ids),"links":[{"traceId":"nxrkyn0nmGyQ9MtYRLgTqA=","spanId":"ej8sHQ6binY="},{"traceId":"nxrkyn0nmGyQ9MtYRLgTqA==","spanId":"ej8sHQ6binY="}]"#))
+        let batch = try decode(
+            body(
+                span:
+                    #"\#(ids),"links":[{"traceId":"nxrkyn0nmGyQ9MtYRLgTqA=","spanId":"ej8sHQ6binY="},{"traceId":"nxrkyn0nmGyQ9MtYRLgTqA==","spanId":"ej8sHQ6binY="}]"#
+            ))
         #expect(batch.spans.first?.links.count == 1)
     }
 }
@@ -136,10 +149,12 @@ struct JSONIDEncodingTests {
 @Suite("OTLP/JSON streaming decoder")
 struct JSONStreamingTests {
     @Test func escapesInEveryStringTheGraphReads() throws {
-        let span = #""tr\u0061ceId":"5b8efff798038103d269b633813fc60\u0063","spanId":"eee19b7ec3c1b174","name":"GET \/caf\u00e9 \"q\" \\ \ud83d\ude00\n\t","#
+        let span =
+            #""tr\u0061ceId":"5b8efff798038103d269b633813fc60\u0063","spanId":"eee19b7ec3c1b174","name":"GET \/caf\u00e9 \"q\" \\ \ud83d\ude00\n\t","#
             + #""attributes":[{"key":"db.n\u0061me","value":{"stringValue":"sh\u00f6p"}},{"key":"url.full","value":{"stringValue":"https:\/\/us\u0065r@api.example.com:8443\/x"}},"#
             + #"{"key":"server.port","value":{"intValue":"\u0038080"}},{"k\u0065y":"peer.service","v\u0061lue":{"string\u0056alue":"\u0063heckout"}}]"#
-        let resource = #"{"key":"service.name","value":{"stringValue":"caf\u00e9-\ud83d\ude00"}},{"key":"service\u002enamespace","value":{"stringValue":"a\/b"}}"#
+        let resource =
+            #"{"key":"service.name","value":{"stringValue":"caf\u00e9-\ud83d\ude00"}},{"key":"service\u002enamespace","value":{"stringValue":"a\/b"}}"#
         let batch = try decode(body(span: span, resource: resource))
         let s = try #require(batch.spans.first)
         #expect(s.traceID.description == "5b8efff798038103d269b633813fc60c")
@@ -154,7 +169,8 @@ struct JSONStreamingTests {
 
     @Test func duplicateKeysLastOneWins() throws {
         // span members: the last traceId, name, kind, attributes and status count
-        let span = #""traceId":"xyz",\#(ids),"name":"first","name":"second","kind":3,"kind":2,"#
+        let span =
+            #""traceId":"xyz",\#(ids),"name":"first","name":"second","kind":3,"kind":2,"#
             + #""attributes":[{"key":"db.system","value":{"stringValue":"mysql"}}],"attributes":[{"key":"rpc.system","value":{"stringValue":"grpc"}}],"#
             + #""status":{"code":2},"status":{"code":1},"#
             + #""links":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"0000000000000001"}],"links":[]"#
@@ -166,11 +182,13 @@ struct JSONStreamingTests {
         #expect(s.status == .ok)
         #expect(s.links.isEmpty)
         // attribute key and value, AnyValue members
-        let kv = #"{"key":"db.system","value":{"stringValue":"a"},"key":"rpc.system"},{"value":{"stringValue":"b","stringValue":"c"},"key":"peer.service"}"#
+        let kv =
+            #"{"key":"db.system","value":{"stringValue":"a"},"key":"rpc.system"},{"value":{"stringValue":"b","stringValue":"c"},"key":"peer.service"}"#
         let a = try #require(try decode(body(span: #"\#(ids),"attributes":[\#(kv)]"#)).spans.first).attributes
         #expect(a.dbSystem == nil && a.rpcSystem == "a" && a.peerService == "c")
         // structural members: a later resourceSpans, resource or spans replaces the earlier one
-        let twice = #"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"old"}}]},"scopeSpans":[{"spans":[{\#(ids)}]}]}],"#
+        let twice =
+            #"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"old"}}]},"scopeSpans":[{"spans":[{\#(ids)}]}]}],"#
             + #""resourceSpans":[{"scopeSpans":[{"spans":[{\#(ids),"name":"x"},{\#(ids),"name":"y"}],"spans":[{\#(ids),"name":"z"}]}],"#
             + #""resource":{"attributes":[{"key":"service.name","value":{"stringValue":"new"}}]}}]}"#
         let batch = try decode(Array(twice.utf8))
@@ -183,15 +201,18 @@ struct JSONStreamingTests {
     }
 
     @Test func camelCaseHidesSnakeCaseEvenWhenNull() throws {
-        let s = try #require(try decode(body(span: #"\#(ids),"name":"n","startTimeUnixNano":null,"start_time_unix_nano":"5","end_time_unix_nano":"7""#)).spans.first)
+        let s = try #require(
+            try decode(body(span: #"\#(ids),"name":"n","startTimeUnixNano":null,"start_time_unix_nano":"5","end_time_unix_nano":"7""#)).spans.first)
         #expect(s.startTimeUnixNano == 0)
         #expect(s.endTimeUnixNano == 7)
-        let hidden = #"{"resourceSpans":null,"resource_spans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"a"}}]},"scopeSpans":[{"spans":[{\#(ids)}]}]}]}"#
+        let hidden =
+            #"{"resourceSpans":null,"resource_spans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"a"}}]},"scopeSpans":[{"spans":[{\#(ids)}]}]}]}"#
         #expect(try decode(Array(hidden.utf8)).spans.isEmpty)
     }
 
     @Test func snakeCaseAndEnumNamesEverywhere() throws {
-        let span = #""trace_id":"5b8efff798038103d269b633813fc60c","span_id":"eee19b7ec3c1b174","parent_span_id":"0102030405060708","kind":"SPAN_KIND_PRODUCER","#
+        let span =
+            #""trace_id":"5b8efff798038103d269b633813fc60c","span_id":"eee19b7ec3c1b174","parent_span_id":"0102030405060708","kind":"SPAN_KIND_PRODUCER","#
             + #""start_time_unix_nano":"10","end_time_unix_nano":25,"status":{"code":"STATUS_CODE_OK"},"#
             + #""attributes":[{"key":"messaging.destination.name","value":{"string_value":"orders"}},{"key":"server.port","value":{"int_value":"9092"}}],"#
             + #""links":[{"trace_id":"5b8efff798038103d269b633813fc60c","span_id":"0102030405060709"}]"#
@@ -203,16 +224,20 @@ struct JSONStreamingTests {
         #expect(s.attributes.messagingDestination == "orders" && s.attributes.serverPort == 9092)
         #expect(s.links.count == 1)
         #expect(s.resource.serviceName == "producer")
-        for (kind, expected) in [("\"SPAN_KIND_CONSUMER\"", SpanKind.consumer), ("\"3\"", .client), ("4", .producer), ("\"nope\"", .unspecified), ("null", .unspecified)] {
+        for (kind, expected) in [
+            ("\"SPAN_KIND_CONSUMER\"", SpanKind.consumer), ("\"3\"", .client), ("4", .producer), ("\"nope\"", .unspecified), ("null", .unspecified),
+        ] {
             #expect(try decode(body(span: #"\#(ids),"kind":\#(kind)"#)).spans.first?.kind == expected, "kind \(kind)")
         }
     }
 
     @Test func numbersAsTheOldDecoderReadThem() throws {
         // 64-bit integers as strings or numbers, exponent forms, fractions (truncated), bools
-        let cases: [(String, UInt64)] = [("\"1700000000000000000\"", 1_700_000_000_000_000_000), ("1700000000000000000", 1_700_000_000_000_000_000),
-                                         ("1.7e18", 1_700_000_000_000_000_000), ("1E3", 1000), ("2.9", 2), ("-5", 0), ("\"-0\"", 0), ("\"+5\"", 5),
-                                         ("18446744073709551615", UInt64.max), ("true", 1), ("\"x\"", 0), ("{}", 0)]
+        let cases: [(String, UInt64)] = [
+            ("\"1700000000000000000\"", 1_700_000_000_000_000_000), ("1700000000000000000", 1_700_000_000_000_000_000),
+            ("1.7e18", 1_700_000_000_000_000_000), ("1E3", 1000), ("2.9", 2), ("-5", 0), ("\"-0\"", 0), ("\"+5\"", 5),
+            ("18446744073709551615", UInt64.max), ("true", 1), ("\"x\"", 0), ("{}", 0),
+        ]
         for (text, expected) in cases {
             let b = body(span: #"\#(ids),"startTimeUnixNano":\#(text)"#)
             #expect(try decode(b).spans.first?.startTimeUnixNano == expected, "\(text)")
@@ -228,10 +253,11 @@ struct JSONStreamingTests {
     }
 
     @Test func bigUnreadEventsAndAttributesAreSkipped() throws {
-        let blob = String(repeating: "at com.example.Foo.bar(Foo.java:42)\\n\\t\\u00e9", count: 30_000)   // ~1.3 MB, escapes included
+        let blob = String(repeating: "at com.example.Foo.bar(Foo.java:42)\\n\\t\\u00e9", count: 30_000)  // ~1.3 MB, escapes included
         let filler = String(repeating: "x", count: 150)
         let unread = (0..<5_000).map { #"{"key":"custom.\#($0)","value":{"stringValue":"\#(filler)","intValue":"\#($0)"}}"# }.joined(separator: ",")
-        let span = #"\#(ids),"name":"op","events":[{"name":"exception","attributes":[{"key":"exception.stacktrace","value":{"stringValue":"\#(blob)"}},"#
+        let span =
+            #"\#(ids),"name":"op","events":[{"name":"exception","attributes":[{"key":"exception.stacktrace","value":{"stringValue":"\#(blob)"}},"#
             + #"{"key":"nested","value":{"arrayValue":{"values":[{"kvlistValue":{"values":[{"key":"k","value":{"stringValue":"v"}}]}}]}}}]}],"#
             + #""attributes":[{"key":"rpc.system","value":{"stringValue":"grpc"}},\#(unread),{"key":"db.system","value":{"stringValue":"past the limit"}}]"#
         let bytes = body(span: span)
@@ -249,7 +275,8 @@ struct JSONStreamingTests {
         var limits = DecodeLimits()
         limits.maxAttributesPerSpan = 2
         let attributes = (0..<5).map { #"{"key":"db.system","value":{"stringValue":"s\#($0)"}}"# }.joined(separator: ",")
-        let resource = #"{"key":"service.name","value":{"stringValue":"api"}},{"key":"team","value":{"stringValue":"t"}},{"key":"owner","value":{"stringValue":"o"}}"#
+        let resource =
+            #"{"key":"service.name","value":{"stringValue":"api"}},{"key":"team","value":{"stringValue":"t"}},{"key":"owner","value":{"stringValue":"o"}}"#
         let batch = try decode(body(span: #"\#(ids),"attributes":[\#(attributes)]"#, resource: resource), limits)
         #expect(batch.ignoredAttributes == 3 + 1)
         #expect(batch.spans.first?.attributes.dbSystem == "s1")
@@ -262,21 +289,21 @@ struct JSONStreamingTests {
     @Test func deepNestingIsRejectedAtTheOldLimit() throws {
         // DecodeLimits.maxDepth × 3 levels of JSON, counted as before, also inside values nobody reads
         var limits = DecodeLimits()
-        limits.maxDepth = 10   // 30 levels
+        limits.maxDepth = 10  // 30 levels
         func unknownMember(_ levels: Int) -> [UInt8] {
             Array((#"{"x":"# + String(repeating: "[", count: levels) + String(repeating: "]", count: levels) + #","resourceSpans":[]}"#).utf8)
         }
-        #expect(errorCode(unknownMember(29), limits) == nil)      // 1 + 29 = 30
+        #expect(errorCode(unknownMember(29), limits) == nil)  // 1 + 29 = 30
         #expect(errorCode(unknownMember(30), limits) == .tooDeep)
         // an attribute's value object is at level 10; each arrayValue adds 3
         func attributeValue(_ levels: Int) -> [UInt8] {
             let value = String(repeating: #"{"arrayValue":{"values":["#, count: levels) + #""leaf""# + String(repeating: "]}}", count: levels)
             return body(span: #"\#(ids),"attributes":[{"key":"x","value":\#(value)}]"#)
         }
-        #expect(errorCode(attributeValue(7), limits) == nil)      // 9 + 21 = 30
+        #expect(errorCode(attributeValue(7), limits) == nil)  // 9 + 21 = 30
         #expect(errorCode(attributeValue(8), limits) == .tooDeep)
         for b in [unknownMember(29), unknownMember(30), attributeValue(7), attributeValue(8)] { #expect(JSONOutcome.agree(b, limits).0) }
-        #expect(errorCode(attributeValue(100)) == .tooDeep)       // default limit: 192
+        #expect(errorCode(attributeValue(100)) == .tooDeep)  // default limit: 192
         let bomb = Array((String(repeating: "[", count: 1_000_000) + String(repeating: "]", count: 1_000_000)).utf8)
         #expect(errorCode(bomb) == .tooDeep)
         // too deep wins over a syntax error later in the body, as the old pre-check did
@@ -287,8 +314,10 @@ struct JSONStreamingTests {
         let bad: [[UInt8]] = [[0xFF], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0x80]]
         for seq in bad {
             for place in ["service", "unread"] {
-                var b = Array((place == "service" ? #"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"a"#
-                                                    : #"{"resourceSpans":[{"resource":{"attributes":[{"key":"unread","value":{"stringValue":"a"#).utf8)
+                var b = Array(
+                    (place == "service"
+                        ? #"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"a"#
+                        : #"{"resourceSpans":[{"resource":{"attributes":[{"key":"unread","value":{"stringValue":"a"#).utf8)
                 b += seq
                 b += Array(#""}}]},"scopeSpans":[]}]}"#.utf8)
                 #expect(errorCode(b) == .invalidUTF8, "\(seq) in \(place)")
@@ -297,7 +326,9 @@ struct JSONStreamingTests {
         // outside strings a stray byte is a syntax error
         #expect(errorCode(Array("{\"resourceSpans\":[]\u{FF}}".utf8)) == .invalidJSON)
         // valid multi-byte text is fine
-        #expect(try decode(body(span: ids, resource: #"{"key":"service.name","value":{"stringValue":"ä€😀"}}"#)).spans.first?.resource.serviceName == "ä€😀")
+        #expect(
+            try decode(body(span: ids, resource: #"{"key":"service.name","value":{"stringValue":"ä€😀"}}"#)).spans.first?.resource.serviceName == "ä€😀"
+        )
     }
 
     @Test func invalidJSONSaysWhereAndWhy() {
@@ -307,8 +338,11 @@ struct JSONStreamingTests {
             #expect(error.description.contains("not valid JSON"))
             #expect(error.description.contains("expected a member name"))
         }
-        for text in ["{\"a\":01}", "{\"a\":-}", "{\"a\":1.}", "{\"a\":tru}", "{\"a\":\"\\x\"}", "{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00\"}", "{\"a\":\"\u{01}\"}",
-                     "{\"a\" 1}", "{\"a\":1 \"b\":2}", "{,}", "[1,,2]", "{\"a\":1}x", "{\"a\":[1,]]}"] {
+        for text in [
+            "{\"a\":01}", "{\"a\":-}", "{\"a\":1.}", "{\"a\":tru}", "{\"a\":\"\\x\"}", "{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00\"}",
+            "{\"a\":\"\u{01}\"}",
+            "{\"a\" 1}", "{\"a\":1 \"b\":2}", "{,}", "[1,,2]", "{\"a\":1}x", "{\"a\":[1,]]}",
+        ] {
             #expect(errorCode(Array(text.utf8)) == .invalidJSON, "\(text)")
             #expect(JSONOutcome.agree(Array(text.utf8)).0, "\(text)")
         }
@@ -319,8 +353,10 @@ struct JSONStreamingTests {
     }
 
     @Test func everyPrefixOfABodyIsAnErrorNeverACrash() throws {
-        let full = body(span: #"\#(ids),"name":"caf\u00e9 😀","kind":"SPAN_KIND_CLIENT","startTimeUnixNano":"1","endTimeUnixNano":2.5e1,"#
-                        + #""attributes":[{"key":"server.port","value":{"intValue":"5432"}},{"key":"x","value":{"boolValue":true}}],"status":{"code":null},"links":[]"#)
+        let full = body(
+            span: #"\#(ids),"name":"caf\u00e9 😀","kind":"SPAN_KIND_CLIENT","startTimeUnixNano":"1","endTimeUnixNano":2.5e1,"#
+                + #""attributes":[{"key":"server.port","value":{"intValue":"5432"}},{"key":"x","value":{"boolValue":true}}],"status":{"code":null},"links":[]"#
+        )
         #expect(try decode(full).spans.count == 1)
         for cut in 0..<full.count {
             let prefix = Array(full[..<cut])
@@ -403,11 +439,13 @@ struct JSONDifferentialTests {
             if case .ok(let spans, _, _) = old, !spans.isEmpty { withSpans += 1 }
             if !agree {
                 disagreements += 1
-                if disagreements <= 3 { Issue.record("document \(k):\n new \(new)\n old \(old)\n \(String(decoding: doc.prefix(2_000), as: UTF8.self))") }
+                if disagreements <= 3 {
+                    Issue.record("document \(k):\n new \(new)\n old \(old)\n \(String(decoding: doc.prefix(2_000), as: UTF8.self))")
+                }
             }
         }
         #expect(disagreements == 0)
-        #expect(withSpans > 100)   // the generator is not only producing errors
+        #expect(withSpans > 100)  // the generator is not only producing errors
     }
 
     @Test func generatedBase64TwinsGiveTheSameRecords() throws {
@@ -415,7 +453,7 @@ struct JSONDifferentialTests {
             var hex = OTLPJSONGenerator(rng: SplitMix64(seed: seed))
             var b64 = OTLPJSONGenerator(rng: SplitMix64(seed: seed))
             b64.base64IDs = true
-            hex.escapeRate = 0   // escaping draws random numbers per character: the twins would drift apart
+            hex.escapeRate = 0  // escaping draws random numbers per character: the twins would drift apart
             b64.escapeRate = 0
             let a = JSONOutcome.streaming(Array(hex.serialize(hex.request()).utf8))
             let b = JSONOutcome.streaming(Array(b64.serialize(b64.request()).utf8))
@@ -426,8 +464,10 @@ struct JSONDifferentialTests {
     @Test func mutatedFixturesDecodeLikeTheReference() {
         var rng = SplitMix64(seed: 42)
         let corpus = Self.fixtureBodies().map(\.1)
-        let tokens = ["{", "}", "[", "]", ",", ":", "\"", "\\", "null", "true", "1e400", "-0", "2.9", "\"\\u0041\"", "\"resourceSpans\"", "\"spans\"",
-                      "\"attributes\"", "\"traceId\"", "\"kind\"", "\"SPAN_KIND_SERVER\"", "18446744073709551615", "\u{FF}", "[]", "{}"].map { Array($0.utf8) }
+        let tokens = [
+            "{", "}", "[", "]", ",", ":", "\"", "\\", "null", "true", "1e400", "-0", "2.9", "\"\\u0041\"", "\"resourceSpans\"", "\"spans\"",
+            "\"attributes\"", "\"traceId\"", "\"kind\"", "\"SPAN_KIND_SERVER\"", "18446744073709551615", "\u{FF}", "[]", "{}",
+        ].map { Array($0.utf8) }
         var disagreements = 0
         for k in 0..<1_500 {
             var b = corpus[Int.random(in: 0..<corpus.count, using: &rng)]

@@ -1,6 +1,7 @@
 import Foundation
-@testable import OTLP
 import ParallaxTesting
+
+@testable import OTLP
 
 // Support for the OTLP/JSON differential tests: outcomes of a decode reduced to comparable
 // values, and a generator of OTLP/JSON documents that vary everything the decoders must agree
@@ -51,11 +52,10 @@ enum JSONOutcome: Equatable, CustomStringConvertible {
     }
 }
 
-
 /// A JSON document model that keeps member order and duplicates (JSONSerialization cannot write those).
 indirect enum JSONDoc {
     case obj([(String, JSONDoc)]), arr([JSONDoc]), str(String), num(String), bool(Bool), null
-    case raw(String)   // pre-serialized
+    case raw(String)  // pre-serialized
 }
 
 struct OTLPJSONGenerator {
@@ -159,10 +159,12 @@ struct OTLPJSONGenerator {
     mutating func spanID() -> JSONDoc { chance(0.04) ? badID() : .str(hexID(8)) }
 
     mutating func number() -> String {
-        pick(["0", "1", "2", "3", "5", "-1", "-3", "2.9", "1.5", "1e2", "1E2", "2e0", "-0", "258", "1700000000000000000",
-              "18446744073709551615", "9223372036854775807", "9223372036854775808", "99999999999999999999", "-9223372036854775808",
-              "1.7e18", "1.8446744073709552e19", "12345678901234567890123", "0.5", "-0.5", "1e-400", "5432", "503", "1e300",
-              "-1234567890123456789", "1700000000000000000.0", "3.0000000000000000001"])
+        pick([
+            "0", "1", "2", "3", "5", "-1", "-3", "2.9", "1.5", "1e2", "1E2", "2e0", "-0", "258", "1700000000000000000",
+            "18446744073709551615", "9223372036854775807", "9223372036854775808", "99999999999999999999", "-9223372036854775808",
+            "1.7e18", "1.8446744073709552e19", "12345678901234567890123", "0.5", "-0.5", "1e-400", "5432", "503", "1e300",
+            "-1234567890123456789", "1700000000000000000.0", "3.0000000000000000001",
+        ])
     }
 
     mutating func timeValue() -> JSONDoc {
@@ -186,17 +188,23 @@ struct OTLPJSONGenerator {
         }
     }
 
-    static let spanKeys = ["peer.service", "server.address", "net.peer.name", "server.port", "net.peer.port", "db.system.name", "db.system",
-                           "db.namespace", "db.name", "messaging.system", "messaging.destination.name", "messaging.destination",
-                           "rpc.system", "http.request.method", "http.method", "http.response.status_code", "http.status_code",
-                           "rpc.grpc.status_code", "cloud.resource_id", "url.full", "http.url", "http.route", "telemetry.sdk.name"]
-    static let resourceKeys = ["service.name", "service.namespace", "service.version", "deployment.environment.name", "deployment.environment",
-                               "cloud.resource_id", "k8s.namespace.name", "k8s.deployment.name", "k8s.pod.name", "host.name",
-                               "service.owner", "team", "owner", "telemetry.sdk.language", "process.pid"]
+    static let spanKeys = [
+        "peer.service", "server.address", "net.peer.name", "server.port", "net.peer.port", "db.system.name", "db.system",
+        "db.namespace", "db.name", "messaging.system", "messaging.destination.name", "messaging.destination",
+        "rpc.system", "http.request.method", "http.method", "http.response.status_code", "http.status_code",
+        "rpc.grpc.status_code", "cloud.resource_id", "url.full", "http.url", "http.route", "telemetry.sdk.name",
+    ]
+    static let resourceKeys = [
+        "service.name", "service.namespace", "service.version", "deployment.environment.name", "deployment.environment",
+        "cloud.resource_id", "k8s.namespace.name", "k8s.deployment.name", "k8s.pod.name", "host.name",
+        "service.owner", "team", "owner", "telemetry.sdk.language", "process.pid",
+    ]
 
     mutating func stringValue() -> String {
-        pick(["api", "frontend", "checkout", "GET", "POST", "5432", "503", "-7", "https://user@api.example.com:8443/x?y", "http://[::1]:80/",
-              "mysql", "postgresql", "p\u{e9}\u{1F600}", "a\"b\\c/d\ne", "", "shop", "orders", "http://checkout.shop.svc/api", "grpc", "x y"])
+        pick([
+            "api", "frontend", "checkout", "GET", "POST", "5432", "503", "-7", "https://user@api.example.com:8443/x?y", "http://[::1]:80/",
+            "mysql", "postgresql", "p\u{e9}\u{1F600}", "a\"b\\c/d\ne", "", "shop", "orders", "http://checkout.shop.svc/api", "grpc", "x y",
+        ])
     }
 
     mutating func anyValue() -> JSONDoc {
@@ -205,10 +213,16 @@ struct OTLPJSONGenerator {
         for _ in 0..<n {
             switch int(0...11) {
             case 0...4: m.append((chance(0.8) ? "stringValue" : "string_value", .str(stringValue())))
-            case 5...7: m.append((chance(0.8) ? "intValue" : "int_value", chance(0.6) ? .str(pick(["5432", "80", "503", "200", "-1", "x", "99999999999999999999", "+8"])) : .num(number())))
+            case 5...7:
+                m.append(
+                    (
+                        chance(0.8) ? "intValue" : "int_value",
+                        chance(0.6) ? .str(pick(["5432", "80", "503", "200", "-1", "x", "99999999999999999999", "+8"])) : .num(number())
+                    ))
             case 8: m.append(("boolValue", .bool(true)))
             case 9: m.append(("doubleValue", .num(number())))
-            case 10: m.append((pick(["stringValue", "intValue", "string_value", "int_value"]), pick([.null, .bool(false), .obj([]), .arr([.num("1")])])))
+            case 10:
+                m.append((pick(["stringValue", "intValue", "string_value", "int_value"]), pick([.null, .bool(false), .obj([]), .arr([.num("1")])])))
             default: m.append(("arrayValue", .obj([("values", .arr([.obj([("stringValue", .str("x"))])]))])))
             }
         }
@@ -217,7 +231,10 @@ struct OTLPJSONGenerator {
 
     mutating func keyValue(_ keys: [String]) -> JSONDoc {
         if chance(0.02) { return pick([.null, .num("1"), .str("kv"), .arr([])]) }
-        var m: [(String, JSONDoc)] = [("key", chance(0.97) ? .str(pick(keys)) : pick([.null, .num("3"), .obj([])])), ("value", chance(0.97) ? anyValue() : pick([.null, .str("v"), .num("1")]))]
+        var m: [(String, JSONDoc)] = [
+            ("key", chance(0.97) ? .str(pick(keys)) : pick([.null, .num("3"), .obj([])])),
+            ("value", chance(0.97) ? anyValue() : pick([.null, .str("v"), .num("1")])),
+        ]
         if chance(0.1) { m.swapAt(0, 1) }
         if chance(0.05) { m.append(("key", .str(pick(keys)))) }
         if chance(0.05) { m.append(("value", anyValue())) }
@@ -236,7 +253,13 @@ struct OTLPJSONGenerator {
         // shuffle sometimes, duplicate sometimes, unknown members sometimes
         if chance(0.1) { m.shuffle(using: &rng) }
         if chance(0.05), let x = m.randomElement(using: &rng) { m.insert(x, at: int(0...m.count)) }
-        if chance(0.15) { m.insert((pick(["droppedAttributesCount", "flags", "traceState", "schemaUrl", "unknown"]), pick([.num("0"), .str(""), .obj([("x", .arr([.num("1"), .num("2")]))])])), at: int(0...m.count)) }
+        if chance(0.15) {
+            m.insert(
+                (
+                    pick(["droppedAttributesCount", "flags", "traceState", "schemaUrl", "unknown"]),
+                    pick([.num("0"), .str(""), .obj([("x", .arr([.num("1"), .num("2")]))])])
+                ), at: int(0...m.count))
+        }
     }
 
     mutating func span() -> JSONDoc {
@@ -247,21 +270,53 @@ struct OTLPJSONGenerator {
         if chance(0.6) { m.append((camel("parentSpanId", "parent_span_id"), chance(0.2) ? .str("") : (chance(0.05) ? badID() : .str(hexID(8))))) }
         if chance(0.3) { m.append(("flags", .num("257"))) }
         if chance(0.95) { m.append(("name", chance(0.97) ? .str(pick(["GET /", "SELECT", "op", "p\u{e9}\u{1F600}", "q\"\\/"])) : .num("1"))) }
-        if chance(0.9) { m.append(("kind", enumValue(["SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER", "SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER"]))) }
+        if chance(0.9) {
+            m.append(
+                (
+                    "kind",
+                    enumValue([
+                        "SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER", "SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER",
+                        "SPAN_KIND_CONSUMER",
+                    ])
+                ))
+        }
         if chance(0.95) { m.append((camel("startTimeUnixNano", "start_time_unix_nano"), timeValue())) }
         if chance(0.95) { m.append((camel("endTimeUnixNano", "end_time_unix_nano"), timeValue())) }
         if chance(0.9) { m.append(("attributes", attributes(Self.spanKeys))) }
         if chance(0.2) {
-            m.append(("events", .arr((0..<int(1...3)).map { _ in .obj([("timeUnixNano", .str("1")), ("name", .str("ev")), ("attributes", attributes(Self.spanKeys + Self.resourceKeys, max: 10))]) })))
+            m.append(
+                (
+                    "events",
+                    .arr(
+                        (0..<int(1...3)).map { _ in
+                            .obj([
+                                ("timeUnixNano", .str("1")), ("name", .str("ev")),
+                                ("attributes", attributes(Self.spanKeys + Self.resourceKeys, max: 10)),
+                            ])
+                        })
+                ))
         }
         if chance(0.2) {
-            let links: JSONDoc = chance(0.05) ? pick([.null, .obj([]), .num("1")]) :
-                .arr((0..<int(0...3)).map { _ in chance(0.05) ? .num("1") : .obj([(camel("traceId", "trace_id"), traceID()), (camel("spanId", "span_id"), spanID())]) })
+            let links: JSONDoc =
+                chance(0.05)
+                ? pick([.null, .obj([]), .num("1")])
+                : .arr(
+                    (0..<int(0...3)).map { _ in
+                        chance(0.05) ? .num("1") : .obj([(camel("traceId", "trace_id"), traceID()), (camel("spanId", "span_id"), spanID())])
+                    })
             m.append(("links", links))
         }
         if chance(0.8) {
-            m.append(("status", chance(0.05) ? pick([.null, .num("2"), .str("x")]) :
-                .obj(chance(0.9) ? [("code", enumValue(["STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"]))] + (chance(0.3) ? [("message", .str("boom"))] : []) : [])))
+            m.append(
+                (
+                    "status",
+                    chance(0.05)
+                        ? pick([.null, .num("2"), .str("x")])
+                        : .obj(
+                            chance(0.9)
+                                ? [("code", enumValue(["STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"]))]
+                                    + (chance(0.3) ? [("message", .str("boom"))] : []) : [])
+                ))
         }
         members(&m)
         return .obj(m)
@@ -281,18 +336,33 @@ struct OTLPJSONGenerator {
         if chance(0.95) {
             var attrs = attributes(Self.resourceKeys)
             if case .arr(var a) = attrs, chance(0.9) {
-                a.insert(.obj([("key", .str("service.name")), ("value", .obj([(camel("stringValue", "string_value"), chance(0.95) ? .str(pick(["frontend", "cart", "", "p\u{e9}"])) : .num("42"))]))]), at: int(0...a.count))
+                a.insert(
+                    .obj([
+                        ("key", .str("service.name")),
+                        (
+                            "value",
+                            .obj([
+                                (camel("stringValue", "string_value"), chance(0.95) ? .str(pick(["frontend", "cart", "", "p\u{e9}"])) : .num("42"))
+                            ])
+                        ),
+                    ]), at: int(0...a.count))
                 attrs = .arr(a)
             }
             m.append(("resource", chance(0.03) ? pick([.null, .num("1"), .arr([])]) : .obj([("attributes", attrs)])))
         }
-        m.append((camel("scopeSpans", "scope_spans"), chance(0.03) ? pick([.null, .obj([]), .num("1")]) : .arr((0..<int(0...3)).map { _ in scope() })))
+        m.append(
+            (camel("scopeSpans", "scope_spans"), chance(0.03) ? pick([.null, .obj([]), .num("1")]) : .arr((0..<int(0...3)).map { _ in scope() })))
         members(&m)
         return .obj(m)
     }
 
     mutating func request() -> JSONDoc {
-        var m: [(String, JSONDoc)] = [(camel("resourceSpans", "resource_spans"), chance(0.02) ? pick([.null, .obj([]), .num("1")]) : .arr((0..<int(0...3)).map { _ in resourceSpans() }))]
+        var m: [(String, JSONDoc)] = [
+            (
+                camel("resourceSpans", "resource_spans"),
+                chance(0.02) ? pick([.null, .obj([]), .num("1")]) : .arr((0..<int(0...3)).map { _ in resourceSpans() })
+            )
+        ]
         members(&m)
         return .obj(m)
     }

@@ -1,7 +1,8 @@
+import COTLP
 import Foundation
 import SpanModel
 import Testing
-import COTLP
+
 @testable import OTLP
 
 @Suite("Decoding SDK-produced payloads")
@@ -58,9 +59,11 @@ struct SDKConformanceTests {
     }
 
     @Test func rejectedSpansAreCountedNotDropped() throws {
-        for batch in [try OTLPDecoder().decodeProtobuf(Fixture.bytes("sdk-rejects.pb")),
-                      try OTLPDecoder().decodeJSON(Fixture.data("sdk-rejects.json"))] {
-            #expect(batch.rejected.missingServiceName == 2)   // the cart resource lost service.name
+        for batch in [
+            try OTLPDecoder().decodeProtobuf(Fixture.bytes("sdk-rejects.pb")),
+            try OTLPDecoder().decodeJSON(Fixture.data("sdk-rejects.json")),
+        ] {
+            #expect(batch.rejected.missingServiceName == 2)  // the cart resource lost service.name
             #expect(batch.rejected.missingTraceID == 1)
             #expect(batch.rejected.missingSpanID == 1)
             #expect(batch.spans.count == 9 - 4)
@@ -98,7 +101,9 @@ struct SDKConformanceTests {
 struct HostileProtobufTests {
     /// AnyValue{array_value{values: AnyValue{...}}} nested `levels` deep inside one span attribute.
     static func nestedRequest(levels: Int) -> [UInt8] {
-        var any: [UInt8] = { var w = OTLPWireWriter(); w.string(1, "leaf"); return w.bytes }()
+        var any: [UInt8] = {
+            var w = OTLPWireWriter(); w.string(1, "leaf"); return w.bytes
+        }()
         for _ in 0..<levels {
             var array = OTLPWireWriter(); array.lengthDelimited(1, any)
             var value = OTLPWireWriter(); value.lengthDelimited(5, array.bytes)
@@ -122,11 +127,11 @@ struct HostileProtobufTests {
     @Test func reasonableNestingStillDecodes() throws {
         // 20 array levels = depth 6 + 40, under the default limit of 64
         let batch = try OTLPDecoder().decodeProtobuf(Self.nestedRequest(levels: 20))
-        #expect(batch.rejected.missingServiceName == 1) // the hand-built span has no resource
+        #expect(batch.rejected.missingServiceName == 1)  // the hand-built span has no resource
     }
 
     @Test func depthGuardCountsLevelsExactly() {
-        let bytes = Self.nestedRequest(levels: 29) // 5 fixed + 2 per level + leaf AnyValue = 64
+        let bytes = Self.nestedRequest(levels: 29)  // 5 fixed + 2 per level + leaf AnyValue = 64
         var deepest: UInt32 = 0
         let ok = bytes.withUnsafeBufferPointer { cotlp_check_depth(cotlp_export_request_descriptor(), $0.baseAddress, $0.count, 64, &deepest) }
         #expect(ok == COTLP_DEPTH_OK)
@@ -140,10 +145,13 @@ struct HostileProtobufTests {
     static func validRequest(spans: Int = 3) -> [UInt8] {
         var w = OTLPWireWriter()
         let t = TraceID(high: 1, low: 2)
-        w.resourceSpans(resource: [("service.name", .string("svc"))], spans: (0..<spans).map {
-            OTLPWireWriter.Span(traceID: t, spanID: UInt64($0 + 1), name: "op", kind: .server, start: 1_000, end: 2_000,
-                                attributes: [("http.request.method", .string("GET")), ("server.port", .int(80))])
-        })
+        w.resourceSpans(
+            resource: [("service.name", .string("svc"))],
+            spans: (0..<spans).map {
+                OTLPWireWriter.Span(
+                    traceID: t, spanID: UInt64($0 + 1), name: "op", kind: .server, start: 1_000, end: 2_000,
+                    attributes: [("http.request.method", .string("GET")), ("server.port", .int(80))])
+            })
         return w.bytes
     }
 
@@ -169,10 +177,10 @@ struct HostileProtobufTests {
 
     @Test func wrongWireTypeIsMalformed() {
         var w = OTLPWireWriter()
-        w.uint(1, 42) // resource_spans as a varint
+        w.uint(1, 42)  // resource_spans as a varint
         do { _ = try OTLPDecoder().decodeProtobuf(w.bytes); Issue.record("accepted") } catch { #expect(error.code == .malformed) }
         var g = OTLPWireWriter()
-        g.tag(1, 3) // group start
+        g.tag(1, 3)  // group start
         do { _ = try OTLPDecoder().decodeProtobuf(g.bytes); Issue.record("accepted") } catch { #expect(error.code == .malformed) }
     }
 
@@ -232,9 +240,10 @@ struct HostileProtobufTests {
 struct ResponseEncodingTests {
     @Test func partialSuccessRoundTripsThroughProtobufC() throws {
         let bytes = ExportResponse.protobuf(rejected: 7, message: "rejected 7 span(s)")
-        let decoded = try #require(bytes.withUnsafeBufferPointer {
-            opentelemetry__proto__collector__trace__v1__export_trace_service_response__unpack(nil, $0.count, $0.baseAddress)
-        })
+        let decoded = try #require(
+            bytes.withUnsafeBufferPointer {
+                opentelemetry__proto__collector__trace__v1__export_trace_service_response__unpack(nil, $0.count, $0.baseAddress)
+            })
         defer { opentelemetry__proto__collector__trace__v1__export_trace_service_response__free_unpacked(decoded, nil) }
         let partial = try #require(decoded.pointee.partial_success)
         #expect(partial.pointee.rejected_spans == 7)
@@ -296,9 +305,10 @@ struct ReadViewTests {
 
     @Test func onlyTheValuesTheGraphReadsAreUnpacked() throws {
         // A mistyped value under a key nobody reads costs nothing and breaks nothing...
-        let ok = try OTLPDecoder().decodeProtobuf(Self.request(spanAttributes: [
-            Self.kvWithMistypedValue("app.custom"), Self.kv("peer.service", string: "billing"),
-        ]))
+        let ok = try OTLPDecoder().decodeProtobuf(
+            Self.request(spanAttributes: [
+                Self.kvWithMistypedValue("app.custom"), Self.kv("peer.service", string: "billing"),
+            ]))
         #expect(ok.spans.count == 1)
         #expect(ok.spans.first?.attributes.peerService == "billing")
         // ...under a key the graph reads, it is a malformed request, as with a full unpack.
@@ -313,9 +323,9 @@ struct ReadViewTests {
     @Test func keyValueFieldsInAnyOrderAndLastOneWins() throws {
         var any = OTLPWireWriter(); any.string(1, "ledger")
         var reversed = OTLPWireWriter()
-        reversed.lengthDelimited(2, any.bytes)        // value before key
+        reversed.lengthDelimited(2, any.bytes)  // value before key
         reversed.string(1, "wrong.key")
-        reversed.string(1, "peer.service")            // a repeated singular field: the last one counts
+        reversed.string(1, "peer.service")  // a repeated singular field: the last one counts
         let batch = try OTLPDecoder().decodeProtobuf(Self.request(spanAttributes: [reversed.bytes]))
         #expect(batch.spans.first?.attributes.peerService == "ledger")
     }

@@ -1,6 +1,7 @@
 import Foundation
-@testable import OTLP
 import SpanModel
+
+@testable import OTLP
 
 // The Foundation-based OTLP/JSON decoder that Parallax used before the streaming reader
 // (Sources/OTLP/OTLPJSONReader.swift), kept unchanged apart from its names as the reference the
@@ -36,12 +37,14 @@ extension OTLPDecoder {
         for case let rs as [String: Any] in resourceSpans {
             var acc = ResourceAccumulator()
             if let resource = ReferenceJSON.field(rs, "resource", "resource") as? [String: Any],
-               let attributes = try ReferenceJSON.array(resource, "attributes", "attributes") {
+                let attributes = try ReferenceJSON.array(resource, "attributes", "attributes")
+            {
                 batch.ignoredAttributes += max(0, attributes.count - limits.maxAttributesPerSpan)
                 for case let kv as [String: Any] in attributes.prefix(limits.maxAttributesPerSpan) {
                     guard let key = kv["key"] as? String, let rk = resourceKeys.lookup(key),
-                          let value = kv["value"] as? [String: Any],
-                          let s = ReferenceJSON.scalarString(value) else { continue }
+                        let value = kv["value"] as? [String: Any],
+                        let s = ReferenceJSON.scalarString(value)
+                    else { continue }
                     acc.set(rk, interner.intern(s))
                 }
             }
@@ -65,15 +68,19 @@ extension OTLPDecoder {
         return batch
     }
 
-    private func referenceJSONSpan(_ span: [String: Any], resource: ResourceInfo, rejected: inout RejectionCounts,
-                          ignored: inout Int) throws(OTLPDecodeError) -> SpanRecord? {
+    private func referenceJSONSpan(
+        _ span: [String: Any], resource: ResourceInfo, rejected: inout RejectionCounts,
+        ignored: inout Int
+    ) throws(OTLPDecodeError) -> SpanRecord? {
         guard let traceHex = ReferenceJSON.field(span, "traceId", "trace_id") as? String,
-              let traceID = ReferenceJSON.traceID(traceHex), !traceID.isZero else {
+            let traceID = ReferenceJSON.traceID(traceHex), !traceID.isZero
+        else {
             rejected.missingTraceID += 1
             return nil
         }
         guard let spanHex = ReferenceJSON.field(span, "spanId", "span_id") as? String,
-              let spanID = ReferenceJSON.spanID(spanHex), !spanID.isZero else {
+            let spanID = ReferenceJSON.spanID(spanHex), !spanID.isZero
+        else {
             rejected.missingSpanID += 1
             return nil
         }
@@ -87,7 +94,8 @@ extension OTLPDecoder {
             ignored += max(0, attributes.count - limits.maxAttributesPerSpan)
             for case let kv as [String: Any] in attributes.prefix(limits.maxAttributesPerSpan) {
                 guard let key = kv["key"] as? String, let sk = spanKeys.lookup(key),
-                      let value = kv["value"] as? [String: Any] else { continue }
+                    let value = kv["value"] as? [String: Any]
+                else { continue }
                 if let i = ReferenceJSON.intValue(value) {
                     attrs.set(sk, number: i)
                 } else if let s = ReferenceJSON.field(value, "stringValue", "string_value") as? String {
@@ -110,20 +118,25 @@ extension OTLPDecoder {
         if let list = try ReferenceJSON.array(span, "links", "links") {
             for case let link as [String: Any] in list {
                 guard let t = (ReferenceJSON.field(link, "traceId", "trace_id") as? String).flatMap(ReferenceJSON.traceID),
-                      let s = (ReferenceJSON.field(link, "spanId", "span_id") as? String).flatMap(ReferenceJSON.spanID),
-                      !t.isZero, !s.isZero else { continue }
+                    let s = (ReferenceJSON.field(link, "spanId", "span_id") as? String).flatMap(ReferenceJSON.spanID),
+                    !t.isZero, !s.isZero
+                else { continue }
                 links.append(SpanLink(traceID: t, spanID: s))
             }
         }
-        let kind = ReferenceJSON.enumValue(ReferenceJSON.field(span, "kind", "kind"), names: [
-            "SPAN_KIND_UNSPECIFIED": 0, "SPAN_KIND_INTERNAL": 1, "SPAN_KIND_SERVER": 2,
-            "SPAN_KIND_CLIENT": 3, "SPAN_KIND_PRODUCER": 4, "SPAN_KIND_CONSUMER": 5,
-        ])
+        let kind = ReferenceJSON.enumValue(
+            ReferenceJSON.field(span, "kind", "kind"),
+            names: [
+                "SPAN_KIND_UNSPECIFIED": 0, "SPAN_KIND_INTERNAL": 1, "SPAN_KIND_SERVER": 2,
+                "SPAN_KIND_CLIENT": 3, "SPAN_KIND_PRODUCER": 4, "SPAN_KIND_CONSUMER": 5,
+            ])
         var statusCode = 0
         if let status = ReferenceJSON.field(span, "status", "status") as? [String: Any] {
-            statusCode = ReferenceJSON.enumValue(status["code"], names: [
-                "STATUS_CODE_UNSET": 0, "STATUS_CODE_OK": 1, "STATUS_CODE_ERROR": 2,
-            ])
+            statusCode = ReferenceJSON.enumValue(
+                status["code"],
+                names: [
+                    "STATUS_CODE_UNSET": 0, "STATUS_CODE_OK": 1, "STATUS_CODE_ERROR": 2,
+                ])
         }
         let name = (span["name"] as? String).map { interner.intern($0) } ?? ""
         return SpanRecord(

@@ -3,6 +3,7 @@ import Foundation
 import Inference
 import Testing
 import TraceGraph
+
 @testable import Overlay
 
 /// Declared dependencies (a Backstage catalog) as the third layer on small constructed graphs.
@@ -32,22 +33,28 @@ struct CatalogMergeTests {
     /// Declared: web → api (seen), api → db (seen), api → queue (seen, inferred only), web → search (never seen).
     func scenario(catalogText: String? = nil) throws -> GraphDocument {
         let traced = F.traced(
-            [F.svc("user", kind: .user), F.svc("web", team: "web-attr"), F.svc("api"), F.svc("db", kind: .database), F.svc("cache", kind: .database)],
+            [
+                F.svc("user", kind: .user), F.svc("web", team: "web-attr"), F.svc("api"), F.svc("db", kind: .database),
+                F.svc("cache", kind: .database),
+            ],
             [F.tEdge("user", "web"), F.tEdge("web", "api"), F.tEdge("api", "db", .database), F.tEdge("api", "cache", .database)])
-        let inferred = InferredGraph(nodes: [F.iNode("api"), F.iNode("queue", "queue", team: "alert-team")],
-                                     edges: [F.iEdge("api", "queue")])
-        let text = catalogText ?? [
-            component("web", owner: "group:default/frontend", extra: "  dependsOn: [component:api, component:search]"),
-            component("api", owner: "backend", extra: "  dependsOn: [resource:db, resource:queue]"),
-            component("search", owner: "frontend"),
-            """
-            ---
-            apiVersion: backstage.io/v1alpha1
-            kind: Resource
-            metadata: {name: db}
-            spec: {type: database, owner: data}
-            """,
-        ].joined(separator: "\n")
+        let inferred = InferredGraph(
+            nodes: [F.iNode("api"), F.iNode("queue", "queue", team: "alert-team")],
+            edges: [F.iEdge("api", "queue")])
+        let text =
+            catalogText
+            ?? [
+                component("web", owner: "group:default/frontend", extra: "  dependsOn: [component:api, component:search]"),
+                component("api", owner: "backend", extra: "  dependsOn: [resource:db, resource:queue]"),
+                component("search", owner: "frontend"),
+                """
+                ---
+                apiVersion: backstage.io/v1alpha1
+                kind: Resource
+                metadata: {name: db}
+                spec: {type: database, owner: data}
+                """,
+            ].joined(separator: "\n")
         return OverlayBuilder.merge(traced: traced, inferred: inferred, generatedAt: F.generatedAt, catalog: try catalog(text))
     }
 
@@ -55,7 +62,7 @@ struct CatalogMergeTests {
         let doc = try scenario()
         #expect(doc.edge("web", "api")?.declaration == .declaredAndSeen)
         #expect(doc.edge("web", "api")?.sources == [.traced, .declared])
-        #expect(doc.edge("web", "api")?.status == .tracedOnly)           // status keeps its meaning
+        #expect(doc.edge("web", "api")?.status == .tracedOnly)  // status keeps its meaning
         #expect(doc.edge("api", "db")?.declaration == .declaredAndSeen)
         let queue = try #require(doc.edge("api", "queue"))
         #expect(queue.status == .inferredOnly && queue.declaration == .declaredAndSeen)
@@ -80,7 +87,7 @@ struct CatalogMergeTests {
 
     @Test func ownershipCatalogFirstAndSaysWhich() throws {
         let doc = try scenario()
-        #expect(doc.node("web")?.team == "frontend")          // catalog beats the traced attribute
+        #expect(doc.node("web")?.team == "frontend")  // catalog beats the traced attribute
         #expect(doc.node("web")?.teamSource == .catalog)
         #expect(doc.node("web")?.catalogEntity == "component:default/web")
         #expect(doc.node("web")?.sources == [.traces, .catalog])
@@ -105,25 +112,27 @@ struct CatalogMergeTests {
 
     @Test func joinsByServiceNameAnnotationNamespaceAndAlias() throws {
         // Traced ids `shop/checkout` (namespace/name) and `checkout-v2` (annotated service.name).
-        let traced = F.traced([F.svc("shop/cart"), F.svc("checkout-v2"), F.svc("orders", kind: .database)],
-                              [F.tEdge("shop/cart", "checkout-v2"), F.tEdge("checkout-v2", "orders", .database)])
+        let traced = F.traced(
+            [F.svc("shop/cart"), F.svc("checkout-v2"), F.svc("orders", kind: .database)],
+            [F.tEdge("shop/cart", "checkout-v2"), F.tEdge("checkout-v2", "orders", .database)])
         var dbIdentity = NodeIdentity()
         dbIdentity.cloudResourceIDs = [F.ordersARN]
         let tracedWithDB = F.traced([F.svc("shop/cart"), F.svc("checkout-v2"), F.svc("orders", kind: .database, identity: dbIdentity)], traced.edges)
-        let c = try catalog("""
-        apiVersion: backstage.io/v1alpha1
-        kind: Component
-        metadata: {name: cart, namespace: shop}
-        spec: {owner: web, dependsOn: [component:checkout]}
-        ---
-        apiVersion: backstage.io/v1alpha1
-        kind: Component
-        metadata:
-          name: checkout
-          namespace: shop
-          annotations: {opentelemetry.io/service-name: checkout-v2}
-        spec: {owner: pay, dependsOn: [resource:orders-db]}
-        """)
+        let c = try catalog(
+            """
+            apiVersion: backstage.io/v1alpha1
+            kind: Component
+            metadata: {name: cart, namespace: shop}
+            spec: {owner: web, dependsOn: [component:checkout]}
+            ---
+            apiVersion: backstage.io/v1alpha1
+            kind: Component
+            metadata:
+              name: checkout
+              namespace: shop
+              annotations: {opentelemetry.io/service-name: checkout-v2}
+            spec: {owner: pay, dependsOn: [resource:orders-db]}
+            """)
         let doc = OverlayBuilder.merge(traced: tracedWithDB, inferred: nil, generatedAt: F.generatedAt, catalog: c)
         #expect(doc.edge("shop/cart", "checkout-v2")?.declaration == .declaredAndSeen)
         // resource:shop/orders-db is not an entity of the catalog: it joins the traced database by its ARN.
@@ -134,17 +143,18 @@ struct CatalogMergeTests {
 
     @Test func apiEdgesResolveToTheProvider() throws {
         let traced = F.traced([F.svc("web"), F.svc("search")], [F.tEdge("web", "search")])
-        let c = try catalog([
-            component("web", extra: "  consumesApis: [search-api]"),
-            component("search", extra: "  providesApis: [search-api]"),
-            "---\napiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: search-api}\nspec: {type: openapi, owner: team-a, definition: x}",
-        ].joined(separator: "\n"))
+        let c = try catalog(
+            [
+                component("web", extra: "  consumesApis: [search-api]"),
+                component("search", extra: "  providesApis: [search-api]"),
+                "---\napiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: search-api}\nspec: {type: openapi, owner: team-a, definition: x}",
+            ].joined(separator: "\n"))
         let doc = OverlayBuilder.merge(traced: traced, inferred: nil, generatedAt: F.generatedAt, catalog: c)
         let e = try #require(doc.edge("web", "search"))
         #expect(e.declaration == .declaredAndSeen)
         #expect(e.declared?.via.map(\.field) == ["spec.consumesApis"])
         #expect(e.declared?.via.map(\.ref) == ["api:default/search-api"])
-        #expect(doc.nodes.map(\.id) == ["search", "web"])   // the API is not a node
+        #expect(doc.nodes.map(\.id) == ["search", "web"])  // the API is not a node
     }
 
     @Test func anUndirectedInferenceAgreesWithEitherDirection() throws {

@@ -1,10 +1,12 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import Testing
 import TraceGraph
+
 @testable import Overlay
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// A document with names that need escaping in every format.
 private var awkward: GraphDocument {
@@ -43,8 +45,10 @@ struct JSONExportTests {
 
         let nodes = try #require(root["nodes"] as? [[String: Any]])
         #expect(nodes.count == 9)
-        let nodeKeys: Set<String> = ["id", "kind", "team", "aliases", "sources", "signals", "instrumented", "alerted", "alertCount", "sameAs",
-                                    "teamSource", "catalogEntity"]
+        let nodeKeys: Set<String> = [
+            "id", "kind", "team", "aliases", "sources", "signals", "instrumented", "alerted", "alertCount", "sameAs",
+            "teamSource", "catalogEntity",
+        ]
         #expect(nodes.allSatisfy { Set($0.keys) == nodeKeys })
         let kafka = try #require(nodes.first { $0["id"] as? String == "kafka" })
         #expect(kafka["team"] is NSNull)
@@ -61,8 +65,10 @@ struct JSONExportTests {
 
         let edges = try #require(root["edges"] as? [[String: Any]])
         #expect(edges.count == 11)
-        let edgeKeys: Set<String> = ["source", "target", "status", "connectionType", "traced", "inferred", "explainedBy",
-                                     "sources", "declared", "declaration"]
+        let edgeKeys: Set<String> = [
+            "source", "target", "status", "connectionType", "traced", "inferred", "explainedBy",
+            "sources", "declared", "declaration",
+        ]
         #expect(edges.allSatisfy { Set($0.keys) == edgeKeys })
         let tracedOnly = try #require(edges.first { $0["source"] as? String == "web" && $0["target"] as? String == "checkout" })
         #expect(tracedOnly["status"] as? String == "traced-only")
@@ -83,7 +89,10 @@ struct JSONExportTests {
 
     @Test func deterministicSortedOutput() {
         let text = GraphExporter.json(doc, pretty: false)
-        #expect(text.hasPrefix("{\"edges\":[{\"connectionType\":\"http\",\"declaration\":null,\"declared\":null,\"explainedBy\":null,\"inferred\":null,\"source\":\"checkout\",\"sources\":[\"traced\"]"))
+        #expect(
+            text.hasPrefix(
+                "{\"edges\":[{\"connectionType\":\"http\",\"declaration\":null,\"declared\":null,\"explainedBy\":null,\"inferred\":null,\"source\":\"checkout\",\"sources\":[\"traced\"]"
+            ))
         #expect(GraphExporter.render(doc, as: .json) == GraphExporter.json(doc, pretty: true))
     }
 
@@ -121,9 +130,13 @@ struct TextExportTests {
         #expect(dot.contains("\"checkout\" [shape=box"))
         #expect(dot.contains("\"redis-cache\" [shape=cylinder, label=\"redis-cache\\nalerts only · 7 alerts\", style=dashed"))
         #expect(dot.contains("\"checkout\" -> \"orders-db\" [label=\"12.3 rps · 1.2% err · p95 45 ms\", color=\"#0072B2\""))
-        #expect(dot.contains("\"web\" -> \"checkout\" [label=\"1 rps · 1% err · p95 110 ms\", color=\"#7F7F7F\", fontcolor=\"#7F7F7F\", style=\"solid\""))
+        #expect(
+            dot.contains("\"web\" -> \"checkout\" [label=\"1 rps · 1% err · p95 110 ms\", color=\"#7F7F7F\", fontcolor=\"#7F7F7F\", style=\"solid\""))
         #expect(dot.contains("\"web\" -> \"legacy\" [label=\"inferred 45% · n=3\", color=\"#E69F00\", fontcolor=\"#E69F00\", style=\"dashed\""))
-        #expect(dot.contains("\"checkout\" -> \"kafka\" [label=\"0.14 rps · 0% err · p95 3 ms\\nalerts: reverse 60%\", color=\"#CC79A7\", fontcolor=\"#CC79A7\", style=\"bold,dotted\""))
+        #expect(
+            dot.contains(
+                "\"checkout\" -> \"kafka\" [label=\"0.14 rps · 0% err · p95 3 ms\\nalerts: reverse 60%\", color=\"#CC79A7\", fontcolor=\"#CC79A7\", style=\"bold,dotted\""
+            ))
         #expect(dot.components(separatedBy: " -> ").count - 1 == doc.edges.count)
         #expect(dot.components(separatedBy: "subgraph cluster_").count - 1 == 5)
     }
@@ -147,17 +160,24 @@ struct TextExportTests {
         #expect(lines.first == "flowchart LR")
         let id = #"n_[A-Za-z0-9_]+"#
         let q = #""[^"]*""#
-        let node = try Regex(#"^ {2,4}"# + id + #"(\["# + q + #"\]|\[\("# + q + #"\)\]|\[/"# + q + #"/\]|\(\["# + q + #"\]\)|\{\{"# + q + #"\}\}|>"# + q + #"\])$"#)
+        let node = try Regex(
+            #"^ {2,4}"# + id + #"(\["# + q + #"\]|\[\("# + q + #"\)\]|\[/"# + q + #"/\]|\(\["# + q + #"\]\)|\{\{"# + q + #"\}\}|>"# + q + #"\])$"#)
         let edge = try Regex(#"^  ("# + id + #") (-->|-\.->|-\.-|==>)\|"# + q + #"\| ("# + id + #")$"#)
         let subgraph = try Regex(#"^  subgraph team_[A-Za-z0-9_]+\["# + q + #"\]$"#)
         let other = try Regex(#"^  (end|classDef [A-Za-z0-9_]+ [^ ].*|class [A-Za-z0-9_,]+ [A-Za-z0-9_]+|linkStyle [0-9]+ stroke:#[0-9A-F]{6},.*)$"#)
         var nodes = 0, edges = 0, linkStyles = 0
         for line in lines.dropFirst() {
-            if line.wholeMatch(of: node) != nil { nodes += 1 }
-            else if line.wholeMatch(of: edge) != nil { edges += 1 }
-            else if line.wholeMatch(of: subgraph) != nil { continue }
-            else if line.wholeMatch(of: other) != nil { if line.hasPrefix("  linkStyle") { linkStyles += 1 } }
-            else { Issue.record("unexpected Mermaid line: \(line)") }
+            if line.wholeMatch(of: node) != nil {
+                nodes += 1
+            } else if line.wholeMatch(of: edge) != nil {
+                edges += 1
+            } else if line.wholeMatch(of: subgraph) != nil {
+                continue
+            } else if line.wholeMatch(of: other) != nil {
+                if line.hasPrefix("  linkStyle") { linkStyles += 1 }
+            } else {
+                Issue.record("unexpected Mermaid line: \(line)")
+            }
         }
         #expect(nodes == doc.nodes.count)
         #expect(edges == doc.edges.count)
@@ -174,11 +194,11 @@ struct TextExportTests {
         #expect(text.contains("  n_web -.->|\"inferred 45% · n=3\"| n_legacy\n"))
         #expect(text.contains("  n_checkout ==>|"))
         #expect(text.contains("  class n_redis_cache alertOnly\n"))
-        #expect(text.contains("  linkStyle 0 stroke:#7F7F7F"))   // checkout->auth, traced-only
+        #expect(text.contains("  linkStyle 0 stroke:#7F7F7F"))  // checkout->auth, traced-only
         let weird = GraphExporter.mermaid(awkward)
         #expect(weird.contains("n_we_ird_svc[\"we#quot;ird\\svc"))
         #expect(weird.contains("n_a_b__c_d([\"a#lt;b#gt;#amp;c'd\"])"))
-        #expect(weird.contains("n_end{{\"end\"}}"))   // "end" is a Mermaid keyword: the prefix keeps it safe
+        #expect(weird.contains("n_end{{\"end\"}}"))  // "end" is a Mermaid keyword: the prefix keeps it safe
     }
 
     @Test(arguments: ["shop", "awkward"])
@@ -222,14 +242,16 @@ struct TextExportTests {
 final class GraphMLCollector: NSObject, XMLParserDelegate {
     var nodeIDs: [String] = []
     var edges: [(String, String)] = []
-    var declaredKeys: [String: String] = [:]   // id -> "for:attr.name"
+    var declaredKeys: [String: String] = [:]  // id -> "for:attr.name"
     var usedKeys = Set<String>()
     var statuses: [String] = []
     private var currentKey: String?
     private var text = ""
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         switch name {
         case "key": declaredKeys[attributes["id"] ?? ""] = "\(attributes["for"] ?? ""):\(attributes["attr.name"] ?? "")"
         case "node": nodeIDs.append(attributes["id"] ?? "")
@@ -258,8 +280,9 @@ struct ScalarEscapingTests {
     static let names = ["q\"\u{301}uote", "z\"\u{200D}wj", "back\\\u{301}slash", "cr\r\nlf", "bell\u{7}"]
 
     static var doc: GraphDocument {
-        let traced = Fixture.traced(names.map { Fixture.svc($0) } + [Fixture.svc("sink")],
-                                    names.map { Fixture.tEdge($0, "sink") })
+        let traced = Fixture.traced(
+            names.map { Fixture.svc($0) } + [Fixture.svc("sink")],
+            names.map { Fixture.tEdge($0, "sink") })
         return OverlayBuilder.merge(traced: traced, inferred: nil, generatedAt: Fixture.generatedAt)
     }
 

@@ -5,35 +5,43 @@ import Overlay
 import TraceGraph
 
 enum Fixture {
-    static let windowStart = 1_795_690_800.0   // 2026-11-26T11:00:00Z
-    static let windowEnd = 1_795_694_400.0     // 2026-11-26T12:00:00Z
-    static let generatedAt = Date(timeIntervalSince1970: 1_795_694_405)   // 2026-11-26T12:00:05Z
+    static let windowStart = 1_795_690_800.0  // 2026-11-26T11:00:00Z
+    static let windowEnd = 1_795_694_400.0  // 2026-11-26T12:00:00Z
+    static let generatedAt = Date(timeIntervalSince1970: 1_795_694_405)  // 2026-11-26T12:00:05Z
     static let ordersARN = "arn:aws:rds:us-east-1:123456789012:db:orders-db"
 
     static func lat(_ p95: Double) -> LatencySummary {
         LatencySummary(p50: p95 / 3, p90: p95 * 0.8, p95: p95, p99: p95 * 2)
     }
 
-    static func tEdge(_ s: String, _ t: String, _ type: ConnectionType = .http, calls: UInt64 = 100, errors: UInt64 = 1,
-                      rate: Double = 1.0, p95: Double? = 45) -> TracedEdge {
-        TracedEdge(source: s, target: t, connectionType: type,
-                   signals: EdgeSignals(calls: calls, errors: errors, ratePerSecond: rate,
-                                        latencyMs: p95.map(lat), serverLatencyMs: p95.map { lat(max($0 - 5, 1)) }))
+    static func tEdge(
+        _ s: String, _ t: String, _ type: ConnectionType = .http, calls: UInt64 = 100, errors: UInt64 = 1,
+        rate: Double = 1.0, p95: Double? = 45
+    ) -> TracedEdge {
+        TracedEdge(
+            source: s, target: t, connectionType: type,
+            signals: EdgeSignals(
+                calls: calls, errors: errors, ratePerSecond: rate,
+                latencyMs: p95.map(lat), serverLatencyMs: p95.map { lat(max($0 - 5, 1)) }))
     }
 
-    static func svc(_ id: String, team: String? = nil, kind: NodeKind = .service, aliases: [String] = [],
-                    identity: NodeIdentity = NodeIdentity(), signals: ServiceSignals? = nil) -> TracedNode {
+    static func svc(
+        _ id: String, team: String? = nil, kind: NodeKind = .service, aliases: [String] = [],
+        identity: NodeIdentity = NodeIdentity(), signals: ServiceSignals? = nil
+    ) -> TracedNode {
         TracedNode(id: id, kind: kind, team: team, aliases: aliases, identity: identity, signals: signals)
     }
 
     static func iNode(_ id: String, _ hint: String = "service", team: String? = nil, aliases: [String] = [], alerts: Int = 1) -> InferredNode {
-        InferredNode(id: id, kindHint: hint, team: team, aliases: aliases, alertCount: alerts,
-                     alertIDs: (0..<alerts).map { "alertmanager:\(id):\($0)" })
+        InferredNode(
+            id: id, kindHint: hint, team: team, aliases: aliases, alertCount: alerts,
+            alertIDs: (0..<alerts).map { "alertmanager:\(id):\($0)" })
     }
 
     static func ev(_ confidence: Double = 0.8, directed: Bool = true, support: Int = 3, lag: Double = 30) -> InferredEvidence {
-        InferredEvidence(confidence: confidence, support: support, directed: directed, meanLagSeconds: lag,
-                         evidence: ["c1", "c2"], reasons: ["target alerts first in \(support) clusters"])
+        InferredEvidence(
+            confidence: confidence, support: support, directed: directed, meanLagSeconds: lag,
+            evidence: ["c1", "c2"], reasons: ["target alerts first in \(support) clusters"])
     }
 
     static func iEdge(_ s: String, _ t: String, _ e: InferredEvidence = ev()) -> InferredEdge {
@@ -61,7 +69,8 @@ enum Fixture {
         return traced(
             [
                 svc("web", team: "frontend", signals: ServiceSignals(requests: 3600, errors: 36, ratePerSecond: 1.0, latencyMs: lat(120))),
-                svc("checkout", team: "payments", aliases: ["checkout-svc"],
+                svc(
+                    "checkout", team: "payments", aliases: ["checkout-svc"],
                     signals: ServiceSignals(requests: 44280, errors: 531, ratePerSecond: 12.3, latencyMs: lat(45))),
                 svc("payments"),
                 svc("orders-db", kind: .database, identity: dbIdentity),

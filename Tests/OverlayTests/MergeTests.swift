@@ -2,6 +2,7 @@ import Foundation
 import Inference
 import Testing
 import TraceGraph
+
 @testable import Overlay
 
 @Suite("Merge: edge status")
@@ -36,7 +37,7 @@ struct EdgeStatusTests {
 
     @Test func oppositeDirectionIsConflict() {
         let doc = merge(ab, [F.iEdge("b", "a", F.ev(0.66))])
-        #expect(doc.pairs == ["a->b"])   // the edge keeps the traced (measured) direction
+        #expect(doc.pairs == ["a->b"])  // the edge keeps the traced (measured) direction
         #expect(doc.statusOf("a", "b") == .directionConflict)
         #expect(doc.edge("a", "b")?.inferred?.confidence == 0.66)
         #expect(doc.edge("a", "b")?.traced != nil)
@@ -79,14 +80,17 @@ struct EdgeStatusTests {
     }
 
     @Test func parallelTracedEdgesAreSummed() {
-        let g = F.traced([F.svc("a"), F.svc("b")],
-                         [F.tEdge("a", "b", .http, calls: 100, errors: 1, rate: 1, p95: 40),
-                          F.tEdge("a", "b", .rpc, calls: 300, errors: 3, rate: 2.5, p95: 20)])
+        let g = F.traced(
+            [F.svc("a"), F.svc("b")],
+            [
+                F.tEdge("a", "b", .http, calls: 100, errors: 1, rate: 1, p95: 40),
+                F.tEdge("a", "b", .rpc, calls: 300, errors: 3, rate: 2.5, p95: 20),
+            ])
         let doc = merge(g, [])
         #expect(doc.edges.count == 1)
         let t = doc.edges[0].traced
         #expect(t?.calls == 400 && t?.errors == 4 && t?.ratePerSecond == 3.5 && t?.errorRate == 0.01)
-        #expect(doc.edges[0].connectionType == .rpc)   // the busiest
+        #expect(doc.edges[0].connectionType == .rpc)  // the busiest
         #expect(t?.latencyMs?.p95 == 20)
     }
 }
@@ -111,10 +115,12 @@ struct ExplainedByTests {
     }
 
     @Test func viaIntermediateAndHopLimit() {
-        let chain = F.traced(["a", "b", "c", "d", "e"].map { F.svc($0) },
-                             [F.tEdge("a", "b"), F.tEdge("b", "c"), F.tEdge("c", "d"), F.tEdge("d", "e")])
-        let inferred = InferredGraph(nodes: ["a", "c", "d", "e"].map { F.iNode($0) },
-                                     edges: [F.iEdge("a", "c"), F.iEdge("a", "d"), F.iEdge("a", "e")])
+        let chain = F.traced(
+            ["a", "b", "c", "d", "e"].map { F.svc($0) },
+            [F.tEdge("a", "b"), F.tEdge("b", "c"), F.tEdge("c", "d"), F.tEdge("d", "e")])
+        let inferred = InferredGraph(
+            nodes: ["a", "c", "d", "e"].map { F.iNode($0) },
+            edges: [F.iEdge("a", "c"), F.iEdge("a", "d"), F.iEdge("a", "e")])
         let doc = OverlayBuilder.merge(traced: chain, inferred: inferred, generatedAt: F.generatedAt)
         #expect(doc.edge("a", "c")?.explainedBy?.path == ["a", "b", "c"])
         #expect(doc.edge("a", "c")?.explainedBy?.hops == 2)
@@ -141,10 +147,11 @@ struct NodeMergeTests {
         #expect(doc.nodes.map(\.id) == ["auth", "checkout", "fulfillment", "kafka", "legacy", "orders-db", "payments", "redis-cache", "web"])
         #expect(doc.edges.count == 11)
         #expect(doc.statusCounts == [.confirmed: 2, .tracedOnly: 4, .inferredOnly: 4, .directionConflict: 1])
-        #expect(doc.pairs == [
-            "checkout->auth", "checkout->kafka", "checkout->orders-db", "checkout->payments", "checkout->redis-cache",
-            "fulfillment->checkout", "fulfillment->legacy", "kafka->fulfillment", "web->checkout", "web->fulfillment", "web->legacy",
-        ])
+        #expect(
+            doc.pairs == [
+                "checkout->auth", "checkout->kafka", "checkout->orders-db", "checkout->payments", "checkout->redis-cache",
+                "fulfillment->checkout", "fulfillment->legacy", "kafka->fulfillment", "web->checkout", "web->fulfillment", "web->legacy",
+            ])
         #expect(doc.statusOf("checkout", "orders-db") == .confirmed)
         #expect(doc.statusOf("checkout", "payments") == .confirmed)
         #expect(doc.statusOf("checkout", "kafka") == .directionConflict)
@@ -155,7 +162,7 @@ struct NodeMergeTests {
         #expect(checkout.aliases == ["CHECKOUT", "Checkout_Service", "checkout-service", "checkout-svc"])
         #expect(checkout.sources == [.traces, .alerts])
         #expect(checkout.alertCount == 4)
-        let payments = try #require(F.shop.node("payments"))   // via alias "Payments"
+        let payments = try #require(F.shop.node("payments"))  // via alias "Payments"
         #expect(payments.aliases == ["Payments", "payments-api"])
         #expect(OverlayBuilder.normalize("  Checkout_Service ") == "checkout-service")
     }
@@ -183,8 +190,9 @@ struct NodeMergeTests {
         default: identity.dbNames = ["orders"]
         }
         let traced = F.traced([F.svc("api"), F.svc("postgres", kind: .database, identity: identity)], [F.tEdge("api", "postgres", .database)])
-        let inferred = InferredGraph(nodes: [F.iNode("api"), F.iNode("pg-alarm", "database", aliases: [alias])],
-                                     edges: [F.iEdge("api", "pg-alarm")])
+        let inferred = InferredGraph(
+            nodes: [F.iNode("api"), F.iNode("pg-alarm", "database", aliases: [alias])],
+            edges: [F.iEdge("api", "pg-alarm")])
         let doc = OverlayBuilder.merge(traced: traced, inferred: inferred, generatedAt: F.generatedAt)
         #expect(doc.nodes.map(\.id) == ["api", "postgres"], "\(via)")
         #expect(doc.statusOf("api", "postgres") == .confirmed)
@@ -215,11 +223,11 @@ struct NodeMergeTests {
 
     @Test func teamFromTracesWinsElseAlerts() {
         let doc = F.shop
-        #expect(doc.node("checkout")?.team == "payments")    // traced "payments" beats alert "checkout-oncall"
-        #expect(doc.node("web")?.team == "frontend")         // traced beats "web-oncall"
-        #expect(doc.node("payments")?.team == "payments")    // only the alert team
-        #expect(doc.node("orders-db")?.team == "data")       // only the alert team
-        #expect(doc.node("redis-cache")?.team == "platform") // alert-only node
+        #expect(doc.node("checkout")?.team == "payments")  // traced "payments" beats alert "checkout-oncall"
+        #expect(doc.node("web")?.team == "frontend")  // traced beats "web-oncall"
+        #expect(doc.node("payments")?.team == "payments")  // only the alert team
+        #expect(doc.node("orders-db")?.team == "data")  // only the alert team
+        #expect(doc.node("redis-cache")?.team == "platform")  // alert-only node
         #expect(doc.node("kafka")?.team == nil)
     }
 
@@ -229,8 +237,9 @@ struct NodeMergeTests {
         #expect(legacy.alertCount == 5)
         // a resolver target with no traced node names the alert-only node
         let inferred = InferredGraph(nodes: [F.iNode("Billing-PROD", aliases: ["billing_prod"]), F.iNode("billing-eu")], edges: [])
-        let doc = OverlayBuilder.merge(traced: nil, inferred: inferred, generatedAt: F.generatedAt,
-                                       aliasResolver: { $0.lowercased().hasPrefix("billing") ? "billing" : nil })
+        let doc = OverlayBuilder.merge(
+            traced: nil, inferred: inferred, generatedAt: F.generatedAt,
+            aliasResolver: { $0.lowercased().hasPrefix("billing") ? "billing" : nil })
         #expect(doc.nodes.map(\.id) == ["billing"])
         #expect(doc.nodes[0].aliases == ["Billing-PROD", "billing-eu", "billing_prod"])
         #expect(doc.nodes[0].alertCount == 2)
@@ -273,10 +282,15 @@ struct NodeMergeTests {
 @Suite("Merge: helpers")
 struct HelperTests {
     @Test func identityKeysOfARNs() {
-        #expect(OverlayBuilder.identityKeys(of: "arn:aws:rds:us-east-1:123456789012:db:orders-db")
+        #expect(
+            OverlayBuilder.identityKeys(of: "arn:aws:rds:us-east-1:123456789012:db:orders-db")
                 == ["arn:aws:rds:us-east-1:123456789012:db:orders-db", "db:orders-db", "orders-db"])
-        #expect(OverlayBuilder.identityKeys(of: "arn:aws:sqs:us-east-1:123:Orders_Queue") == ["arn:aws:sqs:us-east-1:123:orders-queue", "orders-queue"])
-        #expect(OverlayBuilder.identityKeys(of: "arn:aws:dynamodb:us-east-1:123:table/Carts") == ["arn:aws:dynamodb:us-east-1:123:table/carts", "table/carts", "carts"])
+        #expect(
+            OverlayBuilder.identityKeys(of: "arn:aws:sqs:us-east-1:123:Orders_Queue") == ["arn:aws:sqs:us-east-1:123:orders-queue", "orders-queue"])
+        #expect(
+            OverlayBuilder.identityKeys(of: "arn:aws:dynamodb:us-east-1:123:table/Carts") == [
+                "arn:aws:dynamodb:us-east-1:123:table/carts", "table/carts", "carts",
+            ])
         #expect(OverlayBuilder.identityKeys(of: "Plain Name") == ["plain-name"])
         #expect(OverlayBuilder.identityKeys(of: "  ") == [])
     }

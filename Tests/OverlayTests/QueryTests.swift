@@ -1,6 +1,7 @@
 import Foundation
 import Inference
 import Testing
+
 @testable import Overlay
 
 @Suite("Queries")
@@ -55,9 +56,10 @@ struct QueryTests {
         #expect(view.team == "payments")
         #expect(view.memberIDs == ["checkout", "payments"])
         #expect(view.internalEdges.map { "\($0.source)->\($0.target)" } == ["checkout->payments"])
-        #expect(view.boundary.map { "\($0.source)->\($0.target)" } == [
-            "checkout->auth", "checkout->kafka", "checkout->orders-db", "checkout->redis-cache", "fulfillment->checkout", "web->checkout",
-        ])
+        #expect(
+            view.boundary.map { "\($0.source)->\($0.target)" } == [
+                "checkout->auth", "checkout->kafka", "checkout->orders-db", "checkout->redis-cache", "fulfillment->checkout", "web->checkout",
+            ])
         #expect(view.neighborTeams == ["data", "frontend", "logistics", "platform"])
         #expect(view.unownedNeighbors == ["auth", "kafka"])
         #expect(view.document.nodes.map(\.id) == ["auth", "checkout", "fulfillment", "kafka", "orders-db", "payments", "redis-cache", "web"])
@@ -83,7 +85,8 @@ struct QueryTests {
     }
 
     @Test func filterByWindow() {
-        let inside = Window(start: GraphTimestamp.fromUnixSeconds(Fixture.windowStart + 60), end: GraphTimestamp.fromUnixSeconds(Fixture.windowEnd + 60))
+        let inside = Window(
+            start: GraphTimestamp.fromUnixSeconds(Fixture.windowStart + 60), end: GraphTimestamp.fromUnixSeconds(Fixture.windowEnd + 60))
         #expect(GraphQuery.filter(statuses: nil, window: inside, in: doc) == doc)
         let before = Window(start: GraphTimestamp.fromUnixSeconds(0), end: GraphTimestamp.fromUnixSeconds(60))
         let empty = GraphQuery.filter(statuses: [.confirmed], window: before, in: doc)

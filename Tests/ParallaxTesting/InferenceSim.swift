@@ -257,24 +257,24 @@ public enum SimNames {
 public struct SimConfig: Sendable {
     public var seed: UInt64 = 1
     public var days: Double = 90
-    public var start: Double = 1_780_000_000           // 2026-05-28
-    public var rootRatePer30d: ClosedRange<Double> = 1.5...5   // independent failures per node
-    public var propagation: ClosedRange<Double> = 0.5...0.95   // per-edge probability that a failure reaches the caller
-    public var hopDelay: ClosedRange<Double> = 20...150        // per-edge base delay (s)
-    public var hopJitter: ClosedRange<Double> = 0.6...1.6      // per-incident multiplier of the delay
-    public var detection: Double = 0.9                         // probability that a failing node alerts
-    public var detectionDelay: ClosedRange<Double> = 0...20    // s
+    public var start: Double = 1_780_000_000  // 2026-05-28
+    public var rootRatePer30d: ClosedRange<Double> = 1.5...5  // independent failures per node
+    public var propagation: ClosedRange<Double> = 0.5...0.95  // per-edge probability that a failure reaches the caller
+    public var hopDelay: ClosedRange<Double> = 20...150  // per-edge base delay (s)
+    public var hopJitter: ClosedRange<Double> = 0.6...1.6  // per-incident multiplier of the delay
+    public var detection: Double = 0.9  // probability that a failing node alerts
+    public var detectionDelay: ClosedRange<Double> = 0...20  // s
     public var duplicateDelivery: Double = 0.2
     public var resolution: Double = 0.7
-    public var refire: Double = 0.25                           // monitor fires again 1–10 min later
-    public var secondMonitor: Double = 0.2                     // another monitor of the node fires too
-    public var flappyShare: Double = 0.2                       // share of nodes with a flapping monitor
+    public var refire: Double = 0.25  // monitor fires again 1–10 min later
+    public var secondMonitor: Double = 0.2  // another monitor of the node fires too
+    public var flappyShare: Double = 0.2  // share of nodes with a flapping monitor
     public var flapEpisodesPerWeek: Double = 2
-    public var noisePer30d: Double = 4                         // isolated random alerts per node
-    public var escalationTeams = false                         // PagerDuty/Opsgenie alerts carry an escalation team
-    public var noiseSpread: Double = 0                         // per-node noise rate × 10^U(−x, x) (0: every node alike)
-    public var blipsPerWeek: Double = 1                        // shared-infrastructure blips
-    public var blipShare: ClosedRange<Double> = 0.4...0.8      // share of nodes alerting in a blip
+    public var noisePer30d: Double = 4  // isolated random alerts per node
+    public var escalationTeams = false  // PagerDuty/Opsgenie alerts carry an escalation team
+    public var noiseSpread: Double = 0  // per-node noise rate × 10^U(−x, x) (0: every node alike)
+    public var blipsPerWeek: Double = 1  // shared-infrastructure blips
+    public var blipShare: ClosedRange<Double> = 0.4...0.8  // share of nodes alerting in a blip
     public var teamOnAlert: Double = 0.85
     public var hostEntity: Double = 0.5
     /// Each tool spells names its own way (`SimNames.toolSpelling`) and every monitor of a failing
@@ -327,8 +327,11 @@ public enum Simulator {
         let index = Dictionary(uniqueKeysWithValues: topo.nodes.enumerated().map { ($1.name, $0) })
         var callers = [[(node: Int, p: Double, delay: Double)]](repeating: [], count: n)
         for e in topo.edges {
-            callers[index[e.callee]!].append((index[e.caller]!, rng.uniform(cfg.propagation.lowerBound, cfg.propagation.upperBound),
-                                               rng.uniform(cfg.hopDelay.lowerBound, cfg.hopDelay.upperBound)))
+            callers[index[e.callee]!].append(
+                (
+                    index[e.caller]!, rng.uniform(cfg.propagation.lowerBound, cfg.propagation.upperBound),
+                    rng.uniform(cfg.hopDelay.lowerBound, cfg.hopDelay.upperBound)
+                ))
         }
         let hosts = (0..<max(2, n / 3)).map { "ip-10-0-\($0 / 8)-\(10 + $0)" }
         let hostOf = (0..<n).map { _ in hosts[rng.int(hosts.count)] }
@@ -341,12 +344,16 @@ public enum Simulator {
                 let what = ["error-rate", "latency-p99", "saturation", "availability"][m % 4]
                 if cfg.toolNames {
                     let spelled = SimNames.toolSpelling(node, src, &rng)
-                    ms.append(Monitor(node: i, source: src, key: String(format: "fp%016llx", rng.next()),
-                                      raw: spelled.raw, title: "\(node.name) \(what)", kind: spelled.kind))
+                    ms.append(
+                        Monitor(
+                            node: i, source: src, key: String(format: "fp%016llx", rng.next()),
+                            raw: spelled.raw, title: "\(node.name) \(what)", kind: spelled.kind))
                     continue
                 }
-                ms.append(Monitor(node: i, source: src, key: String(format: "fp%016llx", rng.next()),
-                                  raw: SimNames.variant(node.name, &rng), title: "\(node.name) \(what)"))
+                ms.append(
+                    Monitor(
+                        node: i, source: src, key: String(format: "fp%016llx", rng.next()),
+                        raw: SimNames.variant(node.name, &rng), title: "\(node.name) \(what)"))
             }
             monitors.append(ms)
         }
@@ -386,9 +393,10 @@ public enum Simulator {
                 let rota = ["Platform Engineering", "SRE On-Call", "Core Services", "Commerce On-Call"]
                 team = rota[topo.nodes[node].team.utf8.count % rota.count]
             }
-            let a = Alert(id: id, source: mon.source, dedupKey: mon.key, status: .firing, startsAt: Date(timeIntervalSince1970: ts),
-                          endsAt: nil, title: mon.title, severity: rng.chance(0.5) ? "critical" : "warning", team: team,
-                          entities: entities, raw: "{}")
+            let a = Alert(
+                id: id, source: mon.source, dedupKey: mon.key, status: .firing, startsAt: Date(timeIntervalSince1970: ts),
+                endsAt: nil, title: mon.title, severity: rng.chance(0.5) ? "critical" : "warning", team: team,
+                entities: entities, raw: "{}")
             alerts.append(a)
             if rng.chance(cfg.duplicateDelivery) {
                 for _ in 0..<(1 + rng.int(2)) { alerts.append(a) }
@@ -408,7 +416,7 @@ public enum Simulator {
                 for (mi, mon) in monitors[node].enumerated() where rng.chance(cfg.monitorDetection) {
                     let delay: Double
                     switch mon.source {
-                    case .cloudwatch: delay = rng.uniform(60, 240)      // evaluation periods
+                    case .cloudwatch: delay = rng.uniform(60, 240)  // evaluation periods
                     case .sentry: delay = rng.uniform(0, 10)
                     case .pagerduty, .opsgenie: delay = rng.uniform(15, 90)  // downstream of a monitor
                     default: delay = rng.uniform(cfg.detectionDelay.lowerBound, cfg.detectionDelay.upperBound + 40)
@@ -452,7 +460,9 @@ public enum Simulator {
                     }
                 }
                 for (caller, callee) in via {
-                    edgeEvidence[SimEdge(caller: SimNames.normalize(topo.nodes[caller].name), callee: SimNames.normalize(topo.nodes[callee].name)), default: 0] += 1
+                    edgeEvidence[
+                        SimEdge(caller: SimNames.normalize(topo.nodes[caller].name), callee: SimNames.normalize(topo.nodes[callee].name)), default: 0] +=
+                        1
                 }
                 for (node, tf) in failAt.sorted(by: { $0.key < $1.key }) {
                     alertIncident(node, tf, detection: node == root ? max(cfg.detection, 0.95) : cfg.detection)
@@ -564,8 +574,9 @@ public enum Scoring {
         }
         return g.edges.map { e in
             let s = map[e.source] ?? e.source, t = map[e.target] ?? e.target
-            return PredictedEdge(source: s == t ? s + "\u{2}self:" + e.source : s, target: s == t ? t + "\u{2}self:" + e.target : t,
-                                 directed: e.evidence.directed)
+            return PredictedEdge(
+                source: s == t ? s + "\u{2}self:" + e.source : s, target: s == t ? t + "\u{2}self:" + e.target : t,
+                directed: e.evidence.directed)
         }
     }
 
@@ -622,9 +633,13 @@ public enum Scoring {
         }
         var out: [PredictedEdge] = []
         for (_, c) in count where c.n >= k {
-            if c.aFirst > c.bFirst { out.append(PredictedEdge(source: c.b, target: c.a, directed: true)) }
-            else if c.bFirst > c.aFirst { out.append(PredictedEdge(source: c.a, target: c.b, directed: true)) }
-            else { out.append(PredictedEdge(source: c.a, target: c.b, directed: false)) }
+            if c.aFirst > c.bFirst {
+                out.append(PredictedEdge(source: c.b, target: c.a, directed: true))
+            } else if c.bFirst > c.aFirst {
+                out.append(PredictedEdge(source: c.a, target: c.b, directed: true))
+            } else {
+                out.append(PredictedEdge(source: c.a, target: c.b, directed: false))
+            }
         }
         return out
     }

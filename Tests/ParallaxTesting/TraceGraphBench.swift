@@ -8,8 +8,10 @@ public enum TraceGraphBench {
     /// api → postgres (CLIENT with db.system), api → worker (PRODUCER/CONSUMER). Spans are grouped per service
     /// within a batch, like decoded ResourceSpans blocks, and servers often arrive before their clients.
     /// Durations vary per trace; all strings are shared instances, like a decoder's interned strings.
-    public static func syntheticBatches(traces: Int, tracesPerBatch: Int = 200, startUnixSeconds: Double = 1_800_000_000,
-                                        tracesPerSecond: Double = 1000) -> [[SpanRecord]] {
+    public static func syntheticBatches(
+        traces: Int, tracesPerBatch: Int = 200, startUnixSeconds: Double = 1_800_000_000,
+        tracesPerSecond: Double = 1000
+    ) -> [[SpanRecord]] {
         let frontend = ResourceInfo(serviceName: "frontend")
         var apiRes = ResourceInfo(serviceName: "api")
         apiRes.serviceNamespace = "shop"
@@ -38,26 +40,38 @@ public enum TraceGraphBench {
                 let i = UInt64(t + k)
                 let trace = TraceID(high: rng.next(), low: rng.next() | 1)
                 let start = UInt64((startUnixSeconds + Double(t + k) / tracesPerSecond) * 1e9)
-                let base = 1_000_000 + rng.next() % 50_000_000          // 1–51 ms
+                let base = 1_000_000 + rng.next() % 50_000_000  // 1–51 ms
                 let ids = (0..<6).map { SpanID((i << 3) + UInt64($0) + 1) }
                 let err: StatusCode = rng.next() % 100 == 0 ? .error : .unset
-                fe.append(SpanRecord(traceID: trace, spanID: ids[0], kind: .server, startTimeUnixNano: start,
-                                     endTimeUnixNano: start + base + 4_000_000, name: names[0], resource: frontend, attributes: http))
-                fe.append(SpanRecord(traceID: trace, spanID: ids[1], parentSpanID: ids[0], kind: .client, status: err,
-                                     startTimeUnixNano: start + 1_000_000, endTimeUnixNano: start + base + 3_000_000,
-                                     name: names[1], resource: frontend, attributes: http))
-                api.append(SpanRecord(traceID: trace, spanID: ids[2], parentSpanID: ids[1], kind: .server, status: err,
-                                      startTimeUnixNano: start + 1_500_000, endTimeUnixNano: start + base + 2_500_000,
-                                      name: names[1], resource: apiRes, attributes: http))
-                api.append(SpanRecord(traceID: trace, spanID: ids[3], parentSpanID: ids[2], kind: .client,
-                                      startTimeUnixNano: start + 2_000_000, endTimeUnixNano: start + base / 2 + 2_000_000,
-                                      name: names[2], resource: apiRes, attributes: db))
-                api.append(SpanRecord(traceID: trace, spanID: ids[4], parentSpanID: ids[2], kind: .producer,
-                                      startTimeUnixNano: start + 2_000_000, endTimeUnixNano: start + 2_300_000,
-                                      name: names[3], resource: apiRes, attributes: mq))
-                wk.append(SpanRecord(traceID: trace, spanID: ids[5], parentSpanID: ids[4], kind: .consumer,
-                                     startTimeUnixNano: start + 5_000_000, endTimeUnixNano: start + 5_000_000 + base / 4,
-                                     name: names[4], resource: worker, attributes: mq))
+                fe.append(
+                    SpanRecord(
+                        traceID: trace, spanID: ids[0], kind: .server, startTimeUnixNano: start,
+                        endTimeUnixNano: start + base + 4_000_000, name: names[0], resource: frontend, attributes: http))
+                fe.append(
+                    SpanRecord(
+                        traceID: trace, spanID: ids[1], parentSpanID: ids[0], kind: .client, status: err,
+                        startTimeUnixNano: start + 1_000_000, endTimeUnixNano: start + base + 3_000_000,
+                        name: names[1], resource: frontend, attributes: http))
+                api.append(
+                    SpanRecord(
+                        traceID: trace, spanID: ids[2], parentSpanID: ids[1], kind: .server, status: err,
+                        startTimeUnixNano: start + 1_500_000, endTimeUnixNano: start + base + 2_500_000,
+                        name: names[1], resource: apiRes, attributes: http))
+                api.append(
+                    SpanRecord(
+                        traceID: trace, spanID: ids[3], parentSpanID: ids[2], kind: .client,
+                        startTimeUnixNano: start + 2_000_000, endTimeUnixNano: start + base / 2 + 2_000_000,
+                        name: names[2], resource: apiRes, attributes: db))
+                api.append(
+                    SpanRecord(
+                        traceID: trace, spanID: ids[4], parentSpanID: ids[2], kind: .producer,
+                        startTimeUnixNano: start + 2_000_000, endTimeUnixNano: start + 2_300_000,
+                        name: names[3], resource: apiRes, attributes: mq))
+                wk.append(
+                    SpanRecord(
+                        traceID: trace, spanID: ids[5], parentSpanID: ids[4], kind: .consumer,
+                        startTimeUnixNano: start + 5_000_000, endTimeUnixNano: start + 5_000_000 + base / 4,
+                        name: names[4], resource: worker, attributes: mq))
             }
             // api (servers first) and worker before frontend: most pairs complete on the second side.
             batches.append(api + wk + fe)
@@ -69,7 +83,8 @@ public enum TraceGraphBench {
     /// Ingests the batches into a fresh builder (calling `expire` after each batch, `now` = batch max end),
     /// then flushes. Returns the span count, wall seconds, and the builder for inspection.
     public static func run(_ batches: [[SpanRecord]], settings: TraceGraphSettings = .init())
-        -> (spans: Int, seconds: Double, spansPerSecond: Double, builder: TraceGraphBuilder) {
+        -> (spans: Int, seconds: Double, spansPerSecond: Double, builder: TraceGraphBuilder)
+    {
         let nows = batches.map { b in
             b.withUnsafeBufferPointer { buf in
                 var m: UInt64 = 0

@@ -2,6 +2,7 @@ import Foundation
 import SpanModel
 import Testing
 import TraceGraph
+
 @testable import PromGraph
 
 /// What Prometheus answers for the four queries when it has scraped `shards`' /metrics once
@@ -49,18 +50,24 @@ func shopTraces(count: Int, seed: UInt64) -> [[SpanRecord]] {
         let at = fleetT0 + 60 + Double(t) * 0.05
         var id: UInt64 = 1
         var spans: [SpanRecord] = []
-        func span(_ kind: SpanKind, _ svc: String, parent: UInt64, start: Double, ms: Double, error: Bool = false,
-                  _ build: (inout SpanAttributes) -> Void = { _ in }) -> UInt64 {
+        func span(
+            _ kind: SpanKind, _ svc: String, parent: UInt64, start: Double, ms: Double, error: Bool = false,
+            _ build: (inout SpanAttributes) -> Void = { _ in }
+        ) -> UInt64 {
             var a = SpanAttributes()
             build(&a)
             let s = UInt64(start * 1e9)
             defer { id += 1 }
-            spans.append(SpanRecord(traceID: trace, spanID: SpanID(id), parentSpanID: SpanID(parent), kind: kind,
-                                    status: error ? .error : .unset, startTimeUnixNano: s, endTimeUnixNano: s + UInt64(ms * 1e6),
-                                    resource: fleetRes(svc), attributes: a, links: []))
+            spans.append(
+                SpanRecord(
+                    traceID: trace, spanID: SpanID(id), parentSpanID: SpanID(parent), kind: kind,
+                    status: error ? .error : .unset, startTimeUnixNano: s, endTimeUnixNano: s + UInt64(ms * 1e6),
+                    resource: fleetRes(svc), attributes: a, links: []))
             return id
         }
-        let http: (inout SpanAttributes) -> Void = { $0.httpMethod = "POST"; $0.httpStatusCode = 200 }
+        let http: (inout SpanAttributes) -> Void = {
+            $0.httpMethod = "POST"; $0.httpStatusCode = 200
+        }
         let root = span(.server, "frontend", parent: 0, start: at, ms: 5 + next() * 900, http)
         let call = span(.client, "frontend", parent: root, start: at + 0.001, ms: 3 + next() * 600, error: next() < 0.05, http)
         let srv = span(.server, "checkout", parent: call, start: at + 0.002, ms: 2 + next() * 500, error: next() < 0.03, http)
@@ -68,7 +75,9 @@ func shopTraces(count: Int, seed: UInt64) -> [[SpanRecord]] {
             let c = span(.client, "checkout", parent: srv, start: at + 0.003, ms: 1 + next() * 40) { $0.rpcSystem = "grpc" }
             _ = span(.server, "payments", parent: c, start: at + 0.004, ms: 0.5 + next() * 30, error: next() < 0.1) { $0.rpcSystem = "grpc" }
         }
-        _ = span(.client, "checkout", parent: srv, start: at + 0.005, ms: 0.2 + next() * 8) { $0.dbSystem = "postgresql"; $0.dbNamespace = "orders" }
+        _ = span(.client, "checkout", parent: srv, start: at + 0.005, ms: 0.2 + next() * 8) {
+            $0.dbSystem = "postgresql"; $0.dbNamespace = "orders"
+        }
         if next() < 0.2 {
             _ = span(.client, "checkout", parent: srv, start: at + 0.006, ms: 50 + next() * 3000, error: next() < 0.2) {
                 $0.httpMethod = "POST"; $0.serverAddress = "api.stripe.com"; $0.serverPort = 443
@@ -117,8 +126,9 @@ struct FleetTests {
                 for (rv, lv) in [(rs.p50, ls.p50), (rs.p95, ls.p95), (rs.p99, ls.p99)] {
                     let b = ServiceGraphMapping.bucket(containing: lv / 1000 / 1.02, bounds: bounds)
                     let b2 = ServiceGraphMapping.bucket(containing: lv / 1000 * 1.02, bounds: bounds)
-                    #expect(rv / 1000 >= b.lower - 1e-9 && rv / 1000 <= min(b2.upper, bounds.last!) + 1e-9,
-                            "\(key(l)): \(rv) ms read, \(lv) ms local")
+                    #expect(
+                        rv / 1000 >= b.lower - 1e-9 && rv / 1000 <= min(b2.upper, bounds.last!) + 1e-9,
+                        "\(key(l)): \(rv) ms read, \(lv) ms local")
                 }
             }
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TraceGraph
+
 @testable import PromGraph
 
 /// A `/api/v1/query` answer (vector) as Prometheus writes it.
@@ -44,12 +45,12 @@ struct MappingTests {
             .failed: vector([(fe, 12), (db, 0), (ext, 5), (user, 30)]),
             .serverBuckets: vector(
                 bucketRows(fe, bounds: tempoBounds, cumulative: [600, 1000, 1150, 1190, 1200, 1200, 1200, 1200], total: 1200)
-                + bucketRows(mq, bounds: tempoBounds, cumulative: [400, 400, 400, 400, 400, 400, 400, 400], total: 400)
-                + bucketRows(user, bounds: tempoBounds, cumulative: [1000, 1400, 1500, 1500, 1500, 1500, 1500, 1500], total: 1500)),
+                    + bucketRows(mq, bounds: tempoBounds, cumulative: [400, 400, 400, 400, 400, 400, 400, 400], total: 400)
+                    + bucketRows(user, bounds: tempoBounds, cumulative: [1000, 1400, 1500, 1500, 1500, 1500, 1500, 1500], total: 1500)),
             .clientBuckets: vector(
                 bucketRows(fe, bounds: tempoBounds, cumulative: [500, 1000, 1150, 1190, 1200, 1200, 1200, 1200], total: 1200)
-                + bucketRows(db, bounds: tempoBounds, cumulative: [2900, 3000, 3000, 3000, 3000, 3000, 3000, 3000], total: 3000)
-                + bucketRows(ext, bounds: tempoBounds, cumulative: [0, 0, 50, 90, 100, 100, 100, 100], total: 100)),
+                    + bucketRows(db, bounds: tempoBounds, cumulative: [2900, 3000, 3000, 3000, 3000, 3000, 3000, 3000], total: 3000)
+                    + bucketRows(ext, bounds: tempoBounds, cumulative: [0, 0, 50, 90, 100, 100, 100, 100], total: 100)),
         ]
     }
 
@@ -57,13 +58,17 @@ struct MappingTests {
         let r = ServiceGraphMapping.graph(Self.tempo, windowStart: windowStart, windowEnd: windowEnd)
         let g = r.graph
         #expect(r.ignoredSamples == 0)
-        #expect(g.edges.map { "\($0.source)>\($0.target):\($0.connectionType.rawValue)" } == [
-            "checkout>api.stripe.com:virtual", "checkout>postgres:database", "checkout>shipping:messaging",
-            "frontend>checkout:unknown", "user>frontend:unknown",
-        ])
+        #expect(
+            g.edges.map { "\($0.source)>\($0.target):\($0.connectionType.rawValue)" } == [
+                "checkout>api.stripe.com:virtual", "checkout>postgres:database", "checkout>shipping:messaging",
+                "frontend>checkout:unknown", "user>frontend:unknown",
+            ])
         let kinds = Dictionary(uniqueKeysWithValues: g.nodes.map { ($0.id, $0.kind) })
-        #expect(kinds == ["api.stripe.com": .external, "checkout": .service, "frontend": .service, "postgres": .database,
-                          "shipping": .service, "user": .user])
+        #expect(
+            kinds == [
+                "api.stripe.com": .external, "checkout": .service, "frontend": .service, "postgres": .database,
+                "shipping": .service, "user": .user,
+            ])
         let fe = try #require(g.edges.first { $0.source == "frontend" })
         #expect(fe.signals.calls == 1200 && fe.signals.errors == 12)
         #expect(abs(fe.signals.ratePerSecond - 1200.0 / 3600) < 1e-12)
@@ -97,19 +102,26 @@ struct MappingTests {
         let a: [ServiceGraphSeries: [PromSample]] = [
             .calls: vector([(pair, 50), (db, 80), (mq, 20)]),
             .failed: vector([(pair, 2)]),
-            .serverBuckets: vector(bucketRows(pair, bounds: Self.collectorBounds,
-                                              cumulative: [0, 0, 0, 0, 10, 40, 48, 50, 50, 50, 50, 50, 50, 50, 50, 50], total: 50)
-                                   + bucketRows(mq, bounds: Self.collectorBounds, cumulative: Array(repeating: 20, count: 16), total: 20)),
-            .clientBuckets: vector(bucketRows(pair, bounds: Self.collectorBounds,
-                                              cumulative: [0, 0, 0, 0, 0, 30, 45, 50, 50, 50, 50, 50, 50, 50, 50, 50], total: 50)
-                                   + bucketRows(db, bounds: Self.collectorBounds,
-                                                cumulative: [40, 80, 80, 80, 80, 80, 80, 80, 80, 80, 80, 80, 80, 80, 80, 80], total: 80)),
+            .serverBuckets: vector(
+                bucketRows(
+                    pair, bounds: Self.collectorBounds,
+                    cumulative: [0, 0, 0, 0, 10, 40, 48, 50, 50, 50, 50, 50, 50, 50, 50, 50], total: 50)
+                    + bucketRows(mq, bounds: Self.collectorBounds, cumulative: Array(repeating: 20, count: 16), total: 20)),
+            .clientBuckets: vector(
+                bucketRows(
+                    pair, bounds: Self.collectorBounds,
+                    cumulative: [0, 0, 0, 0, 0, 30, 45, 50, 50, 50, 50, 50, 50, 50, 50, 50], total: 50)
+                    + bucketRows(
+                        db, bounds: Self.collectorBounds,
+                        cumulative: [40, 80, 80, 80, 80, 80, 80, 80, 80, 80, 80, 80, 80, 80, 80, 80], total: 80)),
         ]
         let g = ServiceGraphMapping.graph(a, windowStart: windowStart, windowEnd: windowEnd).graph
-        #expect(g.edges.map { "\($0.source)>\($0.target):\($0.connectionType.rawValue)" } == [
-            "orders>billing:messaging", "orders>mysql:database", "web>orders:unknown",
-        ])
-        #expect(Dictionary(uniqueKeysWithValues: g.nodes.map { ($0.id, $0.kind) })
+        #expect(
+            g.edges.map { "\($0.source)>\($0.target):\($0.connectionType.rawValue)" } == [
+                "orders>billing:messaging", "orders>mysql:database", "web>orders:unknown",
+            ])
+        #expect(
+            Dictionary(uniqueKeysWithValues: g.nodes.map { ($0.id, $0.kind) })
                 == ["billing": .service, "mysql": .database, "orders": .service, "web": .service])
         let e = try #require(g.edges.first { $0.source == "web" })
         #expect(e.signals.calls == 50 && e.signals.errors == 2)
@@ -132,22 +144,25 @@ struct MappingTests {
         let a: [ServiceGraphSeries: [PromSample]] = [
             .calls: vector([(http, 10), (ext, 4), (q, 3), (paired, 2), (user, 10)]),
             .failed: vector([(http, 1), (user, 1)]),
-            .serverBuckets: vector(bucketRows(http, bounds: b, cumulative: [5, 10, 10], total: 10)
-                                   + bucketRows(ext, bounds: b, cumulative: empty, total: 0)
-                                   + bucketRows(q, bounds: b, cumulative: empty, total: 0)
-                                   + bucketRows(paired, bounds: b, cumulative: [2, 2, 2], total: 2)
-                                   + bucketRows(user, bounds: b, cumulative: [5, 10, 10], total: 10)),
-            .clientBuckets: vector(bucketRows(http, bounds: b, cumulative: [4, 10, 10], total: 10)
-                                   + bucketRows(ext, bounds: b, cumulative: [0, 4, 4], total: 4)
-                                   + bucketRows(q, bounds: b, cumulative: [3, 3, 3], total: 3)
-                                   + bucketRows(paired, bounds: b, cumulative: [2, 2, 2], total: 2)
-                                   + bucketRows(user, bounds: b, cumulative: empty, total: 0)),
+            .serverBuckets: vector(
+                bucketRows(http, bounds: b, cumulative: [5, 10, 10], total: 10)
+                    + bucketRows(ext, bounds: b, cumulative: empty, total: 0)
+                    + bucketRows(q, bounds: b, cumulative: empty, total: 0)
+                    + bucketRows(paired, bounds: b, cumulative: [2, 2, 2], total: 2)
+                    + bucketRows(user, bounds: b, cumulative: [5, 10, 10], total: 10)),
+            .clientBuckets: vector(
+                bucketRows(http, bounds: b, cumulative: [4, 10, 10], total: 10)
+                    + bucketRows(ext, bounds: b, cumulative: [0, 4, 4], total: 4)
+                    + bucketRows(q, bounds: b, cumulative: [3, 3, 3], total: 3)
+                    + bucketRows(paired, bounds: b, cumulative: [2, 2, 2], total: 2)
+                    + bucketRows(user, bounds: b, cumulative: empty, total: 0)),
         ]
         let g = ServiceGraphMapping.graph(a, windowStart: windowStart, windowEnd: windowEnd).graph
-        #expect(Dictionary(uniqueKeysWithValues: g.nodes.map { ($0.id, $0.kind) }) == [
-            "api.example.com:443": .external, "cart": .service, "frontend": .service, "mailer": .service,
-            "orders-queue": .messaging, "user": .user,
-        ])
+        #expect(
+            Dictionary(uniqueKeysWithValues: g.nodes.map { ($0.id, $0.kind) }) == [
+                "api.example.com:443": .external, "cart": .service, "frontend": .service, "mailer": .service,
+                "orders-queue": .messaging, "user": .user,
+            ])
         #expect(g.edges.first { $0.target == "api.example.com:443" }?.connectionType == .virtual)
         #expect(g.edges.first { $0.target == "api.example.com:443" }?.signals.serverLatencyMs == nil)
         #expect(g.edges.first { $0.source == "user" }?.signals.latencyMs == nil)
@@ -155,12 +170,14 @@ struct MappingTests {
 
     @Test func unusableSamplesAreCountedAndQuietEdgesLeftOut() {
         let a: [ServiceGraphSeries: [PromSample]] = [
-            .calls: [PromSample(labels: ["client": "a", "server": "b"], value: 0),            // no traffic in the window
-                     PromSample(labels: ["server": "b"], value: 3),                            // no client
-                     PromSample(labels: ["client": "a", "server": "c"], value: .nan),
-                     PromSample(labels: ["client": "a", "server": "d"], value: -2),
-                     PromSample(labels: ["client": "a", "server": "a"], value: 5),             // a self-call is no edge
-                     PromSample(labels: ["client": "x", "server": "y"], value: 2)],
+            .calls: [
+                PromSample(labels: ["client": "a", "server": "b"], value: 0),  // no traffic in the window
+                PromSample(labels: ["server": "b"], value: 3),  // no client
+                PromSample(labels: ["client": "a", "server": "c"], value: .nan),
+                PromSample(labels: ["client": "a", "server": "d"], value: -2),
+                PromSample(labels: ["client": "a", "server": "a"], value: 5),  // a self-call is no edge
+                PromSample(labels: ["client": "x", "server": "y"], value: 2),
+            ],
             .serverBuckets: [PromSample(labels: ["client": "x", "server": "y", "le": "soon"], value: 1)],
         ]
         let r = ServiceGraphMapping.graph(a, windowStart: windowStart, windowEnd: windowEnd)
@@ -173,9 +190,9 @@ struct MappingTests {
     @Test func histogramQuantileAsPromQL() {
         typealias Q = ServiceGraphMapping
         let b: [(le: Double, count: Double)] = [(0.1, 10), (0.5, 30), (1, 40), (.infinity, 50)]
-        #expect(abs(Q.quantile(0.1, b)! - 0.05) < 1e-12)       // rank 5 of the 10 in (0, 0.1]
-        #expect(abs(Q.quantile(0.5, b)! - 0.4) < 1e-12)        // rank 25: 0.1 + 0.4 × 15/20
-        #expect(Q.quantile(0.9, b) == 1)                      // rank 45 in +Inf → the highest finite bound
+        #expect(abs(Q.quantile(0.1, b)! - 0.05) < 1e-12)  // rank 5 of the 10 in (0, 0.1]
+        #expect(abs(Q.quantile(0.5, b)! - 0.4) < 1e-12)  // rank 25: 0.1 + 0.4 × 15/20
+        #expect(Q.quantile(0.9, b) == 1)  // rank 45 in +Inf → the highest finite bound
         #expect(Q.quantile(0.5, [(0.1, 5), (0.2, 10)]) == nil)  // no +Inf bucket: NaN in PromQL
         #expect(Q.quantile(0.5, [(0.1, 0), (.infinity, 0)]) == nil)
         // Counts summed from scrapes taken at different moments can dip: made monotonic.
@@ -214,7 +231,10 @@ struct SpanMetricsMappingTests {
 
     @Test func spanMetricsQueriesAskForServerAndConsumerSpans() {
         let q = ServiceGraphQueries.all(windowSeconds: 600, selector: LabelSelector(matchers: [.init(name: "cluster", op: "=", value: "eu-1")]))
-        #expect(q[.spanCalls] == #"sum by (service_name, status_code) ((traces_span_metrics_calls_total{cluster="eu-1",span_kind=~"SPAN_KIND_SERVER|SPAN_KIND_CONSUMER"} - traces_span_metrics_calls_total{cluster="eu-1",span_kind=~"SPAN_KIND_SERVER|SPAN_KIND_CONSUMER"} offset 600s) >= 0 or traces_span_metrics_calls_total{cluster="eu-1",span_kind=~"SPAN_KIND_SERVER|SPAN_KIND_CONSUMER"})"#)
+        #expect(
+            q[.spanCalls]
+                == #"sum by (service_name, status_code) ((traces_span_metrics_calls_total{cluster="eu-1",span_kind=~"SPAN_KIND_SERVER|SPAN_KIND_CONSUMER"} - traces_span_metrics_calls_total{cluster="eu-1",span_kind=~"SPAN_KIND_SERVER|SPAN_KIND_CONSUMER"} offset 600s) >= 0 or traces_span_metrics_calls_total{cluster="eu-1",span_kind=~"SPAN_KIND_SERVER|SPAN_KIND_CONSUMER"})"#
+        )
         #expect(q[.spanDurationBuckets]?.hasPrefix("sum by (service_name, le) ((traces_span_metrics_duration_milliseconds_bucket{") == true)
     }
 }

@@ -1,14 +1,18 @@
+import SLO
 import SpanModel
 import Testing
-import SLO
 import TraceGraph
 
 @Suite struct IngestCountingTests {
     /// frontend → checkout calls: client span of `clientMs`, server span of `serverMs`.
-    func call(_ n: UInt64, clientMs: Double, serverMs: Double, endAt: Double = 10, clientStatus: StatusCode = .unset,
-              serverStatus: StatusCode = .unset) -> [SpanRecord] {
-        [span(.client, "frontend", trace: n, id: 1, endAt: endAt, ms: clientMs, status: clientStatus),
-         span(.server, "checkout", trace: n, id: 2, parent: 1, endAt: endAt - 0.001, ms: serverMs, status: serverStatus)]
+    func call(
+        _ n: UInt64, clientMs: Double, serverMs: Double, endAt: Double = 10, clientStatus: StatusCode = .unset,
+        serverStatus: StatusCode = .unset
+    ) -> [SpanRecord] {
+        [
+            span(.client, "frontend", trace: n, id: 1, endAt: endAt, ms: clientMs, status: clientStatus),
+            span(.server, "checkout", trace: n, id: 2, parent: 1, endAt: endAt - 0.001, ms: serverMs, status: serverStatus),
+        ]
     }
 
     @Test func latencyThresholdInsideAHistogramBucketIsCountedExactly() {
@@ -25,8 +29,8 @@ import TraceGraph
         b.ingest(spans, now: t0 + 60)
         ledger.absorb(b.drainSLICounts())
         let exact = ledger.series["checkout-latency"]!.minutes[minute0]!
-        #expect(exact == SLICount(good: 3, total: 5))            // 100, 299.5 and 300 (≤ is good)
-        #expect(b.drainSLICounts().isEmpty)                       // drained once
+        #expect(exact == SLICount(good: 3, total: 5))  // 100, 299.5 and 300 (≤ is good)
+        #expect(b.drainSLICounts().isEmpty)  // drained once
 
         // The same minute answered from the histogram (a threshold declared after the fact):
         // the estimate is within the stated bound of the exact count, and the bound is not zero.
@@ -36,7 +40,7 @@ import TraceGraph
         let c = est.minutes[minute0]!
         #expect(c.total == 5)
         let bound = est.goodError[minute0]!
-        #expect(bound == 4)                                       // 299.5, 300, 301, 303 share the threshold's bucket
+        #expect(bound == 4)  // 299.5, 300, 301, 303 share the threshold's bucket
         #expect(c.good <= exact.good + bound && exact.good <= c.good + bound)
         let r = SLOMath.report(slo, series: est, now: t0 + 120)
         #expect(r.goodError == 4 && r.estimatedMinutes == 1)
@@ -55,14 +59,15 @@ import TraceGraph
         for v: UInt64 in [10, 20, 30] { h.record(nanos: v * 1_000_000) }
         #expect(h.countAtOrBelow(30_000_000) == (3, 0))
         #expect(h.countAtOrBelow(9_000_000) == (0, 0))
-        #expect(h.countAtOrBelow(25_000_000).maxError == 0 && h.countAtOrBelow(25_000_000).estimate == 2)   // no value shares 25 ms's bucket
+        #expect(h.countAtOrBelow(25_000_000).maxError == 0 && h.countAtOrBelow(25_000_000).estimate == 2)  // no value shares 25 ms's bucket
     }
 
     @Test func edgeBurnsWhileTheServerIsFine() {
         // The caller sees timeouts (client span ERROR, 2 s) on 10 % of calls; checkout's own spans
         // all succeed quickly. The edge SLO burns, the server's does not, and the view says so.
-        let edge = SLODefinition(name: "frontend-to-checkout", service: "frontend", edge: SLOEdge(source: "frontend", target: "checkout"),
-                                 signal: .availability, objective: 0.999)
+        let edge = SLODefinition(
+            name: "frontend-to-checkout", service: "frontend", edge: SLOEdge(source: "frontend", target: "checkout"),
+            signal: .availability, objective: 0.999)
         let server = SLODefinition(name: "checkout-availability", service: "checkout", signal: .availability, objective: 0.999)
         var ledger = SLOLedger(definitions: [edge, server])
         let b = TraceGraphBuilder()
@@ -73,8 +78,9 @@ import TraceGraph
             for i in 0..<100 {
                 n += 1
                 let timeout = i % 10 == 0
-                spans += call(n, clientMs: timeout ? 2000 : 20, serverMs: 15, endAt: Double(minute * 60) + 5 + Double(i) * 0.1,
-                              clientStatus: timeout ? .error : .unset)
+                spans += call(
+                    n, clientMs: timeout ? 2000 : 20, serverMs: 15, endAt: Double(minute * 60) + 5 + Double(i) * 0.1,
+                    clientStatus: timeout ? .error : .unset)
             }
             b.ingest(spans, now: t0 + Double(minute * 60) + 30)
         }
@@ -96,14 +102,17 @@ import TraceGraph
         var ledger = SLOLedger(definitions: [own], defaults: [try DefaultSLO.parse("availability=99.9"), try DefaultSLO.parse("latency=300ms@99")])
         let b = TraceGraphBuilder()
         b.setSLIWatches(ledger.watches)
-        b.ingest([span(.server, "catalog", trace: 1, id: 1, ms: 400), span(.server, "checkout", trace: 2, id: 1, ms: 40),
-                  span(.server, "catalog", trace: 3, id: 1, ms: 10, status: .error)], now: t0 + 60)
+        b.ingest(
+            [
+                span(.server, "catalog", trace: 1, id: 1, ms: 400), span(.server, "checkout", trace: 2, id: 1, ms: 40),
+                span(.server, "catalog", trace: 3, id: 1, ms: 10, status: .error),
+            ], now: t0 + 60)
         ledger.absorb(b.drainSLICounts())
         #expect(ledger.allDefinitions.map(\.name) == ["checkout-fast", "catalog-availability", "catalog-latency-300ms"])
         #expect(ledger.series["catalog-availability"]?.minutes[minute0] == SLICount(good: 1, total: 2))
         #expect(ledger.series["catalog-latency-300ms"]?.minutes[minute0] == SLICount(good: 1, total: 2))
         #expect(ledger.series["checkout-fast"]?.minutes[minute0] == SLICount(good: 1, total: 1))
-        #expect(ledger.series["checkout-availability"] == nil)   // checkout has its own SLO
+        #expect(ledger.series["checkout-availability"] == nil)  // checkout has its own SLO
 
         // Default instances are bounded: past the cap new services are refused and counted.
         var small = SLOLedger(defaults: [try DefaultSLO.parse("availability=99")])
@@ -116,8 +125,10 @@ import TraceGraph
     @Test func storedSeriesRestoreOnlyWhenTheyCountTheSameThing() throws {
         let slo = SLODefinition(name: "a", service: "checkout", signal: .latency, thresholdNanos: 300_000_000, objective: 0.99)
         var ledger = SLOLedger(definitions: [slo], defaults: [try DefaultSLO.parse("availability=99")])
-        ledger.absorb([SLIMinuteCount(watch: 0, service: "checkout", minute: minute0, count: SLICount(good: 1, total: 2)),
-                       SLIMinuteCount(watch: 1, service: "catalog", minute: minute0, count: SLICount(good: 3, total: 3))])
+        ledger.absorb([
+            SLIMinuteCount(watch: 0, service: "checkout", minute: minute0, count: SLICount(good: 1, total: 2)),
+            SLIMinuteCount(watch: 1, service: "catalog", minute: minute0, count: SLICount(good: 3, total: 3)),
+        ])
         let stored = ledger.storedSeries()
         #expect(stored.map(\.key) == ["a", "catalog-availability"])
         var same = SLOLedger(definitions: [slo], defaults: [try DefaultSLO.parse("availability=99")])

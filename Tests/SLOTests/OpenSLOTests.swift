@@ -1,68 +1,68 @@
-import Testing
 import SLO
+import Testing
 
 @Suite struct OpenSLOTests {
     static let good = """
-    apiVersion: openslo/v1
-    kind: Service
-    metadata:
-      name: checkout
-    spec:
-      description: the checkout API
-    ---
-    apiVersion: openslo/v1
-    kind: SLO
-    metadata:
-      name: checkout-availability
-      displayName: Checkout availability
-    spec:
-      service: shop/checkout
-      indicator:
+        apiVersion: openslo/v1
+        kind: Service
         metadata:
-          name: checkout-errors
+          name: checkout
         spec:
-          ratioMetric:
-            counter: true
-            good:
-              metricSource:
-                type: parallax
-                spec: {signal: availability}
-            total:
-              metricSource:
-                type: parallax
-                spec: {signal: availability}
-      timeWindow:
-        - duration: 28d
-          isRolling: true
-      budgetingMethod: Occurrences
-      objectives:
-        - displayName: three nines
-          target: 0.999
-    ---
-    apiVersion: openslo/v1
-    kind: SLO
-    metadata:
-      name: frontend-to-checkout-latency
-    spec:
-      service: shop/frontend
-      indicator:
+          description: the checkout API
+        ---
+        apiVersion: openslo/v1
+        kind: SLO
+        metadata:
+          name: checkout-availability
+          displayName: Checkout availability
         spec:
-          thresholdMetric:
-            metricSource:
-              type: parallax
-              spec:
-                signal: latency
-                threshold: 300ms
-                edge: {source: shop/frontend, target: shop/checkout}
-      timeWindow:
-        - duration: 7d
-          isRolling: true
-      budgetingMethod: Timeslices
-      objectives:
-        - targetPercent: 99
-          timeSliceTarget: 0.95
-          timeSliceWindow: 1m
-    """
+          service: shop/checkout
+          indicator:
+            metadata:
+              name: checkout-errors
+            spec:
+              ratioMetric:
+                counter: true
+                good:
+                  metricSource:
+                    type: parallax
+                    spec: {signal: availability}
+                total:
+                  metricSource:
+                    type: parallax
+                    spec: {signal: availability}
+          timeWindow:
+            - duration: 28d
+              isRolling: true
+          budgetingMethod: Occurrences
+          objectives:
+            - displayName: three nines
+              target: 0.999
+        ---
+        apiVersion: openslo/v1
+        kind: SLO
+        metadata:
+          name: frontend-to-checkout-latency
+        spec:
+          service: shop/frontend
+          indicator:
+            spec:
+              thresholdMetric:
+                metricSource:
+                  type: parallax
+                  spec:
+                    signal: latency
+                    threshold: 300ms
+                    edge: {source: shop/frontend, target: shop/checkout}
+          timeWindow:
+            - duration: 7d
+              isRolling: true
+          budgetingMethod: Timeslices
+          objectives:
+            - targetPercent: 99
+              timeSliceTarget: 0.95
+              timeSliceWindow: 1m
+        """
 
     @Test func parsesSeveralDocuments() throws {
         let slos = try OpenSLO.parse(Self.good, file: "slos.yaml")
@@ -98,8 +98,10 @@ import SLO
         #expect(e?.origin == "bad.yaml" && e?.line == 33 && e?.field == "spec.alertPolicies")
         #expect(e?.description.hasPrefix("bad.yaml, line 33, spec.alertPolicies: unknown or unsupported field") == true)
         // Another metric source.
-        e = error(replacing("            type: parallax\n            spec: {signal: availability}\n        total:",
-                            "            type: prometheus\n            spec: {signal: availability}\n        total:"))
+        e = error(
+            replacing(
+                "            type: parallax\n            spec: {signal: availability}\n        total:",
+                "            type: prometheus\n            spec: {signal: availability}\n        total:"))
         #expect(e?.field == "spec.indicator.spec.ratioMetric.good.metricSource.type" && e?.line == 23)
         // Latency without a threshold.
         e = error(replacing("            threshold: 300ms\n", ""))
@@ -112,10 +114,15 @@ import SLO
         #expect(error(replacing("target: 0.999", "target: 99.9"))?.field == "spec.objectives[0].target")
         #expect(error(replacing("name: checkout-availability", "name: \"checkout availability\""))?.field == "metadata.name")
         #expect(error(replacing("kind: Service", "kind: SLI"))?.field == "kind")
-        #expect(error(replacing("      isRolling: true\n  budgetingMethod: Timeslices", "      isRolling: false\n  budgetingMethod: Timeslices"))?.field == "spec.timeWindow[0].isRolling")
+        #expect(
+            error(replacing("      isRolling: true\n  budgetingMethod: Timeslices", "      isRolling: false\n  budgetingMethod: Timeslices"))?.field
+                == "spec.timeWindow[0].isRolling")
         #expect(error(replacing("good:\n", "good: [\n"))?.line != nil)
-        #expect(error(replacing("total:\n          metricSource:\n            type: parallax\n            spec: {signal: availability}",
-                                "total:\n          metricSource:\n            type: parallax\n            spec: {signal: latency, threshold: 1s}"))?.field
+        #expect(
+            error(
+                replacing(
+                    "total:\n          metricSource:\n            type: parallax\n            spec: {signal: availability}",
+                    "total:\n          metricSource:\n            type: parallax\n            spec: {signal: latency, threshold: 1s}"))?.field
                 == "spec.indicator.spec.ratioMetric.total.metricSource")
     }
 }

@@ -1,6 +1,7 @@
 import Testing
-@testable import SLO
 import TraceGraph
+
+@testable import SLO
 
 @Suite struct SLOMathTests {
     let slo = SLODefinition(name: "checkout-availability", service: "checkout", signal: .availability, objective: 0.999)
@@ -18,7 +19,7 @@ import TraceGraph
         #expect(close(r.burnRates["3d"], (10.0 / 56_000) / 0.001))
         #expect(close(r.errorRatio, 10.0 / 56_000))
         #expect(close(r.errorBudgetRemaining, 1 - (10.0 / 56_000) / 0.001))
-        #expect(r.status == .ok)              // 5m burns 10×, but 1h only 0.18×
+        #expect(r.status == .ok)  // 5m burns 10×, but 1h only 0.18×
         // Time to exhaustion at the 1h rate: remaining × 28d / burn(1h).
         #expect(close(r.exhaustsInSeconds, r.errorBudgetRemaining * 28 * 86_400 / r.burnRates["1h"]!))
         // Half a minute later the same minutes count (windows cover minute starts in [now − w, now)).
@@ -65,7 +66,7 @@ import TraceGraph
         let r = SLOMath.report(slo, series: s, now: t0)
         #expect(r.total == 40_320 && r.good == 40_300)
         #expect(close(r.errorBudgetRemaining, 1 - (20.0 / 40_320) / 0.001))
-        #expect(r.exhaustsInSeconds == nil)          // the last hour is clean
+        #expect(r.exhaustsInSeconds == nil)  // the last hour is clean
         // A minute older than the window is outside it.
         s.set(minute: UInt32(Int(minute0) - 40_321), SLICount(good: 0, total: 1000))
         #expect(SLOMath.report(slo, series: s, now: t0).total == 40_320)
@@ -123,7 +124,9 @@ import TraceGraph
         }
         for _ in 0..<200 {
             let m = UInt32(base + Int.random(in: 0..<(35 * 1440), using: &rng))
-            if Bool.random(using: &rng) { s.set(minute: m, nil); truth[m] = nil } else {
+            if Bool.random(using: &rng) {
+                s.set(minute: m, nil); truth[m] = nil
+            } else {
                 s.set(minute: m, SLICount(good: 1, total: 3)); truth[m] = SLICount(good: 1, total: 3)
             }
         }
@@ -154,7 +157,8 @@ import TraceGraph
         #expect(SLODuration.nanos("1.5s") == 1_500_000_000)
         #expect(SLODuration.nanos("250us") == 250_000)
         #expect(SLODuration.nanos("28d") == 28 * 86_400 * 1_000_000_000)
-        #expect(SLODuration.nanos("5") == nil && SLODuration.nanos("-1s") == nil && SLODuration.nanos("ms") == nil && SLODuration.nanos("1e3s") == nil)
+        #expect(
+            SLODuration.nanos("5") == nil && SLODuration.nanos("-1s") == nil && SLODuration.nanos("ms") == nil && SLODuration.nanos("1e3s") == nil)
         #expect(SLODuration.format(nanos: 300_000_000) == "300ms")
         #expect(SLODuration.format(nanos: 1_500_000_000) == "1500ms")
         #expect(SLODuration.format(nanos: 2_000_000_000) == "2s")

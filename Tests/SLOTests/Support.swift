@@ -8,14 +8,19 @@ let minute0: UInt32 = 30_000_000
 
 func res(_ name: String) -> ResourceInfo { ResourceInfo(serviceName: name) }
 
-let httpOK: SpanAttributes = { var a = SpanAttributes(); a.httpMethod = "GET"; a.httpStatusCode = 200; return a }()
+let httpOK: SpanAttributes = {
+    var a = SpanAttributes(); a.httpMethod = "GET"; a.httpStatusCode = 200; return a
+}()
 
 /// A span that ends at `t0 + endAt` seconds and lasts `ms` milliseconds.
-func span(_ kind: SpanKind, _ service: String, trace: UInt64, id: UInt64, parent: UInt64 = 0, endAt: Double = 1,
-          ms: Double, status: StatusCode = .unset) -> SpanRecord {
+func span(
+    _ kind: SpanKind, _ service: String, trace: UInt64, id: UInt64, parent: UInt64 = 0, endAt: Double = 1,
+    ms: Double, status: StatusCode = .unset
+) -> SpanRecord {
     let end = UInt64((t0 + endAt) * 1e9)
-    return SpanRecord(traceID: TraceID(high: 7, low: trace), spanID: SpanID(id), parentSpanID: SpanID(parent), kind: kind, status: status,
-                      startTimeUnixNano: end - UInt64(ms * 1e6), endTimeUnixNano: end, resource: res(service), attributes: httpOK)
+    return SpanRecord(
+        traceID: TraceID(high: 7, low: trace), spanID: SpanID(id), parentSpanID: SpanID(parent), kind: kind, status: status,
+        startTimeUnixNano: end - UInt64(ms * 1e6), endTimeUnixNano: end, resource: res(service), attributes: httpOK)
 }
 
 /// A series with `count` per minute for the minutes `from ..< to` (offsets from minute0).

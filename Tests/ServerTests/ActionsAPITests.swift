@@ -5,10 +5,11 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Overlay
-@testable import Server
 import Store
 import Synchronization
 import Testing
+
+@testable import Server
 
 /// A local HTTP server the actions call: records what arrives; `/slow` answers after 3 s.
 final class ActionTarget: Sendable {
@@ -22,8 +23,11 @@ final class ActionTarget: Sendable {
         router.on("/**", method: .post) { req, _ in try await target.record(req) }
         router.on("/**", method: .get) { req, _ in try await target.record(req) }
         let (stream, cont) = AsyncStream<Int>.makeStream()
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in cont.yield(channel.localAddress?.port ?? 0); cont.finish() })
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                cont.yield(channel.localAddress?.port ?? 0); cont.finish()
+            })
         let task = Task { try await app.runService(gracefulShutdownSignals: []) }
         var port = 0
         for await p in stream { port = p; break }
@@ -34,12 +38,15 @@ final class ActionTarget: Sendable {
     func record(_ req: Request) async throws -> Response {
         let body = String(buffer: try await req.body.collect(upTo: 1 << 20))
         received.withLock {
-            $0.append(Received(method: req.method.rawValue, path: req.uri.path, authorization: req.headers[.authorization],
-                               contentType: req.headers[.contentType], body: body))
+            $0.append(
+                Received(
+                    method: req.method.rawValue, path: req.uri.path, authorization: req.headers[.authorization],
+                    contentType: req.headers[.contentType], body: body))
         }
         if req.uri.path == "/slow" { try await Task.sleep(nanoseconds: 3_000_000_000) }
-        return Response(status: req.uri.path == "/fail" ? .internalServerError : .ok, headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(string: #"{"ok": true, "path": "\#(req.uri.path)"}"#)))
+        return Response(
+            status: req.uri.path == "/fail" ? .internalServerError : .ok, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: #"{"ok": true, "path": "\#(req.uri.path)"}"#)))
     }
 }
 
@@ -51,39 +58,42 @@ struct ActionsAPITests {
     static let environment = ["PX_SCOPED": scoped, "PX_OTHER": other]
 
     static func file(port: Int, secretPath: String) throws -> ActionsFile {
-        try ActionsFile.parse("""
-        actions:
-          - name: restart-pods
-            service: checkout
-            kind: mitigate
-            timeout: 2s
-            request:
-              method: POST
-              url: http://127.0.0.1:\(port)/restart
-              headers: {Authorization: "Bearer ${file:\(secretPath)}"}
-              body: '{"service": "{{service.id}}", "firing": {{alerts.firing}}, "caller": "{{caller}}"}'
-          - name: slow
-            service: checkout
-            kind: diagnose
-            timeout: 300ms
-            request: {method: GET, url: "http://127.0.0.1:\(port)/slow"}
-          - name: threads
-            service: shop/checkout
-            kind: diagnose
-            request: {method: GET, url: "http://127.0.0.1:\(port)/threads"}
-          - name: payments-diag
-            team: payments
-            kind: diagnose
-            scopes: [payments-oncall]
-            request: {method: POST, url: "http://127.0.0.1:\(port)/diag", body: '{"team": "{{service.team}}"}'}
-        tokens:
-          - {name: payments-oncall, token: '${env:PX_SCOPED}', scopes: [payments-oncall]}
-          - {name: storefront, token: '${env:PX_OTHER}', scopes: [storefront]}
-        """, file: "actions.yaml")
+        try ActionsFile.parse(
+            """
+            actions:
+              - name: restart-pods
+                service: checkout
+                kind: mitigate
+                timeout: 2s
+                request:
+                  method: POST
+                  url: http://127.0.0.1:\(port)/restart
+                  headers: {Authorization: "Bearer ${file:\(secretPath)}"}
+                  body: '{"service": "{{service.id}}", "firing": {{alerts.firing}}, "caller": "{{caller}}"}'
+              - name: slow
+                service: checkout
+                kind: diagnose
+                timeout: 300ms
+                request: {method: GET, url: "http://127.0.0.1:\(port)/slow"}
+              - name: threads
+                service: shop/checkout
+                kind: diagnose
+                request: {method: GET, url: "http://127.0.0.1:\(port)/threads"}
+              - name: payments-diag
+                team: payments
+                kind: diagnose
+                scopes: [payments-oncall]
+                request: {method: POST, url: "http://127.0.0.1:\(port)/diag", body: '{"team": "{{service.team}}"}'}
+            tokens:
+              - {name: payments-oncall, token: '${env:PX_SCOPED}', scopes: [payments-oncall]}
+              - {name: storefront, token: '${env:PX_OTHER}', scopes: [storefront]}
+            """, file: "actions.yaml")
     }
 
-    static func post(_ client: some TestClientProtocol, _ uri: String, token: String? = admin, body: String? = "{}",
-                     type: String? = "application/json") async throws -> (HTTPResponse.Status, [String: Any], HTTPFields) {
+    static func post(
+        _ client: some TestClientProtocol, _ uri: String, token: String? = admin, body: String? = "{}",
+        type: String? = "application/json"
+    ) async throws -> (HTTPResponse.Status, [String: Any], HTTPFields) {
         var headers: HTTPFields = [:]
         if let token { headers[.authorization] = "Bearer \(token)" }
         if let type { headers[.contentType] = type }
@@ -133,8 +143,9 @@ struct ActionsAPITests {
                 #expect(sent.method == "POST" && sent.path == "/restart" && sent.authorization == "Bearer ops-s3cret-value")
                 #expect(sent.contentType == "application/json")
                 let sentBody = try #require(try JSONSerialization.jsonObject(with: Data(sent.body.utf8)) as? [String: Any])
-                #expect(sentBody["service"] as? String == "shop/checkout" && sentBody["firing"] is Int && sentBody["caller"] as? String == "api-token")
-                #expect(!String(describing: o2).contains("ops-s3cret"))   // secrets are never echoed or recorded
+                #expect(
+                    sentBody["service"] as? String == "shop/checkout" && sentBody["firing"] is Int && sentBody["caller"] as? String == "api-token")
+                #expect(!String(describing: o2).contains("ops-s3cret"))  // secrets are never echoed or recorded
                 runIDs.withLock { $0.append(run["id"] as? String ?? "") }
 
                 // Replays with the same idempotency key return the first run.
@@ -166,13 +177,16 @@ struct ActionsAPITests {
                 #expect(target.all.last?.body == #"{"team": "payments"}"#)
                 // A scoped token runs actions, nothing else.
                 #expect(try await Self.get(client, "/api/v1/graph", token: Self.scoped).0 == .unauthorized)
-                #expect(try await Self.post(client, "/api/v1/services/checkout/actions/restart-pods", token: Self.scoped, body: #"{"confirm": true}"#).0 == .ok)
+                #expect(
+                    try await Self.post(client, "/api/v1/services/checkout/actions/restart-pods", token: Self.scoped, body: #"{"confirm": true}"#).0
+                        == .ok)
 
                 // Unknown service or action: JSON 404.
                 let (s5, o5, _) = try await Self.post(client, "/api/v1/services/nowhere/actions/restart-pods")
                 #expect(s5 == .notFound && o5["error"] is String)
                 #expect(try await Self.post(client, "/api/v1/services/checkout/actions/rm-rf").0 == .notFound)
-                #expect(try await Self.post(client, "/api/v1/services/shop%2Fcart/actions/restart-pods").0 == .notFound)   // registered for checkout only
+                // restart-pods is registered for checkout only
+                #expect(try await Self.post(client, "/api/v1/services/shop%2Fcart/actions/restart-pods").0 == .notFound)
 
                 // The front door lists what can be run.
                 let (_, svc) = try await Self.get(client, "/api/v1/services/checkout?window=3h")
@@ -189,9 +203,13 @@ struct ActionsAPITests {
                 #expect(s6 == .tooManyRequests && o6["code"] as? String == "rateLimited" && h6[.retryAfter] == "60")
 
                 // The service page: a button per action, the history.
-                let page = try await client.execute(uri: "/ui/service/checkout?window=3h", method: .get, headers: [.authorization: "Bearer \(Self.admin)"])
+                let page = try await client.execute(
+                    uri: "/ui/service/checkout?window=3h", method: .get, headers: [.authorization: "Bearer \(Self.admin)"])
                 let html = String(buffer: page.body)
-                #expect(html.contains("<button type=\"button\" class=\"action-run kind-mitigate\" data-url=\"/api/v1/services/shop%2Fcheckout/actions/restart-pods\" data-action=\"restart-pods\" data-service=\"shop/checkout\" data-confirm=\"true\">"))
+                #expect(
+                    html.contains(
+                        "<button type=\"button\" class=\"action-run kind-mitigate\" data-url=\"/api/v1/services/shop%2Fcheckout/actions/restart-pods\" data-action=\"restart-pods\" data-service=\"shop/checkout\" data-confirm=\"true\">"
+                    ))
                 #expect(html.contains("data-confirm=\"false\">threads <small>diagnose</small></button>"))
                 #expect(html.contains("<table class=\"action-runs\">"))
                 #expect(html.contains("<td>restart-pods</td><td>api-token</td><td>HTTP 200</td>"))
@@ -204,7 +222,7 @@ struct ActionsAPITests {
                 // The audit list, most recent first.
                 let (s7, list) = try await Self.get(client, "/api/v1/actions/runs?limit=1000")
                 #expect(s7 == .ok)
-                #expect((list["runs"] as? [Any])?.count == 15)   // 5 runs + 10 threads; the replay and the refusals are not runs
+                #expect((list["runs"] as? [Any])?.count == 15)  // 5 runs + 10 threads; the replay and the refusals are not runs
                 #expect(try await Self.get(client, "/api/v1/actions/runs?limit=0").0 == .badRequest)
                 let (_, mine) = try await Self.get(client, "/api/v1/actions/runs?service=payments")
                 #expect((mine["runs"] as? [[String: Any]])?.map { $0["action"] as? String } == ["payments-diag"])
@@ -225,10 +243,11 @@ struct ActionsAPITests {
             let center = try ActionCenter(file: file, disabled: false, store: nil, clock: { Shop.end }, environment: Self.environment)
             try await Shop.withLoadedServer(actions: center) { client, _, _ in
                 // A firing alert on checkout, now.
-                let alert = #"{"receiver": "x", "status": "firing", "alerts": [{"status": "firing", "labels": {"alertname": "CheckoutErrors", "service": "checkout"}, "startsAt": "2026-11-20T11:14:00Z", "fingerprint": "diag-test"}]}"#
+                let alert =
+                    #"{"receiver": "x", "status": "firing", "alerts": [{"status": "firing", "labels": {"alertname": "CheckoutErrors", "service": "checkout"}, "startsAt": "2026-11-20T11:14:00Z", "fingerprint": "diag-test"}]}"#
                 let r = try await client.execute(uri: "/v1/alerts/alertmanager", method: .post, headers: .json, body: ByteBuffer(string: alert))
                 #expect(r.status == .accepted)
-                #expect(try await Self.post(client, "/api/v1/diagnose", token: nil).0 == .badRequest)   // no service
+                #expect(try await Self.post(client, "/api/v1/diagnose", token: nil).0 == .badRequest)  // no service
                 #expect(try await Self.post(client, "/api/v1/diagnose?service=checkout&hops=99", token: nil).0 == .badRequest)
                 #expect(try await Self.post(client, "/api/v1/diagnose?service=nowhere", token: nil).0 == .notFound)
                 let (s, o, _) = try await Self.post(client, "/api/v1/diagnose?service=checkout&hops=0", token: nil)
@@ -247,11 +266,14 @@ struct ActionsAPITests {
 
     @Test func aDiagnosisRunsAtMostTwentyActions() async throws {
         try await ActionTarget.with { target, port in
-            let list = (0..<25).map { "  - {name: d\($0), service: checkout, kind: diagnose, request: {method: GET, url: 'http://127.0.0.1:\(port)/d\($0)'}}" }
+            let list = (0..<25).map {
+                "  - {name: d\($0), service: checkout, kind: diagnose, request: {method: GET, url: 'http://127.0.0.1:\(port)/d\($0)'}}"
+            }
             let file = try ActionsFile.parse("actions:\n" + list.joined(separator: "\n") + "\n", file: "f")
             let center = try ActionCenter(file: file, disabled: false, store: nil, clock: { Shop.end })
             try await Shop.withLoadedServer(actions: center) { client, _, _ in
-                let alert = #"{"receiver": "x", "status": "firing", "alerts": [{"status": "firing", "labels": {"alertname": "CheckoutErrors", "service": "checkout"}, "startsAt": "2026-11-20T11:14:00Z", "fingerprint": "cap-test"}]}"#
+                let alert =
+                    #"{"receiver": "x", "status": "firing", "alerts": [{"status": "firing", "labels": {"alertname": "CheckoutErrors", "service": "checkout"}, "startsAt": "2026-11-20T11:14:00Z", "fingerprint": "cap-test"}]}"#
                 _ = try await client.execute(uri: "/v1/alerts/alertmanager", method: .post, headers: .json, body: ByteBuffer(string: alert))
                 let (s, o, _) = try await Self.post(client, "/api/v1/diagnose?service=checkout&hops=0", token: nil)
                 #expect(s == .ok)
@@ -264,7 +286,8 @@ struct ActionsAPITests {
     }
 
     @Test func theKillSwitchAndNoActions() async throws {
-        let file = try ActionsFile.parse("actions:\n  - {name: a, service: checkout, kind: diagnose, request: {method: GET, url: 'http://127.0.0.1:9/'}}\n", file: "f")
+        let file = try ActionsFile.parse(
+            "actions:\n  - {name: a, service: checkout, kind: diagnose, request: {method: GET, url: 'http://127.0.0.1:9/'}}\n", file: "f")
         let off = try ActionCenter(file: file, disabled: true, store: nil, clock: { Shop.end })
         try await Shop.withLoadedServer(actions: off) { client, _, _ in
             let (s, o, _) = try await Self.post(client, "/api/v1/services/checkout/actions/a", token: nil)
@@ -284,6 +307,8 @@ struct ActionsAPITests {
         // A token secret that cannot be read stops start-up.
         let withToken = try ActionsFile.parse("actions: []\ntokens:\n  - {name: t, token: '${env:PX_MISSING}', scopes: [a]}\n", file: "f")
         #expect(throws: ActionRunError.self) { try ActionCenter(file: withToken, disabled: false, store: nil, clock: { 0 }, environment: [:]) }
-        #expect(throws: ActionRunError.self) { try ActionCenter(file: withToken, disabled: false, store: nil, clock: { 0 }, environment: ["PX_MISSING": "short"]) }
+        #expect(throws: ActionRunError.self) {
+            try ActionCenter(file: withToken, disabled: false, store: nil, clock: { 0 }, environment: ["PX_MISSING": "short"])
+        }
     }
 }

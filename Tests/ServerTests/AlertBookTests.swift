@@ -10,9 +10,10 @@ import Testing
 @Suite("Alert book memory bounds")
 struct AlertBookTests {
     static func alert(_ i: Int, raw: String = String(repeating: "x", count: 2_000)) -> Alert {
-        Alert(id: "am:\(i)", source: .alertmanager, dedupKey: "\(i)", status: .firing,
-              startsAt: Date(timeIntervalSince1970: 1_800_000_000 + Double(i)), endsAt: nil, title: "Down\(i % 7)",
-              severity: "critical", team: "t\(i % 3)", entities: [Entity(kind: .service, name: "svc-\(i % 11)", raw: "svc-\(i % 11)")], raw: raw)
+        Alert(
+            id: "am:\(i)", source: .alertmanager, dedupKey: "\(i)", status: .firing,
+            startsAt: Date(timeIntervalSince1970: 1_800_000_000 + Double(i)), endsAt: nil, title: "Down\(i % 7)",
+            severity: "critical", team: "t\(i % 3)", entities: [Entity(kind: .service, name: "svc-\(i % 11)", raw: "svc-\(i % 11)")], raw: raw)
     }
 
     @Test func theOldestArrivalsAreEvictedInChunksAtCapacity() throws {
@@ -51,8 +52,9 @@ struct AlertBookTests {
         let book = AlertBook(capacity: 1)
         try await buildApplication(configuration: testConfiguration(), alerts: book).test(.live) { client in
             for i in 0..<3 {
-                let r = try await client.execute(uri: "/v1/alerts", method: .post, headers: .json,
-                                                 body: ByteBuffer(string: Self.alertmanagerBody(i)))
+                let r = try await client.execute(
+                    uri: "/v1/alerts", method: .post, headers: .json,
+                    body: ByteBuffer(string: Self.alertmanagerBody(i)))
                 #expect(r.status == .accepted)
             }
             let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)

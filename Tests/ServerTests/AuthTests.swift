@@ -9,7 +9,10 @@ import Testing
 @Suite("Bearer-token auth")
 struct AuthTests {
     static func app() -> some ApplicationProtocol {
-        buildApplication(configuration: testConfiguration { $0.ingestToken = "in-secret"; $0.apiToken = "api-secret" })
+        buildApplication(
+            configuration: testConfiguration {
+                $0.ingestToken = "in-secret"; $0.apiToken = "api-secret"
+            })
     }
 
     @Test func ingestNeedsTheIngestToken() async throws {
@@ -29,8 +32,12 @@ struct AuthTests {
             #expect(try await client.execute(uri: "/v1/traces", method: .post, headers: right, body: body).status == .ok)
             var alert = HTTPFields.json
             alert[.authorization] = "bearer in-secret"
-            #expect(try await client.execute(uri: "/v1/alerts", method: .post, headers: alert, body: ByteBuffer(string: validAlertmanagerBody)).status == .accepted)
-            #expect(try await client.execute(uri: "/v1/alerts", method: .post, headers: .json, body: ByteBuffer(string: validAlertmanagerBody)).status == .unauthorized)
+            #expect(
+                try await client.execute(uri: "/v1/alerts", method: .post, headers: alert, body: ByteBuffer(string: validAlertmanagerBody)).status
+                    == .accepted)
+            #expect(
+                try await client.execute(uri: "/v1/alerts", method: .post, headers: .json, body: ByteBuffer(string: validAlertmanagerBody)).status
+                    == .unauthorized)
         }
     }
 
@@ -39,7 +46,8 @@ struct AuthTests {
             let graph = try await client.execute(uri: "/api/v1/graph", method: .get)
             #expect(graph.status == .unauthorized)
             #expect(try await client.execute(uri: "/metrics", method: .get).status == .unauthorized)
-            #expect(try await client.execute(uri: "/api/v1/graph", method: .get, headers: [.authorization: "Bearer in-secret"]).status == .unauthorized)
+            #expect(
+                try await client.execute(uri: "/api/v1/graph", method: .get, headers: [.authorization: "Bearer in-secret"]).status == .unauthorized)
             #expect(try await client.execute(uri: "/api/v1/graph", method: .get, headers: [.authorization: "Bearer api-secret"]).status == .ok)
             #expect(try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer api-secret"]).status == .ok)
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)

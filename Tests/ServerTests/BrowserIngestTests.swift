@@ -25,8 +25,11 @@ struct BrowserIngestTests {
     /// credentials mode is "include": without Allow-Credentials the browser drops the beacon.
     @Test func preflightForANamedOriginAllowsCredentials() async throws {
         try await Self.withServer { client, _ in
-            let r = try await client.execute(uri: "/v1/traces", method: .options, headers: [
-                .origin: Self.app, .accessControlRequestMethod: "POST", .accessControlRequestHeaders: "content-type"])
+            let r = try await client.execute(
+                uri: "/v1/traces", method: .options,
+                headers: [
+                    .origin: Self.app, .accessControlRequestMethod: "POST", .accessControlRequestHeaders: "content-type",
+                ])
             #expect(r.status == .ok || r.status == .noContent)
             #expect(r.headers[.accessControlAllowOrigin] == Self.app)
             #expect(r.headers[.accessControlAllowCredentials] == "true")
@@ -40,8 +43,11 @@ struct BrowserIngestTests {
     /// `*` is kept without credentials: browsers refuse `*` together with them.
     @Test func wildcardOriginHasNoCredentials() async throws {
         try await Self.withServer(cors: "*") { client, _ in
-            let r = try await client.execute(uri: "/v1/traces", method: .options, headers: [
-                .origin: "https://any.example", .accessControlRequestMethod: "POST", .accessControlRequestHeaders: "content-type"])
+            let r = try await client.execute(
+                uri: "/v1/traces", method: .options,
+                headers: [
+                    .origin: "https://any.example", .accessControlRequestMethod: "POST", .accessControlRequestHeaders: "content-type",
+                ])
             #expect(r.headers[.accessControlAllowOrigin] == "*")
             #expect(r.headers[.accessControlAllowCredentials] == nil)
         }
@@ -50,8 +56,9 @@ struct BrowserIngestTests {
     /// The web SDK's fetch/XHR and its Blob beacon: application/json with the page's Origin.
     @Test func jsonFromTheNamedOriginIsAcceptedWithCORSHeaders() async throws {
         try await Self.withServer { client, state in
-            let r = try await client.execute(uri: "/v1/traces", method: .post,
-                                             headers: [.contentType: "application/json", .origin: Self.app], body: Self.json)
+            let r = try await client.execute(
+                uri: "/v1/traces", method: .post,
+                headers: [.contentType: "application/json", .origin: Self.app], body: Self.json)
             #expect(r.status == .ok)
             #expect(r.headers[.accessControlAllowOrigin] == Self.app)
             #expect(state.metrics.tally("spansAccepted") > 0)
@@ -62,7 +69,8 @@ struct BrowserIngestTests {
     @Test(arguments: ["text/plain;charset=UTF-8", "text/plain", "TEXT/PLAIN; charset=utf-8"])
     func beaconStringFromTheNamedOriginIsReadAsJSON(_ type: String) async throws {
         try await Self.withServer { client, state in
-            let r = try await client.execute(uri: "/v1/traces", method: .post, headers: [.contentType: type, .origin: Self.app + "/"], body: Self.json)
+            let r = try await client.execute(
+                uri: "/v1/traces", method: .post, headers: [.contentType: type, .origin: Self.app + "/"], body: Self.json)
             #expect(r.status == .ok, "\(type): \(r.status)")
             #expect(r.headers[.contentType] == "application/json")
             #expect(state.metrics.tally("spansAccepted") > 0)
@@ -91,20 +99,25 @@ struct BrowserIngestTests {
                 #expect(r.status == .unsupportedMediaType, "\(type): \(r.status)")
             }
             for bad in ["", "{nope", "[1,2", String(repeating: "[", count: 10_000), "\u{FEFF}{}x"] {
-                let r = try await client.execute(uri: "/v1/traces", method: .post, headers: [.contentType: "text/plain", .origin: Self.app],
-                                                 body: ByteBuffer(string: bad))
+                let r = try await client.execute(
+                    uri: "/v1/traces", method: .post, headers: [.contentType: "text/plain", .origin: Self.app],
+                    body: ByteBuffer(string: bad))
                 #expect(r.status == .badRequest, "\(bad.prefix(12)): \(r.status)")
             }
             let invalidUTF8 = ByteBuffer(bytes: [0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x3A, 0x31, 0x7D])
-            #expect(try await client.execute(uri: "/v1/traces", method: .post, headers: [.contentType: "text/plain", .origin: Self.app],
-                                             body: invalidUTF8).status == .badRequest)
+            #expect(
+                try await client.execute(
+                    uri: "/v1/traces", method: .post, headers: [.contentType: "text/plain", .origin: Self.app],
+                    body: invalidUTF8
+                ).status == .badRequest)
             #expect(state.metrics.tally("spansAccepted") == 0)
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
         }
         for cors in [nil, "*"] as [String?] {
             try await Self.withServer(cors: cors) { client, state in
-                let r = try await client.execute(uri: "/v1/traces", method: .post,
-                                                 headers: [.contentType: "text/plain;charset=UTF-8", .origin: Self.app], body: Self.json)
+                let r = try await client.execute(
+                    uri: "/v1/traces", method: .post,
+                    headers: [.contentType: "text/plain;charset=UTF-8", .origin: Self.app], body: Self.json)
                 #expect(r.status == .unsupportedMediaType, "--cors-origin \(cors ?? "(unset)"): \(r.status)")
                 #expect(state.metrics.tally("spansAccepted") == 0)
             }
@@ -114,8 +127,9 @@ struct BrowserIngestTests {
     /// Alert webhooks keep their rule: text/plain only from SNS, even from the named origin.
     @Test func alertsStillRefuseTextPlainFromTheNamedOrigin() async throws {
         try await Self.withServer { client, _ in
-            let r = try await client.execute(uri: "/v1/alerts", method: .post, headers: [.contentType: "text/plain", .origin: Self.app],
-                                             body: ByteBuffer(string: validAlertmanagerBody))
+            let r = try await client.execute(
+                uri: "/v1/alerts", method: .post, headers: [.contentType: "text/plain", .origin: Self.app],
+                body: ByteBuffer(string: validAlertmanagerBody))
             #expect(r.status == .unsupportedMediaType)
         }
     }

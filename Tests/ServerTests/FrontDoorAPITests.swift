@@ -23,8 +23,8 @@ struct FrontDoorAPITests {
     @Test func samplesShowEveryDeclaration() async throws {
         try await Self.withCatalog { client in
             let doc = try await Shop.graph(client)
-            #expect(doc.edge("shop/frontend", "shop/checkout")?.declaration == .declaredAndSeen)   // through checkout-api
-            #expect(doc.edge("shop/checkout", "shop/payments")?.declaration == .declaredAndSeen)   // through payments-api
+            #expect(doc.edge("shop/frontend", "shop/checkout")?.declaration == .declaredAndSeen)  // through checkout-api
+            #expect(doc.edge("shop/checkout", "shop/payments")?.declaration == .declaredAndSeen)  // through payments-api
             #expect(doc.edge("shop/checkout", "orders-db.cluster-abc.us-east-1.rds.amazonaws.com")?.declaration == .declaredAndSeen)
             #expect(doc.edge("shop/cart", "cache-redis")?.declaration == .declaredAndSeen)
             let ledger = try #require(doc.edge("shop/payments", "ledger"))
@@ -57,9 +57,13 @@ struct FrontDoorAPITests {
             #expect(door["system"] as? String == "Online shop")
             #expect(door["catalogEntity"] as? String == "component:shop/checkout")
             let onCall = try #require(door["onCall"] as? [[String: Any]])
-            #expect(onCall.contains { $0["tool"] as? String == "pagerduty" && $0["service"] as? String == "PX4C8QF"
-                    && ($0["from"] as? String ?? "").hasSuffix("annotation pagerduty.com/service-id") })
-            #expect(onCall.contains { $0["tool"] as? String == "pagerduty" && $0["from"] as? String == "alerts" && $0["team"] as? String == "Payments" })
+            #expect(
+                onCall.contains {
+                    $0["tool"] as? String == "pagerduty" && $0["service"] as? String == "PX4C8QF"
+                        && ($0["from"] as? String ?? "").hasSuffix("annotation pagerduty.com/service-id")
+                })
+            #expect(
+                onCall.contains { $0["tool"] as? String == "pagerduty" && $0["from"] as? String == "alerts" && $0["team"] as? String == "Payments" })
             let links = try #require(door["links"] as? [[String: Any]])
             let byType = Dictionary(grouping: links) { $0["type"] as? String ?? "" }
             #expect(byType["runbook"]?.first?["url"] as? String == "https://runbooks.shop.example/checkout")
@@ -80,7 +84,8 @@ struct FrontDoorAPITests {
             #expect(door["lifecycle"] is NSNull && door["catalogEntity"] is NSNull)
             #expect((door["links"] as? [Any])?.isEmpty == true)
             let onCall = try #require(door["onCall"] as? [[String: Any]])
-            #expect(onCall.contains { $0["tool"] as? String == "opsgenie" && $0["team"] as? String == "finance" && $0["from"] as? String == "alerts" })
+            #expect(
+                onCall.contains { $0["tool"] as? String == "opsgenie" && $0["team"] as? String == "finance" && $0["from"] as? String == "alerts" })
         }
     }
 
@@ -94,14 +99,17 @@ struct FrontDoorAPITests {
             #expect(storefront["services"] as? [String] == ["cache-redis", "shop/cart", "shop/catalog", "shop/frontend", "shop/recommendations"])
             #expect(storefront["ownership"] as? [String: Int] == ["catalog": 5])
 
-            let (s2, team) = try await Shop.json(client, "/api/v1/teams/Storefront?window=3h")   // case-insensitive
+            let (s2, team) = try await Shop.json(client, "/api/v1/teams/Storefront?window=3h")  // case-insensitive
             #expect(s2 == .ok)
             #expect(team["team"] as? String == "storefront")
             let boundary = try #require(team["boundary"] as? [String: Any])
             #expect(boundary["neighborTeams"] as? [String] == ["payments"])
             #expect(boundary["unownedNeighbors"] as? [String] == ["user"])
             let edges = try #require(boundary["edges"] as? [[String: Any]])
-            #expect(edges.contains { $0["peer"] as? String == "shop/checkout" && $0["direction"] as? String == "outbound" && $0["peerTeam"] as? String == "payments" })
+            #expect(
+                edges.contains {
+                    $0["peer"] as? String == "shop/checkout" && $0["direction"] as? String == "outbound" && $0["peerTeam"] as? String == "payments"
+                })
             #expect(edges.contains { $0["peer"] as? String == "user" && $0["direction"] as? String == "inbound" })
             let contacts = try #require(team["contacts"] as? [String: Any])
             #expect(contacts["email"] as? String == "storefront@shop.example")
@@ -126,8 +134,10 @@ struct FrontDoorAPITests {
 
     @Test func hostileNamesGetJSONErrors() async throws {
         try await Self.withCatalog { client in
-            for path in ["/api/v1/teams/nobody", "/api/v1/teams/%00", "/api/v1/teams/..%2F..%2Fetc", "/api/v1/teams/%E2%80%AE%F0%9F%92%A5",
-                         "/api/v1/teams/%ZZ", "/api/v1/services/nobody", "/api/v1/teams/a%22%3E%3Cscript%3E"] {
+            for path in [
+                "/api/v1/teams/nobody", "/api/v1/teams/%00", "/api/v1/teams/..%2F..%2Fetc", "/api/v1/teams/%E2%80%AE%F0%9F%92%A5",
+                "/api/v1/teams/%ZZ", "/api/v1/services/nobody", "/api/v1/teams/a%22%3E%3Cscript%3E",
+            ] {
                 let r = try await client.execute(uri: path, method: .get)
                 #expect(r.status == .notFound, "\(path)")
                 #expect(r.headers[.contentType] == "application/json", "\(path)")

@@ -2,8 +2,9 @@ import Catalog
 import Foundation
 import HummingbirdTesting
 import Overlay
-@testable import Server
 import Testing
+
+@testable import Server
 
 @Suite("Web view: the service page's front door", .enabled(if: FileManager.default.fileExists(atPath: Shop.samples.path)))
 struct FrontDoorWebTests {
@@ -16,10 +17,16 @@ struct FrontDoorWebTests {
             let door = try #require(html.range(of: "<section class=\"front-door\""))
             let signals = try #require(html.range(of: "id=\"signals-title\""))
             #expect(door.lowerBound < signals.lowerBound)
-            #expect(html.contains("<a href=\"/?team=payments&amp;window=3h\">payments</a> (Payments · <a href=\"mailto:payments@shop.example\">payments@shop.example</a>) <small class=\"source\">from catalog</small>"))
+            #expect(
+                html.contains(
+                    "<a href=\"/?team=payments&amp;window=3h\">payments</a> (Payments · <a href=\"mailto:payments@shop.example\">payments@shop.example</a>) <small class=\"source\">from catalog</small>"
+                ))
             #expect(html.contains("PagerDuty · service <code>PX4C8QF</code>"))
             #expect(html.contains("PagerDuty · service <code>Checkout API (prod)</code> · team <strong>Payments</strong>"))
-            #expect(html.contains("<span class=\"badge link-runbook\">runbook</span> <a href=\"https://runbooks.shop.example/checkout\" rel=\"noopener noreferrer\">Checkout runbook</a>"))
+            #expect(
+                html.contains(
+                    "<span class=\"badge link-runbook\">runbook</span> <a href=\"https://runbooks.shop.example/checkout\" rel=\"noopener noreferrer\">Checkout runbook</a>"
+                ))
             #expect(html.contains("<dt>Lifecycle</dt><dd class=\"lifecycle\">production</dd>"))
             #expect(html.contains("<dt>System</dt><dd class=\"system\">Online shop</dd>"))
 
@@ -30,7 +37,9 @@ struct FrontDoorWebTests {
             let panel = try #require(team.range(of: "<section class=\"front-door team-door\""))
             let graph = try #require(team.range(of: "<figure id=\"graph\""))
             #expect(panel.lowerBound < graph.lowerBound)
-            #expect(team.contains("<dt>Contact</dt><dd class=\"contact\">Storefront · <a href=\"mailto:storefront@shop.example\">storefront@shop.example</a></dd>"))
+            #expect(
+                team.contains(
+                    "<dt>Contact</dt><dd class=\"contact\">Storefront · <a href=\"mailto:storefront@shop.example\">storefront@shop.example</a></dd>"))
             #expect(team.contains("ownership: 5 from catalog"))
             #expect(team.contains("Opsgenie · team <strong>storefront-oncall</strong>"))
             #expect(team.contains("<dt>Next cluster over</dt><dd class=\"boundary\"><a href=\"/?team=payments&amp;window=3h\">payments</a> · "))
@@ -47,7 +56,7 @@ struct FrontDoorWebTests {
             #expect(html.contains("No team owns this node: declare <code>spec.owner</code>"))
             #expect(html.contains("<dt>On call</dt><dd class=\"on-call\"><span class=\"notice empty\">Unknown"))
             let map = String(buffer: try await client.execute(uri: "/?window=3h", method: .get).body)
-            #expect(!map.contains("declared-only"))   // no catalog, no declarations in the legend
+            #expect(!map.contains("declared-only"))  // no catalog, no declarations in the legend
         }
     }
 
@@ -55,8 +64,10 @@ struct FrontDoorWebTests {
         let record = FrontDoor.Record(
             owner: .init(team: "<b>t</b>", source: "catalog", group: nil, displayName: "\"x\" & y", email: nil),
             onCall: [.init(tool: "opsgenie", service: nil, team: "<script>alert(1)</script>", from: "a")],
-            links: [.init(url: "javascript://%0aalert(1)", title: "click", type: "other", from: "x"),
-                    .init(url: "https://ok.example/?a=1&b=\"2\"", title: "<i>ok</i>", type: "docs", from: "x")],
+            links: [
+                .init(url: "javascript://%0aalert(1)", title: "click", type: "other", from: "x"),
+                .init(url: "https://ok.example/?a=1&b=\"2\"", title: "<i>ok</i>", type: "docs", from: "x"),
+            ],
             lifecycle: "<img src=x>", system: nil, catalogEntity: nil, title: nil, description: nil)
         let html = FrontDoorWeb.panel(record, window: "1h")
         #expect(!html.contains("<script>") && !html.contains("<b>t</b>") && !html.contains("<img") && !html.contains("<i>ok"))

@@ -1,16 +1,18 @@
 import COTLP
 import Foundation
-import ParallaxTesting
-#if canImport(Glibc)
-import Glibc
-#endif
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-@testable import Server
+import ParallaxTesting
 import Testing
+
+@testable import Server
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// What one OTLP/gRPC Export call got: the status code (`.ok` or the error's), the response
 /// message bytes, the status message and the trailers.
@@ -46,7 +48,8 @@ enum GRPCTestClient {
                     case .success(let contents):
                         switch contents.message {
                         case .success(let body): return GRPCExportResult(code: .ok, body: body, trailers: contents.trailingMetadata)
-                        case .failure(let error): return GRPCExportResult(code: Status.Code(error.code), message: error.message, trailers: error.metadata)
+                        case .failure(let error):
+                            return GRPCExportResult(code: Status.Code(error.code), message: error.message, trailers: error.metadata)
                         }
                     case .failure(let error):
                         return GRPCExportResult(code: Status.Code(error.code), message: error.message, trailers: error.metadata)
@@ -79,8 +82,9 @@ enum GRPCTestClient {
         let state = state ?? GraphState(settings: configuration.traceGraph)
         let ingest = TraceIngest(configuration: configuration, state: state)
         let grpc = GRPCIngestService(configuration: configuration, ingest: ingest, port: 0)
-        var app = Application(router: buildRouter(configuration: configuration, state: state, ingest: ingest),
-                              configuration: .init(address: .hostname(configuration.host, port: 0)))
+        var app = Application(
+            router: buildRouter(configuration: configuration, state: state, ingest: ingest),
+            configuration: .init(address: .hostname(configuration.host, port: 0)))
         app.addServices(grpc)
         return try await app.test(.live) { client in
             try await body(client, try await grpc.listeningPort, grpc)
@@ -95,7 +99,8 @@ func rpcStatusWithRetry(_ bytes: [UInt8]) -> (code: Int32, message: String, retr
     defer { google__rpc__status__free_unpacked(status, nil) }
     var seconds: Int64?
     if status.pointee.n_details == 1, let any = status.pointee.details[0],
-       String(cString: any.pointee.type_url) == "type.googleapis.com/google.rpc.RetryInfo" {
+        String(cString: any.pointee.type_url) == "type.googleapis.com/google.rpc.RetryInfo"
+    {
         seconds = retryInfoSeconds(Array(UnsafeBufferPointer(start: any.pointee.value.data, count: any.pointee.value.len)))
     }
     return (status.pointee.code, String(cString: status.pointee.message), seconds)
@@ -117,13 +122,14 @@ struct GRPCReceiverTests {
         try await GRPCTestClient.withServer(state: state) { client, port in
             let result = try await GRPCTestClient.export(port: port, TestFiles.otlpFixture("sdk-shop.pb"))
             #expect(result.code == .ok, "\(result.message)")
-            #expect(result.body.isEmpty)   // an ExportTraceServiceResponse without partial_success
+            #expect(result.body.isEmpty)  // an ExportTraceServiceResponse without partial_success
             clock.advance(60)
             state.expire()
             let metrics = try await client.execute(uri: "/metrics", method: .get, headers: [:], body: nil)
             let text = String(buffer: metrics.body)
             #expect(text.contains(#"traces_service_graph_request_total{client="shop/frontend",server="shop/cart",connection_type="http"} 1"#))
-            #expect(text.contains(#"traces_service_graph_request_failed_total{client="shop/frontend",server="shop/checkout",connection_type="http"} 1"#))
+            #expect(
+                text.contains(#"traces_service_graph_request_failed_total{client="shop/frontend",server="shop/checkout",connection_type="http"} 1"#))
             #expect(text.contains("parallax_receiver_spans_accepted_total 9"))
             #expect(text.contains("parallax_http_requests_total{\(Self.route),method=\"POST\",code=\"200\"} 1"))
         }
@@ -135,8 +141,9 @@ struct GRPCReceiverTests {
         try await GRPCTestClient.withServer(state: state) { client, port in
             let grpc = try await GRPCTestClient.export(port: port, TestFiles.otlpFixture("sdk-shop.pb"), gzip: true)
             #expect(grpc.code == .ok, "\(grpc.message)")
-            let http = try await client.execute(uri: "/v1/traces", method: .post, headers: .protobuf,
-                                                body: ByteBuffer(bytes: TestFiles.otlpFixture("sdk-shop.pb")))
+            let http = try await client.execute(
+                uri: "/v1/traces", method: .post, headers: .protobuf,
+                body: ByteBuffer(bytes: TestFiles.otlpFixture("sdk-shop.pb")))
             #expect(http.status == .ok)
             clock.advance(60)
             state.expire()
@@ -200,7 +207,9 @@ struct GRPCReceiverTests {
     /// small its message turns out to be. (Before, the message was buffered first and gated on its
     /// own size.) HTTP, which knows the body's length up front, still gets through.
     @Test func theGateIsTakenBeforeTheMessageIsRead() async throws {
-        try await GRPCTestClient.withServer({ $0.maxBodyBytes = 1 << 20; $0.maxInFlightBytes = 3 << 19 }) { client, port in
+        try await GRPCTestClient.withServer({
+            $0.maxBodyBytes = 1 << 20; $0.maxInFlightBytes = 3 << 19
+        }) { client, port in
             let body = TestFiles.otlpFixture("sdk-shop.pb")
             let result = try await GRPCTestClient.export(port: port, body)
             #expect(result.code == .resourceExhausted)
@@ -239,7 +248,8 @@ struct GRPCReceiverTests {
                 do {
                     return try await client.unary(
                         request: ClientRequest(message: [UInt8]()),
-                        descriptor: MethodDescriptor(fullyQualifiedService: "opentelemetry.proto.collector.metrics.v1.MetricsService", method: "Export"),
+                        descriptor: MethodDescriptor(
+                            fullyQualifiedService: "opentelemetry.proto.collector.metrics.v1.MetricsService", method: "Export"),
                         serializer: RawBytesSerializer(), deserializer: RawBytesDeserializer(), options: .defaults
                     ) { response in
                         if case .failure(let error) = response.accepted { return Status.Code(error.code) }
@@ -280,7 +290,8 @@ struct GRPCHostileInputTests {
             GRPCHostileCase(name: "invalid UTF-8", body: HostileInputs.invalidUTF8(), code: .invalidArgument),
             // Over maxBodyBytes: refused by the receiver, not retryable (no RetryInfo).
             GRPCHostileCase(name: "oversized message", body: [UInt8](repeating: 0x0A, count: limit + 1), code: .resourceExhausted),
-            GRPCHostileCase(name: "oversized after gzip", body: [UInt8](repeating: 0, count: limit + limit / 2), gzip: true, code: .resourceExhausted),
+            GRPCHostileCase(
+                name: "oversized after gzip", body: [UInt8](repeating: 0, count: limit + limit / 2), gzip: true, code: .resourceExhausted),
             // Past twice the limit grpc-swift's transport resets the stream before the receiver sees
             // the message (the client reads UNAVAILABLE); the server must keep serving.
             GRPCHostileCase(name: "far over the limit", body: [UInt8](repeating: 0x0A, count: 3 * limit), code: .unavailable),
@@ -294,8 +305,9 @@ struct GRPCHostileInputTests {
             let result = try await GRPCTestClient.export(port: port, c.body, gzip: c.gzip)
             #expect(result.code == c.code, "\(c.name): \(result.message)")
             if c.code == .resourceExhausted {
-                #expect(result.trailers[binaryValues: "grpc-status-details-bin"].first(where: { _ in true }) == nil,
-                        "an oversized message must not look retryable")
+                #expect(
+                    result.trailers[binaryValues: "grpc-status-details-bin"].first(where: { _ in true }) == nil,
+                    "an oversized message must not look retryable")
             }
             let again = try await GRPCTestClient.export(port: port, HostileInputs.validRequest())
             #expect(again.code == .ok, "after \(c.name): \(again.message)")

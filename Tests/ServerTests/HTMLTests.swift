@@ -1,12 +1,16 @@
 import Foundation
-@testable import Server
 import Testing
+
+@testable import Server
 
 @Suite struct HTMLTests {
     @Test func interpolatedTextIsEscaped() {
         let name = "\"><script>alert('x')</script>&"
         let h: HTML = "<td title=\"\(name)\">\(name)</td>"
-        #expect(h.text == "<td title=\"&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;\">&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;</td>")
+        #expect(
+            h.text
+                == "<td title=\"&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;\">&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;</td>"
+        )
         #expect(!h.text.contains("<script>"))
         let sub: Substring = "<b>"[...]
         #expect(("\(sub)" as HTML).text == "&lt;b&gt;")
@@ -30,7 +34,7 @@ import Testing
         var h: HTML = "<ul>"
         h += items.joined()
         #expect((h + "</ul>").text == "<ul><li>a&amp;b</li><li>c</li></ul>")
-        #expect("\(h)" == h.text)   // String interpolation keeps the markup
+        #expect("\(h)" == h.text)  // String interpolation keeps the markup
     }
 
     @Test func pageHelpersEscapeWhatTheyAreGiven() {

@@ -3,8 +3,9 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-@testable import Server
 import Testing
+
+@testable import Server
 
 @Suite struct HTTPResponseErrorTests {
     @Test func oneBodyShapeWithCodeAndHeaders() async throws {

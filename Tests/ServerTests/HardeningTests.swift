@@ -5,8 +5,9 @@ import HummingbirdTesting
 import NIOCore
 import OTLP
 import ParallaxTesting
-@testable import Server
 import Testing
+
+@testable import Server
 
 /// Hostile requests through the real server (issue 13). Each test failed before its fix.
 @Suite("Hardening: hostile requests")
@@ -14,13 +15,18 @@ struct HardeningTests {
     // MARK: tokens whatever the path's spelling
 
     static func authedApp() -> some ApplicationProtocol {
-        buildApplication(configuration: testConfiguration { $0.ingestToken = "in-secret"; $0.apiToken = "api-secret" })
+        buildApplication(
+            configuration: testConfiguration {
+                $0.ingestToken = "in-secret"; $0.apiToken = "api-secret"
+            })
     }
 
     /// Every spelling the router still matches needs the token of the route it reaches.
-    @Test(arguments: ["//api/v1/graph", "//metrics", "//", "/./api/v1/graph", "/api/./v1/graph", "/api%2Fv1/graph",
-                      "/api/v1/graph/", "/API/v1/graph", "/healthz/../metrics", "///api//v1//services", "/%2e/metrics",
-                      "/ui/service/x", "/nonexistent"])
+    @Test(arguments: [
+        "//api/v1/graph", "//metrics", "//", "/./api/v1/graph", "/api/./v1/graph", "/api%2Fv1/graph",
+        "/api/v1/graph/", "/API/v1/graph", "/healthz/../metrics", "///api//v1//services", "/%2e/metrics",
+        "/ui/service/x", "/nonexistent",
+    ])
     func readPathsNeedTheAPITokenWhateverTheSpelling(_ path: String) async throws {
         try await Self.authedApp().test(.live) { client in
             let r = try await client.execute(uri: path, method: .get)
@@ -28,8 +34,10 @@ struct HardeningTests {
         }
     }
 
-    @Test(arguments: ["//v1/alerts/alertmanager", "//v1/alerts", "/./v1/alerts", "/V1/alerts", "/v1/alerts/", "/v1%2Falerts",
-                      "//v1//traces"])
+    @Test(arguments: [
+        "//v1/alerts/alertmanager", "//v1/alerts", "/./v1/alerts", "/V1/alerts", "/v1/alerts/", "/v1%2Falerts",
+        "//v1//traces",
+    ])
     func ingestPathsNeedTheIngestTokenWhateverTheSpelling(_ path: String) async throws {
         try await Self.authedApp().test(.live) { client in
             let r = try await client.execute(uri: path, method: .post, headers: .json, body: ByteBuffer(string: validAlertmanagerBody))
@@ -46,16 +54,17 @@ struct HardeningTests {
             let healthz = try await client.execute(uri: "/healthz", method: .get)
             #expect(healthz.status == .ok)
             #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
-            #expect(try await client.execute(uri: "//api/v1/graph", method: .get, headers: [.authorization: "Bearer api-secret"]).status != .unauthorized)
+            #expect(
+                try await client.execute(uri: "//api/v1/graph", method: .get, headers: [.authorization: "Bearer api-secret"]).status != .unauthorized)
         }
     }
 
     // MARK: impossible times
 
     static let datadog1e300 = #"""
-    {"id":"1","title":"[Triggered] CPU high on host:web-1","event_type":"metric_alert_monitor","date":1e300,
-     "last_updated":1700000000000,"body":"cpu","monitor_id":"42","alert_transition":"Triggered"}
-    """#
+        {"id":"1","title":"[Triggered] CPU high on host:web-1","event_type":"metric_alert_monitor","date":1e300,
+         "last_updated":1700000000000,"body":"cpu","monitor_id":"42","alert_transition":"Triggered"}
+        """#
 
     @Test func anEpochFarOutOfRangeIsA422NamingTheFieldAndTheServerLives() async throws {
         try await buildApplication(configuration: testConfiguration()).test(.live) { client in
@@ -71,8 +80,10 @@ struct HardeningTests {
         }
     }
 
-    @Test(arguments: ["-1e300", "1e19", "\"9999-01-01T00:00:00Z\"", "\"Wed Dec 11 2024 99999999999999:21:02 UTC\"",
-                      "\"Wed Dec 11 2024 25:00:00 UTC\"", "9.3e18", "\"12000000000\""])
+    @Test(arguments: [
+        "-1e300", "1e19", "\"9999-01-01T00:00:00Z\"", "\"Wed Dec 11 2024 99999999999999:21:02 UTC\"",
+        "\"Wed Dec 11 2024 25:00:00 UTC\"", "9.3e18", "\"12000000000\"",
+    ])
     func otherImpossibleTimesAreRefusedNotTrapped(_ value: String) async throws {
         let body = Self.datadog1e300.replacingOccurrences(of: "1e300", with: value)
         try await buildApplication(configuration: testConfiguration()).test(.live) { client in
@@ -84,9 +95,9 @@ struct HardeningTests {
 
     @Test func anAbsurdHourInTheBodyTextIsRefused() async throws {
         let body = #"""
-        {"id":"1","title":"[Triggered] CPU","event_type":"metric_alert_monitor","monitor_id":"42","alert_transition":"Triggered",
-         "body":"The monitor was last triggered at Wed Dec 11 2024 99999999999999999:21:02 UTC."}
-        """#
+            {"id":"1","title":"[Triggered] CPU","event_type":"metric_alert_monitor","monitor_id":"42","alert_transition":"Triggered",
+             "body":"The monitor was last triggered at Wed Dec 11 2024 99999999999999999:21:02 UTC."}
+            """#
         try await buildApplication(configuration: testConfiguration()).test(.live) { client in
             let r = try await client.execute(uri: "/v1/alerts/datadog", method: .post, headers: .json, body: ByteBuffer(string: body))
             #expect(r.status == .unprocessableContent)
@@ -98,11 +109,11 @@ struct HardeningTests {
     /// One impossible `startsAt` refuses that alert; its neighbours in the group are stored.
     @Test func theRestOfAGroupIsKept() async throws {
         let body = #"""
-        {"receiver":"r","status":"firing","groupKey":"g","alerts":[
-         {"status":"firing","labels":{"alertname":"A","service":"svc-a"},"annotations":{},"startsAt":"2026-01-01T00:00:00Z","endsAt":"0001-01-01T00:00:00Z","fingerprint":"a1"},
-         {"status":"firing","labels":{"alertname":"B","service":"svc-b"},"annotations":{},"startsAt":"9999-01-01T00:00:00Z","endsAt":"0001-01-01T00:00:00Z","fingerprint":"b1"},
-         {"status":"firing","labels":{"alertname":"C","service":"svc-c"},"annotations":{},"startsAt":1e300,"endsAt":"0001-01-01T00:00:00Z","fingerprint":"c1"}]}
-        """#
+            {"receiver":"r","status":"firing","groupKey":"g","alerts":[
+             {"status":"firing","labels":{"alertname":"A","service":"svc-a"},"annotations":{},"startsAt":"2026-01-01T00:00:00Z","endsAt":"0001-01-01T00:00:00Z","fingerprint":"a1"},
+             {"status":"firing","labels":{"alertname":"B","service":"svc-b"},"annotations":{},"startsAt":"9999-01-01T00:00:00Z","endsAt":"0001-01-01T00:00:00Z","fingerprint":"b1"},
+             {"status":"firing","labels":{"alertname":"C","service":"svc-c"},"annotations":{},"startsAt":1e300,"endsAt":"0001-01-01T00:00:00Z","fingerprint":"c1"}]}
+            """#
         try await buildApplication(configuration: testConfiguration()).test(.live) { client in
             let r = try await client.execute(uri: "/v1/alerts", method: .post, headers: .json, body: ByteBuffer(string: body))
             #expect(r.status == .unprocessableContent)
@@ -135,9 +146,12 @@ struct BodyHardeningTests {
 
     /// Amazon SNS posts its JSON envelope as text/plain with x-amz-sns-* headers (SENDERS.md).
     @Test func snsTextPlainWithItsHeadersIsAccepted() async throws {
-        let alarm = #"{"AlarmName":"orders-db-cpu","NewStateValue":"ALARM","StateChangeTime":"2026-11-20T09:05:00.000+0000","AWSAccountId":"123456789012","Region":"US East (N. Virginia)","Trigger":{"Dimensions":[{"name":"DBInstanceIdentifier","value":"orders-db"}]}}"#
-        let envelope: [String: Any] = ["Type": "Notification", "MessageId": "m-1", "TopicArn": "arn:aws:sns:us-east-1:123456789012:payments-alarms",
-                                       "Message": alarm, "Timestamp": "2026-11-20T09:05:01.000Z"]
+        let alarm =
+            #"{"AlarmName":"orders-db-cpu","NewStateValue":"ALARM","StateChangeTime":"2026-11-20T09:05:00.000+0000","AWSAccountId":"123456789012","Region":"US East (N. Virginia)","Trigger":{"Dimensions":[{"name":"DBInstanceIdentifier","value":"orders-db"}]}}"#
+        let envelope: [String: Any] = [
+            "Type": "Notification", "MessageId": "m-1", "TopicArn": "arn:aws:sns:us-east-1:123456789012:payments-alarms",
+            "Message": alarm, "Timestamp": "2026-11-20T09:05:01.000Z",
+        ]
         let body = try JSONSerialization.data(withJSONObject: envelope)
         var snsHeaders: HTTPFields = [.contentType: "text/plain; charset=UTF-8"]
         snsHeaders[HTTPField.Name("x-amz-sns-message-type")!] = "Notification"
@@ -146,7 +160,8 @@ struct BodyHardeningTests {
         try await buildApplication(configuration: testConfiguration()).test(.live) { client in
             let r = try await client.execute(uri: "/v1/alerts", method: .post, headers: headers, body: ByteBuffer(data: body))
             #expect(r.status == .accepted)
-            let confirm = #"{"Type":"SubscriptionConfirmation","TopicArn":"arn:aws:sns:us-east-1:1:ops","Message":"You have chosen…","SubscribeURL":"https://sns.example/confirm"}"#
+            let confirm =
+                #"{"Type":"SubscriptionConfirmation","TopicArn":"arn:aws:sns:us-east-1:1:ops","Message":"You have chosen…","SubscribeURL":"https://sns.example/confirm"}"#
             let c = try await client.execute(uri: "/v1/alerts", method: .post, headers: headers, body: ByteBuffer(string: confirm))
             #expect(c.status == .badRequest)
             let o = try JSONSerialization.jsonObject(with: Data(buffer: c.body)) as? [String: Any]
@@ -162,8 +177,9 @@ struct BodyHardeningTests {
         let alertGz = try CompressionForTests.gzip(Array(validAlertmanagerBody.utf8))
         try await buildApplication(configuration: testConfiguration()).test(.live) { client in
             for cut in [gz.count - 1, gz.count - 8, gz.count / 2] {
-                let r = try await client.execute(uri: "/v1/traces", method: .post, headers: .protobuf(encoding: "gzip"),
-                                                 body: ByteBuffer(bytes: gz.prefix(cut)))
+                let r = try await client.execute(
+                    uri: "/v1/traces", method: .post, headers: .protobuf(encoding: "gzip"),
+                    body: ByteBuffer(bytes: gz.prefix(cut)))
                 #expect(r.status == .badRequest, "cut at \(cut): \(r.status)")
             }
             let whole = try await client.execute(uri: "/v1/traces", method: .post, headers: .protobuf(encoding: "gzip"), body: ByteBuffer(bytes: gz))
@@ -179,7 +195,7 @@ struct BodyHardeningTests {
     /// A zstd frame header may declare a window of up to 2 GiB that the decoder would allocate.
     static func zstdRawFrame(windowLog: Int, payload: [UInt8]) -> [UInt8] {
         var f: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD, 0x00, UInt8((windowLog - 10) << 3)]
-        let header = UInt32(payload.count) << 3 | 1    // last block, raw
+        let header = UInt32(payload.count) << 3 | 1  // last block, raw
         f += [UInt8(header & 0xFF), UInt8(header >> 8 & 0xFF), UInt8(header >> 16 & 0xFF)]
         return f + payload
     }
@@ -187,11 +203,13 @@ struct BodyHardeningTests {
     @Test func zstdWindowsPastEightMiBAreRefused() async throws {
         let spans = TestFiles.otlpFixture("sdk-shop.pb")
         try await buildApplication(configuration: testConfiguration()).test(.live) { client in
-            let small = try await client.execute(uri: "/v1/traces", method: .post, headers: .protobuf(encoding: "zstd"),
-                                                 body: ByteBuffer(bytes: Self.zstdRawFrame(windowLog: 20, payload: spans)))
+            let small = try await client.execute(
+                uri: "/v1/traces", method: .post, headers: .protobuf(encoding: "zstd"),
+                body: ByteBuffer(bytes: Self.zstdRawFrame(windowLog: 20, payload: spans)))
             #expect(small.status == .ok)
-            let huge = try await client.execute(uri: "/v1/traces", method: .post, headers: .protobuf(encoding: "zstd"),
-                                                body: ByteBuffer(bytes: Self.zstdRawFrame(windowLog: 31, payload: spans)))
+            let huge = try await client.execute(
+                uri: "/v1/traces", method: .post, headers: .protobuf(encoding: "zstd"),
+                body: ByteBuffer(bytes: Self.zstdRawFrame(windowLog: 31, payload: spans)))
             #expect(huge.status == .badRequest)
             #expect(String(buffer: huge.body).contains("window"))
         }
@@ -226,24 +244,28 @@ struct BoundedGraphServerTests {
         var rs: [String] = []
         for i in services {
             let tid = String(format: "%032x", i + 1), sid = String(format: "%016x", i + 1), cid = String(format: "%016x", i + 1_000_000)
-            rs.append(#"{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"svc-\#(i)"}}]},"scopeSpans":[{"spans":[{"traceId":"\#(tid)","spanId":"\#(sid)","name":"GET /","kind":2,"startTimeUnixNano":"\#(endNanos - 1_000_000)","endTimeUnixNano":"\#(endNanos)","attributes":[{"key":"http.request.method","value":{"stringValue":"GET"}}]},{"traceId":"\#(tid)","spanId":"\#(cid)","parentSpanId":"\#(sid)","name":"GET","kind":3,"startTimeUnixNano":"\#(endNanos - 500_000)","endTimeUnixNano":"\#(endNanos)","attributes":[{"key":"server.address","value":{"stringValue":"peer-\#(i).example"}}]}]}]}"#)
+            rs.append(
+                #"{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"svc-\#(i)"}}]},"scopeSpans":[{"spans":[{"traceId":"\#(tid)","spanId":"\#(sid)","name":"GET /","kind":2,"startTimeUnixNano":"\#(endNanos - 1_000_000)","endTimeUnixNano":"\#(endNanos)","attributes":[{"key":"http.request.method","value":{"stringValue":"GET"}}]},{"traceId":"\#(tid)","spanId":"\#(cid)","parentSpanId":"\#(sid)","name":"GET","kind":3,"startTimeUnixNano":"\#(endNanos - 500_000)","endTimeUnixNano":"\#(endNanos)","attributes":[{"key":"server.address","value":{"stringValue":"peer-\#(i).example"}}]}]}]}"#
+            )
         }
         return #"{"resourceSpans":[\#(rs.joined(separator: ","))]}"#
     }
 
     @Test func distinctServiceNamesStayUnderTheCapsInMemoryAndInMetrics() async throws {
         let clock = TestClock(1_800_000_000)
-        let config = testConfiguration { $0.traceGraph.maxNodes = 50; $0.traceGraph.maxEdges = 80; $0.maxMetricEdges = 20; $0.traceGraph.waitSeconds = 1 }
+        let config = testConfiguration {
+            $0.traceGraph.maxNodes = 50; $0.traceGraph.maxEdges = 80; $0.maxMetricEdges = 20; $0.traceGraph.waitSeconds = 1
+        }
         let state = GraphState(settings: config.traceGraph, clock: { clock.now })
         try await buildApplication(configuration: config, state: state).test(.live) { client in
             for batch in 0..<10 {
-                let body = Self.body(services: batch * 100 ..< (batch + 1) * 100, endNanos: UInt64(clock.now * 1e9))
+                let body = Self.body(services: batch * 100..<(batch + 1) * 100, endNanos: UInt64(clock.now * 1e9))
                 let r = try await client.execute(uri: "/v1/traces", method: .post, headers: .json, body: ByteBuffer(string: body))
                 #expect(r.status == .ok)
             }
             // A span from the far future and one older than the retention.
-            let future = Self.body(services: 5000 ..< 5001, endNanos: UInt64((clock.now + 86_400) * 1e9))
-            let old = Self.body(services: 5001 ..< 5002, endNanos: UInt64((clock.now - 3 * 86_400) * 1e9))
+            let future = Self.body(services: 5000..<5001, endNanos: UInt64((clock.now + 86_400) * 1e9))
+            let old = Self.body(services: 5001..<5002, endNanos: UInt64((clock.now - 3 * 86_400) * 1e9))
             for b in [future, old] {
                 #expect(try await client.execute(uri: "/v1/traces", method: .post, headers: .json, body: ByteBuffer(string: b)).status == .ok)
             }

@@ -20,9 +20,11 @@ func rpcStatus(_ body: ByteBuffer) -> (code: Int32, message: String)? {
 /// Decodes an ExportTraceServiceResponse protobuf body: (rejected, message) or nil when no partial_success.
 func partialSuccess(_ body: ByteBuffer) -> (rejected: Int64, message: String)? {
     let bytes = Array(body.readableBytesView)
-    guard let response = bytes.withUnsafeBufferPointer({
-        opentelemetry__proto__collector__trace__v1__export_trace_service_response__unpack(nil, $0.count, $0.baseAddress)
-    }) else { return nil }
+    guard
+        let response = bytes.withUnsafeBufferPointer({
+            opentelemetry__proto__collector__trace__v1__export_trace_service_response__unpack(nil, $0.count, $0.baseAddress)
+        })
+    else { return nil }
     defer { opentelemetry__proto__collector__trace__v1__export_trace_service_response__free_unpacked(response, nil) }
     guard let p = response.pointee.partial_success else { return nil }
     return (p.pointee.rejected_spans, String(cString: p.pointee.error_message))
@@ -35,8 +37,9 @@ struct OTLPReceiverTests {
         let state = GraphState(settings: .init(), clock: { clock.now })
         let app = buildApplication(configuration: testConfiguration(), state: state)
         try await app.test(.live) { client in
-            let response = try await client.execute(uri: "/v1/traces", method: .post, headers: .protobuf,
-                                                    body: ByteBuffer(bytes: TestFiles.otlpFixture("sdk-shop.pb")))
+            let response = try await client.execute(
+                uri: "/v1/traces", method: .post, headers: .protobuf,
+                body: ByteBuffer(bytes: TestFiles.otlpFixture("sdk-shop.pb")))
             #expect(response.status == .ok)
             #expect(response.headers[.contentType] == "application/x-protobuf")
             #expect(partialSuccess(response.body) == nil)
@@ -46,8 +49,12 @@ struct OTLPReceiverTests {
             let metrics = try await client.execute(uri: "/metrics", method: .get)
             let text = String(buffer: metrics.body)
             #expect(text.contains(#"traces_service_graph_request_total{client="shop/frontend",server="shop/cart",connection_type="http"} 1"#))
-            #expect(text.contains(#"traces_service_graph_request_failed_total{client="shop/frontend",server="shop/checkout",connection_type="http"} 1"#))
-            #expect(text.contains(#"traces_service_graph_request_server_seconds_bucket{client="shop/frontend",server="shop/cart",connection_type="http",le="0.01"} 1"#))
+            #expect(
+                text.contains(#"traces_service_graph_request_failed_total{client="shop/frontend",server="shop/checkout",connection_type="http"} 1"#))
+            #expect(
+                text.contains(
+                    #"traces_service_graph_request_server_seconds_bucket{client="shop/frontend",server="shop/cart",connection_type="http",le="0.01"} 1"#
+                ))
             #expect(text.contains("parallax_receiver_spans_accepted_total 9"))
             #expect(text.contains(#"parallax_http_requests_total{route="/v1/traces",method="POST",code="200"} 1"#))
         }
@@ -56,8 +63,9 @@ struct OTLPReceiverTests {
     @Test func collectorStyleGzipProtobuf() async throws {
         let app = buildApplication(configuration: testConfiguration())
         try await app.test(.live) { client in
-            let response = try await client.execute(uri: "/v1/traces", method: .post, headers: .protobuf(encoding: "gzip"),
-                                                    body: ByteBuffer(bytes: TestFiles.otlpFixture("sdk-shop.pb.gz")))
+            let response = try await client.execute(
+                uri: "/v1/traces", method: .post, headers: .protobuf(encoding: "gzip"),
+                body: ByteBuffer(bytes: TestFiles.otlpFixture("sdk-shop.pb.gz")))
             #expect(response.status == .ok)
         }
     }
@@ -65,14 +73,16 @@ struct OTLPReceiverTests {
     @Test func rejectedSpansAreReportedAsPartialSuccess() async throws {
         let app = buildApplication(configuration: testConfiguration())
         try await app.test(.live) { client in
-            let pb = try await client.execute(uri: "/v1/traces", method: .post, headers: .protobuf,
-                                              body: ByteBuffer(bytes: TestFiles.otlpFixture("sdk-rejects.pb")))
+            let pb = try await client.execute(
+                uri: "/v1/traces", method: .post, headers: .protobuf,
+                body: ByteBuffer(bytes: TestFiles.otlpFixture("sdk-rejects.pb")))
             #expect(pb.status == .ok)
             let partial = try #require(partialSuccess(pb.body))
             #expect(partial.rejected == 4)
             #expect(partial.message.contains("2 without resource attribute service.name"))
-            let json = try await client.execute(uri: "/v1/traces", method: .post, headers: .json,
-                                                body: ByteBuffer(bytes: TestFiles.otlpFixture("sdk-rejects.json")))
+            let json = try await client.execute(
+                uri: "/v1/traces", method: .post, headers: .json,
+                body: ByteBuffer(bytes: TestFiles.otlpFixture("sdk-rejects.json")))
             #expect(json.status == .ok)
             #expect(json.headers[.contentType] == "application/json")
             let object = try JSONSerialization.jsonObject(with: Data(buffer: json.body)) as? [String: Any]
@@ -84,8 +94,9 @@ struct OTLPReceiverTests {
     @Test func jsonIsAnsweredInJSON() async throws {
         let app = buildApplication(configuration: testConfiguration())
         try await app.test(.live) { client in
-            let ok = try await client.execute(uri: "/v1/traces", method: .post, headers: [.contentType: "application/json; charset=utf-8"],
-                                              body: ByteBuffer(bytes: TestFiles.otlpFixture("sdk-shop.json")))
+            let ok = try await client.execute(
+                uri: "/v1/traces", method: .post, headers: [.contentType: "application/json; charset=utf-8"],
+                body: ByteBuffer(bytes: TestFiles.otlpFixture("sdk-shop.json")))
             #expect(ok.status == .ok)
             #expect(String(buffer: ok.body) == "{}")
             let bad = try await client.execute(uri: "/v1/traces", method: .post, headers: .json, body: ByteBuffer(string: "{nope"))
@@ -101,8 +112,9 @@ struct OTLPReceiverTests {
         #expect(gate.tryEnter(bytes: 10))
         let full = testConfiguration { $0.maxInFlightRequests = 0 }
         try await buildApplication(configuration: full).test(.live) { client in
-            let response = try await client.execute(uri: "/v1/traces", method: .post, headers: .protobuf,
-                                                    body: ByteBuffer(bytes: TestFiles.otlpFixture("sdk-shop.pb")))
+            let response = try await client.execute(
+                uri: "/v1/traces", method: .post, headers: .protobuf,
+                body: ByteBuffer(bytes: TestFiles.otlpFixture("sdk-shop.pb")))
             #expect(response.status == .serviceUnavailable)
             #expect(response.headers[.retryAfter] == "1")
             #expect(rpcStatus(response.body)?.code == 14)
@@ -128,7 +140,9 @@ enum HostileInputs {
     static func validRequest() -> [UInt8] { TestFiles.otlpFixture("sdk-shop.pb") }
 
     static func nested(levels: Int) -> [UInt8] {
-        var any: [UInt8] = { var w = OTLPWireWriter(); w.string(1, "leaf"); return w.bytes }()
+        var any: [UInt8] = {
+            var w = OTLPWireWriter(); w.string(1, "leaf"); return w.bytes
+        }()
         for _ in 0..<levels {
             var array = OTLPWireWriter(); array.lengthDelimited(1, any)
             var value = OTLPWireWriter(); value.lengthDelimited(5, array.bytes)
@@ -169,8 +183,13 @@ enum HostileInputs {
             HostileCase(name: "length past the end", headers: .protobuf, body: lengthPastEnd(), status: .badRequest),
             HostileCase(name: "nesting 10,000 deep", headers: .protobuf, body: nested(levels: 10_000), status: .badRequest),
             HostileCase(name: "invalid UTF-8", headers: .protobuf, body: invalidUTF8(), status: .badRequest),
-            HostileCase(name: "invalid UTF-8 in JSON", headers: .json, body: Array(#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":""#.utf8) + [0xC3, 0x28] + Array(#""}}]}}]}"#.utf8), status: .badRequest),
-            HostileCase(name: "deep JSON", headers: .json, body: Array((String(repeating: "[", count: 50_000) + String(repeating: "]", count: 50_000)).utf8), status: .badRequest),
+            HostileCase(
+                name: "invalid UTF-8 in JSON", headers: .json,
+                body: Array(#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":""#.utf8) + [0xC3, 0x28]
+                    + Array(#""}}]}}]}"#.utf8), status: .badRequest),
+            HostileCase(
+                name: "deep JSON", headers: .json, body: Array((String(repeating: "[", count: 50_000) + String(repeating: "]", count: 50_000)).utf8),
+                status: .badRequest),
             HostileCase(name: "empty body", headers: .protobuf, body: [], status: .badRequest),
             HostileCase(name: "empty JSON body", headers: .json, body: [], status: .badRequest),
             HostileCase(name: "gzip bomb", headers: .protobuf(encoding: "gzip"), body: gzipBomb, status: .contentTooLarge),
@@ -199,8 +218,9 @@ struct HostileInputTests {
             }
             let health = try await client.execute(uri: "/healthz", method: .get)
             #expect(health.status == .ok)
-            let again = try await client.execute(uri: "/v1/traces", method: .post, headers: .protobuf,
-                                                 body: ByteBuffer(bytes: HostileInputs.validRequest()))
+            let again = try await client.execute(
+                uri: "/v1/traces", method: .post, headers: .protobuf,
+                body: ByteBuffer(bytes: HostileInputs.validRequest()))
             #expect(again.status == .ok)
         }
     }
@@ -211,7 +231,9 @@ struct HostileInputTests {
         try await buildApplication(configuration: testConfiguration()).test(.live) { client in
             let port = try #require(client.port)
             let padding = String(repeating: "a", count: 100_000)
-            let big = try RawHTTP.statusLine(port: port, "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Padding: \(padding)\r\nContent-Length: 2\r\n\r\n{}")
+            let big = try RawHTTP.statusLine(
+                port: port,
+                "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Padding: \(padding)\r\nContent-Length: 2\r\n\r\n{}")
             // The server answers 400 and closes while the rest of the headers is still on the way; the
             // kernel may then reset the connection and drop that answer before the client reads it
             // (TCP discards unread data on RST). Either way the request was refused; that the server
@@ -219,7 +241,8 @@ struct HostileInputTests {
             #expect(big.hasPrefix("HTTP/1.1 400") || big.isEmpty, "\(big)")
             let small = try RawHTTP.statusLine(port: port, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: \(padding.prefix(60_000))\r\n\r\n")
             #expect(small.hasPrefix("HTTP/1.1 200"), "60 KB of headers are fine: \(small)")
-            let again = try await client.execute(uri: "/v1/traces", method: .post, headers: .protobuf, body: ByteBuffer(bytes: HostileInputs.validRequest()))
+            let again = try await client.execute(
+                uri: "/v1/traces", method: .post, headers: .protobuf, body: ByteBuffer(bytes: HostileInputs.validRequest()))
             #expect(again.status == .ok)
         }
     }
@@ -255,22 +278,28 @@ struct Base64IDReceiverTests {
         let trace = Self.b64("9f1ae4ca7d279a6c90f4cb5ab912d3a8"), client = Self.b64("1111111111111111"), server = Self.b64("2222222222222222")
         #expect(trace.count == 24 && client.count == 12)
         let body = #"""
-        {"resourceSpans":[
-         {"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"swift-front"}}]},"scopeSpans":[{"spans":[
-          {"traceId":"\#(trace)","spanId":"\#(client)","name":"GET","kind":3,"startTimeUnixNano":"\#(now - 3_000_000)","endTimeUnixNano":"\#(now)",
-           "attributes":[{"key":"http.request.method","value":{"stringValue":"GET"}},{"key":"server.address","value":{"stringValue":"swift-back"}}]}]}]},
-         {"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"swift-back"}}]},"scopeSpans":[{"spans":[
-          {"traceId":"\#(trace)","spanId":"\#(server)","parentSpanId":"\#(client)","name":"GET /","kind":2,"startTimeUnixNano":"\#(now - 2_000_000)","endTimeUnixNano":"\#(now - 1_000_000)",
-           "attributes":[{"key":"http.request.method","value":{"stringValue":"GET"}}]}]}]}]}
-        """#
+            {"resourceSpans":[
+             {"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"swift-front"}}]},"scopeSpans":[{"spans":[
+              {"traceId":"\#(trace)","spanId":"\#(client)","name":"GET","kind":3,"startTimeUnixNano":"\#(now - 3_000_000)","endTimeUnixNano":"\#(now)",
+               "attributes":[{"key":"http.request.method","value":{"stringValue":"GET"}},{"key":"server.address","value":{"stringValue":"swift-back"}}]}]}]},
+             {"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"swift-back"}}]},"scopeSpans":[{"spans":[
+              {"traceId":"\#(trace)","spanId":"\#(server)","parentSpanId":"\#(client)","name":"GET /","kind":2,"startTimeUnixNano":"\#(now - 2_000_000)","endTimeUnixNano":"\#(now - 1_000_000)",
+               "attributes":[{"key":"http.request.method","value":{"stringValue":"GET"}}]}]}]}]}
+            """#
         try await buildApplication(configuration: testConfiguration()).test(.live) { client in
             let r = try await client.execute(uri: "/v1/traces", method: .post, headers: .json, body: ByteBuffer(string: body))
             #expect(r.status == .ok)
             #expect(!String(buffer: r.body).contains("rejected"))
-            let graph = try JSONSerialization.jsonObject(with: Data(buffer: try await client.execute(uri: "/api/v1/graph", method: .get).body)) as? [String: Any]
+            let graph =
+                try JSONSerialization.jsonObject(with: Data(buffer: try await client.execute(uri: "/api/v1/graph", method: .get).body))
+                as? [String: Any]
             let edges = (graph?["edges"] as? [[String: Any]]) ?? []
-            #expect(edges.contains { $0["source"] as? String == "swift-front" && $0["target"] as? String == "swift-back" && ($0["traced"] as? [String: Any])?["serverLatencyMs"] is [String: Any] },
-                    "\(edges)")
+            #expect(
+                edges.contains {
+                    $0["source"] as? String == "swift-front" && $0["target"] as? String == "swift-back"
+                        && ($0["traced"] as? [String: Any])?["serverLatencyMs"] is [String: Any]
+                },
+                "\(edges)")
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(metrics.contains(#"parallax_receiver_json_id_encoding_total{encoding="base64"} 2"#))
         }

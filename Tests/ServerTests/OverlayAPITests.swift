@@ -1,16 +1,17 @@
 import Alerts
 import Foundation
-import ParallaxTesting
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Overlay
+import ParallaxTesting
 import Server
 import Testing
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// The shop in samples/: OTLP payloads and webhook bodies replayed through the real HTTP server.
 enum Shop {
@@ -29,8 +30,10 @@ enum Shop {
     }
 
     /// Starts a server over fresh state, sends every sample, lets pending spans expire, runs `body`.
-    static func withLoadedServer(_ tweak: (inout ServerConfiguration) -> Void = { _ in }, actions: ActionCenter? = nil,
-                                 _ body: @Sendable (any TestClientProtocol, GraphState, AlertBook) async throws -> Void) async throws {
+    static func withLoadedServer(
+        _ tweak: (inout ServerConfiguration) -> Void = { _ in }, actions: ActionCenter? = nil,
+        _ body: @Sendable (any TestClientProtocol, GraphState, AlertBook) async throws -> Void
+    ) async throws {
         let clock = TestClock(end)
         let state = GraphState(settings: .init(), clock: { clock.now })
         let book = AlertBook(aliases: try aliases())
@@ -74,7 +77,7 @@ extension GraphDocument {
 struct OverlayAPITests {
     @Test func samplesProduceEveryStatusWithEvidence() async throws {
         try await Shop.withLoadedServer { client, _, book in
-            #expect(book.count > 30)   // 80 bodies; resolved notifications update their firing alert
+            #expect(book.count > 30)  // 80 bodies; resolved notifications update their firing alert
             let doc = try await Shop.graph(client)
             #expect(doc.schema == "parallax.graph/v1")
             let statuses = Set(doc.edges.map(\.status))
@@ -221,15 +224,20 @@ struct AlertAndAPIHostileTests {
     static let cases: [Case] = [
         Case(name: "not JSON", uri: "/v1/alerts", body: Array("hello".utf8), status: .badRequest, mentions: "JSON"),
         Case(name: "JSON nobody understands", uri: "/v1/alerts", body: Array(#"{"foo": 1}"#.utf8), status: .badRequest, mentions: "Alertmanager"),
-        Case(name: "wrong shape for explicit source", uri: "/v1/alerts/pagerduty", body: Array(#"{"receiver":"x","status":"firing","alerts":[]}"#.utf8), status: .badRequest, mentions: "PagerDuty"),
+        Case(
+            name: "wrong shape for explicit source", uri: "/v1/alerts/pagerduty",
+            body: Array(#"{"receiver":"x","status":"firing","alerts":[]}"#.utf8), status: .badRequest, mentions: "PagerDuty"),
         Case(name: "unknown source", uri: "/v1/alerts/nagios", body: Array("{}".utf8), status: .notFound, mentions: "alertmanager"),
         Case(name: "empty body", uri: "/v1/alerts", status: .badRequest),
         Case(name: "deeply nested JSON", uri: "/v1/alerts", body: Array(String(repeating: "[", count: 100_000).utf8), status: .badRequest),
         Case(name: "invalid UTF-8", uri: "/v1/alerts", body: [0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x3A, 0x31, 0x7D], status: .badRequest),
         Case(name: "oversized body", uri: "/v1/alerts", body: Array(repeating: 0x20, count: (5 << 20) + 10), status: .contentTooLarge),
-        Case(name: "XML content type", uri: "/v1/alerts", headers: [.contentType: "application/xml"], body: Array("<a/>".utf8), status: .unsupportedMediaType),
-        Case(name: "gzip bomb", uri: "/v1/alerts", headers: [.contentType: "application/json", .contentEncoding: "gzip"],
-             body: gzipped(Array(repeating: 0x20, count: 8 << 20)), status: .contentTooLarge),
+        Case(
+            name: "XML content type", uri: "/v1/alerts", headers: [.contentType: "application/xml"], body: Array("<a/>".utf8),
+            status: .unsupportedMediaType),
+        Case(
+            name: "gzip bomb", uri: "/v1/alerts", headers: [.contentType: "application/json", .contentEncoding: "gzip"],
+            body: gzipped(Array(repeating: 0x20, count: 8 << 20)), status: .contentTooLarge),
         Case(name: "GET on webhook", method: .get, uri: "/v1/alerts", status: .methodNotAllowed),
         Case(name: "bad format", method: .get, uri: "/api/v1/graph?format=png", status: .badRequest, mentions: "format"),
         Case(name: "bad hops", method: .get, uri: "/api/v1/graph?service=a&hops=-1", status: .badRequest, mentions: "hops"),
@@ -266,8 +274,10 @@ struct AlertAndAPIHostileTests {
         let book = AlertBook()
         let app = buildApplication(configuration: testConfiguration(), alerts: book)
         try await app.test(.live) { client in
-            let first = try await client.execute(uri: "/v1/alerts/alertmanager", method: .post, headers: .json, body: ByteBuffer(string: validAlertmanagerBody))
-            let again = try await client.execute(uri: "/v1/alerts/alertmanager", method: .post, headers: .json, body: ByteBuffer(string: validAlertmanagerBody))
+            let first = try await client.execute(
+                uri: "/v1/alerts/alertmanager", method: .post, headers: .json, body: ByteBuffer(string: validAlertmanagerBody))
+            let again = try await client.execute(
+                uri: "/v1/alerts/alertmanager", method: .post, headers: .json, body: ByteBuffer(string: validAlertmanagerBody))
             let o1 = try JSONSerialization.jsonObject(with: Data(buffer: first.body)) as? [String: Any]
             let o2 = try JSONSerialization.jsonObject(with: Data(buffer: again.body)) as? [String: Any]
             #expect(o1?["accepted"] as? Int == 1)
@@ -279,19 +289,21 @@ struct AlertAndAPIHostileTests {
 }
 
 let validAlertmanagerBody = """
-{"receiver":"parallax","status":"firing","groupKey":"{}:{alertname=\\"HighErrorRate\\"}","version":"4",
- "alerts":[{"status":"firing","labels":{"alertname":"HighErrorRate","service":"checkout","team":"payments"},
- "annotations":{"summary":"5xx above 5%"},"startsAt":"2026-11-20T09:00:00Z","endsAt":"0001-01-01T00:00:00Z",
- "fingerprint":"a1b2c3d4e5f60718","generatorURL":"http://prometheus/graph"}]}
-"""
+    {"receiver":"parallax","status":"firing","groupKey":"{}:{alertname=\\"HighErrorRate\\"}","version":"4",
+     "alerts":[{"status":"firing","labels":{"alertname":"HighErrorRate","service":"checkout","team":"payments"},
+     "annotations":{"summary":"5xx above 5%"},"startsAt":"2026-11-20T09:00:00Z","endsAt":"0001-01-01T00:00:00Z",
+     "fingerprint":"a1b2c3d4e5f60718","generatorURL":"http://prometheus/graph"}]}
+    """
 
 func gzipped(_ bytes: [UInt8]) -> [UInt8] { (try? CompressionForTests.gzip(bytes)) ?? [] }
 
 /// Counts XML element names.
 final class XMLCounter: NSObject, XMLParserDelegate, @unchecked Sendable {
     var counts: [String: Int] = [:]
-    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
-                qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
+        qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]
+    ) {
         counts[elementName, default: 0] += 1
     }
 }

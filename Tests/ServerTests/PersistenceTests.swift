@@ -8,8 +8,9 @@ import NIOCore
 import Overlay
 import ParallaxTesting
 import Server
-@testable import Store
 import Testing
+
+@testable import Store
 
 @Suite("Durable state", .enabled(if: FileManager.default.fileExists(atPath: Shop.samples.path)))
 struct PersistenceTests {
@@ -26,18 +27,20 @@ struct PersistenceTests {
         let state = GraphState(settings: .init(), clock: { clock.now })
         let book = AlertBook(aliases: try Shop.aliases(), sink: store)
         var configuration = testConfiguration()
-        configuration.checkpointIntervalSeconds = 3600   // only the shutdown checkpoint
+        configuration.checkpointIntervalSeconds = 3600  // only the shutdown checkpoint
         let restored = try restoreState(from: store, into: state, alerts: book, alertRetentionSeconds: 30 * 86_400)
         let app = buildApplication(configuration: configuration, state: state, alerts: book, store: store)
         let doc: GraphDocument = try await app.test(.live) { client in
             if send {
                 for file in Shop.files("traces") {
                     let headers: HTTPFields = file.pathExtension == "json" ? .json : .protobuf
-                    let r = try await client.execute(uri: "/v1/traces", method: .post, headers: headers, body: ByteBuffer(bytes: try Data(contentsOf: file)))
+                    let r = try await client.execute(
+                        uri: "/v1/traces", method: .post, headers: headers, body: ByteBuffer(bytes: try Data(contentsOf: file)))
                     #expect(r.status == .ok)
                 }
                 for file in Shop.files("alerts") {
-                    let r = try await client.execute(uri: "/v1/alerts", method: .post, headers: .json, body: ByteBuffer(bytes: try Data(contentsOf: file)))
+                    let r = try await client.execute(
+                        uri: "/v1/alerts", method: .post, headers: .json, body: ByteBuffer(bytes: try Data(contentsOf: file)))
                     #expect(r.status == .accepted)
                 }
                 clock.advance(60)
@@ -97,7 +100,9 @@ struct PersistenceTests {
         // Damage the checkpoint the way an incompatible version would look.
         do {
             let store = try ParallaxStore(directory: dir)
-            try await store.pool.write { db in try db.execute(sql: "UPDATE checkpoint SET head = ? WHERE id = 1", arguments: [Data([0x50, 0x58, 0x43, 0x01, 0x00, 0x07])]) }
+            try await store.pool.write { db in
+                try db.execute(sql: "UPDATE checkpoint SET head = ? WHERE id = 1", arguments: [Data([0x50, 0x58, 0x43, 0x01, 0x00, 0x07])])
+            }
             try store.close()
         }
         let store = try ParallaxStore(directory: dir)

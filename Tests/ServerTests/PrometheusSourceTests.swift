@@ -12,7 +12,7 @@ import Testing
 import TraceGraph
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A stand-in for Prometheus' `POST /api/v1/query`: answers the service-graph queries with the
@@ -46,14 +46,18 @@ final class FakePrometheus: Sendable {
             case .status500:
                 return Response(status: .internalServerError, body: .init(byteBuffer: ByteBuffer(string: "storage exploded\n")))
             case .notJSON:
-                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "<html>proxy login</html>")))
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "<html>proxy login</html>")))
             case .wrongShape:
                 return Self.json(["status": "success", "data": ["resultType": "matrix", "result": []]])
             case .slow(let s):
                 try await Task.sleep(for: .milliseconds(Int(s * 1000)))
             case .queryError:
-                return Response(status: .unprocessableContent, headers: [.contentType: "application/json"],
-                                body: .init(byteBuffer: ByteBuffer(string: #"{"status":"error","errorType":"execution","error":"query timed out in expression evaluation"}"#)))
+                return Response(
+                    status: .unprocessableContent, headers: [.contentType: "application/json"],
+                    body: .init(
+                        byteBuffer: ByteBuffer(
+                            string: #"{"status":"error","errorType":"execution","error":"query timed out in expression evaluation"}"#)))
             }
             return Self.json(["status": "success", "data": ["resultType": "vector", "result": self.answer(query)]])
         }
@@ -67,8 +71,9 @@ final class FakePrometheus: Sendable {
     }
 
     static func json(_ o: [String: Any]) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: o))))
+        Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: o))))
     }
 
     func answer(_ query: String) -> [[String: Any]] {
@@ -107,9 +112,11 @@ final class FakePrometheus: Sendable {
             return l
         }
         for e in edges.withLock({ $0 }) {
-            if query.contains("request_failed_total") { row(labels(e), e.failedTotal) }
-            else if query.contains("request_total") { row(labels(e), e.requestTotal) }
-            else if query.contains("_seconds_bucket") {
+            if query.contains("request_failed_total") {
+                row(labels(e), e.failedTotal)
+            } else if query.contains("request_total") {
+                row(labels(e), e.requestTotal)
+            } else if query.contains("_seconds_bucket") {
                 let h = query.contains("server_seconds") ? e.serverSeconds : e.clientSeconds
                 let cumulative = h.cumulativeCounts
                 for (i, b) in FixedBucketHistogram.bounds.enumerated() {
@@ -125,14 +132,17 @@ final class FakePrometheus: Sendable {
 }
 
 /// A query instance (`--traced-source prometheus`) next to a fake Prometheus.
-func withQueryInstance(_ fake: FakePrometheus, timeout: Double = 2, tokenFile: String? = nil, selector: String = "",
-                       url: (@Sendable (Int) -> String)? = nil,
-                       _ body: @Sendable (any TestClientProtocol, AlertBook) async throws -> Void) async throws {
+func withQueryInstance(
+    _ fake: FakePrometheus, timeout: Double = 2, tokenFile: String? = nil, selector: String = "",
+    url: (@Sendable (Int) -> String)? = nil,
+    _ body: @Sendable (any TestClientProtocol, AlertBook) async throws -> Void
+) async throws {
     let prom = Application(router: fake.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     try await prom.test(.live) { promClient in
         let port = try #require(promClient.port)
-        let settings = try PrometheusSettings.parse(url: url?(port) ?? "http://127.0.0.1:\(port)/prom", selector: selector,
-                                                    tokenFile: tokenFile, timeoutSeconds: timeout)
+        let settings = try PrometheusSettings.parse(
+            url: url?(port) ?? "http://127.0.0.1:\(port)/prom", selector: selector,
+            tokenFile: tokenFile, timeoutSeconds: timeout)
         let clock = TestClock(Shop.end)
         let state = GraphState(settings: .init(), clock: { clock.now })
         let book = AlertBook(aliases: try Shop.aliases())
@@ -204,7 +214,10 @@ struct PrometheusSourceTests {
             #expect(ready.status == .ok)
         }
         let queries = fake.queries.withLock { $0 }
-        #expect(queries.contains("sum by (client, server, connection_type) ((traces_service_graph_request_total - traces_service_graph_request_total offset 10800s) >= 0 or traces_service_graph_request_total)"))
+        #expect(
+            queries.contains(
+                "sum by (client, server, connection_type) ((traces_service_graph_request_total - traces_service_graph_request_total offset 10800s) >= 0 or traces_service_graph_request_total)"
+            ))
     }
 
     /// Prometheus failing in every way: the graph routes answer 503 naming the reason, /readyz is
@@ -264,7 +277,10 @@ struct PrometheusSourceTests {
         }
         #expect(fake.authorizations.withLock { $0 }.allSatisfy { $0 == "Bearer s3cret-token" })
         let q = fake.queries.withLock { $0 }
-        #expect(q.contains(#"sum by (client, server, connection_type, le) ((traces_service_graph_request_server_seconds_bucket{cluster="eu-1",env=~"prod|stag.*"} - traces_service_graph_request_server_seconds_bucket{cluster="eu-1",env=~"prod|stag.*"} offset 300s) >= 0 or traces_service_graph_request_server_seconds_bucket{cluster="eu-1",env=~"prod|stag.*"})"#))
+        #expect(
+            q.contains(
+                #"sum by (client, server, connection_type, le) ((traces_service_graph_request_server_seconds_bucket{cluster="eu-1",env=~"prod|stag.*"} - traces_service_graph_request_server_seconds_bucket{cluster="eu-1",env=~"prod|stag.*"} offset 300s) >= 0 or traces_service_graph_request_server_seconds_bucket{cluster="eu-1",env=~"prod|stag.*"})"#
+            ))
     }
 }
 
@@ -276,7 +292,9 @@ func closedPort() throws -> Int {
     addr.sin_family = sa_family_t(AF_INET)
     addr.sin_port = 0
     addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    let bound = withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
     guard bound == 0 else { throw RawHTTP.Failure(description: "bind failed") }
     var len = socklen_t(MemoryLayout<sockaddr_in>.size)
     _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }

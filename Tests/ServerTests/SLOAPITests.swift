@@ -4,12 +4,13 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import ParallaxTesting
-@testable import Server
 import SLO
 import SpanModel
 import Store
 import Testing
 import TraceGraph
+
+@testable import Server
 
 /// SLOs through the server: the API, /metrics, and durable state across a restart.
 @Suite struct SLOAPITests {
@@ -22,17 +23,21 @@ import TraceGraph
         return r
     }
 
-    static func span(_ kind: SpanKind, _ r: ResourceInfo, trace: UInt64, id: UInt64, parent: UInt64 = 0, end: Double, ms: Double,
-                     status: StatusCode = .unset) -> SpanRecord {
+    static func span(
+        _ kind: SpanKind, _ r: ResourceInfo, trace: UInt64, id: UInt64, parent: UInt64 = 0, end: Double, ms: Double,
+        status: StatusCode = .unset
+    ) -> SpanRecord {
         var a = SpanAttributes()
         a.httpMethod = "GET"; a.httpStatusCode = 200
         let e = UInt64(end * 1e9)
-        return SpanRecord(traceID: TraceID(high: 9, low: trace), spanID: SpanID(id), parentSpanID: SpanID(parent), kind: kind, status: status,
-                          startTimeUnixNano: e - UInt64(ms * 1e6), endTimeUnixNano: e, resource: r, attributes: a)
+        return SpanRecord(
+            traceID: TraceID(high: 9, low: trace), spanID: SpanID(id), parentSpanID: SpanID(parent), kind: kind, status: status,
+            startTimeUnixNano: e - UInt64(ms * 1e6), endTimeUnixNano: e, resource: r, attributes: a)
     }
 
-    static let edgeSLO = SLODefinition(name: "frontend-to-checkout", service: "shop/frontend",
-                                       edge: SLOEdge(source: "shop/frontend", target: "shop/checkout"), signal: .availability, objective: 0.999)
+    static let edgeSLO = SLODefinition(
+        name: "frontend-to-checkout", service: "shop/frontend",
+        edge: SLOEdge(source: "shop/frontend", target: "shop/checkout"), signal: .availability, objective: 0.999)
     static let serverSLO = SLODefinition(name: "checkout-availability", service: "shop/checkout", signal: .availability, objective: 0.999)
 
     /// Ten minutes of frontend → checkout calls, 100 a minute; 10 % time out at the caller
@@ -57,7 +62,7 @@ import TraceGraph
             }
             state.ingest(spans)
         }
-        clock.advance(60)   // now = t0 + 600: the ten minutes are the last ten
+        clock.advance(60)  // now = t0 + 600: the ten minutes are the last ten
         return state
     }
 
@@ -76,8 +81,10 @@ import TraceGraph
             #expect(status == .ok)
             let slos = body["slos"] as? [[String: Any]] ?? []
             #expect(slos.map { $0["name"] as? String } == ["frontend-to-checkout", "checkout-availability", "shop/catalog-availability"])
-            let contract: Set<String> = ["name", "service", "edge", "signal", "objective", "window", "threshold", "good", "total", "errorRatio",
-                                         "errorBudgetRemaining", "burnRates", "exhaustsIn", "status"]
+            let contract: Set<String> = [
+                "name", "service", "edge", "signal", "objective", "window", "threshold", "good", "total", "errorRatio",
+                "errorBudgetRemaining", "burnRates", "exhaustsIn", "status",
+            ]
             for s in slos { #expect(contract.isSubset(of: Set(s.keys)), "\(s.keys.sorted())") }
             let edge = slos[0], server = slos[1], catalog = slos[2]
             #expect(edge["edge"] as? [String: String] == ["source": "shop/frontend", "target": "shop/checkout"])
@@ -88,7 +95,7 @@ import TraceGraph
             #expect(Set(burn.keys) == ["5m", "30m", "1h", "2h", "6h", "1d", "3d"])
             #expect(abs((burn["5m"] ?? 0) - 100) < 1e-6)
             #expect(edge["status"] as? String == "page")
-            #expect(edge["exhaustsIn"] as? Double == 0)            // 10 % errors against a 0.1 % budget: overspent
+            #expect(edge["exhaustsIn"] as? Double == 0)  // 10 % errors against a 0.1 % budget: overspent
             // The caller's SLO burns, the server's own is fine — and the API says so.
             #expect(server["good"] as? Int == 1000 && server["status"] as? String == "ok" && server["exhaustsIn"] is NSNull)
             let side = edge["serverSide"] as? [String: Any] ?? [:]
@@ -120,14 +127,16 @@ import TraceGraph
             #expect(ds == .ok && def["name"] as? String == "shop/catalog-availability")
             #expect((def["perMinute"] as? [Any])?.count == 10)
 
-            for (uri, expected) in [("/api/v1/slos/nope", HTTPResponse.Status.notFound),
-                                    ("/api/v1/slos/%00%ff%fe", .notFound),
-                                    ("/api/v1/slos/..%2F..%2Fetc%2Fpasswd", .notFound),
-                                    ("/api/v1/slos/%3Cscript%3E", .notFound),
-                                    ("/api/v1/slos/" + String(repeating: "a", count: 600), .badRequest),
-                                    ("/api/v1/slos/frontend-to-checkout?window=1e400d", .badRequest),
-                                    ("/api/v1/slos/frontend-to-checkout?window=31d", .badRequest),
-                                    ("/api/v1/slos?service=" + String(repeating: "x", count: 600), .badRequest)] {
+            for (uri, expected) in [
+                ("/api/v1/slos/nope", HTTPResponse.Status.notFound),
+                ("/api/v1/slos/%00%ff%fe", .notFound),
+                ("/api/v1/slos/..%2F..%2Fetc%2Fpasswd", .notFound),
+                ("/api/v1/slos/%3Cscript%3E", .notFound),
+                ("/api/v1/slos/" + String(repeating: "a", count: 600), .badRequest),
+                ("/api/v1/slos/frontend-to-checkout?window=1e400d", .badRequest),
+                ("/api/v1/slos/frontend-to-checkout?window=31d", .badRequest),
+                ("/api/v1/slos?service=" + String(repeating: "x", count: 600), .badRequest),
+            ] {
                 let r = try await client.execute(uri: uri, method: .get)
                 #expect(r.status == expected, "\(uri.prefix(60))")
                 #expect(r.headers[.contentType] == "application/json")
@@ -154,7 +163,9 @@ import TraceGraph
             #expect(text.contains("parallax_slo_status{\(id)} 2\n"))
             #expect(text.contains("sloth_slo_info{\(id),sloth_mode=\"parallax\",sloth_objective=\"99.9\",sloth_spec=\"openslo/v1\"} 1\n"))
             // A default SLO is slo "availability" of its service; its id is its name.
-            #expect(text.contains(#"slo:objective:ratio{sloth_id="shop/catalog-availability",sloth_service="shop/catalog",sloth_slo="availability"} 0.999"#))
+            #expect(
+                text.contains(
+                    #"slo:objective:ratio{sloth_id="shop/catalog-availability",sloth_service="shop/catalog",sloth_slo="availability"} 0.999"#))
             #expect(text.contains("# TYPE slo:period_error_budget_remaining:ratio gauge\n"))
             #expect(text.contains("parallax_slo_default_counts_refused_total 0\n"))
         }
@@ -164,10 +175,15 @@ import TraceGraph
         let clock = TestClock(Self.t0 + 30)
         let state = GraphState(settings: .init(), clock: { clock.now })
         let co = Self.resource("checkout")
-        state.ingest((0..<50).map { i in Self.span(.server, co, trace: UInt64(i + 1), id: 1, end: Self.t0 + 1 + Double(i), ms: 290 + Double(i) * 0.5) })
+        state.ingest(
+            (0..<50).map { i in Self.span(.server, co, trace: UInt64(i + 1), id: 1, end: Self.t0 + 1 + Double(i), ms: 290 + Double(i) * 0.5) })
         clock.advance(60)
-        state.configureSLOs(SLOLedger(definitions: [SLODefinition(name: "co-300", service: "checkout", signal: .latency,
-                                                                  thresholdNanos: 300_000_000, objective: 0.9)]))
+        state.configureSLOs(
+            SLOLedger(definitions: [
+                SLODefinition(
+                    name: "co-300", service: "checkout", signal: .latency,
+                    thresholdNanos: 300_000_000, objective: 0.9)
+            ]))
         state.backfillSLOs()
         let app = buildApplication(configuration: testConfiguration(), state: state)
         try await app.test(.router) { client in
@@ -187,7 +203,7 @@ import TraceGraph
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let clock = TestClock(Self.t0)
         var settings = TraceGraphSettings()
-        settings.retentionSeconds = 3600            // slots for an hour only
+        settings.retentionSeconds = 3600  // slots for an hour only
         let slos = [Self.serverSLO]
         let minutes = 28 * 1440
         let first: [SLOView]
@@ -197,8 +213,9 @@ import TraceGraph
             state.configureSLOs(SLOLedger(definitions: slos))
             // 28 days of minutes: 1000 calls each, one bad every 7th minute.
             let counts = (0..<minutes).map { k in
-                SLIMinuteCount(watch: 0, service: "shop/checkout", minute: UInt32(Int(Self.t0 / 60) - minutes + k),
-                               count: SLICount(good: k % 7 == 0 ? 999 : 1000, total: 1000))
+                SLIMinuteCount(
+                    watch: 0, service: "shop/checkout", minute: UInt32(Int(Self.t0 / 60) - minutes + k),
+                    count: SLICount(good: k % 7 == 0 ? 999 : 1000, total: 1000))
             }
             state.withSLOs { $0.absorb(counts) }
             first = state.sloViews()
@@ -244,7 +261,7 @@ import TraceGraph
             #expect(labels.map { $0["slo"] ?? "" }.sorted() == ["frontend-to-checkout", "shop/catalog-availability"])
             #expect(labels.first { $0["slo"] == "frontend-to-checkout" }?["severity"] == "page")
             #expect(labels.first { $0["slo"] == "frontend-to-checkout" }?["edge_target"] == "shop/checkout")
-            #expect(notifier.changes(state.sloViews(), now: clock.now) == nil)     // nothing changed
+            #expect(notifier.changes(state.sloViews(), now: clock.now) == nil)  // nothing changed
             // Through HTTP into Parallax's own alert receiver: the burns become alerts.
             let fresh = SLOWebhookService(state: state, notifier: SLOStatusNotifier(), url: url, interval: 30, logger: .init(label: "t"))
             await fresh.evaluate()
@@ -270,7 +287,10 @@ import TraceGraph
             // First run: no SLOs; 50 requests of 290…314.5 ms; a checkpoint of the trace graph.
             let store = try ParallaxStore(directory: dir, clock: { clock.now })
             let state = GraphState(settings: .init(), clock: { clock.now })
-            state.ingest((0..<50).map { i in SLOAPITests.span(.server, co, trace: UInt64(i + 1), id: 1, end: SLOAPITests.t0 + 1 + Double(i), ms: 290 + Double(i) * 0.5) })
+            state.ingest(
+                (0..<50).map { i in
+                    SLOAPITests.span(.server, co, trace: UInt64(i + 1), id: 1, end: SLOAPITests.t0 + 1 + Double(i), ms: 290 + Double(i) * 0.5)
+                })
             CheckpointService(store: store, state: state, alerts: AlertBook(), interval: 30, alertRetentionSeconds: 86_400, logger: .init(label: "t"))
                 .checkpoint(reason: "test")
             try store.close()
@@ -279,12 +299,16 @@ import TraceGraph
         let store = try ParallaxStore(directory: dir, clock: { clock.now })
         defer { try? store.close() }
         let state = GraphState(settings: .init(), clock: { clock.now })
-        state.configureSLOs(SLOLedger(definitions: [SLODefinition(name: "co-300", service: "checkout", signal: .latency,
-                                                                  thresholdNanos: 300_000_000, objective: 0.9)]))
+        state.configureSLOs(
+            SLOLedger(definitions: [
+                SLODefinition(
+                    name: "co-300", service: "checkout", signal: .latency,
+                    thresholdNanos: 300_000_000, objective: 0.9)
+            ]))
         let restored = try restoreState(from: store, into: state, alerts: AlertBook(), alertRetentionSeconds: 86_400)
-        #expect(restored.sloSeries.isEmpty)                  // nothing stored for it …
+        #expect(restored.sloSeries.isEmpty)  // nothing stored for it …
         let r = state.sloViews()[0].report
-        #expect(r.total == 50 && r.estimatedMinutes == 1)    // … but the retained minute is answered
+        #expect(r.total == 50 && r.estimatedMinutes == 1)  // … but the retained minute is answered
         #expect(r.goodError > 0 && abs(Int(r.good) - 21) <= Int(r.goodError))
         // New spans are counted exactly; the estimate stays on its own minute.
         state.ingest([SLOAPITests.span(.server, co, trace: 999, id: 1, end: clock.now, ms: 299.9)])

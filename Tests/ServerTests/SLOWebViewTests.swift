@@ -5,10 +5,11 @@ import HummingbirdTesting
 import NIOCore
 import Overlay
 import ParallaxTesting
-@testable import Server
 import SLO
 import Testing
 import TraceGraph
+
+@testable import Server
 
 /// SLOs in the web view: marks on nodes and edges readable without color, the service page's
 /// panel with its burn chart and the edge-versus-server finding, the team's list.

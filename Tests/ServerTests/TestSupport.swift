@@ -6,9 +6,9 @@ import ParallaxTesting
 import Server
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 enum TestFiles {
@@ -23,9 +23,9 @@ func testConfiguration(_ tweak: (inout ServerConfiguration) -> Void = { _ in }) 
     var c = ServerConfiguration()
     c.host = "127.0.0.1"
     c.port = 0
-    c.grpcPort = 0 // no OTLP/gRPC listener unless a test asks for one (GRPCReceiverTests)
+    c.grpcPort = 0  // no OTLP/gRPC listener unless a test asks for one (GRPCReceiverTests)
     c.dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("parallax-test-\(UUID().uuidString)").path
-    c.expiryIntervalSeconds = 3600 // tests expire by hand
+    c.expiryIntervalSeconds = 3600  // tests expire by hand
     tweak(&c)
     return c
 }
@@ -43,9 +43,9 @@ enum RawHTTP {
     /// Opens a TCP connection to 127.0.0.1:`port`; the caller closes the descriptor.
     static func connectTCP(port: Int, timeoutSeconds: Int = 5) throws -> Int32 {
         #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
+            let fd = socket(AF_INET, SOCK_STREAM, 0)
         #endif
         guard fd >= 0 else { throw Failure(description: "socket() failed") }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
@@ -74,15 +74,15 @@ enum RawHTTP {
         let fd = try connectTCP(port: port)
         defer { close(fd) }
         #if canImport(Glibc)
-        let flags = Int32(MSG_NOSIGNAL)
+            let flags = Int32(MSG_NOSIGNAL)
         #else
-        let flags: Int32 = 0
+            let flags: Int32 = 0
         #endif
         let bytes = Array(request.utf8)
         var sent = 0
         while sent < bytes.count {
             let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, flags) }
-            if n <= 0 { break }   // the server may close early; read what it answered
+            if n <= 0 { break }  // the server may close early; read what it answered
             sent += n
         }
         var answer = [UInt8](repeating: 0, count: 4096)

@@ -1,15 +1,17 @@
 import Alerts
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Overlay
-@testable import Server
 import Testing
+
+@testable import Server
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// The web view (`/`, `/ui/graph.svg`, `/ui/service/{name}`) over the samples, through the real
 /// server. The headless-browser half is scripts/browser-test.sh.
@@ -57,7 +59,9 @@ struct WebViewTests {
                 #expect(html.contains("<svg class=\"graph-svg\""))
                 #expect(!html.contains("<?xml"))
                 let classes = Self.svgElements(html)
-                #expect(Set(classes.values.filter { $0.hasPrefix("edge ") }.compactMap { Self.status(in: $0) }) == Set(EdgeStatus.allCases.map(\.rawValue)))
+                #expect(
+                    Set(classes.values.filter { $0.hasPrefix("edge ") }.compactMap { Self.status(in: $0) })
+                        == Set(EdgeStatus.allCases.map(\.rawValue)))
             } else {
                 #expect(html.contains("no-graphviz"))
             }
@@ -95,10 +99,13 @@ struct WebViewTests {
             #expect(svg.contains("#dis-shop_2Fpayments__ledger__"))
 
             // The same filters as the API.
-            let only = try Self.parseSVG(String(buffer: try await client.execute(uri: "/ui/graph.svg?window=3h&status=inferred-only", method: .get).body))
+            let only = try Self.parseSVG(
+                String(buffer: try await client.execute(uri: "/ui/graph.svg?window=3h&status=inferred-only", method: .get).body))
             let onlyEdges = only.filter { $0.value.hasPrefix("edge ") }
             #expect(!onlyEdges.isEmpty && onlyEdges.allSatisfy { $0.value.contains("status-inferred-only") })
-            let down = try Self.parseSVG(String(buffer: try await client.execute(uri: "/ui/graph.svg?window=3h&service=checkout&hops=1&direction=downstream", method: .get).body))
+            let down = try Self.parseSVG(
+                String(
+                    buffer: try await client.execute(uri: "/ui/graph.svg?window=3h&service=checkout&hops=1&direction=downstream", method: .get).body))
             #expect(down["node-shop_2Fcheckout"]?.contains("focus") == true)
             #expect(down["node-shop_2Fpayments"] != nil)
             #expect(down["node-shop_2Ffrontend"] == nil)
@@ -124,8 +131,10 @@ struct WebViewTests {
                 #expect(edges.allSatisfy { $0.value.contains("status-inferred-only") || $0.value.contains("status-direction-conflict") })
             }
         }
-        let request = Request(head: HTTPRequest(method: .get, scheme: "http", authority: "x", path: "/?team=site+reliability&status=confirmed&status=traced-only&window=2h"),
-                              body: .init(buffer: ByteBuffer()))
+        let request = Request(
+            head: HTTPRequest(
+                method: .get, scheme: "http", authority: "x", path: "/?team=site+reliability&status=confirmed&status=traced-only&window=2h"),
+            body: .init(buffer: ByteBuffer()))
         let parsed = try WebView.parse(request)
         #expect(parsed.query.team == "site reliability")
         #expect(parsed.query.statuses == [.confirmed, .tracedOnly])
@@ -202,8 +211,9 @@ struct WebViewTests {
     @Test func missingGraphvizIsSaidInThePage() async throws {
         try await Shop.withLoadedServer { _, state, book in
             let router = Router(context: ParallaxContext.self)
-            registerWebView(on: router, composer: GraphComposer(traces: state, alerts: book), metrics: state.metrics,
-                            graphviz: Graphviz(dotPath: "/nonexistent/bin/dot"))
+            registerWebView(
+                on: router, composer: GraphComposer(traces: state, alerts: book), metrics: state.metrics,
+                graphviz: Graphviz(dotPath: "/nonexistent/bin/dot"))
             try await Application(router: router).test(.router) { client in
                 let page = try await client.execute(uri: "/?window=3h", method: .get)
                 #expect(page.status == .ok)
@@ -245,7 +255,9 @@ struct WebViewTests {
         let failing = Graphviz(dotPath: try script("failing", "exit 3"))
         #expect(await failing.svg("digraph {}") == .failure(.failed(status: 3)))
 
-        #expect(await Graphviz(maxInputBytes: 10).svg(String(repeating: "x", count: 11)).isFailure(.inputTooLarge(bytes: 11), whenDotIs: Graphviz().isAvailable))
+        #expect(
+            await Graphviz(maxInputBytes: 10).svg(String(repeating: "x", count: 11)).isFailure(
+                .inputTooLarge(bytes: 11), whenDotIs: Graphviz().isAvailable))
 
         let one = Graphviz(dotPath: try script("slow2", "exec sleep 30"), timeoutSeconds: 3, maxConcurrent: 1)
         async let first = one.svg("digraph {}")
@@ -320,7 +332,8 @@ struct WebViewTests {
             GraphDocument.Node(id: "ok", kind: .service, sources: [.alerts], instrumented: false, alerted: true, alertCount: 1),
         ]
         // InferredEvidence lives in Inference, which this target does not import: decode the edge.
-        let edgeJSON = #"{"source": "EVIL", "target": "ok", "status": "inferred-only", "connectionType": "unknown", "traced": null, "explainedBy": null, "inferred": {"confidence": 0.5, "support": 3, "directed": true, "meanLagSeconds": 60, "evidence": ["<i>alert</i>"], "reasons": ["<u>reason</u>"]}}"#
+        let edgeJSON =
+            #"{"source": "EVIL", "target": "ok", "status": "inferred-only", "connectionType": "unknown", "traced": null, "explainedBy": null, "inferred": {"confidence": 0.5, "support": 3, "directed": true, "meanLagSeconds": 60, "evidence": ["<i>alert</i>"], "reasons": ["<u>reason</u>"]}}"#
         var edge = try JSONDecoder().decode(GraphDocument.Edge.self, from: Data(edgeJSON.utf8))
         edge.source = evil
         let edges = [edge]
@@ -386,7 +399,8 @@ struct WebViewTests {
 
     /// id → class of every `<g>` in an inline SVG (Graphviz writes `-` as `&#45;`).
     static func svgElements(_ html: String) -> [String: String] {
-        guard let start = html.range(of: "<svg class=\"graph-svg\""), let end = html.range(of: "</svg>", range: start.upperBound..<html.endIndex) else { return [:] }
+        guard let start = html.range(of: "<svg class=\"graph-svg\""), let end = html.range(of: "</svg>", range: start.upperBound..<html.endIndex)
+        else { return [:] }
         return (try? parseSVG(String(html[start.lowerBound..<end.upperBound]))) ?? [:]
     }
 
@@ -416,8 +430,10 @@ extension Result where Success == String, Failure == Graphviz.Failure {
 /// Collects `id` → `class` of `<g>` elements.
 final class GroupCollector: NSObject, XMLParserDelegate, @unchecked Sendable {
     var groups: [String: String] = [:]
-    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
-                qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
+        qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]
+    ) {
         if elementName == "g", let id = attributeDict["id"], let cls = attributeDict["class"] { groups[id] = cls }
     }
 }

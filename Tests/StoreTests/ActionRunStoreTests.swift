@@ -1,14 +1,16 @@
 import Actions
 import Foundation
-@testable import Store
 import Testing
+
+@testable import Store
 
 @Suite("Store: action runs")
 struct ActionRunStoreTests {
     func run(_ id: String, _ service: String, at: Double) -> ActionRun {
-        ActionRun(id: id, action: "restart", kind: .mitigate, service: service, caller: "api-token", startedAt: at, durationMs: 12.5, confirmed: true,
-                  request: .init(method: "POST", url: "https://ops.example/restart", headerNames: ["Authorization"], bodyExcerpt: #"{"service": "a"}"#),
-                  responseStatus: id == "r2" ? nil : 200, responseExcerpt: "ok", error: id == "r2" ? "timed out after 1.0s" : nil, trigger: "action")
+        ActionRun(
+            id: id, action: "restart", kind: .mitigate, service: service, caller: "api-token", startedAt: at, durationMs: 12.5, confirmed: true,
+            request: .init(method: "POST", url: "https://ops.example/restart", headerNames: ["Authorization"], bodyExcerpt: #"{"service": "a"}"#),
+            responseStatus: id == "r2" ? nil : 200, responseExcerpt: "ok", error: id == "r2" ? "timed out after 1.0s" : nil, trigger: "action")
     }
 
     @Test func runsSurviveAReopenNewestFirstAndPrune() throws {
@@ -23,7 +25,7 @@ struct ActionRunStoreTests {
         let store = try ParallaxStore(directory: dir)
         let all = try store.actionRuns()
         #expect(all.map(\.id) == ["r3", "r2", "r1"])
-        #expect(all[1] == run("r2", "b", at: 1_795_000_060.25))   // every field round-trips, nil ones included
+        #expect(all[1] == run("r2", "b", at: 1_795_000_060.25))  // every field round-trips, nil ones included
         #expect(try store.actionRuns(service: "a").map(\.id) == ["r3", "r1"])
         #expect(try store.actionRuns(limit: 1).map(\.id) == ["r3"])
         #expect(try store.pruneActionRuns(before: 1_795_000_060) == 1)

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Synchronization
 import Testing
+
 @testable import Store
 
 @Suite("Alerts in the store")
@@ -39,7 +40,8 @@ struct AlertStoreTests {
     @Test func locationsRoundTrip() throws {
         let dir = Fixtures.tempDir()
         defer { Fixtures.removeDir(dir) }
-        let body = #"{"status":"firing","alerts":[{"status":"firing","labels":{"alertname":"LinkDown","service":"bgp","device":"NE-7","zone":"eu-1a"},"startsAt":"2026-03-01T10:00:00Z"}]}"#
+        let body =
+            #"{"status":"firing","alerts":[{"status":"firing","labels":{"alertname":"LinkDown","service":"bgp","device":"NE-7","zone":"eu-1a"},"startsAt":"2026-03-01T10:00:00Z"}]}"#
         let alerts = try AlertIntake.decode(Data(body.utf8), source: .alertmanager)
         #expect(alerts.first?.locations.map(\.value) == ["ne-7", "eu-1a"])
         let store = try ParallaxStore(directory: dir)
@@ -60,7 +62,7 @@ struct AlertStoreTests {
 
         let loaded = try store.loadAlerts()
         #expect(loaded.count == 2)
-        #expect(loaded.map(\.id) == [makeAlert(1, startsAt: start).id, makeAlert(2, startsAt: start).id])   // first-arrival order
+        #expect(loaded.map(\.id) == [makeAlert(1, startsAt: start).id, makeAlert(2, startsAt: start).id])  // first-arrival order
         #expect(loaded[0] == resolved)
         #expect(loaded[1] == makeAlert(2, startsAt: start))
 

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import TraceGraph
+
 @testable import Store
 
 @Suite("Trace-graph checkpoints")
@@ -112,8 +113,9 @@ struct CheckpointTests {
         let store = try ParallaxStore(directory: dir)
         try store.saveCheckpoint(Fixtures.syntheticState(edges: 3, minutes: 3, samplesPerHistogram: 5), at: Date())
         try store.pool.write { db in
-            try db.execute(sql: "UPDATE checkpoint_slot SET data = ? WHERE minute = (SELECT MIN(minute) FROM checkpoint_slot)",
-                           arguments: [Data([0x50, 0x58, 0x43, 0x01, 0x00, 0x07])])
+            try db.execute(
+                sql: "UPDATE checkpoint_slot SET data = ? WHERE minute = (SELECT MIN(minute) FROM checkpoint_slot)",
+                arguments: [Data([0x50, 0x58, 0x43, 0x01, 0x00, 0x07])])
         }
         #expect { try store.loadCheckpoint() } throws: { e in
             guard let e = e as? StoreError else { return false }

@@ -2,6 +2,7 @@ import Foundation
 import ParallaxTesting
 import Testing
 import TraceGraph
+
 @testable import Store
 
 @Suite("Compact checkpoint format")
@@ -114,7 +115,7 @@ struct CompactCoderTests {
         for _ in 0..<200 {
             var damaged = bytes
             damaged[4 + Int(rng.next() % UInt64(bytes.count - 4))] ^= UInt8(1 + rng.next() % 255)
-            _ = try? CompactCoder.decode(MinuteSlot.self, from: damaged)   // may decode or throw, never crash
+            _ = try? CompactCoder.decode(MinuteSlot.self, from: damaged)  // may decode or throw, never crash
         }
     }
 

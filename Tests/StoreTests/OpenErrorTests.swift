@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import ParallaxTesting
 import Testing
+
 @testable import Store
 
 @Suite("Opening the store: clear errors, no crashes")
@@ -15,7 +16,7 @@ struct OpenErrorTests {
         let mode = try store.pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         let sync = try store.pool.write { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
-        #expect(sync == 2)   // FULL
+        #expect(sync == 2)  // FULL
         let appID = try store.pool.read { try Int32.fetchOne($0, sql: "PRAGMA application_id") }
         #expect(appID == ParallaxStore.applicationID)
     }
@@ -40,7 +41,7 @@ struct OpenErrorTests {
             let store = try ParallaxStore(directory: dir)
             try store.append((0..<3000).map { makeAlert($0) })
             try store.saveCheckpoint(Fixtures.syntheticState(edges: 20, minutes: 20, samplesPerHistogram: 30), at: Date())
-            _ = try store.pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }   // everything into the main file
+            _ = try store.pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }  // everything into the main file
             try store.close()
         }
         // Scribble over the pages after the first two (the header page stays valid).

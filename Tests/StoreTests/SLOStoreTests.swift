@@ -1,8 +1,9 @@
 import Foundation
 import SLO
-@testable import Store
 import Testing
 import TraceGraph
+
+@testable import Store
 
 @Suite struct SLOStoreTests {
     static func tempDir() -> String {
@@ -17,8 +18,10 @@ import TraceGraph
         for m in UInt32(100)..<110 { a.add(minute: m, SLICount(good: UInt64(m), total: 200), goodError: m == 105 ? 7 : 0) }
         var b = SLOSeries()
         b.add(minute: 50, SLICount(good: 1, total: 1))
-        let series = [SLOLedger.Stored(key: "a", service: "svc", fingerprint: "f-a", series: a),
-                      SLOLedger.Stored(key: "b|server", service: "db", fingerprint: "f-b", series: b)]
+        let series = [
+            SLOLedger.Stored(key: "a", service: "svc", fingerprint: "f-a", series: a),
+            SLOLedger.Stored(key: "b|server", service: "db", fingerprint: "f-b", series: b),
+        ]
         let all: [String: Set<UInt32>] = ["a": Set(100..<110), "b|server": [50]]
         #expect(try store.saveSLOState(series, minutes: all, pruneBefore: 0) == 11)
         #expect(try store.loadSLOState(fromMinute: 0) == series)

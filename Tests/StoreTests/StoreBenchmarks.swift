@@ -2,6 +2,7 @@ import Alerts
 import Foundation
 import Testing
 import TraceGraph
+
 @testable import Store
 
 /// Measurements, not assertions on time: run with
@@ -19,10 +20,14 @@ struct StoreBenchmarks {
             let n = 2000
             let alerts = (0..<n).map { makeAlert($0) }
             var t = Self.clock.measure { for a in alerts { try? store.append([a]) } }
-            print("STORE-BENCH append sync=\(sync.rawValue) 1 alert/commit: \(n) in \(String(format: "%.0f", Self.ms(t))) ms = \(String(format: "%.0f", Double(n) / Self.ms(t) * 1000)) alerts/s")
+            print(
+                "STORE-BENCH append sync=\(sync.rawValue) 1 alert/commit: \(n) in \(String(format: "%.0f", Self.ms(t))) ms = \(String(format: "%.0f", Double(n) / Self.ms(t) * 1000)) alerts/s"
+            )
             let batched = (0..<(n / 50)).map { b in (0..<50).map { makeAlert(100_000 + b * 50 + $0) } }
             t = Self.clock.measure { for b in batched { try? store.append(b) } }
-            print("STORE-BENCH append sync=\(sync.rawValue) 50 alerts/commit: \(n) in \(String(format: "%.0f", Self.ms(t))) ms = \(String(format: "%.0f", Double(n) / Self.ms(t) * 1000)) alerts/s")
+            print(
+                "STORE-BENCH append sync=\(sync.rawValue) 50 alerts/commit: \(n) in \(String(format: "%.0f", Self.ms(t))) ms = \(String(format: "%.0f", Double(n) / Self.ms(t) * 1000)) alerts/s"
+            )
             let start = Self.clock.now
             try await withThrowingTaskGroup(of: Void.self) { g in
                 for k in 0..<8 {
@@ -31,7 +36,9 @@ struct StoreBenchmarks {
                 try await g.waitForAll()
             }
             t = Self.clock.now - start
-            print("STORE-BENCH append sync=\(sync.rawValue) 8 tasks, 1 alert/commit: \(n) in \(String(format: "%.0f", Self.ms(t))) ms = \(String(format: "%.0f", Double(n) / Self.ms(t) * 1000)) alerts/s")
+            print(
+                "STORE-BENCH append sync=\(sync.rawValue) 8 tasks, 1 alert/commit: \(n) in \(String(format: "%.0f", Self.ms(t))) ms = \(String(format: "%.0f", Double(n) / Self.ms(t) * 1000)) alerts/s"
+            )
             // Blocking threads (as NIO event loops or a thread pool would call it): group commit.
             let threads = 16
             let finished = ReaderProbe()
@@ -44,10 +51,14 @@ struct StoreBenchmarks {
             }
             while finished.counts.withLock({ $0.count }) < threads { try await Task.sleep(for: .milliseconds(1)) }
             t = Self.clock.now - t0
-            print("STORE-BENCH append sync=\(sync.rawValue) \(threads) threads, 1 alert/commit: \(n) in \(String(format: "%.0f", Self.ms(t))) ms = \(String(format: "%.0f", Double(n) / Self.ms(t) * 1000)) alerts/s")
+            print(
+                "STORE-BENCH append sync=\(sync.rawValue) \(threads) threads, 1 alert/commit: \(n) in \(String(format: "%.0f", Self.ms(t))) ms = \(String(format: "%.0f", Double(n) / Self.ms(t) * 1000)) alerts/s"
+            )
             let realistic = try Fixtures.sampleAlerts()
             t = Self.clock.measure { for a in realistic { try? store.append([a]) } }
-            print("STORE-BENCH append sync=\(sync.rawValue) sample alerts (raw \(realistic.map(\.raw.utf8.count).reduce(0, +) / realistic.count) B avg), 1/commit: \(String(format: "%.0f", Double(realistic.count) / Self.ms(t) * 1000)) alerts/s")
+            print(
+                "STORE-BENCH append sync=\(sync.rawValue) sample alerts (raw \(realistic.map(\.raw.utf8.count).reduce(0, +) / realistic.count) B avg), 1/commit: \(String(format: "%.0f", Double(realistic.count) / Self.ms(t) * 1000)) alerts/s"
+            )
         }
     }
 
@@ -57,7 +68,9 @@ struct StoreBenchmarks {
         var state = TraceGraphState()
         let build = Self.clock.measure { state = Fixtures.syntheticState(edges: 200, minutes: 1440, samplesPerHistogram: 100) }
         let hist = state.slots[0].edges.values.first!.clientLatency
-        print("STORE-BENCH state: \(state.slots.count) slots x \(state.slots[0].edges.count) edges, \(state.nodes.count) nodes, histograms of \(hist.count) values over \(hist.positiveBuckets.counts.count) buckets (built in \(String(format: "%.0f", Self.ms(build))) ms)")
+        print(
+            "STORE-BENCH state: \(state.slots.count) slots x \(state.slots[0].edges.count) edges, \(state.nodes.count) nodes, histograms of \(hist.count) values over \(hist.positiveBuckets.counts.count) buckets (built in \(String(format: "%.0f", Self.ms(build))) ms)"
+        )
 
         var compactBytes = 0
         let tEnc = Self.clock.measure { compactBytes = state.slots.reduce(0) { $0 + ((try? CompactCoder.encode($1))?.count ?? 0) } }
@@ -65,7 +78,9 @@ struct StoreBenchmarks {
         var json = Data()
         let tJSON = Self.clock.measure { json = (try? JSONEncoder().encode(state)) ?? Data() }
         let tJSONDec = Self.clock.measure { _ = try? JSONDecoder().decode(TraceGraphState.self, from: json) }
-        print("STORE-BENCH JSON for comparison: \(json.count) B, encode \(String(format: "%.0f", Self.ms(tJSON))) ms, decode \(String(format: "%.0f", Self.ms(tJSONDec))) ms")
+        print(
+            "STORE-BENCH JSON for comparison: \(json.count) B, encode \(String(format: "%.0f", Self.ms(tJSON))) ms, decode \(String(format: "%.0f", Self.ms(tJSONDec))) ms"
+        )
 
         let store = try ParallaxStore(directory: dir)
         var w = try store.saveCheckpoint(TraceGraphState(), at: Date())
@@ -82,7 +97,9 @@ struct StoreBenchmarks {
         fresh.minute += 1
         next.slots.append(fresh)
         let tSave3 = try Self.clock.measure { w = try store.saveCheckpoint(next, at: Date()) }
-        print("STORE-BENCH rolling save: \(w.slotsWritten) slots / \(w.bytesWritten) B written, \(w.slotsDeleted) deleted, in \(String(format: "%.0f", Self.ms(tSave3))) ms")
+        print(
+            "STORE-BENCH rolling save: \(w.slotsWritten) slots / \(w.bytesWritten) B written, \(w.slotsDeleted) deleted, in \(String(format: "%.0f", Self.ms(tSave3))) ms"
+        )
         var loaded: (state: TraceGraphState, savedAt: Date)?
         let tLoad = try Self.clock.measure { loaded = try store.loadCheckpoint() }
         #expect(loaded?.state == next)

@@ -4,6 +4,7 @@ import OTLP
 import ParallaxTesting
 import Synchronization
 import TraceGraph
+
 @testable import Store
 
 enum Fixtures {
@@ -107,11 +108,14 @@ enum Fixtures {
 }
 
 /// An alert with only the given differences from a plain firing one.
-func makeAlert(_ n: Int, status: AlertStatus = .firing, startsAt: Date = Date(timeIntervalSince1970: 1_795_000_000),
-               endsAt: Date? = nil) -> Alert {
-    Alert(id: "alertmanager:fp\(n):\(Int(startsAt.timeIntervalSince1970))", source: .alertmanager, dedupKey: "fp\(n)",
-          status: status, startsAt: startsAt, endsAt: endsAt, title: "Alert \(n) is firing",
-          severity: n % 2 == 0 ? "critical" : nil, team: n % 3 == 0 ? "payments" : nil,
-          entities: [Entity(kind: .service, name: "svc-\(n % 10)", raw: "svc-\(n % 10)-prod")],
-          raw: #"{"n":\#(n)}"#)
+func makeAlert(
+    _ n: Int, status: AlertStatus = .firing, startsAt: Date = Date(timeIntervalSince1970: 1_795_000_000),
+    endsAt: Date? = nil
+) -> Alert {
+    Alert(
+        id: "alertmanager:fp\(n):\(Int(startsAt.timeIntervalSince1970))", source: .alertmanager, dedupKey: "fp\(n)",
+        status: status, startsAt: startsAt, endsAt: endsAt, title: "Alert \(n) is firing",
+        severity: n % 2 == 0 ? "critical" : nil, team: n % 3 == 0 ? "payments" : nil,
+        entities: [Entity(kind: .service, name: "svc-\(n % 10)", raw: "svc-\(n % 10)-prod")],
+        raw: #"{"n":\#(n)}"#)
 }

@@ -14,7 +14,9 @@ struct EscaperTests {
     }
 
     @Test func htmlAndXml() {
-        #expect(Escaper.html("<script>alert('x') & \"y\"</script>\u{7}\n") == "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;\u{FFFD}\n")
+        #expect(
+            Escaper.html("<script>alert('x') & \"y\"</script>\u{7}\n")
+                == "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;\u{FFFD}\n")
         #expect(Escaper.xml("<a b='c'>\u{7}\u{FFFE}\u{FFFF}\r\n&</a>") == "&lt;a b=&apos;c&apos;&gt;\r\n&amp;&lt;/a&gt;")
         #expect(Escaper.html("é 😀 ü") == "é 😀 ü")
     }

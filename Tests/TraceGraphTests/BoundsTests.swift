@@ -1,5 +1,6 @@
 import SpanModel
 import Testing
+
 @testable import TraceGraph
 
 /// Bounded state with accounting (issue 13): every cap folds into one visible overflow node or a
@@ -33,8 +34,12 @@ import Testing
         var spans: [SpanRecord] = []
         for i in 0..<50 {
             // frontend calls 50 different uninstrumented peers (virtual edges after the wait).
-            spans.append(span(.client, res("frontend"), trace: UInt64(i), id: UInt64(100 + i), ms: 5,
-                              attrs: attrs { $0.httpMethod = "GET"; $0.serverAddress = "peer-\(i).example"; $0.serverPort = 443 }))
+            spans.append(
+                span(
+                    .client, res("frontend"), trace: UInt64(i), id: UInt64(100 + i), ms: 5,
+                    attrs: attrs {
+                        $0.httpMethod = "GET"; $0.serverAddress = "peer-\(i).example"; $0.serverPort = 443
+                    }))
         }
         b.ingest(spans, now: t0 + 2)
         b.expire(now: t0 + 60)
@@ -47,9 +52,12 @@ import Testing
     }
 
     @Test func spansOutsideTheIngestionWindowAreCountedNotAggregated() {
-        let b = TraceGraphBuilder(settings: Self.settings { $0.maxFutureSeconds = 600; $0.retentionSeconds = 3600 })
-        let future = span(.server, res("api"), trace: 1, id: 1, at: 7200, ms: 5, attrs: httpAttrs)     // 2 h ahead of the clock
-        let old = span(.server, res("api"), trace: 2, id: 2, at: -7200, ms: 5, attrs: httpAttrs)       // 2 h behind, retention 1 h
+        let b = TraceGraphBuilder(
+            settings: Self.settings {
+                $0.maxFutureSeconds = 600; $0.retentionSeconds = 3600
+            })
+        let future = span(.server, res("api"), trace: 1, id: 1, at: 7200, ms: 5, attrs: httpAttrs)  // 2 h ahead of the clock
+        let old = span(.server, res("api"), trace: 2, id: 2, at: -7200, ms: 5, attrs: httpAttrs)  // 2 h behind, retention 1 h
         let now = span(.server, res("api"), trace: 3, id: 3, at: 1, ms: 5, attrs: httpAttrs)
         b.ingest([future, old, now], now: t0 + 2)
         #expect(b.counters.spansFuture == 1)
@@ -74,13 +82,17 @@ import Testing
 @Suite struct FutureSlotTests {
     @Test func futureSlotsFromARestoredStateRollOff() {
         // A state written by a build without the future bound: one slot a year ahead.
-        let old = TraceGraphBuilder(settings: {
-            var s = TraceGraphSettings()
-            s.maxFutureSeconds = 1e12
-            return s
-        }())
-        old.ingest([span(.server, res("api"), trace: 1, id: 1, at: 365 * 86_400, ms: 5, attrs: httpAttrs),
-                    span(.server, res("api"), trace: 2, id: 2, at: 1, ms: 5, attrs: httpAttrs)], now: t0 + 2)
+        let old = TraceGraphBuilder(
+            settings: {
+                var s = TraceGraphSettings()
+                s.maxFutureSeconds = 1e12
+                return s
+            }())
+        old.ingest(
+            [
+                span(.server, res("api"), trace: 1, id: 1, at: 365 * 86_400, ms: 5, attrs: httpAttrs),
+                span(.server, res("api"), trace: 2, id: 2, at: 1, ms: 5, attrs: httpAttrs),
+            ], now: t0 + 2)
         let restored = TraceGraphBuilder()
         restored.merge(old.state())
         #expect(restored.slotMinutes.count == 2)

@@ -1,6 +1,7 @@
 import Foundation
 import ParallaxTesting
 import Testing
+
 @testable import TraceGraph
 
 /// Log-normal durations in nanoseconds (median `medianMs`, shape sigma).
@@ -95,7 +96,7 @@ func histogram(_ values: [UInt64]) -> ExponentialHistogram {
 
     @Test func countersWidenAndCodableRoundTrip() throws {
         var h = ExponentialHistogram()
-        for _ in 0..<70_000 { h.record(nanos: 5_000_000) }   // one bucket beyond UInt16
+        for _ in 0..<70_000 { h.record(nanos: 5_000_000) }  // one bucket beyond UInt16
         h.record(nanos: 1_000)
         #expect(h.positiveBuckets.counts.first == 1)
         #expect(h.positiveBuckets.counts.last == 70_000)
@@ -116,9 +117,10 @@ func histogram(_ values: [UInt64]) -> ExponentialHistogram {
         var worst = 0.0
         for n in [1, 1_000, 5_000, 20_000, 70_000] {
             let have = b.pendingCount
-            b.ingest((have..<n).map { i in
-                span(.client, res("api"), trace: UInt64(i + 1), id: 1, attrs: attrs { $0.peerService = "peer\(i % 50)" })
-            }, now: t0)
+            b.ingest(
+                (have..<n).map { i in
+                    span(.client, res("api"), trace: UInt64(i + 1), id: 1, attrs: attrs { $0.peerService = "peer\(i % 50)" })
+                }, now: t0)
             #expect(b.pendingCount == n)
             let perSpan = Double(b.pendingBytesEstimate) / Double(n)
             // entry stride + index slots (kept ≤ half full) × 4 bytes
@@ -139,9 +141,10 @@ func histogram(_ values: [UInt64]) -> ExponentialHistogram {
         for round in 0..<20_000 {
             if live.isEmpty || rng.next() % 3 != 0 {
                 let key = UInt64(round)
-                let e = PendingEntry(traceHigh: 1, traceLow: key % 7, key: key, durationNanos: key, insertedAt: 0, endMinute: 0,
-                                     service: 0, peer: PendingStore.none, extra: PendingStore.none, resourceID: PendingStore.none,
-                                     prev: 0, next: 0, flags: PendingEntry.clientSide, conn: 0)
+                let e = PendingEntry(
+                    traceHigh: 1, traceLow: key % 7, key: key, durationNanos: key, insertedAt: 0, endMinute: 0,
+                    service: 0, peer: PendingStore.none, extra: PendingStore.none, resourceID: PendingStore.none,
+                    prev: 0, next: 0, flags: PendingEntry.clientSide, conn: 0)
                 live[key] = store.insert(e)
             } else {
                 let key = live.keys.randomElement(using: &rng)!

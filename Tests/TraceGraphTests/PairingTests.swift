@@ -1,5 +1,6 @@
 import SpanModel
 import Testing
+
 @testable import TraceGraph
 
 @Suite struct PairingTests {
@@ -67,12 +68,13 @@ import Testing
 
     @Test func clientBeforeServerInSameBatch() {
         let b = TraceGraphBuilder()
-        b.ingest([
-            span(.client, res("frontend"), trace: 1, id: 10, ms: 20, attrs: httpAttrs),
-            span(.server, res("api"), trace: 1, id: 20, parent: 10, ms: 15, attrs: httpAttrs),
-            // Same span id in another trace must not pair.
-            span(.server, res("api"), trace: 2, id: 21, parent: 10, ms: 15, attrs: httpAttrs),
-        ], now: t0 + 2)
+        b.ingest(
+            [
+                span(.client, res("frontend"), trace: 1, id: 10, ms: 20, attrs: httpAttrs),
+                span(.server, res("api"), trace: 1, id: 20, parent: 10, ms: 15, attrs: httpAttrs),
+                // Same span id in another trace must not pair.
+                span(.server, res("api"), trace: 2, id: 21, parent: 10, ms: 15, attrs: httpAttrs),
+            ], now: t0 + 2)
         #expect(b.counters.pairedEdges == 1)
         #expect(b.pendingCount == 1)
         b.expire(now: t0 + 12)
@@ -82,7 +84,9 @@ import Testing
     }
 
     @Test func consumerBeforeProducerAndFanOut() {
-        let mq = attrs { $0.messagingSystem = "kafka"; $0.messagingDestination = "orders" }
+        let mq = attrs {
+            $0.messagingSystem = "kafka"; $0.messagingDestination = "orders"
+        }
         let b = TraceGraphBuilder()
         b.ingest([span(.consumer, res("worker"), trace: 7, id: 71, parent: 70, at: 2, ms: 30, attrs: mq)], now: t0 + 3)
         #expect(b.pendingCount == 1)
@@ -107,16 +111,21 @@ import Testing
     }
 
     @Test func consumerLinksSeveralProducers() {
-        let mq = attrs { $0.messagingSystem = "sqs"; $0.messagingDestination = "jobs" }
+        let mq = attrs {
+            $0.messagingSystem = "sqs"; $0.messagingDestination = "jobs"
+        }
         let b = TraceGraphBuilder()
-        let links = [SpanLink(traceID: trace(1), spanID: SpanID(11)),
-                     SpanLink(traceID: trace(2), spanID: SpanID(12)),
-                     SpanLink(traceID: trace(3), spanID: SpanID(13)),
-                     SpanLink(traceID: trace(3), spanID: SpanID(13))]   // duplicate link counts once
-        b.ingest([
-            span(.producer, res("api"), trace: 1, id: 11, ms: 1, attrs: mq),
-            span(.producer, res("api"), trace: 2, id: 12, ms: 1, attrs: mq),
-        ], now: t0 + 1)
+        let links = [
+            SpanLink(traceID: trace(1), spanID: SpanID(11)),
+            SpanLink(traceID: trace(2), spanID: SpanID(12)),
+            SpanLink(traceID: trace(3), spanID: SpanID(13)),
+            SpanLink(traceID: trace(3), spanID: SpanID(13)),
+        ]  // duplicate link counts once
+        b.ingest(
+            [
+                span(.producer, res("api"), trace: 1, id: 11, ms: 1, attrs: mq),
+                span(.producer, res("api"), trace: 2, id: 12, ms: 1, attrs: mq),
+            ], now: t0 + 1)
         // Batch consumer in its own trace, no parent, linking the three producers.
         b.ingest([span(.consumer, res("worker"), trace: 9, id: 90, at: 2, ms: 40, attrs: mq, links: links)], now: t0 + 2)
         // The third producer arrives after the consumer.
@@ -144,11 +153,14 @@ import Testing
         var s = TraceGraphSettings()
         s.brokerNodes = true
         let b = TraceGraphBuilder(settings: s)
-        let mq = attrs { $0.messagingSystem = "sqs"; $0.messagingDestination = "jobs"; $0.cloudResourceID = "arn:aws:sqs:eu-west-1:1:jobs" }
-        b.ingest([
-            span(.producer, res("api"), trace: 1, id: 11, ms: 3, attrs: mq),
-            span(.consumer, res("worker"), trace: 1, id: 12, parent: 11, ms: 8, attrs: mq),
-        ], now: t0 + 1)
+        let mq = attrs {
+            $0.messagingSystem = "sqs"; $0.messagingDestination = "jobs"; $0.cloudResourceID = "arn:aws:sqs:eu-west-1:1:jobs"
+        }
+        b.ingest(
+            [
+                span(.producer, res("api"), trace: 1, id: 11, ms: 3, attrs: mq),
+                span(.consumer, res("worker"), trace: 1, id: 12, parent: 11, ms: 8, attrs: mq),
+            ], now: t0 + 1)
         let g = b.all()
         #expect(g.edges.map { "\($0.source)->\($0.target)" } == ["api->jobs", "jobs->worker"])
         #expect(g.edge("api", "jobs")?.connectionType == .messaging)
@@ -164,10 +176,11 @@ import Testing
 
     @Test func selfCallIgnored() {
         let b = TraceGraphBuilder()
-        b.ingest([
-            span(.client, res("api"), trace: 1, id: 1, attrs: httpAttrs),
-            span(.server, res("api"), trace: 1, id: 2, parent: 1, attrs: httpAttrs),
-        ], now: t0 + 1)
+        b.ingest(
+            [
+                span(.client, res("api"), trace: 1, id: 1, attrs: httpAttrs),
+                span(.server, res("api"), trace: 1, id: 2, parent: 1, attrs: httpAttrs),
+            ], now: t0 + 1)
         #expect(b.counters.selfCalls == 1)
         #expect(b.counters.pairedEdges == 0)
         #expect(b.all().edges.isEmpty)
@@ -198,22 +211,27 @@ import Testing
 
     @Test func errorRule() {
         let b = TraceGraphBuilder()
-        let c503 = attrs { $0.httpMethod = "GET"; $0.httpStatusCode = 503 }
-        let c404 = attrs { $0.httpMethod = "GET"; $0.httpStatusCode = 404 }
-        b.ingest([
-            // client saw 503 with status unset → error
-            span(.client, res("a"), trace: 1, id: 1, attrs: c503),
-            span(.server, res("b"), trace: 1, id: 2, parent: 1, attrs: httpAttrs),
-            // server status ERROR only → error
-            span(.client, res("a"), trace: 2, id: 1, attrs: httpAttrs),
-            span(.server, res("b"), trace: 2, id: 2, parent: 1, status: .error, attrs: httpAttrs),
-            // 404 with status unset → not an error
-            span(.client, res("a"), trace: 3, id: 1, attrs: c404),
-            span(.server, res("b"), trace: 3, id: 2, parent: 1, attrs: c404),
-            // client status ERROR → error
-            span(.client, res("a"), trace: 4, id: 1, status: .error, attrs: httpAttrs),
-            span(.server, res("b"), trace: 4, id: 2, parent: 1, attrs: httpAttrs),
-        ], now: t0 + 1)
+        let c503 = attrs {
+            $0.httpMethod = "GET"; $0.httpStatusCode = 503
+        }
+        let c404 = attrs {
+            $0.httpMethod = "GET"; $0.httpStatusCode = 404
+        }
+        b.ingest(
+            [
+                // client saw 503 with status unset → error
+                span(.client, res("a"), trace: 1, id: 1, attrs: c503),
+                span(.server, res("b"), trace: 1, id: 2, parent: 1, attrs: httpAttrs),
+                // server status ERROR only → error
+                span(.client, res("a"), trace: 2, id: 1, attrs: httpAttrs),
+                span(.server, res("b"), trace: 2, id: 2, parent: 1, status: .error, attrs: httpAttrs),
+                // 404 with status unset → not an error
+                span(.client, res("a"), trace: 3, id: 1, attrs: c404),
+                span(.server, res("b"), trace: 3, id: 2, parent: 1, attrs: c404),
+                // client status ERROR → error
+                span(.client, res("a"), trace: 4, id: 1, status: .error, attrs: httpAttrs),
+                span(.server, res("b"), trace: 4, id: 2, parent: 1, attrs: httpAttrs),
+            ], now: t0 + 1)
         let g = b.all()
         #expect(g.edge("a", "b")?.signals.calls == 4)
         #expect(g.edge("a", "b")?.signals.errors == 3)
@@ -224,16 +242,19 @@ import Testing
 
     @Test func connectionTypes() {
         let b = TraceGraphBuilder()
-        let grpc = attrs { $0.rpcSystem = "grpc"; $0.httpMethod = "POST" }
-        b.ingest([
-            span(.client, res("a"), trace: 1, id: 1, attrs: grpc),
-            span(.server, res("b"), trace: 1, id: 2, parent: 1),
-            // client has nothing: server's attributes decide
-            span(.client, res("a"), trace: 2, id: 1),
-            span(.server, res("c"), trace: 2, id: 2, parent: 1, attrs: httpAttrs),
-            span(.client, res("a"), trace: 3, id: 1),
-            span(.server, res("d"), trace: 3, id: 2, parent: 1),
-        ], now: t0 + 1)
+        let grpc = attrs {
+            $0.rpcSystem = "grpc"; $0.httpMethod = "POST"
+        }
+        b.ingest(
+            [
+                span(.client, res("a"), trace: 1, id: 1, attrs: grpc),
+                span(.server, res("b"), trace: 1, id: 2, parent: 1),
+                // client has nothing: server's attributes decide
+                span(.client, res("a"), trace: 2, id: 1),
+                span(.server, res("c"), trace: 2, id: 2, parent: 1, attrs: httpAttrs),
+                span(.client, res("a"), trace: 3, id: 1),
+                span(.server, res("d"), trace: 3, id: 2, parent: 1),
+            ], now: t0 + 1)
         let g = b.all()
         #expect(g.edge("a", "b")?.connectionType == .rpc)
         #expect(g.edge("a", "c")?.connectionType == .http)

@@ -2,6 +2,7 @@ import Foundation
 import ParallaxTesting
 import SpanModel
 import Testing
+
 @testable import TraceGraph
 
 @Suite struct WindowAndStateTests {
@@ -9,8 +10,10 @@ import Testing
         (0..<count).flatMap { i -> [SpanRecord] in
             let tr = firstTrace + UInt64(i)
             let at = Double(minuteOffset * 60) + 1 + Double(i) * 0.1
-            return [span(.client, res("a"), trace: tr, id: 1, at: at, ms: 5, attrs: httpAttrs),
-                    span(.server, res("b"), trace: tr, id: 2, parent: 1, at: at, ms: 4, attrs: httpAttrs)]
+            return [
+                span(.client, res("a"), trace: tr, id: 1, at: at, ms: 5, attrs: httpAttrs),
+                span(.server, res("b"), trace: tr, id: 2, parent: 1, at: at, ms: 4, attrs: httpAttrs),
+            ]
         }
     }
 
@@ -46,9 +49,9 @@ import Testing
         let b = TraceGraphBuilder(settings: s)
         b.ingest(callsAt(minuteOffset: 0, count: 2, firstTrace: 1), now: t0 + 60)
         b.ingest(callsAt(minuteOffset: 30, count: 3, firstTrace: 10), now: t0 + 1860)
-        b.expire(now: t0 + 3600 + 59)    // minute 0 ends at t0+60 > cutoff t0+59: kept
+        b.expire(now: t0 + 3600 + 59)  // minute 0 ends at t0+60 > cutoff t0+59: kept
         #expect(b.slotMinutes == [minute0, minute0 + 30])
-        b.expire(now: t0 + 3600 + 60)    // minute 0 ends at the cutoff: removed
+        b.expire(now: t0 + 3600 + 60)  // minute 0 ends at the cutoff: removed
         #expect(b.slotMinutes == [minute0 + 30])
         #expect(b.all().edge("a", "b")?.signals.calls == 3)
         // Cumulative Prometheus metrics are not rolled off.
@@ -60,7 +63,7 @@ import Testing
 
     @Test func edgeMetricsFixedBuckets() {
         let b = TraceGraphBuilder()
-        let durations: [Double] = [1, 2, 3, 20, 999, 20_000]   // ms
+        let durations: [Double] = [1, 2, 3, 20, 999, 20_000]  // ms
         var spans: [SpanRecord] = []
         for (i, d) in durations.enumerated() {
             let tr = UInt64(i + 1)
@@ -139,9 +142,10 @@ import Testing
         b.flushAll(now: Double(maxEnd) / 1e9)
         #expect(b.pendingCount == 0)
         let g = b.graph(windowStart: Double(b.slotMinutes.first!) * 60, windowEnd: Double(b.slotMinutes.last!) * 60 + 60)
-        #expect(g.edges.map { "\($0.source)->\($0.target):\($0.connectionType)" } == [
-            "frontend->shop/api:http", "shop/api->pg-main:database", "shop/api->worker:messaging", "user->frontend:http",
-        ])
+        #expect(
+            g.edges.map { "\($0.source)->\($0.target):\($0.connectionType)" } == [
+                "frontend->shop/api:http", "shop/api->pg-main:database", "shop/api->worker:messaging", "user->frontend:http",
+            ])
         for e in g.edges { #expect(e.signals.calls == 500) }
         #expect(b.counters.expired == 0)
         #expect(b.counters.pairedEdges == 1000)

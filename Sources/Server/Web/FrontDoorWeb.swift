@@ -31,7 +31,8 @@ enum FrontDoorWeb {
     static func mailto(_ email: String) -> HTML { "<a href=\"mailto:\(email)\">\(email)</a>" }
 
     static func panel(_ record: FrontDoor.Record, window: String) -> HTML {
-        var h: HTML = "<section class=\"front-door\" aria-labelledby=\"front-door-title\"><h2 id=\"front-door-title\">Front door</h2>\n<dl class=\"front-door\">\n"
+        var h: HTML =
+            "<section class=\"front-door\" aria-labelledby=\"front-door-title\"><h2 id=\"front-door-title\">Front door</h2>\n<dl class=\"front-door\">\n"
         let win = Web.queryValue(window)
         if let owner = record.owner, let team = text(owner.team) {
             h += "<dt>Owner</dt><dd class=\"owner\"><a href=\"/?team=\(Web.queryValue(team))&amp;window=\(win)\">\(team)</a>"
@@ -40,12 +41,15 @@ enum FrontDoorWeb {
             if let source = text(owner.source) { h += " <small class=\"source\">from \(source)</small>" }
             h += "</dd>\n"
         } else {
-            h += "<dt>Owner</dt><dd class=\"owner notice empty\">No team owns this node: declare <code>spec.owner</code> in the catalog (--catalog), or set a team on its spans or alerts.</dd>\n"
+            h +=
+                "<dt>Owner</dt><dd class=\"owner notice empty\">No team owns this node: declare <code>spec.owner</code> in the catalog (--catalog), or set a team on its spans or alerts.</dd>\n"
         }
         h += onCallItem(record.onCall)
         h += linksItem(record.links)
-        for (key, label, value) in [("lifecycle", "Lifecycle", record.lifecycle), ("system", "System", record.system),
-                                    ("catalogEntity", "Catalog entity", record.catalogEntity)] {
+        for (key, label, value) in [
+            ("lifecycle", "Lifecycle", record.lifecycle), ("system", "System", record.system),
+            ("catalogEntity", "Catalog entity", record.catalogEntity),
+        ] {
             guard let v = text(value) else { continue }
             let value: HTML = key == "catalogEntity" ? "<code>\(v)</code>" : "\(v)"
             h += "<dt>\(label)</dt><dd class=\"\(key)\">\(value)</dd>\n"
@@ -57,7 +61,8 @@ enum FrontDoorWeb {
     static func onCallItem(_ onCall: [FrontDoor.OnCall]) -> HTML {
         var h: HTML = "<dt>On call</dt><dd class=\"on-call\">"
         if onCall.isEmpty {
-            h += "<span class=\"notice empty\">Unknown: no <code>pagerduty.com/service-id</code> or <code>opsgenie.com/team</code> annotation, no PagerDuty or Opsgenie alert names it.</span>"
+            h +=
+                "<span class=\"notice empty\">Unknown: no <code>pagerduty.com/service-id</code> or <code>opsgenie.com/team</code> annotation, no PagerDuty or Opsgenie alert names it.</span>"
         } else {
             h += "<ul>"
             for o in onCall {
@@ -88,7 +93,8 @@ enum FrontDoorWeb {
         let members = doc.nodes.filter { view.memberIDs.contains($0.id) }
         let contacts = FrontDoor.contacts(team: view.team, catalog: catalog)
         let fromAlerts = FrontDoor.onCall(fromAlerts: alerts.alerts(naming: Set(members.flatMap { [$0.id] + $0.aliases }), limit: 200))
-        var h: HTML = "<section class=\"front-door team-door\" aria-labelledby=\"team-door-title\"><h2 id=\"team-door-title\">Team \(view.team)</h2>\n<dl class=\"front-door\">\n"
+        var h: HTML =
+            "<section class=\"front-door team-door\" aria-labelledby=\"team-door-title\"><h2 id=\"team-door-title\">Team \(view.team)</h2>\n<dl class=\"front-door\">\n"
         let who = [text(contacts.displayName).map { (name: String) -> HTML in "\(name)" }, text(contacts.email).map(mailto)].compactMap { $0 }
         if !who.isEmpty { h += "<dt>Contact</dt><dd class=\"contact\">\(who.joined(separator: " · "))</dd>\n" }
         var counts: [String: Int] = [:]
@@ -110,18 +116,21 @@ enum FrontDoorWeb {
     static func actionsPanel(node: String, actions: [ActionDefinition], runs: [ActionRun], disabled: Bool) -> HTML {
         guard !actions.isEmpty || !runs.isEmpty else { return "" }
         var h: HTML = "<section class=\"actions-panel\" aria-labelledby=\"actions-title\"><h2 id=\"actions-title\">Actions</h2>\n"
-        if disabled { h += "<p class=\"notice\">Actions are switched off (<code>--actions-disabled</code>).</p>\n" }
-        else if !actions.isEmpty {
+        if disabled {
+            h += "<p class=\"notice\">Actions are switched off (<code>--actions-disabled</code>).</p>\n"
+        } else if !actions.isEmpty {
             h += "<p class=\"action-buttons\">"
             for a in actions {
                 let url = "/api/v1/services/\(Web.segment(node))/actions/\(Web.segment(a.name))"
                 h += "<button type=\"button\" class=\"action-run kind-\(a.kind.rawValue)\" data-url=\"\(url)\" data-action=\"\(a.name)\""
-                h += " data-service=\"\(node)\" data-confirm=\"\(a.confirm ? "true" : "false")\">\(a.name) <small>\(a.kind.rawValue)\(a.confirm ? ", asks first" : "")</small></button>"
+                h +=
+                    " data-service=\"\(node)\" data-confirm=\"\(a.confirm ? "true" : "false")\">\(a.name) <small>\(a.kind.rawValue)\(a.confirm ? ", asks first" : "")</small></button>"
             }
             h += "</p>\n<p id=\"action-result\" class=\"action-result\" role=\"status\"></p>\n"
         }
         if !runs.isEmpty {
-            h += "<table class=\"action-runs\"><thead><tr><th scope=\"col\">When</th><th scope=\"col\">Action</th><th scope=\"col\">Who</th><th scope=\"col\">Result</th><th scope=\"col\">Took</th></tr></thead><tbody>\n"
+            h +=
+                "<table class=\"action-runs\"><thead><tr><th scope=\"col\">When</th><th scope=\"col\">Action</th><th scope=\"col\">Who</th><th scope=\"col\">Result</th><th scope=\"col\">Took</th></tr></thead><tbody>\n"
             for r in runs {
                 let result = r.responseStatus.map { "HTTP \($0)" } ?? (r.error ?? "no answer")
                 h += "<tr class=\"\(r.ok ? "run-ok" : "run-failed")\"><td><time>\(ActionRun.timestamp(r.startedAt))</time></td><td>\(r.action)</td>"

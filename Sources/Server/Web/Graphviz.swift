@@ -2,10 +2,11 @@
 // concurrent runs.
 import Dispatch
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Runs Graphviz `dot -Tsvg` as a child process with a timeout, caps on input and output size and
 /// a bound on concurrent runs. The DOT text goes through a private temporary file (no stdin pipe,
@@ -24,8 +25,10 @@ public struct Graphviz: Sendable {
         searchPath.first { FileManager.default.isExecutableFile(atPath: $0) } ?? searchPath[0]
     }
 
-    public init(dotPath: String = Graphviz.locate(), timeoutSeconds: Double = 15, maxInputBytes: Int = 4 << 20,
-                maxOutputBytes: Int = 16 << 20, maxConcurrent: Int = 4) {
+    public init(
+        dotPath: String = Graphviz.locate(), timeoutSeconds: Double = 15, maxInputBytes: Int = 4 << 20,
+        maxOutputBytes: Int = 16 << 20, maxConcurrent: Int = 4
+    ) {
         self.dotPath = dotPath
         self.timeoutSeconds = timeoutSeconds
         self.maxInputBytes = maxInputBytes
@@ -46,9 +49,11 @@ public struct Graphviz: Sendable {
         public var message: String {
             switch self {
             case .notInstalled(let path):
-                return "Graphviz is not installed (no executable \(path)): the picture needs `dot`. Install the Debian package graphviz (apt-get install graphviz) and reload; the tables below work without it."
+                return
+                    "Graphviz is not installed (no executable \(path)): the picture needs `dot`. Install the Debian package graphviz (apt-get install graphviz) and reload; the tables below work without it."
             case .busy: return "Graphviz is busy drawing other pictures; reload in a moment."
-            case .inputTooLarge(let bytes): return "The graph is too large to draw (\(bytes) bytes of DOT). Narrow it with a service, a team or statuses."
+            case .inputTooLarge(let bytes):
+                return "The graph is too large to draw (\(bytes) bytes of DOT). Narrow it with a service, a team or statuses."
             case .outputTooLarge: return "The picture is too large to serve. Narrow the graph with a service, a team or statuses."
             case .timedOut(let s): return "Graphviz did not finish within \(Int(s)) s. Narrow the graph with a service, a team or statuses."
             case .failed(let status): return "Graphviz failed (exit status \(status))."
@@ -60,7 +65,11 @@ public struct Graphviz: Sendable {
         let limit: Int
         private let running = Mutex(0)
         init(limit: Int) { self.limit = limit }
-        func enter() -> Bool { running.withLock { n in if n >= limit { return false }; n += 1; return true } }
+        func enter() -> Bool {
+            running.withLock { n in
+                if n >= limit { return false }; n += 1; return true
+            }
+        }
         func leave() { running.withLock { $0 -= 1 } }
         var count: Int { running.withLock { $0 } }
     }

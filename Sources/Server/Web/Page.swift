@@ -6,28 +6,28 @@ enum Page {
     static func shell(title: String, bodyClass: String, window: String, main: HTML) -> HTML {
         let w = Web.queryValue(window)
         return """
-        <!doctype html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta name="color-scheme" content="light">
-        <title>\(title)</title>
-        <link rel="stylesheet" href="/ui/assets/app.css">
-        <link rel="icon" href="/ui/assets/favicon.svg" type="image/svg+xml">
-        <script src="/ui/assets/app.js" defer></script>
-        </head>
-        <body class="\(bodyClass)">
-        <header class="topbar">
-        <a class="brand" href="/?window=\(w)">\(WebAssets.logo)<span>Parallax</span></a>
-        <span class="tagline">one production graph from traces and alerts</span>
-        <nav aria-label="Main"><a href="/?window=\(w)">Map</a> <a href="/?window=\(w)#disagreements">Disagreements</a> <a href="/api/v1/services?window=\(w)">API</a></nav>
-        </header>
-        \(main)
-        </body>
-        </html>
+            <!doctype html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta name="color-scheme" content="light">
+            <title>\(title)</title>
+            <link rel="stylesheet" href="/ui/assets/app.css">
+            <link rel="icon" href="/ui/assets/favicon.svg" type="image/svg+xml">
+            <script src="/ui/assets/app.js" defer></script>
+            </head>
+            <body class="\(bodyClass)">
+            <header class="topbar">
+            <a class="brand" href="/?window=\(w)">\(WebAssets.logo)<span>Parallax</span></a>
+            <span class="tagline">one production graph from traces and alerts</span>
+            <nav aria-label="Main"><a href="/?window=\(w)">Map</a> <a href="/?window=\(w)#disagreements">Disagreements</a> <a href="/api/v1/services?window=\(w)">API</a></nav>
+            </header>
+            \(main)
+            </body>
+            </html>
 
-        """
+            """
     }
 
     static func windowSelect(_ current: String) -> HTML {
@@ -45,7 +45,9 @@ enum Page {
         let shape: HTML
         switch kind {
         case .service: shape = "<rect x=\"2\" y=\"3\" width=\"22\" height=\"12\" rx=\"3\" fill=\"\(fill)\" stroke=\"\(stroke)\"/>"
-        case .database: shape = "<path d=\"M4 5 v9 a9 3 0 0 0 18 0 v-9\" fill=\"\(fill)\" stroke=\"\(stroke)\"/><ellipse cx=\"13\" cy=\"5\" rx=\"9\" ry=\"3\" fill=\"\(fill)\" stroke=\"\(stroke)\"/>"
+        case .database:
+            shape =
+                "<path d=\"M4 5 v9 a9 3 0 0 0 18 0 v-9\" fill=\"\(fill)\" stroke=\"\(stroke)\"/><ellipse cx=\"13\" cy=\"5\" rx=\"9\" ry=\"3\" fill=\"\(fill)\" stroke=\"\(stroke)\"/>"
         case .messaging: shape = "<polygon points=\"2,3 19,3 24,9 19,15 2,15\" fill=\"\(fill)\" stroke=\"\(stroke)\"/>"
         case .external: shape = "<ellipse cx=\"13\" cy=\"9\" rx=\"11\" ry=\"6\" fill=\"\(fill)\" stroke=\"\(stroke)\"/>"
         case .user: shape = "<polygon points=\"13,2 23,8 23,16 3,16 3,8\" fill=\"\(fill)\" stroke=\"\(stroke)\"/>"

@@ -61,11 +61,15 @@ enum SLOWeb {
                 let buckets = Self.buckets(series[d.name] ?? SLOSeries(), from: from, to: to, points: WebView.maxSeriesPoints)
                 if buckets.isEmpty { continue }
                 let budget = d.errorBudget
-                let chart = Chart.render(id: "slo-\(Web.domID(d.name))", title: "\(d.name): burn rate per step (1× spends the budget over the window)",
-                                         buckets: buckets, bars: true,
-                                         series: [.init(label: "burn rate", color: "#D55E00", dash: nil,
-                                                        values: buckets.map { b in b.errorRate.map { budget > 0 ? $0 / budget : 0 } })],
-                                         format: { "\(WebText.number($0))×" })
+                let chart = Chart.render(
+                    id: "slo-\(Web.domID(d.name))", title: "\(d.name): burn rate per step (1× spends the budget over the window)",
+                    buckets: buckets, bars: true,
+                    series: [
+                        .init(
+                            label: "burn rate", color: "#D55E00", dash: nil,
+                            values: buckets.map { b in b.errorRate.map { budget > 0 ? $0 / budget : 0 } })
+                    ],
+                    format: { "\(WebText.number($0))×" })
                 h += "<tr class=\"slo-chart\"><td></td><td colspan=\"7\">\(chart)</td></tr>\n"
             }
         }
@@ -94,12 +98,15 @@ enum SLOWeb {
 
     /// The service page's panel.
     static func servicePanel(_ views: [SLOView], series: [String: SLOSeries], doc: GraphDocument, window: String) -> HTML {
-        var h: HTML = "<section class=\"slo-panel\" aria-labelledby=\"slo-title\"><h2 id=\"slo-title\">SLOs <span class=\"count\">\(views.count)</span> <small>error budgets on this node and its call edges (docs/SLO.md)</small></h2>\n"
+        var h: HTML =
+            "<section class=\"slo-panel\" aria-labelledby=\"slo-title\"><h2 id=\"slo-title\">SLOs <span class=\"count\">\(views.count)</span> <small>error budgets on this node and its call edges (docs/SLO.md)</small></h2>\n"
         guard !views.isEmpty else {
-            return h + "<p class=\"notice empty\">No SLO covers this node. Declare one with <code>--slo-file</code> (OpenSLO) or <code>--default-slo availability=99.9</code>.</p>\n</section>\n"
+            return h
+                + "<p class=\"notice empty\">No SLO covers this node. Declare one with <code>--slo-file</code> (OpenSLO) or <code>--default-slo availability=99.9</code>.</p>\n</section>\n"
         }
-        h += table(views, series: series, from: doc.window.start.timeIntervalSince1970, to: doc.window.end.timeIntervalSince1970,
-                   window: window, charts: true)
+        h += table(
+            views, series: series, from: doc.window.start.timeIntervalSince1970, to: doc.window.end.timeIntervalSince1970,
+            window: window, charts: true)
         return h + "</section>\n"
     }
 
@@ -127,7 +134,8 @@ enum SLOWeb {
             }
             return id(d.service).map { reach.contains($0) } ?? false
         }.sorted { (own($0) ? 0 : 1, $0.name) < (own($1) ? 0 : 1, $1.name) }
-        var h: HTML = "<section class=\"slo-panel team-slos\" aria-labelledby=\"team-slo-title\"><h2 id=\"team-slo-title\">SLOs of team \(team) and its dependencies within \(hops) hop\(hops == 1 ? "" : "s") <span class=\"count\">\(list.count)</span></h2>\n"
+        var h: HTML =
+            "<section class=\"slo-panel team-slos\" aria-labelledby=\"team-slo-title\"><h2 id=\"team-slo-title\">SLOs of team \(team) and its dependencies within \(hops) hop\(hops == 1 ? "" : "s") <span class=\"count\">\(list.count)</span></h2>\n"
         guard !list.isEmpty else { return h + "<p class=\"notice empty\">No SLO covers these nodes.</p>\n</section>\n" }
         h += table(list, series: [:], from: 0, to: 0, window: window, charts: false)
         return h + "</section>\n"

@@ -11,10 +11,10 @@ enum Web {
         let keep = Set(extra.utf8)
         var out = ""
         for b in s.utf8 {
-            let unreserved = (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39)
+            let unreserved =
+                (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39)
                 || b == 0x2D || b == 0x2E || b == 0x5F || b == 0x7E
-            if unreserved || keep.contains(b) { out.unicodeScalars.append(Unicode.Scalar(b)) }
-            else { out += "%" + hex(b) }
+            if unreserved || keep.contains(b) { out.unicodeScalars.append(Unicode.Scalar(b)) } else { out += "%" + hex(b) }
         }
         return out
     }

@@ -19,10 +19,12 @@ struct WebAsset: Sendable {
 }
 
 enum WebAssets {
-    static let byName: [String: WebAsset] = Dictionary(uniqueKeysWithValues: files.map {
-        ($0.name, WebAsset(contentType: $0.contentType, text: $0.text))
-    })
+    static let byName: [String: WebAsset] = Dictionary(
+        uniqueKeysWithValues: files.map {
+            ($0.name, WebAsset(contentType: $0.contentType, text: $0.text))
+        })
 
     /// The mark in the top bar: two partial pictures, one measured (solid) one inferred (dashed).
-    static let logo: HTML = ##"<svg class="logo" width="22" height="22" viewBox="0 0 22 22" aria-hidden="true" focusable="false"><circle cx="8" cy="11" r="6.5" fill="none" stroke="#56B4E9" stroke-width="2.2"/><circle cx="14" cy="11" r="6.5" fill="none" stroke="#E69F00" stroke-width="2.2" stroke-dasharray="3,2"/></svg>"##
+    static let logo: HTML =
+        ##"<svg class="logo" width="22" height="22" viewBox="0 0 22 22" aria-hidden="true" focusable="false"><circle cx="8" cy="11" r="6.5" fill="none" stroke="#56B4E9" stroke-width="2.2"/><circle cx="14" cy="11" r="6.5" fill="none" stroke="#E69F00" stroke-width="2.2" stroke-dasharray="3,2"/></svg>"##
 }

@@ -17,7 +17,7 @@ enum WebDOT {
     }
 
     static func style(_ status: EdgeStatus?) -> LineStyle {
-        guard let status else {   // declared-only: in the catalog, neither traced nor inferred
+        guard let status else {  // declared-only: in the catalog, neither traced nor inferred
             return LineStyle(color: EdgeStyle.declaredOnly.color, style: "dotted", penWidth: 1.4, dashArray: "1,3")
         }
         let base = EdgeStyle.of(status)
@@ -49,13 +49,17 @@ enum WebDOT {
     static let font = "Helvetica"
 
     /// The DOT of `doc` for the page: `GraphExporter.dot` in the web's style.
-    static func render(_ doc: GraphDocument, focus: String?, team selectedTeam: String?, wq: WebView.WebQuery,
-                       slo: SLOBadges = SLOBadges()) -> String {
+    static func render(
+        _ doc: GraphDocument, focus: String?, team selectedTeam: String?, wq: WebView.WebQuery,
+        slo: SLOBadges = SLOBadges()
+    ) -> String {
         GraphExporter.dot(doc, style: style(doc, focus: focus, team: selectedTeam, wq: wq, slo: slo))
     }
 
-    static func style(_ doc: GraphDocument, focus: String?, team selectedTeam: String?, wq: WebView.WebQuery,
-                      slo: SLOBadges) -> GraphExporter.DOTStyle {
+    static func style(
+        _ doc: GraphDocument, focus: String?, team selectedTeam: String?, wq: WebView.WebQuery,
+        slo: SLOBadges
+    ) -> GraphExporter.DOTStyle {
         // Statement names: printable, and unique (two ids that print alike get ` #2`, ` #3`).
         var names: [String: String] = [:], used = Set<String>()
         for id in (doc.nodes.map(\.id) + doc.edges.flatMap { [$0.source, $0.target] }) where names[id] == nil {
@@ -78,10 +82,12 @@ enum WebDOT {
             clusterID: { _, index in "cluster_\(index)" },
             clusterStatements: { team in
                 let selected = team.lowercased() == selectedKey
-                return ["id=\(q("team-" + Web.domID(team))); class=\(q(selected ? "team team-selected" : "team"));",
-                        "label=\(q("team " + Web.printable(team))); labeljust=l; fontsize=13; fontcolor=\"#1F4E79\";",
-                        "style=\"rounded,dashed\"; color=\(q(selected ? "#0072B2" : "#56B4E9")); penwidth=\(selected ? "2.2" : "1.2");",
-                        "tooltip=\(q("team " + Web.printable(team)));"]
+                return [
+                    "id=\(q("team-" + Web.domID(team))); class=\(q(selected ? "team team-selected" : "team"));",
+                    "label=\(q("team " + Web.printable(team))); labeljust=l; fontsize=13; fontcolor=\"#1F4E79\";",
+                    "style=\"rounded,dashed\"; color=\(q(selected ? "#0072B2" : "#56B4E9")); penwidth=\(selected ? "2.2" : "1.2");",
+                    "tooltip=\(q("team " + Web.printable(team)));",
+                ]
             },
             nodeAttributes: { n in
                 var classes = ["kind-\(n.kind.rawValue)"]
@@ -93,8 +99,10 @@ enum WebDOT {
                     label += "\n" + SLOBadges.mark(budget)
                     classes.append("slo-\(budget.rawValue)")
                 }
-                var attrs = ["id=\(q("node-" + Web.domID(n.id)))", "shape=\(GraphExporter.dotShape(n.kind))",
-                             "fillcolor=\(q(fill(n.kind)))", "label=\(q(label))"]
+                var attrs = [
+                    "id=\(q("node-" + Web.domID(n.id)))", "shape=\(GraphExporter.dotShape(n.kind))",
+                    "fillcolor=\(q(fill(n.kind)))", "label=\(q(label))",
+                ]
                 if budget == .page { attrs.append("peripheries=2") }
                 if !n.instrumented {
                     classes.append("alert-only")
@@ -122,11 +130,13 @@ enum WebDOT {
                     edgeClass += " slo-\(budget.rawValue)"
                     edgeLabel += "\n" + SLOBadges.mark(budget)
                 }
-                var attrs = ["id=\(q("edge-" + edgeKey(e)))",
-                             "class=\(q(edgeClass))",
-                             "color=\(q(st.color))", "style=\(q(st.style))", "penwidth=\(st.penWidth)",
-                             "label=\(q(edgeLabel))", "tooltip=\(q(WebText.edgeTooltip(e)))",
-                             "labeltooltip=\(q(WebText.edgeTooltip(e)))"]
+                var attrs = [
+                    "id=\(q("edge-" + edgeKey(e)))",
+                    "class=\(q(edgeClass))",
+                    "color=\(q(st.color))", "style=\(q(st.style))", "penwidth=\(st.penWidth)",
+                    "label=\(q(edgeLabel))", "tooltip=\(q(WebText.edgeTooltip(e)))",
+                    "labeltooltip=\(q(WebText.edgeTooltip(e)))",
+                ]
                 if e.status != .confirmed && e.status != nil { attrs.append("URL=\(q("#dis-" + edgeKey(e)))") }
                 if e.status == .inferredOnly && !e.isDirected { attrs.append("dir=none") }
                 return attrs

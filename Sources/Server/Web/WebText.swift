@@ -104,8 +104,11 @@ enum WebText {
     static func nodeLabel(_ n: GraphDocument.Node, seconds: Double) -> String {
         var lines = [Web.printable(n.id)]
         if let s = n.signals { lines.append(signalsLine(s, seconds: seconds)) }
-        if !n.instrumented { lines.append("alerts only · \(alertsWord(n.alertCount))") }
-        else if n.alertCount > 0 { lines.append(alertsWord(n.alertCount)) }
+        if !n.instrumented {
+            lines.append("alerts only · \(alertsWord(n.alertCount))")
+        } else if n.alertCount > 0 {
+            lines.append(alertsWord(n.alertCount))
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -11,8 +11,10 @@ extension WebView {
         var window = "1h"
 
         /// The canonical query string (the one the page's script writes into the address bar).
-        func string(service: String?? = nil, hops: Int? = nil, direction: HopDirection? = nil, team: String?? = nil,
-                    statuses: Set<EdgeStatus>?? = nil) -> String {
+        func string(
+            service: String?? = nil, hops: Int? = nil, direction: HopDirection? = nil, team: String?? = nil,
+            statuses: Set<EdgeStatus>?? = nil
+        ) -> String {
             var parts: [String] = []
             let svc = service ?? query.service
             if let svc {

@@ -16,8 +16,10 @@ import Overlay
 import TraceGraph
 
 /// Adds the web view's routes. `graphviz` is injectable so tests can point it at a missing binary.
-public func registerWebView(on router: Router<ParallaxContext>, composer: GraphComposer, metrics: ReceiverMetrics,
-                            graphviz: Graphviz = Graphviz(), actions: ActionCenter? = nil) {
+public func registerWebView(
+    on router: Router<ParallaxContext>, composer: GraphComposer, metrics: ReceiverMetrics,
+    graphviz: Graphviz = Graphviz(), actions: ActionCenter? = nil
+) {
     let web = WebView(api: GraphAPI(composer: composer, metrics: metrics, actions: actions), graphviz: graphviz)
     router.get("/") { request, _ in await metrics.timed("/") { await web.mapPage(request) } }
     router.get("/ui") { _, _ in Response(status: .found, headers: [.location: "/"]) }
@@ -48,8 +50,8 @@ struct WebView: Sendable {
         do { full = try await api.document(wq.query) } catch {
             return Self.htmlResponse(error.status, ServicePageRenderer.errorPage(error.message, wq: wq, title: "Traced layer unavailable"))
         }
-        var scoped: GraphDocument?       // service/team scoping, every status
-        var shown: GraphDocument?        // what the picture draws (statuses applied)
+        var scoped: GraphDocument?  // service/team scoping, every status
+        var shown: GraphDocument?  // what the picture draws (statuses applied)
         if failure == nil {
             do {
                 var unfiltered = wq.query
@@ -65,12 +67,14 @@ struct WebView: Sendable {
             figure = Self.notice("Fix the parameters above to see the graph.", cls: "empty")
         }
         if failure != nil && shown == nil { figure = Self.notice("No picture: see the error above.", cls: "empty") }
-        var page = MapPageRenderer(wq: wq, full: full, scoped: scoped, shown: shown, error: failure?.message,
-                                   figure: figure, alerts: api.composer.alerts)
+        var page = MapPageRenderer(
+            wq: wq, full: full, scoped: scoped, shown: shown, error: failure?.message,
+            figure: figure, alerts: api.composer.alerts)
         let views = api.composer.traces.sloViews()
         page.hasSLOs = !views.isEmpty
         if let team = wq.query.team, scoped != nil {
-            page.teamPanel = FrontDoorWeb.teamPanel(team: team, doc: full, catalog: api.composer.catalog, alerts: api.composer.alerts, window: wq.window)
+            page.teamPanel = FrontDoorWeb.teamPanel(
+                team: team, doc: full, catalog: api.composer.catalog, alerts: api.composer.alerts, window: wq.window)
         }
         if let team = wq.query.team, scoped != nil, !views.isEmpty {
             page.sloPanel = SLOWeb.teamPanel(views, team: team, full: full, hops: wq.query.hops, window: wq.window)
@@ -89,18 +93,27 @@ struct WebView: Sendable {
             return error.response()
         }
         if doc.nodes.count > Self.maxDrawnNodes || doc.edges.count > Self.maxDrawnEdges {
-            return HTTPResponseError(.contentTooLarge, "the graph has \(doc.nodes.count) nodes and \(doc.edges.count) edges, more than the picture draws (\(Self.maxDrawnNodes) nodes, \(Self.maxDrawnEdges) edges): narrow it with service, team or status").response()
+            return HTTPResponseError(
+                .contentTooLarge,
+                "the graph has \(doc.nodes.count) nodes and \(doc.edges.count) edges, more than the picture draws (\(Self.maxDrawnNodes) nodes, \(Self.maxDrawnEdges) edges): narrow it with service, team or status"
+            ).response()
         }
         let focus = wq.query.service.flatMap { GraphQuery.findNode($0, in: full)?.id }
         let badges = SLOBadges(api.composer.traces.sloViews(), doc: full)
         switch await graphviz.svg(WebDOT.render(doc, focus: focus, team: wq.query.team, wq: wq, slo: badges)) {
         case .success(let svg):
-            return Response(status: .ok, headers: [.contentType: "image/svg+xml; charset=utf-8", .cacheControl: "no-store",
-                                                   .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'",
-                                                   .xContentTypeOptions: "nosniff"],
-                            body: .init(byteBuffer: ByteBuffer(string: svg)))
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: "image/svg+xml; charset=utf-8", .cacheControl: "no-store",
+                    .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'",
+                    .xContentTypeOptions: "nosniff",
+                ],
+                body: .init(byteBuffer: ByteBuffer(string: svg)))
         case .failure(let failure):
-            let status: HTTPResponse.Status = failure == .busy || failure.isMissing ? .serviceUnavailable
+            let status: HTTPResponse.Status =
+                failure == .busy || failure.isMissing
+                ? .serviceUnavailable
                 : (failure == .outputTooLarge || failure.isInputTooLarge ? .contentTooLarge : .internalServerError)
             return HTTPResponseError(status, failure.message, headers: failure == .busy ? [.retryAfter: "1"] : [:]).response()
         }
@@ -116,7 +129,8 @@ struct WebView: Sendable {
             return Self.htmlResponse(error.status, ServicePageRenderer.errorPage(error.message, wq: wq))
         }
         guard !name.isEmpty, name.utf8.count <= 512 else {
-            return Self.htmlResponse(.badRequest, ServicePageRenderer.errorPage("a service name of 1 to 512 bytes is expected after /ui/service/", wq: wq))
+            return Self.htmlResponse(
+                .badRequest, ServicePageRenderer.errorPage("a service name of 1 to 512 bytes is expected after /ui/service/", wq: wq))
         }
         let doc: GraphDocument
         do { doc = try await api.document(wq.query) } catch {
@@ -138,13 +152,15 @@ struct WebView: Sendable {
                 retained = api.composer.document(window: .init(start: Date(timeIntervalSince1970: 0), end: Date(timeIntervalSince1970: now)))
             }
             guard let known = GraphQuery.findNode(name, in: retained) else {
-                return Self.htmlResponse(.notFound, ServicePageRenderer.errorPage("no node named '\(name.prefix(128))' in the graph of this window", wq: wq))
+                return Self.htmlResponse(
+                    .notFound, ServicePageRenderer.errorPage("no node named '\(name.prefix(128))' in the graph of this window", wq: wq))
             }
             let quiet = Self.notice("No traffic and no alerts for \(known.id) in this window. Pick a longer window to see its history.", cls: "empty")
             let alerts = api.composer.alerts.alerts(naming: Set([known.id] + known.aliases), limit: 50)
             var page = ServicePageRenderer(wq: wq, doc: doc, node: known, series: .init(), alerts: alerts, figure: quiet)
             page.sloPanel = sloPanel(node: known, doc: retained, wq: wq)
-            page.frontDoor = FrontDoorWeb.panel(FrontDoor.record(node: known, catalog: api.composer.catalog, alerts: alerts), window: wq.window)
+            page.frontDoor =
+                FrontDoorWeb.panel(FrontDoor.record(node: known, catalog: api.composer.catalog, alerts: alerts), window: wq.window)
                 + actionsPanel(node: known, doc: retained)
             let body = page.render()
             return Self.htmlResponse(.ok, body)
@@ -160,7 +176,8 @@ struct WebView: Sendable {
         let alerts = api.composer.alerts.alerts(naming: Set([node.id] + node.aliases), limit: 50)
         var page = ServicePageRenderer(wq: wq, doc: doc, node: node, series: series, alerts: alerts, figure: figure)
         page.sloPanel = sloPanel(node: node, doc: doc, wq: wq)
-        page.frontDoor = FrontDoorWeb.panel(FrontDoor.record(node: node, catalog: api.composer.catalog, alerts: alerts), window: wq.window)
+        page.frontDoor =
+            FrontDoorWeb.panel(FrontDoor.record(node: node, catalog: api.composer.catalog, alerts: alerts), window: wq.window)
             + actionsPanel(node: node, doc: doc)
         let body = page.render()
         return Self.htmlResponse(.ok, body)
@@ -169,8 +186,9 @@ struct WebView: Sendable {
     /// The service page's actions: buttons and the node's last 20 runs.
     func actionsPanel(node: GraphDocument.Node, doc: GraphDocument) -> HTML {
         guard let center = api.actions else { return "" }
-        return FrontDoorWeb.actionsPanel(node: node.id, actions: center.actions(for: node, in: doc), runs: center.runs(service: node.id, limit: 20),
-                                         disabled: center.disabled)
+        return FrontDoorWeb.actionsPanel(
+            node: node.id, actions: center.actions(for: node, in: doc), runs: center.runs(service: node.id, limit: 20),
+            disabled: center.disabled)
     }
 
     /// The service page's SLO panel: SLOs on the node and on its call edges, with burn charts.
@@ -183,14 +201,22 @@ struct WebView: Sendable {
 
     func asset(_ file: String, request: Request) -> Response {
         guard let asset = WebAssets.byName[file] else {
-            return Response(status: .notFound, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "no such asset\n")))
+            return Response(
+                status: .notFound, headers: [.contentType: "text/plain; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: "no such asset\n")))
         }
-        if let tags = request.headers[.ifNoneMatch], tags.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == asset.etag }) {
+        if let tags = request.headers[.ifNoneMatch],
+            tags.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == asset.etag })
+        {
             return Response(status: .notModified, headers: [.eTag: asset.etag, .cacheControl: "no-cache"])
         }
-        return Response(status: .ok, headers: [.contentType: asset.contentType, .eTag: asset.etag, .cacheControl: "no-cache",
-                                               .xContentTypeOptions: "nosniff"],
-                        body: .init(byteBuffer: ByteBuffer(string: asset.text)))
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: asset.contentType, .eTag: asset.etag, .cacheControl: "no-cache",
+                .xContentTypeOptions: "nosniff",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: asset.text)))
     }
 
     // MARK: Picture
@@ -198,11 +224,14 @@ struct WebView: Sendable {
     /// The `<svg>` of `doc` for inlining in a page, or a notice saying why there is none.
     func figure(_ doc: GraphDocument, full: GraphDocument, wq: WebQuery, focus: String?) async -> HTML {
         if full.nodes.isEmpty {
-            return Self.notice("No data in this window yet. Send traces to /v1/traces and alert webhooks to /v1/alerts, or pick a longer window.", cls: "empty")
+            return Self.notice(
+                "No data in this window yet. Send traces to /v1/traces and alert webhooks to /v1/alerts, or pick a longer window.", cls: "empty")
         }
         if doc.nodes.isEmpty { return Self.notice("Nothing matches these filters in this window.", cls: "empty") }
         if doc.nodes.count > Self.maxDrawnNodes || doc.edges.count > Self.maxDrawnEdges {
-            return Self.notice("The graph has \(doc.nodes.count) nodes and \(doc.edges.count) edges, more than the picture draws. Narrow it with a service, a team or statuses; the tables below are complete.", cls: "warning")
+            return Self.notice(
+                "The graph has \(doc.nodes.count) nodes and \(doc.edges.count) edges, more than the picture draws. Narrow it with a service, a team or statuses; the tables below are complete.",
+                cls: "warning")
         }
         let badges = SLOBadges(api.composer.traces.sloViews(), doc: full)
         switch await graphviz.svg(WebDOT.render(doc, focus: focus, team: wq.query.team, wq: wq, slo: badges)) {
@@ -224,13 +253,16 @@ struct WebView: Sendable {
     }
 
     static func htmlResponse(_ status: HTTPResponse.Status, _ body: String) -> Response {
-        Response(status: status, headers: [
-            .contentType: "text/html; charset=utf-8",
-            .cacheControl: "no-store",
-            .contentSecurityPolicy: "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-            .xContentTypeOptions: "nosniff",
-            .referrerPolicy: "no-referrer",
-        ], body: .init(byteBuffer: ByteBuffer(string: body)))
+        Response(
+            status: status,
+            headers: [
+                .contentType: "text/html; charset=utf-8",
+                .cacheControl: "no-store",
+                .contentSecurityPolicy:
+                    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+                .xContentTypeOptions: "nosniff",
+                .referrerPolicy: "no-referrer",
+            ], body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 }
 
