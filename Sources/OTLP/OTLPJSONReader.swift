@@ -797,6 +797,21 @@ struct JSONTraceDecoder {
     }
 
     /// The member name as a known field.
+    /// Exact pass: where the last member named `wanted` of the object here starts (every member
+    /// skipped), nil without one.
+    mutating func lastMember(_ wanted: JSONField) throws(JSONPassFailure) -> (offset: Int, depth: Int)? {
+        var at: (offset: Int, depth: Int)?
+        if try beginObject() {
+            repeat {
+                let f = try memberField()
+                skipWhitespace()
+                if f == wanted { at = (i, depth) }
+                try skipValue()
+            } while try nextMember()
+        }
+        return at
+    }
+
     @inline(__always) mutating func memberField() throws(JSONPassFailure) -> JSONField? {
         let key = try memberKey()
         let id: UInt8?
@@ -1080,16 +1095,7 @@ struct JSONTraceDecoder {
         }
         var acc = ResourceAccumulator()
         if exact {
-            var at: (offset: Int, depth: Int)?
-            if try beginObject() {
-                repeat {
-                    let f = try memberField()
-                    skipWhitespace()
-                    if f == .attributes { at = (i, depth) }
-                    try skipValue()
-                } while try nextMember()
-            }
-            if let at { try reread(at) { (d: inout JSONTraceDecoder) throws(JSONPassFailure) in try d.resourceAttributes(&acc) } }
+            if let at = try lastMember(.attributes) { try reread(at) { (d: inout JSONTraceDecoder) throws(JSONPassFailure) in try d.resourceAttributes(&acc) } }
             return acc.build()
         }
         var seen = false
@@ -1216,16 +1222,7 @@ struct JSONTraceDecoder {
 
     mutating func scopeSpansObject(_ resource: ResourceInfo?) throws(JSONPassFailure) {
         if exact {
-            var at: (offset: Int, depth: Int)?
-            if try beginObject() {
-                repeat {
-                    let f = try memberField()
-                    skipWhitespace()
-                    if f == .spans { at = (i, depth) }
-                    try skipValue()
-                } while try nextMember()
-            }
-            if let at { try reread(at) { (d: inout JSONTraceDecoder) throws(JSONPassFailure) in try d.spans(resource) } }
+            if let at = try lastMember(.spans) { try reread(at) { (d: inout JSONTraceDecoder) throws(JSONPassFailure) in try d.spans(resource) } }
             return
         }
         var seen = false
