@@ -1095,7 +1095,9 @@ struct JSONTraceDecoder {
         }
         var acc = ResourceAccumulator()
         if exact {
-            if let at = try lastMember(.attributes) { try reread(at) { (d: inout JSONTraceDecoder) throws(JSONPassFailure) in try d.resourceAttributes(&acc) } }
+            if let at = try lastMember(.attributes) {
+                try reread(at) { (d: inout JSONTraceDecoder) throws(JSONPassFailure) in try d.resourceAttributes(&acc) }
+            }
             return acc.build()
         }
         var seen = false
