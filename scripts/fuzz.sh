@@ -58,9 +58,18 @@ while IFS= read -r c; do
   if [[ ! -f "$o" || "$c" -nt "$o" ]]; then clang "${cflags[@]}" -c "$c" -o "$o"; fi
   objs+=("$o")
 done < <(find Sources/COTLP/generated Sources/COTLP/helpers -name '*.c' | sort)
-# SpanModel (the records OTLP emits) is its own module, as in the package: built first, imported by OTLP.
-spanmodel_sources=(Sources/SpanModel/*.swift)
-spanmodel_obj="$out/mod/SpanModel.o"
+# SpanModel (the records OTLP emits) and TextEscaping are their own modules, as in the package:
+# built first, imported by OTLP.
+dep_modules=(SpanModel TextEscaping)
+dep_sources=()
+dep_objs=()
+for m in "${dep_modules[@]}"; do dep_sources+=(Sources/"$m"/*.swift); dep_objs+=("$out/mod/$m.o"); done
+# module_build NAME: Sources/NAME as a module with its object file under $out/mod.
+module_build() {
+  swiftc -sanitize=fuzzer,address -parse-as-library -O -wmo -g -module-name "$1" -emit-module -I "$out/mod" \
+    -emit-module-path "$out/mod/$1.swiftmodule" -c Sources/"$1"/*.swift -o "$out/mod/$1.o" > "$out/mod/$1.log" 2>&1 \
+    || { cat "$out/mod/$1.log" >&2; false; }
+}
 otlp_sources=()
 for f in Sources/OTLP/*.swift; do
   case "$(basename "$f")" in ContentEncoding.swift|TraceFileReader.swift) continue;; esac
@@ -72,16 +81,14 @@ for f in Sources/Alerts/*.swift; do
   case "$(basename "$f")" in EntityResolver.swift|ResourceTopology.swift) continue;; esac
   alert_sources+=("$f")
 done
-otlp_inputs=("${spanmodel_sources[@]}" "${otlp_sources[@]}" scripts/fuzz/FuzzOTLP.swift "${objs[@]}" scripts/fuzz.sh)
+otlp_inputs=("${dep_sources[@]}" "${otlp_sources[@]}" scripts/fuzz/FuzzOTLP.swift "${objs[@]}" scripts/fuzz.sh)
 alert_inputs=("${alert_sources[@]}" scripts/fuzz/FuzzAlerts.swift scripts/fuzz.sh)
 builds=()
 if stale "$out/otlp-fuzz" "${otlp_inputs[@]}"; then
   mkdir -p "$out/mod"
-  { swiftc -sanitize=fuzzer,address -parse-as-library -O -wmo -g -module-name SpanModel -emit-module \
-      -emit-module-path "$out/mod/SpanModel.swiftmodule" -c "${spanmodel_sources[@]}" -o "$spanmodel_obj" > "$out/mod/SpanModel.log" 2>&1 \
-    || { cat "$out/mod/SpanModel.log" >&2; false; }; } &&
-  swift_build "$out/otlp-fuzz" OTLPFuzz -I Sources/COTLP/include -I Sources/CProtobufC -I "$out/mod" \
-    "${otlp_sources[@]}" scripts/fuzz/FuzzOTLP.swift "$spanmodel_obj" "${objs[@]}" $(pkg-config --libs libprotobuf-c) &
+  { for m in "${dep_modules[@]}"; do module_build "$m" || exit 1; done
+    swift_build "$out/otlp-fuzz" OTLPFuzz -I Sources/COTLP/include -I Sources/CProtobufC -I "$out/mod" \
+      "${otlp_sources[@]}" scripts/fuzz/FuzzOTLP.swift "${dep_objs[@]}" "${objs[@]}" $(pkg-config --libs libprotobuf-c); } &
   builds+=("$!:otlp")
 fi
 if stale "$out/alerts-fuzz" "${alert_inputs[@]}"; then
