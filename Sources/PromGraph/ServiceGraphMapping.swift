@@ -190,18 +190,8 @@ public enum ServiceGraphMapping {
         }
     }
 
-    static func rank(_ k: NodeKind) -> Int {
-        switch k {
-        case .user, .service: 4;
-        case .database: 3;
-        case .messaging: 2;
-        case .external: 1;
-        case .resource: 0
-        }
-    }
-
     static func note(_ kinds: inout [String: NodeKind], _ name: String, _ kind: NodeKind) {
-        if let old = kinds[name], rank(old) >= rank(kind) { return }
+        if let old = kinds[name], old.strength >= kind.strength { return }
         kinds[name] = kind
     }
 

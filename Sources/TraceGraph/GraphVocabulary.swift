@@ -4,6 +4,18 @@
 /// What a node is.
 public enum NodeKind: String, Sendable, Codable, CaseIterable {
     case service, database, messaging, external, user, resource
+
+    /// Which kind wins when one node is seen as several: service/user > database > messaging >
+    /// external > resource.
+    public var strength: Int {
+        switch self {
+        case .service, .user: 4
+        case .database: 3
+        case .messaging: 2
+        case .external: 1
+        case .resource: 0
+        }
+    }
 }
 
 /// How a caller talks to a callee.

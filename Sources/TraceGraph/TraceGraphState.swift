@@ -112,15 +112,7 @@ public struct GraphNodeRecord: Sendable, Equatable, Codable {
     public init(name: String, port: Int32, kind: NodeKind) { self.name = name; self.port = port; self.kind = kind }
 
     /// service/user > database > messaging > external > resource.
-    static func rank(_ k: NodeKind) -> Int {
-        switch k {
-        case .service, .user: 4;
-        case .database: 3;
-        case .messaging: 2;
-        case .external: 1;
-        case .resource: 0
-        }
-    }
+    static func rank(_ k: NodeKind) -> Int { k.strength }
     mutating func upgrade(to k: NodeKind) { if Self.rank(k) > Self.rank(kind) { kind = k } }
 
     mutating func absorb(_ o: GraphNodeRecord) {
