@@ -39,6 +39,9 @@ public enum ServiceGraphMapping {
         public var ignoredSamples: Int
     }
 
+    /// Other names kept per node when reading Prometheus (the rest count as ignored samples).
+    public static let maxNamesPerNode = 4 * NodeNames.perNodeLimit
+
     public static func graph(_ answers: [ServiceGraphSeries: [PromSample]], windowStart: Double, windowEnd: Double) -> Reading {
         var ignored = 0
         func key(_ s: PromSample) -> EdgeKey? {
@@ -143,7 +146,15 @@ public enum ServiceGraphMapping {
             guard let node = s.labels["node"], names.contains(node), let type = s.labels["name_type"], let value = s.labels["name"] else { continue }
             otherNames[node, default: []].append((type, value))
         }
-        for k in otherNames.keys { otherNames[k]!.sort { ($0.0, $0.1) < ($1.0, $1.1) } }
+        // Bounded whatever Prometheus holds (receivers export at most NodeNames.perNodeLimit each;
+        // several receivers may add different ones): the first names in order, the rest counted.
+        for k in otherNames.keys {
+            otherNames[k]!.sort { ($0.0, $0.1) < ($1.0, $1.1) }
+            if otherNames[k]!.count > maxNamesPerNode {
+                ignored += otherNames[k]!.count - maxNamesPerNode
+                otherNames[k]!.removeLast(otherNames[k]!.count - maxNamesPerNode)
+            }
+        }
         let nodes = names.sorted().map { name -> TracedNode in
             let kind: NodeKind = instrumented.contains(name) ? .service : (peerKind[name] ?? .service)
             var signals: ServiceSignals?

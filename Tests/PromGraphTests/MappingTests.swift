@@ -238,3 +238,25 @@ struct SpanMetricsMappingTests {
         #expect(q[.spanDurationBuckets]?.hasPrefix("sum by (service_name, le) ((traces_span_metrics_duration_milliseconds_bucket{") == true)
     }
 }
+
+@Suite("Node series read back from Prometheus")
+struct NodeSeriesMappingTests {
+    /// A flood of names for one node (a broken or hostile exporter) is cut at the bound and counted.
+    @Test func aFloodOfNamesIsBounded() {
+        let edge = ["client": "web", "server": "orders", "connection_type": "http"]
+        let flood = (0..<10_000).map { (["node": "orders", "name_type": "alias", "name": "alias-\($0)"], 1.0) }
+        let a: [ServiceGraphSeries: [PromSample]] = [
+            .calls: vector([(edge, 5)]),
+            .nodeInfo: vector([
+                (["node": "orders", "kind": "database", "team": "payments"], 1), (["node": "ghost", "kind": "service", "team": "x"], 1),
+            ]),
+            .nodeNames: vector(flood + [(["node": "orders", "name_type": "db", "name": "orders"], 1)]),
+        ]
+        let r = ServiceGraphMapping.graph(a, windowStart: windowStart, windowEnd: windowEnd)
+        let n = r.graph.nodes.first { $0.id == "orders" }
+        #expect(n?.kind == .database && n?.team == "payments")
+        #expect((n?.aliases.count ?? 0) + (n?.identity.dbNames.count ?? 0) == ServiceGraphMapping.maxNamesPerNode)
+        #expect(r.ignoredSamples == 10_001 - ServiceGraphMapping.maxNamesPerNode)
+        #expect(!r.graph.nodes.contains { $0.id == "ghost" })
+    }
+}
