@@ -4,7 +4,7 @@ import Alerts
 //   swift run -c release InferenceEval                 # quality report (tuning set + held-out sets)
 //   swift run -c release InferenceEval --perf 1000000  # time inference over 1 M alerts
 //   options: --days D (default 90), --seeds 11,12,13 (held-out seeds; 1–3 were used while developing), --tune (grid on the tuning set only),
-//            --regime weak (the weak-propagation development regime, SimConfig.weak), --set name=value,
+//            --regime weak|held (the weak-propagation development regime, SimConfig.weak; held adds monitor hold times), --set name=value,
 //            --perf-days D (squeeze the --perf alerts into D days), --verbose (list FP/FN/direction errors)
 import Foundation
 import Inference
@@ -18,7 +18,8 @@ var verbose = false
 var perfDays: Double? = nil
 var legacyNames = false
 var debugMerges = false
-var weakRegime = false
+var regime = "strong"
+var onlyTopologies: Set<String>? = nil
 var engineSettings = InferenceSettings()
 var argv = CommandLine.arguments.dropFirst()
 while let a = argv.popFirst() {
@@ -27,40 +28,50 @@ while let a = argv.popFirst() {
     case "--seeds": heldOutSeeds = (argv.popFirst() ?? "").split(separator: ",").compactMap { UInt64($0) }
     case "--perf": perf = Int(argv.popFirst() ?? "") ?? 1_000_000
     case "--tune": tune = true
+    case "--topology": onlyTopologies = Set((argv.popFirst() ?? "").split(separator: ",").map(String.init))  // only these rows
     case "--verbose": verbose = true
     case "--perf-days": perfDays = Double(argv.popFirst() ?? "")
     case "--debug-merges": debugMerges = true
-    case "--regime":  // strong (default) or weak: the weak-propagation development regime (SimConfig.weak)
+    case "--regime":  // strong (default), weak (SimConfig.weak) or held (weak + monitor hold times, SimConfig.held)
         let r = argv.popFirst() ?? ""
-        guard r == "weak" || r == "strong" else { print("--regime strong|weak"); exit(2) }
-        weakRegime = r == "weak"
+        guard ["weak", "strong", "held"].contains(r) else { print("--regime strong|weak|held"); exit(2) }
+        regime = r
     case "--legacy-names": legacyNames = true  // the older simulator: light name variants, evaluator-side normalization
     case "--set":  // development only: --set name=value overrides one InferenceSettings default
-        let kv = (argv.popFirst() ?? "").split(separator: "=").map(String.init)
-        guard kv.count == 2, let v = Double(kv[1]) else { print("--set name=value"); exit(2) }
-        switch kv[0] {
-        case "minConfidence": engineSettings.minConfidence = v
-        case "largeCluster": engineSettings.largeCluster = Int(v)
-        case "sparsity": engineSettings.sparsity = v
-        case "lagKernel": engineSettings.lagKernel = v != 0
-        case "kernelPrior": engineSettings.kernelPrior = v
-        case "directionThreshold": engineSettings.directionThreshold = v
-        case "minSupport": engineSettings.minSupport = Int(v)
-        case "minAttributed": engineSettings.minAttributed = v
-        case "teamPriorOdds": engineSettings.teamPriorOdds = v
-        case "learnMerges": engineSettings.learnMerges = v != 0
-        case "mergeWindow": engineSettings.mergeWindow = v
-        case "mergeMinCoFire": engineSettings.mergeMinCoFire = v
-        case "mergeMinName": engineSettings.mergeMinName = v
-        case "timeSignificance": engineSettings.timeSignificance = v != 0
-        case "timeFalseDiscoveryRate": engineSettings.timeFalseDiscoveryRate = v
-        case "timeMinPropagation": engineSettings.timeMinPropagation = v
-        case "learnToolDelays": engineSettings.learnToolDelays = v != 0
-        default: print("unknown setting \(kv[0])"); exit(2)
+        for item in (argv.popFirst() ?? "").split(separator: ",") {
+            let kv = item.split(separator: "=").map(String.init)
+            guard kv.count == 2, let v = Double(kv[1]) else { print("--set name=value[,name=value]"); exit(2) }
+            switch kv[0] {
+            case "minConfidence": engineSettings.minConfidence = v
+            case "largeCluster": engineSettings.largeCluster = Int(v)
+            case "sparsity": engineSettings.sparsity = v
+            case "lagKernel": engineSettings.lagKernel = v != 0
+            case "kernelPrior": engineSettings.kernelPrior = v
+            case "directionThreshold": engineSettings.directionThreshold = v
+            case "minSupport": engineSettings.minSupport = Int(v)
+            case "minAttributed": engineSettings.minAttributed = v
+            case "teamPriorOdds": engineSettings.teamPriorOdds = v
+            case "learnMerges": engineSettings.learnMerges = v != 0
+            case "mergeWindow": engineSettings.mergeWindow = v
+            case "mergeMinCoFire": engineSettings.mergeMinCoFire = v
+            case "mergeMinName": engineSettings.mergeMinName = v
+            case "timeSignificance": engineSettings.timeSignificance = v != 0
+            case "timeFalseDiscoveryRate": engineSettings.timeFalseDiscoveryRate = v
+            case "timeMinPropagation": engineSettings.timeMinPropagation = v
+            case "learnToolDelays": engineSettings.learnToolDelays = v != 0
+            case "clusterGap": engineSettings.clusterGap = v
+            case "maxLag": engineSettings.maxLag = v
+            case "simultaneity": engineSettings.simultaneity = v
+            case "coverageDirection": engineSettings.coverageDirection = v
+            case "repeatWindow": engineSettings.repeatWindow = v
+            case "maxClusterSpan": engineSettings.maxClusterSpan = v
+            case "mergeMinJoint": engineSettings.mergeMinJoint = Int(v)
+            default: print("unknown setting \(kv[0])"); exit(2)
+            }
         }
     default:
         print(
-            "usage: InferenceEval [--days D] [--seeds 11,12,13] [--regime strong|weak] [--tune] [--perf N [--perf-days D]] [--verbose] [--set name=value]"
+            "usage: InferenceEval [--days D] [--seeds 11,12,13] [--regime strong|weak|held] [--tune] [--perf N [--perf-days D]] [--verbose] [--set name=value]"
         ); exit(2)
     }
 }
@@ -69,7 +80,8 @@ func pct(_ x: Double) -> String { String(format: "%.2f", x) }
 func now() -> Double { Date().timeIntervalSince1970 }
 
 @MainActor func simulate(_ topo: Topology, seed: UInt64) -> SimOutput {
-    var cfg = weakRegime ? SimConfig.weak() : SimConfig(); cfg.seed = seed; cfg.days = days; cfg.toolNames = !legacyNames
+    var cfg = regime == "weak" ? SimConfig.weak() : regime == "held" ? SimConfig.held() : SimConfig(); cfg.seed = seed; cfg.days = days;
+    cfg.toolNames = !legacyNames
     return Simulator.run(topo, cfg)
 }
 /// The product's resolver (tool spellings) or, for the legacy simulator, the evaluator's normalizer.
@@ -159,7 +171,7 @@ print(
     "| data | alerts | incidents | true edges | engine P | R | F1 | dir acc | split | merges | baseline(k=\(bestK)) P | R | F1 | dir acc | infer s |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 var rows: [(String, UInt64, Bool)] = [(tuningTopology.name, tuningSeed, true)]
-for topo in Topology.all { for seed in heldOutSeeds { rows.append((topo.name, seed, false)) } }
+for topo in Topology.all where onlyTopologies?.contains(topo.name) ?? true { for seed in heldOutSeeds { rows.append((topo.name, seed, false)) } }
 var heldOut: [Score] = [], heldOutBase: [Score] = []
 var evidencedTruth = 0, evidencedFound = 0  // true edges a failure travelled along in ≥ 3 incidents
 for (name, seed, isTuning) in rows {

@@ -46,7 +46,17 @@ extension Analysis {
             let aFirst = pairOrdered[p], bFirst = q >= 0 ? pairOrdered[q] : 0
             let together = support - aFirst - bFirst
             var source: Int, target: Int, directed: Bool, lag: Double
-            if fracAB >= s.directionThreshold && signedBminusA > s.simultaneity {
+            // Coverage: in how many of each end's social incidents the other alerted too.
+            let covA = Double(support) / max(1, nodeSocial[a]), covB = Double(support) / max(1, nodeSocial[b])
+            // Coverage decides when it is clear and the order (as a log-ratio of who alerted first,
+            // with one pseudo-count each) does not outweigh it; otherwise the order rules below.
+            let covLog = log(covA / covB), orderLog = log(Double(aFirst + 1) / Double(bFirst + 1))
+            let byCoverage = !perPlace && s.coverageDirection > 0 && abs(covLog) >= log(s.coverageDirection) && (covLog + orderLog) * covLog > 0
+            if byCoverage && covLog > 0 {
+                source = b; target = a; directed = true; lag = max(0, signedBminusA)
+            } else if byCoverage && covLog < 0 {
+                source = a; target = b; directed = true; lag = max(0, -signedBminusA)
+            } else if fracAB >= s.directionThreshold && signedBminusA > s.simultaneity {
                 source = b; target = a; directed = true; lag = signedBminusA
             } else if fracAB <= 1 - s.directionThreshold && -signedBminusA > s.simultaneity {
                 source = a; target = b; directed = true; lag = -signedBminusA
@@ -75,6 +85,12 @@ extension Analysis {
             }
             let prop = target == a ? aAB : aBA
             if directed {
+                let tSocial = Int(nodeSocial[target]), sSocial = Int(nodeSocial[source])
+                if byCoverage {
+                    reasons.append(
+                        "\(sID) alerted in \(min(support, tSocial)) of \(tSocial) incidents of \(tID), \(tID) in \(min(support, sSocial)) of \(sSocial) of \(sID)'s: \(tID)'s failures reach \(sID)"
+                    )
+                }
                 reasons.append("\(tID) alerted first in \(tgtEarlierFirst)/\(support) (mean lag \(Int(lag.rounded())) s)")
                 reasons.append("after explaining away other causes, \(Int((prop * 100).rounded()))% of \(tID) incidents reached \(sID)")
             } else {

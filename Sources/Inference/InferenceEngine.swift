@@ -40,6 +40,16 @@ public struct InferenceSettings: Sendable, Equatable {
     public var minConfidence: Double = 0.2
     /// Share of the attributed alerts that must point one way for the edge to be directed.
     public var directionThreshold: Double = 0.75
+    /// Direction from coverage (time clusters): a failure of a dependency reaches its caller, a
+    /// caller's own failures mostly do not reach its dependency. So when the share of one end's
+    /// social incidents in which the other end alerted too is at least this many times the
+    /// reverse share, the first end is the dependency, whichever alerted first: each monitor
+    /// waits its own hold time (`for:`, evaluation windows, datapoints to alarm), and a caller's
+    /// fast monitor often fires before its dependency's slow one. Coverage gives way when the
+    /// order says the opposite more strongly (log-ratio of who alerted first, against the
+    /// log-ratio of the shares): a caller that fails only through this dependency covers it
+    /// completely. Closer ratios fall back to the order (`directionThreshold`). 0: order only.
+    public var coverageDirection: Double = 1.25
     /// Odds multiplier applied to the confidence of pairs whose nodes belong to the same team.
     public var teamPriorOdds: Double = 2.0
     /// Maximum number of alert ids in `InferredEvidence.evidence` (and `InferredNode.alertIDs`).

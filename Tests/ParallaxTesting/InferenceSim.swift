@@ -282,6 +282,12 @@ public struct SimConfig: Sendable {
     /// fire together. False: the older model (one monitor per incident, light name variants).
     public var toolNames = true
     public var monitorDetection: Double = 0.75
+    /// Each monitor waits its own hold time before it fires, as the tools are configured in
+    /// practice (Prometheus rule `for:`, Grafana pending period, a Datadog evaluation window,
+    /// CloudWatch period × datapoints to alarm), plus its evaluation interval; a failure shorter
+    /// than the hold is never alerted on by that monitor. Pagers fire after another monitor of the
+    /// node. False: the tool delays of `toolNames` (seconds to a few minutes, drawn per alert).
+    public var monitorHold = false
     public init() {}
 
     /// The weak-propagation regime (development set, issue 14): many dependencies reach their
@@ -296,6 +302,14 @@ public struct SimConfig: Sendable {
         c.noiseSpread = 0.5
         c.blipShare = 0.15...0.5
         c.escalationTeams = true
+        return c
+    }
+
+    /// The weak regime with monitor hold times (`monitorHold`): the order in which two nodes'
+    /// alerts arrive is set as much by their monitors' configuration as by the failure itself.
+    public static func held() -> SimConfig {
+        var c = weak()
+        c.monitorHold = true
         return c
     }
 }
@@ -319,7 +333,29 @@ public struct SimEdge: Hashable, Comparable, Sendable {
 }
 
 public enum Simulator {
-    public struct Monitor { var node: Int; var source: AlertSource; var key: String; var raw: String; var title: String; var kind: EntityKind? = nil }
+    public struct Monitor {
+        var node: Int
+        var source: AlertSource
+        var key: String
+        var raw: String
+        var title: String
+        var kind: EntityKind? = nil
+        var hold: Double = 0  // s the condition must last (monitorHold)
+        var interval: Double = 0  // evaluation interval (s)
+    }
+
+    /// A monitor's hold time and evaluation interval as commonly configured in each tool.
+    static func holdTime(_ source: AlertSource, _ rng: inout SplitMix64) -> (hold: Double, interval: Double) {
+        func pick(_ xs: [Double]) -> Double { xs[rng.int(xs.count)] }
+        switch source {
+        case .alertmanager: return (pick([0, 60, 120, 300, 300, 600, 900]), pick([15, 30, 60]))
+        case .grafana: return (pick([0, 60, 120, 300]), 60)
+        case .datadog: return (pick([60, 300, 300, 600]), 60)
+        case .cloudwatch: return (pick([60, 300]) * pick([1, 2, 3]), 60)
+        case .sentry: return (0, 30)
+        case .pagerduty, .opsgenie: return (pick([60, 120, 300, 600]) + rng.uniform(3, 40), 10)
+        }
+    }
 
     public static func run(_ topo: Topology, _ cfg: SimConfig) -> SimOutput {
         var rng = SplitMix64(simulationSeed: cfg.seed &* 0x2545_F491_4F6C_DD1D ^ UInt64(topo.name.utf8.count))
@@ -348,6 +384,7 @@ public enum Simulator {
                         Monitor(
                             node: i, source: src, key: String(format: "fp%016llx", rng.next()),
                             raw: spelled.raw, title: "\(node.name) \(what)", kind: spelled.kind))
+                    if cfg.monitorHold { (ms[ms.count - 1].hold, ms[ms.count - 1].interval) = holdTime(src, &rng) }
                     continue
                 }
                 ms.append(
@@ -413,8 +450,18 @@ public enum Simulator {
             if cfg.toolNames {
                 // Every monitor of the node detects on its own, after its tool's delay.
                 var fired = false
+                // How long this node stays failed (monitorHold): log-normal, median 15 min.
+                let duration = cfg.monitorHold ? 900 * exp(0.9 * rng.normal()) : .infinity
                 for (mi, mon) in monitors[node].enumerated() where rng.chance(cfg.monitorDetection) {
                     let delay: Double
+                    if cfg.monitorHold {
+                        guard duration >= mon.hold else { continue }
+                        delay = mon.hold + rng.uniform(0, mon.interval)
+                        emit(node, t + delay, monitor: mi)
+                        if rng.chance(cfg.refire) { emit(node, t + delay + rng.uniform(60, 600), monitor: mi) }
+                        fired = true
+                        continue
+                    }
                     switch mon.source {
                     case .cloudwatch: delay = rng.uniform(60, 240)  // evaluation periods
                     case .sentry: delay = rng.uniform(0, 10)

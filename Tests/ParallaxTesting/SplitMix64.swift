@@ -23,4 +23,6 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     public mutating func chance(_ p: Double) -> Bool { uniform() < p }
     public mutating func exponential(mean: Double) -> Double { -mean * log(1 - uniform()) }
     public mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    /// A standard normal draw (Box–Muller).
+    public mutating func normal() -> Double { (-2 * log(1 - uniform())).squareRoot() * cos(2 * .pi * uniform()) }
 }
