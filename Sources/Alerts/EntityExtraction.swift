@@ -137,6 +137,48 @@ struct EntityBag {
     }
 }
 
+/// What a Prometheus scrape `job` says about the alert's subject. Most jobs name the application
+/// scraped (`job="checkout"`, `instance="10.0.0.5:8080"`: the subject is `checkout`). A probe
+/// (blackbox exporter) or a generic exporter is scraped on behalf of something else, which its
+/// `instance` names: the probed URL, the database or broker host, the VM.
+enum ScrapeTarget {
+    /// Technologies whose exporter job (`mongodb`, `mongodb-exporter`, `redis_exporter` …) stands
+    /// for every host it runs on, and the kind of entity such a host is. Kept short on purpose:
+    /// an application job that happens to share a name would lose its service node.
+    static let technologies: [String: EntityKind] = [
+        "mongodb": .database, "mongo": .database, "mysql": .database, "mysqld": .database, "mariadb": .database,
+        "postgres": .database, "postgresql": .database, "redis": .database, "memcached": .database,
+        "elasticsearch": .database,
+        "rabbitmq": .queue, "kafka": .queue,
+        "node": .host,
+    ]
+
+    /// The kind of entity `instance` is when it, not `job`, is the alert's subject; nil when the
+    /// job names the subject. `job` is lowercased.
+    /// - a URL instance (`https://host/path`), or a job containing `blackbox` or `probe`: the
+    ///   probed endpoint, a service;
+    /// - a job in `technologies`: that technology's kind;
+    /// - a job ending in `-exporter`/`_exporter`: the kind of its first token found in
+    ///   `technologies` (`node-exporter` → host, `kafka-lag-exporter` → queue), else host.
+    static func subjectKind(job: String, instance: String) -> EntityKind? {
+        if isURL(instance) || job.find("blackbox") != nil || job.find("probe") != nil { return .service }
+        if let kind = technologies[job] { return kind }
+        for suffix in ["-exporter", "_exporter"] where job.hasSuffix(suffix) && job.utf8.count > suffix.utf8.count {
+            let tokens = job.dropLast(suffix.count).split { $0 == "-" || $0 == "_" }
+            return tokens.lazy.compactMap { technologies[String($0)] }.first ?? .host
+        }
+        return nil
+    }
+
+    /// `scheme://…` with an RFC 3986 scheme (a letter, then letters, digits, `+`, `-`, `.`).
+    static func isURL(_ s: String) -> Bool {
+        guard let r = s.find("://") else { return false }
+        let scheme = s.utf8[..<r.lowerBound]
+        guard let first = scheme.first, (first | 0x20) >= 97, (first | 0x20) <= 122 else { return false }
+        return scheme.allSatisfy { isASCIIAlnum($0) || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }
+    }
+}
+
 /// Result of reading a key/value set (labels, tags, dimensions).
 struct LabelReading {
     var bag = EntityBag()
@@ -176,11 +218,24 @@ enum LabelReader {
             guard !pairs[i].1.trimmed.isEmpty, case .entity(.k8sWorkload, _)? = roles[i] else { return false }
             return true
         }
+        // A probe (blackbox) or a generic exporter (mongodb, node-exporter …) scrapes on behalf of
+        // what `instance` names: that is the subject, first in the bag, and the job is left out
+        // (it would make one node of every probed endpoint or exporter host).
+        var subject: Int?
+        if !hasStrongService, !hasWorkload,
+            let i = pairs.indices.first(where: { keys[$0] == "instance" }),
+            case let value = pairs[i].1.trimmed, !value.isEmpty, !value.hasPrefix("$"),
+            let kind = ScrapeTarget.subjectKind(job: job, instance: value)
+        {
+            subject = i
+            r.bag.add(Entity(kind: kind, name: NameNormalizer.host(value), raw: value, namespace: kind == .service ? namespace : nil))
+        }
         for (i, (k, v)) in pairs.enumerated() {
             let value = v.trimmed
             guard !value.isEmpty else { continue }
             r.places.add(r.locality.location(key: k, canonical: keys[i], value: value))
             if hasStrongService, keys[i] == "job" { continue }
+            if subject != nil, i == subject || keys[i] == "job" { continue }
             if hasWorkload, !job.isEmpty, keys[i] == "job" || (keys[i] == "service" && value.lowercased().contains(job)) { continue }
             switch roles[i] {
             case .entity(let kind, let pod)?:

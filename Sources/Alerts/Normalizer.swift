@@ -43,12 +43,15 @@ public enum NameNormalizer {
         return tokens[lo..<hi].joined(separator: "-")
     }
 
-    /// Hosts: lowercase, scheme / path / user-info / port removed (`10.0.0.5:9100` → `10.0.0.5`,
-    /// `https://api.example.com/health` → `api.example.com`, `[::1]:9100` → `::1`). No env stripping.
+    /// Hosts: lowercase, scheme / path / query / fragment / user-info / port removed
+    /// (`10.0.0.5:9100` → `10.0.0.5`, `https://api.example.com/health` → `api.example.com`,
+    /// `[::1]:9100` → `::1`). No env stripping.
     public static func host(_ raw: String) -> String {
         var s = raw.trimmed.lowercased()
         if let r = s.find("://") { s = String(s[r.upperBound...]) }
-        if let slash = s.firstIndex(ofASCII: UInt8(ascii: "/")) { s = String(s[..<slash]) }
+        for end in [UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "#")] {
+            if let i = s.firstIndex(ofASCII: end) { s = String(s[..<i]) }
+        }
         if let at = s.lastIndex(ofASCII: UInt8(ascii: "@")) { s = String(s[s.index(after: at)...]) }
         if s.hasPrefix("[") {
             if let close = s.firstIndex(ofASCII: UInt8(ascii: "]")) { s = String(s[s.index(after: s.startIndex)..<close]) }

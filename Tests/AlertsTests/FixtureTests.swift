@@ -70,12 +70,9 @@ import Testing
         #expect(a.dedupKey == "e6349a25f5ef0e9e")
         #expect(epoch(a.startsAt) == 1_709_258_940)
         #expect(a.title == "Memory (copy)")
-        // valueString labels={instance=node_exporter:9100, job=node}
-        #expect(
-            a.entities == [
-                Entity(kind: .host, name: "node_exporter", raw: "node_exporter:9100"),
-                Entity(kind: .service, name: "node", raw: "node"),
-            ])
+        // valueString labels={instance=node_exporter:9100, job=node}: job `node` is node_exporter's,
+        // so the subject is the host it runs on, not a service `node`.
+        #expect(a.entities == [Entity(kind: .host, name: "node_exporter", raw: "node_exporter:9100")])
     }
 
     @Test func grafana9Resolved() throws {
@@ -85,7 +82,9 @@ import Testing
         #expect(a.dedupKey == "d8a21484c9c25a60")
         #expect(near(a.startsAt, 1_655_426_460.782137894))
         #expect(near(a.endsAt, 1_655_427_084.067337833))
-        #expect(a.entitySummary == ["host:otherhost.example.com", "service:rabbitmq"])
+        // valueString labels={…, instance=otherhost.example.com, job=rabbitmq}: the broker on that
+        // host, not one `rabbitmq` service for every host the exporter job scrapes.
+        #expect(a.entitySummary == ["queue:otherhost.example.com"])
     }
 }
 

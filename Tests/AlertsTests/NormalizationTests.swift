@@ -40,6 +40,8 @@ import Testing
         ("10.0.0.5:9100", "10.0.0.5"),
         ("node_exporter:9100", "node_exporter"),
         ("https://API.example.com/health", "api.example.com"),
+        ("https://shop.example.com?probe=1", "shop.example.com"),
+        ("http://user@status.example.com:8443#top", "status.example.com"),
         ("[::1]:9100", "::1"),
         ("fe80::1", "fe80::1"),
         ("Web-1.prod.internal", "web-1.prod.internal"),
