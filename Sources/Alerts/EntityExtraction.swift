@@ -43,8 +43,9 @@ enum EntityKeys {
                 "tablename", "cacheclusterid", "replicationgroupid", "dbnamespace",
             ],
             .entity(.database, pod: false))
+        // `Broker`: Amazon MQ's (AWS/AmazonMQ) broker dimension.
         set(
-            ["queue", "queuename", "topic", "topicname", "streamname", "deliverystreamname", "messagingdestinationname"],
+            ["queue", "queuename", "topic", "topicname", "streamname", "deliverystreamname", "messagingdestinationname", "broker"],
             .entity(.queue, pod: false))
         set(["loadbalancer", "loadbalancername", "targetgroup"], .entity(.loadBalancer, pod: false))
         set(["functionname", "function", "faasname"], .entity(.function, pod: false))

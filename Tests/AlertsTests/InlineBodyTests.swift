@@ -134,6 +134,58 @@ import Testing
         #expect(alerts.map(\.team) == ["ops", "ops"])
     }
 
+    /// An SNS delivery of a classic alarm message (`Message` as a JSON string).
+    static func snsAlarm(
+        _ name: String, old: String, new: String, namespace: String, dimensions: String, at time: String = "2026-02-10T03:12:00.000+0000"
+    ) throws -> Data {
+        let message =
+            #"{"AlarmName":"\#(name)","AlarmDescription":null,"AWSAccountId":"210987654321","AlarmConfigurationUpdatedTimestamp":"2025-11-03T09:00:00.000+0000","NewStateValue":"\#(new)","NewStateReason":"Threshold Crossed","StateChangeTime":"\#(time)","Region":"EU (Frankfurt)","AlarmArn":"arn:aws:cloudwatch:eu-central-1:210987654321:alarm:\#(name)","OldStateValue":"\#(old)","OKActions":[],"AlarmActions":["arn:aws:sns:eu-central-1:210987654321:platform-alerts"],"InsufficientDataActions":[],"Trigger":{"MetricName":"CpuUtilization","Namespace":"\#(namespace)","StatisticType":"Statistic","Statistic":"AVERAGE","Unit":null,"Dimensions":\#(dimensions),"Period":300,"EvaluationPeriods":3,"ComparisonOperator":"GreaterThanThreshold","Threshold":85.0,"TreatMissingData":"missing","EvaluateLowSampleCountPercentile":""}}"#
+        let envelope: [String: Any] = [
+            "Type": "Notification", "MessageId": "5d1c0f6e-0c2b-5d43-9d8e-2f3f6b7a9c10",
+            "TopicArn": "arn:aws:sns:eu-central-1:210987654321:platform-alerts",
+            "Subject": "\(new): \"\(name)\" in EU (Frankfurt)", "Message": message, "Timestamp": "2026-02-10T03:12:00.412Z",
+            "SignatureVersion": "1", "Signature": "c2lnbmF0dXJl",
+        ]
+        return try JSONSerialization.data(withJSONObject: envelope, options: [.sortedKeys])
+    }
+
+    @Test func amazonMQBrokerDimensionIsAQueue() throws {
+        let alarm = try Self.snsAlarm(
+            "mq-broker-cpu-high", old: "OK", new: "ALARM", namespace: "AWS/AmazonMQ",
+            dimensions: #"[{"value":"production-rabbitmq-mq-1","name":"Broker"}]"#)
+        let a = try #require(try AlertIntake.decode(alarm).first)
+        #expect(a.status == .firing)
+        #expect(
+            a.entities.dropFirst()
+                == [Entity(kind: .queue, name: "rabbitmq-mq-1", raw: "production-rabbitmq-mq-1")])  // leading `production` dropped
+        // Any spelling of the key meets (keys compare lowercased, non-alphanumerics removed), like
+        // MSK's `Cluster Name`; a queue metric names the broker and the queue.
+        for key in ["broker", "BROKER", " Broker "] {
+            let b = try Self.snsAlarm(
+                "mq-broker-cpu-high", old: "OK", new: "ALARM", namespace: "AWS/AmazonMQ",
+                dimensions: #"[{"value":"production-rabbitmq-mq-1","name":"\#(key)"}]"#)
+            #expect(try AlertIntake.decode(b).first?.entity(.queue).map(\.raw) == ["production-rabbitmq-mq-1"], "key \(key)")
+        }
+        let queue = try Self.snsAlarm(
+            "orders-queue-depth", old: "OK", new: "ALARM", namespace: "AWS/AmazonMQ",
+            dimensions: #"[{"value":"orders","name":"Queue"},{"value":"/","name":"VirtualHost"},{"value":"shop-broker","name":"Broker"}]"#)
+        #expect(try AlertIntake.decode(queue).first?.entitySummary == ["awsResource:orders-queue-depth", "queue:orders", "queue:shop-broker"])
+        let msk = try Self.snsAlarm(
+            "msk-disk", old: "OK", new: "ALARM", namespace: "AWS/Kafka",
+            dimensions: #"[{"value":"events-cluster","name":"Cluster Name"},{"value":"1","name":"Broker ID"}]"#)
+        #expect(try AlertIntake.decode(msk).first?.entitySummary == ["awsResource:msk-disk", "awsResource:events-cluster"])
+        // EventBridge puts dimensions in an object.
+        let eventBridge = """
+            {"version":"0","id":"e1","detail-type":"CloudWatch Alarm State Change","source":"aws.cloudwatch","account":"210987654321",
+             "time":"2026-02-10T03:12:00Z","region":"eu-central-1","resources":["arn:aws:cloudwatch:eu-central-1:210987654321:alarm:mq-broker-cpu-high"],
+             "detail":{"alarmName":"mq-broker-cpu-high","state":{"value":"ALARM","timestamp":"2026-02-10T03:12:00.000+0000"},
+               "previousState":{"value":"OK","timestamp":"2026-02-09T22:00:00.000+0000"},
+               "configuration":{"metrics":[{"id":"m1","metricStat":{"metric":{"namespace":"AWS/AmazonMQ","name":"CpuUtilization",
+                 "dimensions":{"Broker":"production-rabbitmq-mq-1"}},"period":300,"stat":"Average"},"returnData":true}]}}}
+            """
+        #expect(try AlertIntake.decode(body(eventBridge)).first?.entity(.queue).map(\.raw) == ["production-rabbitmq-mq-1"])
+    }
+
     @Test func snsSubscriptionConfirmationAndTextMessage() throws {
         let confirm =
             #"{"Type":"SubscriptionConfirmation","TopicArn":"arn:aws:sns:eu-west-1:1:ops","Message":"You have chosen…","SubscribeURL":"https://sns.example/confirm"}"#
