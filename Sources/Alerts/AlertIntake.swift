@@ -28,7 +28,8 @@ public enum AlertIntake {
     ///   - source: force an adapter (the `{source}` path segment); nil = detect from the shape.
     ///   - receivedAt: used only when the payload carries no usable time at all.
     /// - Returns: zero or more alerts (groups and SNS `Records` yield several; informational
-    ///   events such as a PagerDuty `pagey.ping` yield none).
+    ///   events such as a PagerDuty `pagey.ping` or a CloudWatch OK → INSUFFICIENT_DATA change
+    ///   yield none).
     /// Alerts whose own time field is impossible are left out; use `intake` to learn which.
     public static func decode(
         _ body: Data, source: AlertSource? = nil, receivedAt: Date = Date(),

@@ -43,11 +43,12 @@ enum CloudWatchAdapter {
     static func alarmMessage(_ m: JSONObject, topicArn: String?, fallbackTime: Date?, raw: String, _ ctx: AdapterContext) throws -> [Alert] {
         let team = topicArn.flatMap { AWSARN.parse($0) }.map { $0.resourceName }
         if let detail = (m["alarmData"] ?? m["detail"]) as? JSONObject {
-            return [try stateChange(detail, envelope: m, team: team, raw: raw, ctx)]
+            return try stateChange(detail, envelope: m, team: team, raw: raw, ctx).map { [$0] } ?? []
         }
         guard let name = JSONAny.text(m["AlarmName"]), let state = JSONAny.text(m["NewStateValue"]) else {
             throw ctx.invalid("alarm message without \"AlarmName\"/\"NewStateValue\"")
         }
+        if isMetricGap(from: JSONAny.text(m["OldStateValue"]), to: state) { return [] }
         let time = try ctx.time(m["StateChangeTime"], "StateChangeTime") ?? fallbackTime ?? ctx.receivedAt
         let firing = state.uppercased() == "ALARM"
         let account = JSONAny.text(m["AWSAccountId"])
@@ -72,12 +73,20 @@ enum CloudWatchAdapter {
         ]
     }
 
+    /// OK → INSUFFICIENT_DATA: the metric stopped (maintenance, a stopped instance) while the
+    /// alarm was fine. Neither a failure nor the end of one, so no alert. (ALARM →
+    /// INSUFFICIENT_DATA still ends the alarm's alert.)
+    static func isMetricGap(from old: String?, to new: String) -> Bool {
+        old?.uppercased() == "OK" && new.uppercased() == "INSUFFICIENT_DATA"
+    }
+
     /// EventBridge `detail` or Lambda-action `alarmData`. A non-ALARM state ends the alert; when
-    /// the previous state was ALARM its timestamp is the start.
-    static func stateChange(_ d: JSONObject, envelope: JSONObject, team: String?, raw: String, _ ctx: AdapterContext) throws -> Alert {
+    /// the previous state was ALARM its timestamp is the start. Nil for OK → INSUFFICIENT_DATA.
+    static func stateChange(_ d: JSONObject, envelope: JSONObject, team: String?, raw: String, _ ctx: AdapterContext) throws -> Alert? {
         guard let name = JSONAny.text(d["alarmName"]), let state = JSONAny.text(JSONAny.path(d, "state", "value")) else {
             throw ctx.invalid("\"detail\"/\"alarmData\" without \"alarmName\" and \"state.value\"")
         }
+        if isMetricGap(from: JSONAny.text(JSONAny.path(d, "previousState", "value")), to: state) { return nil }
         let time = try ctx.time(JSONAny.path(d, "state", "timestamp"), "state.timestamp") ?? ctx.time(envelope["time"], "time") ?? ctx.receivedAt
         let previousAlarm = JSONAny.text(JSONAny.path(d, "previousState", "value"))?.uppercased() == "ALARM"
         let previousTime = try ctx.time(JSONAny.path(d, "previousState", "timestamp"), "previousState.timestamp")

@@ -62,6 +62,25 @@ import Testing
         #expect(forced.errors.first?.message.hasPrefix("invalid datadog payload") == true)
     }
 
+    /// A CloudWatch OK → INSUFFICIENT_DATA delivery is understood and yields no alert: an empty
+    /// body, not an error.
+    @Test func metricGapIsAnEmptyBodyNotAnError() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gap-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let dims = #"[{"value":"orders-db","name":"DBInstanceIdentifier"}]"#
+        let gap = try InlineBodyTests.snsAlarm("orders-db-cpu", old: "OK", new: "INSUFFICIENT_DATA", namespace: "AWS/RDS", dimensions: dims)
+        let fired = try InlineBodyTests.snsAlarm("orders-db-cpu", old: "OK", new: "ALARM", namespace: "AWS/RDS", dimensions: dims)
+        let f = dir.appendingPathComponent("sns.ndjson")
+        try (String(decoding: gap, as: UTF8.self) + "\n" + String(decoding: fired, as: UTF8.self) + "\n").write(
+            to: f, atomically: true, encoding: .utf8)
+        let r = try AlertFileReader.read(paths: [f.path])
+        #expect(r.bodiesRead == 2)
+        #expect(r.errors.isEmpty)
+        #expect(r.emptyBodies.map(\.line) == [1])
+        #expect(r.alerts.map(\.status) == [.firing])
+    }
+
     @Test func ndjsonVolume() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bulk-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

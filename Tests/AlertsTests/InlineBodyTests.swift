@@ -186,6 +186,46 @@ import Testing
         #expect(try AlertIntake.decode(body(eventBridge)).first?.entity(.queue).map(\.raw) == ["production-rabbitmq-mq-1"])
     }
 
+    /// OK → INSUFFICIENT_DATA (the metric stopped, e.g. during maintenance) is no alert: the
+    /// alarm neither fired nor recovered.
+    @Test func okToInsufficientDataIsNoAlert() throws {
+        let gap = try Self.snsAlarm(
+            "mq-broker-cpu-high", old: "OK", new: "INSUFFICIENT_DATA", namespace: "AWS/AmazonMQ",
+            dimensions: #"[{"value":"production-rabbitmq-mq-1","name":"Broker"}]"#)
+        #expect(AlertIntake.detect(gap) == .cloudwatch)
+        let result = try AlertIntake.intake(gap)
+        #expect(result.alerts.isEmpty)
+        #expect(result.rejected.isEmpty)
+        #expect(try AlertIntake.decode(gap).isEmpty)
+        // ALARM → INSUFFICIENT_DATA still ends the alarm's alert.
+        let ended = try Self.snsAlarm(
+            "mq-broker-cpu-high", old: "ALARM", new: "INSUFFICIENT_DATA", namespace: "AWS/AmazonMQ",
+            dimensions: #"[{"value":"production-rabbitmq-mq-1","name":"Broker"}]"#)
+        let a = try #require(try AlertIntake.decode(ended).first)
+        #expect(a.status == .resolved)
+        #expect(epoch(a.endsAt) == 1_770_693_120)
+        // Lambda records: the gap is skipped, its neighbour kept.
+        let records: [String: Any] = [
+            "Records": try [gap, ended].map { data -> [String: Any] in
+                ["EventSource": "aws:sns", "EventVersion": "1.0", "Sns": try JSONSerialization.jsonObject(with: data)]
+            }
+        ]
+        let both = try AlertIntake.decode(JSONSerialization.data(withJSONObject: records))
+        #expect(both.map(\.status) == [.resolved])
+        // EventBridge: previousState OK, state INSUFFICIENT_DATA.
+        let eventBridge = """
+            {"version":"0","id":"e2","detail-type":"CloudWatch Alarm State Change","source":"aws.cloudwatch","account":"210987654321",
+             "time":"2026-02-10T03:12:00Z","region":"eu-central-1","resources":["arn:aws:cloudwatch:eu-central-1:210987654321:alarm:orders-db-cpu"],
+             "detail":{"alarmName":"orders-db-cpu","state":{"value":"INSUFFICIENT_DATA","reason":"Insufficient Data: 3 datapoints were unknown.",
+               "timestamp":"2026-02-10T03:12:00.000+0000"},"previousState":{"value":"OK","timestamp":"2026-02-01T08:00:00.000+0000"},
+               "configuration":{"metrics":[{"id":"m1","metricStat":{"metric":{"namespace":"AWS/RDS","name":"CPUUtilization",
+                 "dimensions":{"DBInstanceIdentifier":"orders-db"}},"period":60,"stat":"Average"},"returnData":true}]}}}
+            """
+        #expect(try AlertIntake.decode(body(eventBridge)).isEmpty)
+        let fromAlarm = eventBridge.replacingOccurrences(of: #""previousState":{"value":"OK""#, with: #""previousState":{"value":"ALARM""#)
+        #expect(try AlertIntake.decode(body(fromAlarm)).map(\.status) == [.resolved])
+    }
+
     @Test func snsSubscriptionConfirmationAndTextMessage() throws {
         let confirm =
             #"{"Type":"SubscriptionConfirmation","TopicArn":"arn:aws:sns:eu-west-1:1:ops","Message":"You have chosen…","SubscribeURL":"https://sns.example/confirm"}"#

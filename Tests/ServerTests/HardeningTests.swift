@@ -169,6 +169,26 @@ struct BodyHardeningTests {
         }
     }
 
+    /// CloudWatch OK → INSUFFICIENT_DATA is understood but yields no alert: 202 with nothing
+    /// stored, so SNS does not retry it.
+    @Test func aCloudWatchMetricGapIsAcceptedWithNoAlert() async throws {
+        let gap =
+            #"{"AlarmName":"orders-db-cpu","NewStateValue":"INSUFFICIENT_DATA","OldStateValue":"OK","StateChangeTime":"2026-11-20T09:05:00.000+0000","AWSAccountId":"123456789012","Region":"US East (N. Virginia)","Trigger":{"Namespace":"AWS/RDS","Dimensions":[{"name":"DBInstanceIdentifier","value":"orders-db"}]}}"#
+        let envelope: [String: Any] = [
+            "Type": "Notification", "MessageId": "m-2", "TopicArn": "arn:aws:sns:us-east-1:123456789012:payments-alarms",
+            "Message": gap, "Timestamp": "2026-11-20T09:05:01.000Z",
+        ]
+        let body = try JSONSerialization.data(withJSONObject: envelope)
+        try await buildApplication(configuration: testConfiguration()).test(.live) { client in
+            let r = try await client.execute(uri: "/v1/alerts/cloudwatch", method: .post, headers: .json, body: ByteBuffer(data: body))
+            #expect(r.status == .accepted)
+            let o = try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any]
+            #expect(o?["accepted"] as? Int == 0)
+            #expect((o?["alerts"] as? [String]) == [])
+            #expect(o?["source"] as? String == "cloudwatch")
+        }
+    }
+
     /// zlib stops where the input stops: without the trailer check a truncated body was accepted
     /// as whatever it had inflated so far.
     @Test func truncatedGzipIsRefusedOnBothRoutes() async throws {
