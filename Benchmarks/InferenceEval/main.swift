@@ -183,7 +183,7 @@ for (name, seed, isTuning) in rows {
         EntityMatcher.debug = { a, b, f, why in
             let same = idOwner[a] != nil && idOwner[a] == idOwner[b]
             print(
-                "   CAND \(same ? "SAME" : "diff") \(a) ~ \(b) name \(pct(f[0])) n \(Int(f[1]))/\(Int(f[2])) p \(pct(f[3]))/\(pct(f[4])) \(why ?? "")"
+                "   CAND \(same ? "SAME" : "diff") \(a) ~ \(b) name \(pct(f[0])) n \(Int(f[1]))/\(Int(f[2])) p \(pct(f[3]))/\(pct(f[4])) off \(Int(f[5])) hits \(Int(f[6]))/\(Int(f[7])) \(why ?? "")"
             )
         }
     }

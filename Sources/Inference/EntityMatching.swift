@@ -155,6 +155,11 @@ public struct EntityMatcher {
     var strongCoFire: Double = 0.25
     var strongLift: Double = 5
     var strongP: Double = 1e-4
+    /// Two monitors of one thing fire a fixed time apart when their hold times differ (a Sentry
+    /// alert at once, a Prometheus rule after `for: 10m`, a pager after its upstream): co-firing is
+    /// also looked for at the pair's typical offset, the median signed lag to the nearest
+    /// incident of the other name within this many seconds, when it is larger than the window.
+    var maxOffset: TimeInterval = 1200
 
     struct Result {
         var groupOf: [Int]  // unit → group representative unit
@@ -231,6 +236,7 @@ public struct EntityMatcher {
         struct Scored {
             var a: Int; var b: Int; var score: Double; var name: Double; var shared: [String]
             var abHits: Int; var baHits: Int; var aEpisodes: Int; var bEpisodes: Int
+            var offset: Double = 0  // b fires this long after a, typically (0: together)
         }
         var scored: [Scored] = []
         let incidents = units.map { Self.incidents($0.onsets, window) }
@@ -273,12 +279,18 @@ public struct EntityMatcher {
                 if teamsAB.contains(t) { return 0 }
                 return (df[t] ?? 0) <= 1 ? 0.5 : 1
             }
-            let ia = incidents[a], ib = incidents[b]
-            let wa = social(a), wb = social(b)
-            let (ab, pa) = Self.hits(ia, wa, ib, window), (ba, pb) = Self.hits(ib, wb, ia, window)
+            let ia = incidents[a], wa = social(a), wb = social(b)
+            // b's incidents moved by the pair's typical offset (0 when within the window).
+            let offset = Self.typicalOffset(ia, incidents[b], window: window, maxOffset: maxOffset)
+            let ib = offset == 0 ? incidents[b] : incidents[b].map { $0 - offset }
+            // At an offset the partner is not within the window of the unshifted timeline, so an
+            // incident met only by the partner counts as social (weight 1), as it would unshifted.
+            let reach = offset == 0 ? 0 : window + maxOffset
+            let (ab, pa) = Self.hits(ia, wa, ib, window, partner: incidents[b], reach: reach)
+            let (ba, pb) = Self.hits(incidents[b], wb, ia.map { $0 + offset }, window, partner: ia, reach: reach)
             if let d = Self.debug {
                 d(
-                    units[a].id, units[b].id, [nameScore, Double(ia.count), Double(ib.count), pa, pb],
+                    units[a].id, units[b].id, [nameScore, Double(ia.count), Double(ib.count), pa, pb, offset, Double(ab), Double(ba)],
                     why ?? "[\(shapes[a].tokens) \(shapes[b].tokens) \(units[a].raws.sorted()) \(units[b].raws.sorted())]")
             }
             if why != nil { continue }
@@ -295,7 +307,9 @@ public struct EntityMatcher {
             // often than with its siblings, which says nothing against one thing having two names.
             let joint = min(ab, ba)
             if nameScore >= strongName && joint >= minJoint {
-                let expected = Double(ia.count) * Double(ib.count) * 2 * window / span
+                // An offset was searched for over ±maxOffset: chance is judged over that reach.
+                let reach = offset == 0 ? window : window + maxOffset
+                let expected = Double(ia.count) * Double(ib.count) * 2 * reach / span
                 if Double(joint) >= strongLift * expected && NearSignificance.poissonTail(Double(joint), mean: expected) < strongP {
                     need = min(need, sameTool ? strongCoFire + 0.15 : strongCoFire)
                 }
@@ -305,7 +319,7 @@ public struct EntityMatcher {
             scored.append(
                 Scored(
                     a: a, b: b, score: score, name: nameScore, shared: shared,
-                    abHits: ab, baHits: ba, aEpisodes: ia.count, bEpisodes: ib.count))
+                    abHits: ab, baHits: ba, aEpisodes: ia.count, bEpisodes: ib.count, offset: offset))
         }
         scored.sort { $0.score != $1.score ? $0.score > $1.score : ($0.a, $0.b) < ($1.a, $1.b) }
 
@@ -346,8 +360,14 @@ public struct EntityMatcher {
                 let (myEp, theirEp) = p.a == m ? (p.aEpisodes, p.bEpisodes) : (p.bEpisodes, p.aEpisodes)
                 var reasons: [String] = []
                 reasons.append("name: shares \(p.shared.map { "'\($0)'" }.joined(separator: ", ")) with \(v.id) (similarity \(Self.fmt(p.name)))")
+                if p.offset != 0 {
+                    // How much later this name fires than its partner (their monitors' hold times differ).
+                    let later = Int((p.a == m ? -p.offset : p.offset).rounded())
+                    let (who, lag) = later >= 0 ? (u.id, later) : (v.id, -later)
+                    reasons.append("\(who) typically fires \(lag) s after the other (monitors with different hold times)")
+                }
                 reasons.append(
-                    "fired within \(Int(window)) s of \(v.id) in \(mine) of its \(myEp) incidents; \(v.id) within \(Int(window)) s of it in \(theirs) of \(theirEp)"
+                    "fired within \(Int(window)) s of \(v.id)\(p.offset != 0 ? " (at that offset)" : "") in \(mine) of its \(myEp) incidents; \(v.id) within \(Int(window)) s of it in \(theirs) of \(theirEp)"
                 )
                 reasons.append(
                     "different tools: \(u.sources.map(\.rawValue).sorted().joined(separator: ", ")) vs \(v.sources.map(\.rawValue).sorted().joined(separator: ", "))"
@@ -436,15 +456,44 @@ public struct EntityMatcher {
         return out
     }
 
+    /// The median signed lag from each of `a` to the nearest of `b` within ±maxOffset (both
+    /// sorted), or 0 when that is within ±window or fewer than 3 have a neighbour.
+    static func typicalOffset(_ a: [Double], _ b: [Double], window: Double, maxOffset: Double) -> Double {
+        guard maxOffset > window, !b.isEmpty else { return 0 }
+        var lags: [Double] = []
+        var j = 0
+        for t in a {
+            while j + 1 < b.count && b[j + 1] <= t { j += 1 }
+            var best = Double.infinity
+            for k in max(0, j - 1)...min(b.count - 1, j + 1) where abs(b[k] - t) < abs(best) { best = b[k] - t }
+            if abs(best) <= maxOffset { lags.append(best) }
+        }
+        guard lags.count >= 3 else { return 0 }
+        lags.sort()
+        let median = lags[lags.count / 2]
+        return abs(median) <= window ? 0 : median
+    }
+
     /// How many of `a` have an element of `b` within ±window (both sorted), and the weighted
     /// share of them (weights of `a`'s incidents; 0 when all weights are 0).
-    static func hits(_ a: [Double], _ weights: [Double], _ b: [Double], _ window: Double) -> (Int, Double) {
-        var j = 0, count = 0
+    /// With `reach` > 0 (`b` moved by an offset): an incident of weight 0 (nothing else within
+    /// the window) counts with weight 1 when the partner, unmoved, fired within ±reach of it,
+    /// met at the offset or not.
+    static func hits(
+        _ a: [Double], _ weights: [Double], _ b: [Double], _ window: Double, partner: [Double] = [], reach: Double = 0
+    ) -> (Int, Double) {
+        var j = 0, k = 0, count = 0
         var hit = 0.0, total = 0.0
         for (i, t) in a.enumerated() {
             while j < b.count && b[j] < t - window { j += 1 }
-            total += weights[i]
-            if j < b.count && b[j] <= t + window { count += 1; hit += weights[i] }
+            let met = j < b.count && b[j] <= t + window
+            var w = weights[i]
+            if reach > 0 && w == 0 {
+                while k < partner.count && partner[k] < t - reach { k += 1 }
+                if k < partner.count && partner[k] <= t + reach { w = 1 }
+            }
+            total += w
+            if met { count += 1; hit += w }
         }
         return (count, total > 0 ? hit / total : 0)
     }

@@ -1,5 +1,6 @@
 import Alerts
 import Foundation
+import ParallaxTesting
 import Testing
 
 @testable import Inference
@@ -94,6 +95,27 @@ private func history(
     let b = history(8) { _ in [("checkout-api", .sentry, 7_200, .service)] }
     let g = InferenceEngine().infer(a + b, resolve: resolve)
     #expect(Set(g.nodes.map(\.id)) == ["checkout", "checkout-api"])
+}
+
+@Test func namesWhoseMonitorsHoldDifferentlyAreMergedAtTheirOffset() throws {
+    // checkout-api (Sentry, at once) and checkout (a Prometheus rule with `for: 10m`) fire
+    // 600–640 s apart in every incident: beyond the 300 s window, but always that far apart.
+    let alerts = history(10) { i in
+        [("checkout-api", .sentry, 0, .service), ("checkout", .alertmanager, 600 + Double(i % 5) * 10, .service)]
+    }
+    let g = InferenceEngine().infer(alerts, resolve: resolve)
+    #expect(g.nodes.map(\.id) == ["checkout"], "\(g.nodes.map(\.id))")
+    let ev = try #require(g.nodes.first?.sameAs.first)
+    #expect(ev.name == "checkout-api")
+    #expect(ev.reasons.contains { $0.hasPrefix("checkout typically fires 6") && $0.contains("after the other") }, "\(ev.reasons)")
+    #expect(g.edges.isEmpty, "no edge between a service and its own name")
+    // The same two names at offsets scattered over ±20 min are not one thing by behaviour.
+    var rng = SplitMix64(simulationSeed: 3)
+    let scattered = history(10) { _ in
+        [("checkout-api", .sentry, 0, .service), ("checkout", .alertmanager, rng.uniform(-1200, 1200).rounded(), .service)]
+    }
+    let apart = InferenceEngine().infer(scattered, resolve: resolve)
+    #expect(Set(apart.nodes.map(\.id)) == ["checkout", "checkout-api"], "\(apart.nodes.map(\.id))")
 }
 
 @Test func differentTeamsInOneToolAreNeverMerged() {
