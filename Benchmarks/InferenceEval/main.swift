@@ -34,7 +34,7 @@ while let a = argv.popFirst() {
     case "--debug-merges": debugMerges = true
     case "--regime":  // strong (default), weak (SimConfig.weak) or held (weak + monitor hold times, SimConfig.held)
         let r = argv.popFirst() ?? ""
-        guard ["weak", "strong", "held"].contains(r) else { print("--regime strong|weak|held"); exit(2) }
+        guard ["weak", "strong", "held", "busy"].contains(r) else { print("--regime strong|weak|held|busy"); exit(2) }
         regime = r
     case "--legacy-names": legacyNames = true  // the older simulator: light name variants, evaluator-side normalization
     case "--set":  // development only: --set name=value overrides one InferenceSettings default
@@ -71,7 +71,7 @@ while let a = argv.popFirst() {
         }
     default:
         print(
-            "usage: InferenceEval [--days D] [--seeds 11,12,13] [--regime strong|weak|held] [--tune] [--perf N [--perf-days D]] [--verbose] [--set name=value]"
+            "usage: InferenceEval [--days D] [--seeds 11,12,13] [--regime strong|weak|held|busy] [--tune] [--perf N [--perf-days D]] [--verbose] [--set name=value]"
         ); exit(2)
     }
 }
@@ -80,7 +80,8 @@ func pct(_ x: Double) -> String { String(format: "%.2f", x) }
 func now() -> Double { Date().timeIntervalSince1970 }
 
 @MainActor func simulate(_ topo: Topology, seed: UInt64) -> SimOutput {
-    var cfg = regime == "weak" ? SimConfig.weak() : regime == "held" ? SimConfig.held() : SimConfig(); cfg.seed = seed; cfg.days = days;
+    var cfg = regime == "weak" ? SimConfig.weak() : regime == "held" ? SimConfig.held() : regime == "busy" ? SimConfig.busy() : SimConfig();
+    cfg.seed = seed; cfg.days = days;
     cfg.toolNames = !legacyNames
     return Simulator.run(topo, cfg)
 }
@@ -208,9 +209,27 @@ for (name, seed, isTuning) in rows {
         print("   tool delays: \(result.stats.toolDelays.sorted { $0.key < $1.key }.map { "\($0.key) \(Int($0.value)) s" }.joined(separator: ", "))")
         let truthKeys = Set(sim.truth.map { Scoring.key($0.caller, $0.callee) })
         let mapped = Scoring.edges(result.graph, owners: sim.rawOwner)
+        // What kind of false positive: the same thing twice, an ancestor two or more calls away,
+        // two callers of one dependency, two dependencies of one caller, or nothing.
+        var callees: [String: Set<String>] = [:], callersOf: [String: Set<String>] = [:]
+        for t in sim.truth { callees[t.caller, default: []].insert(t.callee); callersOf[t.callee, default: []].insert(t.caller) }
+        func reaches(_ a: String, _ b: String) -> Bool {
+            var seen: Set<String> = [a], todo = [a]
+            while let x = todo.popLast() {
+                for y in callees[x] ?? [] where seen.insert(y).inserted { if y == b { return true }; todo.append(y) }
+            }
+            return false
+        }
+        func fpKind(_ a: String, _ b: String) -> String {
+            if a == b { return "self" }
+            if reaches(a, b) || reaches(b, a) { return "transitive" }
+            if !(callees[a] ?? []).isDisjoint(with: callees[b] ?? []) { return "co-callers" }
+            if !(callersOf[a] ?? []).isDisjoint(with: callersOf[b] ?? []) { return "siblings" }
+            return "unrelated"
+        }
         for (e, orig) in zip(mapped, result.graph.edges) where !truthKeys.contains(Scoring.key(e.source, e.target)) {
             print(
-                "   FP \(orig.source) -> \(orig.target) conf \(pct(orig.evidence.confidence)) sup \(orig.evidence.support) dir \(orig.evidence.directed) | \(orig.evidence.reasons.joined(separator: "; "))"
+                "   FP[\(fpKind(e.source, e.target))] \(orig.source) -> \(orig.target) conf \(pct(orig.evidence.confidence)) sup \(orig.evidence.support) dir \(orig.evidence.directed) | \(orig.evidence.reasons.joined(separator: "; "))"
             )
         }
         let found = Set(mapped.map { Scoring.key($0.source, $0.target) })

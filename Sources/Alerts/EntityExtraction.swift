@@ -113,6 +113,11 @@ struct EntityBag {
             return
         }
         let name = NameNormalizer.normalize(nonARN: value, kind: kind, isPod: pod)
+        if kind == .host, case let workload = NameNormalizer.clusterWorkload(name), workload != name {
+            // An in-cluster DNS name (`es-0.es-headless.data.svc:9114`) is a workload, not a machine.
+            add(Entity(kind: .k8sWorkload, name: workload, raw: value, namespace: namespace))
+            return
+        }
         add(Entity(kind: kind, name: name, raw: value, namespace: namespace))
     }
 
@@ -229,7 +234,10 @@ enum LabelReader {
             let kind = ScrapeTarget.subjectKind(job: job, instance: value)
         {
             subject = i
-            r.bag.add(Entity(kind: kind, name: NameNormalizer.host(value), raw: value, namespace: kind == .service ? namespace : nil))
+            // An in-cluster DNS name (`redis-0.redis-headless.data.svc`) is a workload, not a machine.
+            let host = NameNormalizer.host(value), name = NameNormalizer.clusterWorkload(host)
+            let subjectKind: EntityKind = name != host && kind == .host ? .k8sWorkload : kind
+            r.bag.add(Entity(kind: subjectKind, name: name, raw: value, namespace: subjectKind == .service ? namespace : nil))
         }
         for (i, (k, v)) in pairs.enumerated() {
             let value = v.trimmed

@@ -62,6 +62,23 @@ public enum NameNormalizer {
         return s
     }
 
+    /// A Kubernetes in-cluster DNS name names a workload: `<pod>.<service>.<namespace>.svc[.cluster.local]`
+    /// (a StatefulSet pod behind a headless Service) → the pod's StatefulSet (`redis-0` → `redis`);
+    /// `<service>.<namespace>.svc[.cluster.local]` → the Service. Other host names are returned as they are.
+    public static func clusterWorkload(_ host: String) -> String {
+        let labels = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard let svc = labels.firstIndex(of: "svc"), svc >= 2,
+            svc == labels.count - 1 || labels[(svc + 1)...].elementsEqual(["cluster", "local"])
+        else { return host }
+        var name = labels[0]
+        if svc == 3, let dash = name.lastIndex(of: "-"), name.index(after: dash) < name.endIndex,
+            name[name.index(after: dash)...].allSatisfy({ $0.isASCII && $0.isNumber })
+        {
+            name = name[..<dash]  // a StatefulSet ordinal
+        }
+        return name.isEmpty ? host : String(name)
+    }
+
     /// Load balancer / target group dimension values: `app/my-lb/50dc…` → `my-lb`,
     /// `targetgroup/my-tg/…` → `my-tg`; then `resource`.
     public static func loadBalancer(_ raw: String) -> String {

@@ -207,9 +207,26 @@ public struct EntityMatcher {
             for t in content { for u in content where u != t { neighbours[t, default: []].insert(u) } }
         }
         let prefixDiversity = max(6, Int((0.25 * Double(contentWords.count)).rounded(.up)))
+        // A word that heads or tails names which also occur without it (`eshop-basket` and
+        // `basket`, `eshop-catalog` and `catalog`, …) for at least 3 different names is a habit
+        // some tools or teams add (an organisation or product prefix), not part of a name.
+        var contentSets = Set<Set<String>>()
+        for s in shapes { contentSets.insert(Set(s.tokens.filter { !NameShape.roleWords.contains($0) })) }
+        var optional: [String: Set<Set<String>>] = [:]
+        for s in shapes {
+            let content = s.tokens.filter { !NameShape.roleWords.contains($0) }
+            guard content.count >= 2 else { continue }
+            for w in Set([content[0], content[content.count - 1]]) {
+                let rest = Set(content.filter { $0 != w })
+                if !rest.isEmpty, contentSets.contains(rest) { optional[w, default: []].insert(rest) }
+            }
+        }
         func isConvention(_ t: String) -> Bool {
             if (neighbours[t]?.count ?? 0) >= prefixDiversity { return true }
-            guard (df[t] ?? 0) > 1, let use = toolUse[t] else { return false }
+            if (optional[t]?.count ?? 0) >= 3 { return true }
+            // A convention attaches to several different things; a word only ever seen with
+            // the same few words (`text` in `default/text` and `text`) is a name.
+            guard (df[t] ?? 0) > 1, (neighbours[t]?.count ?? 0) >= 3, let use = toolUse[t] else { return false }
             let total = use.values.reduce(0, +), top = use.values.max() ?? 0
             return Double(top) >= 0.8 * Double(total)
         }

@@ -20,6 +20,28 @@ import Testing
         try #require(try AlertIntake.decode(group([labels])).first).entities
     }
 
+    // MARK: in-cluster DNS names
+
+    @Test func inClusterDNSNamesAreWorkloads() throws {
+        // Grafana alerts on an exporter that carry only `instance`: a StatefulSet pod behind its
+        // headless Service is the StatefulSet, not a machine.
+        let es = try Self.entities(
+            #"{"alertname":"Elasticsearch memory high","instance":"trade-es-0.trade-es-headless.data.svc:9114","severity":"critical"}"#)
+        #expect(es.first == Entity(kind: .k8sWorkload, name: "trade-es", raw: "trade-es-0.trade-es-headless.data.svc:9114"))
+        let full = try Self.entities(#"{"alertname":"RedisDown","instance":"redis-12.redis-headless.cache.svc.cluster.local:9121"}"#)
+        #expect(full.first?.name == "redis" && full.first?.kind == .k8sWorkload)
+        // A Service address: the Service (an ordinal-looking suffix of a Service name stays).
+        let svc = try Self.entities(#"{"alertname":"Down","instance":"orders-v2.shop.svc:8080"}"#)
+        #expect(svc.first?.name == "orders-v2" && svc.first?.kind == .k8sWorkload)
+        // Ordinary host names stay hosts.
+        let host = try Self.entities(#"{"alertname":"NodeDown","instance":"ip-10-0-3-17.ec2.internal:9100"}"#)
+        #expect(host.first == Entity(kind: .host, name: "ip-10-0-3-17.ec2.internal", raw: "ip-10-0-3-17.ec2.internal:9100"))
+        #expect(NameNormalizer.clusterWorkload("svc.example.com") == "svc.example.com")
+        #expect(NameNormalizer.clusterWorkload("a.svc") == "a.svc")
+        #expect(NameNormalizer.clusterWorkload("web-3.web.ns.svc.cluster.local") == "web")
+        #expect(NameNormalizer.clusterWorkload("web.ns.svc.cluster.example") == "web.ns.svc.cluster.example")
+    }
+
     // MARK: probes
 
     @Test func blackboxProbesNameTheProbedHost() throws {
@@ -32,7 +54,8 @@ import Testing
         #expect(
             alerts.map(\.entities) == [
                 [Entity(kind: .service, name: "www.googleapis.com", raw: "https://www.googleapis.com/books/v1/volumes?q=isbn:0486424618")],
-                [Entity(kind: .service, name: "checkout.shop.svc.cluster.local", raw: "http://checkout.shop.svc.cluster.local:8080/healthz")],
+                // An in-cluster Service address names the Service.
+                [Entity(kind: .service, name: "checkout", raw: "http://checkout.shop.svc.cluster.local:8080/healthz")],
                 [Entity(kind: .service, name: "login.example.com", raw: "https://login.example.com")],
             ])
         // Three endpoints, three nodes (before, all three were the one service `blackbox`).

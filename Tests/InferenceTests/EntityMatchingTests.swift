@@ -118,6 +118,36 @@ private func history(
     #expect(Set(apart.nodes.map(\.id)) == ["checkout", "checkout-api"], "\(apart.nodes.map(\.id))")
 }
 
+@Test func aPrefixNamesCarryAndDropIsAHabit() {
+    // Datadog's team writes `acme-<name>` for four services the other tools call `<name>`: `acme`
+    // is an organisation prefix, so `acme-basket` is `basket`. `frontend-proxy` keeps its `proxy`
+    // (only one name drops it): another thing than `frontend`.
+    let services = ["basket", "catalog", "ordering", "identity"]
+    let alerts =
+        history(10, team: nil) { i in
+            var list: [(String, AlertSource, Double, EntityKind)] = []
+            let s = services[i % 4]
+            list.append((s, .alertmanager, 0, .service))
+            list.append(("acme-" + s, .datadog, 20, .service))
+            if i % 2 == 0 { list.append(("frontend-proxy", .grafana, 200, .service)); list.append(("frontend", .alertmanager, 90, .service)) }
+            return list
+        }
+        + history(10, team: nil) { i in [(services[i % 4], .alertmanager, 7_200, .service), ("acme-" + services[i % 4], .datadog, 7_230, .service)] }
+    let g = InferenceEngine().infer(alerts, resolve: resolve)
+    let ids = Set(g.nodes.map(\.id))
+    #expect(ids.isSuperset(of: Set(services)) && ids.isDisjoint(with: Set(services.map { "acme-" + $0 })), "\(ids.sorted())")
+    #expect(ids.contains("frontend-proxy") && ids.contains("frontend"))
+}
+
+@Test func aWordSeenOnlyWithItselfIsAName() {
+    // `default/text` (a namespace path) and `text`, both from Alertmanager, are one thing: a word
+    // that never attaches to anything else is not one tool's convention.
+    let alerts = history(8) { _ in [("default/text", .alertmanager, 0, .service), ("text", .alertmanager, 15, .service)] }
+    let g = InferenceEngine().infer(alerts, resolve: resolve)
+    #expect(g.nodes.count == 1, "\(g.nodes.map(\.id))")
+    #expect(Set(g.nodes.first?.aliases ?? []) == ["default/text", "text"])
+}
+
 @Test func differentTeamsInOneToolAreNeverMerged() {
     // One tool names two teams: two things, however often they fire together.
     let alerts = (0..<10).flatMap { i in

@@ -288,6 +288,17 @@ public struct SimConfig: Sendable {
     /// than the hold is never alerted on by that monitor. Pagers fire after another monitor of the
     /// node. False: the tool delays of `toolNames` (seconds to a few minutes, drawn per alert).
     public var monitorHold = false
+    /// Social noise of a busy estate (`busy()`): rolling deploys restarting 4–10 services one
+    /// after the other (per week), a Kubernetes node taking 3–7 unrelated workloads down at once
+    /// (per week), and the monitoring system restarting (per 30 days): one tool's monitors fire
+    /// on 40–90 % of the nodes within a minute.
+    public var deployTrainsPerWeek: Double = 0
+    public var nodeFailuresPerWeek: Double = 0
+    public var monitoringRestartsPer30d: Double = 0
+    /// Root failures come 3× as often in working hours (09–18 UTC, Monday–Friday): deploys.
+    public var workingHours = false
+    /// Each monitor's own noise rate × 10^U(−x, x) on top of the node's (a noisy rule next to a quiet one).
+    public var monitorNoiseSpread: Double = 0
     public init() {}
 
     /// The weak-propagation regime (development set, issue 14): many dependencies reach their
@@ -310,6 +321,18 @@ public struct SimConfig: Sendable {
     public static func held() -> SimConfig {
         var c = weak()
         c.monitorHold = true
+        return c
+    }
+
+    /// The hold-time regime in a busy estate: deploy trains, node failures, monitoring restarts,
+    /// failures bunched in working hours, and monitors whose noise rates differ ~10×.
+    public static func busy() -> SimConfig {
+        var c = held()
+        c.deployTrainsPerWeek = 2
+        c.nodeFailuresPerWeek = 2
+        c.monitoringRestartsPer30d = 1.5
+        c.workingHours = true
+        c.monitorNoiseSpread = 0.5
         return c
     }
 }
@@ -487,9 +510,21 @@ public enum Simulator {
         var incidents = 0
         var edgeEvidence: [SimEdge: Int] = [:]
         for root in 0..<n {
-            let rate = rng.uniform(cfg.rootRatePer30d.lowerBound, cfg.rootRatePer30d.upperBound) / (30 * 86_400)
+            var rate = rng.uniform(cfg.rootRatePer30d.lowerBound, cfg.rootRatePer30d.upperBound) / (30 * 86_400)
+            // Working hours (45 of 168 hours a week) at 3× the rate of the rest, same weekly mean:
+            // candidates at the peak rate, kept off-hours with probability 1/3.
+            if cfg.workingHours { rate *= 168.0 / (45 + (168 - 45) / 3.0) * 1.0 }
+            func workHour(_ t: Double) -> Bool {
+                let day = Int(floor(t / 86_400)), hour = Int(t.truncatingRemainder(dividingBy: 86_400) / 3600)
+                let weekday = (day + 4) % 7  // 1970-01-01 was a Thursday (0 = Sunday)
+                return (1...5).contains(weekday) && (9..<18).contains(hour)
+            }
             var t = cfg.start + rng.exponential(mean: 1 / rate)
             while t < end {
+                if cfg.workingHours && !workHour(t) && !rng.chance(1.0 / 3) {
+                    t += rng.exponential(mean: 1 / rate)
+                    continue
+                }
                 incidents += 1
                 var failAt: [Int: Double] = [root: t]
                 var frontier: [(Int, Double)] = [(root, t)]
@@ -520,10 +555,59 @@ public enum Simulator {
         // Isolated random alerts.
         for node in 0..<n {
             let rate = cfg.noiseSpread > 0 ? cfg.noisePer30d * pow(10, rng.uniform(-cfg.noiseSpread, cfg.noiseSpread)) : cfg.noisePer30d
+            if cfg.monitorNoiseSpread > 0 {
+                // Per monitor: its share of the node's noise, times its own factor.
+                let share = rate / Double(monitors[node].count)
+                for mi in monitors[node].indices {
+                    let r = share * pow(10, rng.uniform(-cfg.monitorNoiseSpread, cfg.monitorNoiseSpread))
+                    var t = cfg.start + rng.exponential(mean: 30 * 86_400 / r)
+                    while t < end {
+                        emit(node, t, monitor: mi)
+                        t += rng.exponential(mean: 30 * 86_400 / r)
+                    }
+                }
+                continue
+            }
             var t = cfg.start + rng.exponential(mean: 30 * 86_400 / rate)
             while t < end {
                 emit(node, t, monitor: rng.int(monitors[node].count))
                 t += rng.exponential(mean: 30 * 86_400 / rate)
+            }
+        }
+        // Deploy trains: 4–10 services restarted one after another, 1–5 minutes apart.
+        if cfg.deployTrainsPerWeek > 0 {
+            let services = (0..<n).filter { topo.nodes[$0].kind == .service }
+            var t = cfg.start + rng.exponential(mean: 7 * 86_400 / cfg.deployTrainsPerWeek)
+            while t < end, !services.isEmpty {
+                var tf = t
+                for node in services.shuffled(using: &rng).prefix(4 + rng.int(7)) {
+                    if rng.chance(0.6) { emit(node, tf, monitor: rng.int(monitors[node].count)) }
+                    tf += rng.uniform(60, 300)
+                }
+                t += rng.exponential(mean: 7 * 86_400 / cfg.deployTrainsPerWeek)
+            }
+        }
+        // A Kubernetes node fails: 3–7 unrelated workloads alert within two minutes.
+        if cfg.nodeFailuresPerWeek > 0 {
+            var t = cfg.start + rng.exponential(mean: 7 * 86_400 / cfg.nodeFailuresPerWeek)
+            while t < end {
+                for node in (0..<n).shuffled(using: &rng).prefix(3 + rng.int(5)) {
+                    emit(node, t + rng.uniform(0, 120), monitor: rng.int(monitors[node].count))
+                }
+                t += rng.exponential(mean: 7 * 86_400 / cfg.nodeFailuresPerWeek)
+            }
+        }
+        // The monitoring system restarts: one tool's monitors fire on 40–90 % of the nodes.
+        if cfg.monitoringRestartsPer30d > 0 {
+            var t = cfg.start + rng.exponential(mean: 30 * 86_400 / cfg.monitoringRestartsPer30d)
+            while t < end {
+                let tool = AlertSource.allCases[rng.int(AlertSource.allCases.count)]
+                let share = rng.uniform(0.4, 0.9)
+                for node in 0..<n {
+                    guard let mi = monitors[node].firstIndex(where: { $0.source == tool }), rng.chance(share) else { continue }
+                    emit(node, t + rng.uniform(0, 60), monitor: mi)
+                }
+                t += rng.exponential(mean: 30 * 86_400 / cfg.monitoringRestartsPer30d)
             }
         }
         // Flapping monitors: bursts of re-firings every 1–8 minutes for 30–180 minutes.
