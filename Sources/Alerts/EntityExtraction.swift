@@ -154,8 +154,9 @@ enum ScrapeTarget {
     static let technologies: [String: EntityKind] = [
         "mongodb": .database, "mongo": .database, "mysql": .database, "mysqld": .database, "mariadb": .database,
         "postgres": .database, "postgresql": .database, "redis": .database, "memcached": .database,
-        "elasticsearch": .database,
-        "rabbitmq": .queue, "kafka": .queue,
+        "elasticsearch": .database, "opensearch": .database, "sqlserver": .database, "mssql": .database,
+        "oracledb": .database, "cassandra": .database, "clickhouse": .database, "couchbase": .database,
+        "rabbitmq": .queue, "kafka": .queue, "nats": .queue, "activemq": .queue, "pulsar": .queue,
         "node": .host,
     ]
 

@@ -169,6 +169,8 @@ import Testing
         ("postgresql", "h", .database), ("redis_exporter", "h", .database), ("memcached", "h", .database),
         ("elasticsearch", "h", .database), ("kafka", "h", .queue), ("kafka-lag-exporter", "h", .queue),
         ("node", "h:9100", .host), ("node_exporter", "h", .host), ("windows-exporter", "h", .host),
+        ("sqlserver", "h:4000", .database), ("mssql-exporter", "h", .database), ("oracledb_exporter", "h", .database),
+        ("cassandra", "h", .database), ("nats-exporter", "h", .queue), ("pulsar", "h", .queue),
     ])
     func subjectKinds(_ job: String, _ instance: String, _ kind: EntityKind) {
         #expect(ScrapeTarget.subjectKind(job: job, instance: instance) == kind)
