@@ -160,6 +160,13 @@ public struct EntityMatcher {
     /// also looked for at the pair's typical offset, the median signed lag to the nearest
     /// incident of the other name within this many seconds, when it is larger than the window.
     var maxOffset: TimeInterval = 1200
+    /// Names below `minName` but at least this similar, the shorter one ending the longer, from different tools, may
+    /// merge when each fires with the other in at least `weakCoFire` of its incidents (≥
+    /// `weakMinJoint` together, Poisson tail below `weakP`). 0: off.
+    var weakName: Double = 0.4
+    var weakCoFire: Double = 0.9
+    var weakMinJoint: Int = 5
+    var weakP: Double = 1e-6
 
     struct Result {
         var groupOf: [Int]  // unit → group representative unit
@@ -311,8 +318,34 @@ public struct EntityMatcher {
                     why ?? "[\(shapes[a].tokens) \(shapes[b].tokens) \(units[a].raws.sorted()) \(units[b].raws.sorted())]")
             }
             if why != nil { continue }
-            guard nameScore >= minName else { continue }
             guard ia.count >= minJoint, ib.count >= minJoint else { continue }
+            if nameScore < minName {
+                // Names that score low because one carries a qualifier in front (an organisation
+                // prefix on this name only: `acme-basket` / `basket`) are one thing only when two
+                // tools name it and each fires with the other in nearly all of its incidents, far
+                // beyond chance.
+                // Only a qualifier in front: the shorter name's words end the longer one (`acme-basket`
+                // is a basket; `frontend-proxy` is a proxy, not `frontend`).
+                func idWords(_ u: Int) -> [String] {
+                    NameShape.split(String(units[u].id.split(separator: "/").last ?? "")).filter { !NameShape.roleWords.contains($0) }
+                }
+                let ca = idWords(a), cb = idWords(b)
+                let (short, long) = ca.count <= cb.count ? (ca, cb) : (cb, ca)
+                let qualified = !short.isEmpty && short.count < long.count && Array(long.suffix(short.count)) == short
+                let sameToolW = !units[a].sources.isDisjoint(with: units[b].sources)
+                let joint = min(ab, ba)
+                guard weakName > 0, qualified, nameScore >= weakName, !sameToolW, joint >= weakMinJoint,
+                    min(pa, pb) >= weakCoFire
+                else { continue }
+                let reach = offset == 0 ? window : window + maxOffset
+                let expected = Double(ia.count) * Double(ib.count) * 2 * reach / span
+                guard Double(joint) >= strongLift * expected, NearSignificance.poissonTail(Double(joint), mean: expected) < weakP else { continue }
+                scored.append(
+                    Scored(
+                        a: a, b: b, score: nameScore * 0.5 + (pa + pb) * 0.25, name: nameScore, shared: shared,
+                        abHits: ab, baHits: ba, aEpisodes: ia.count, bEpisodes: incidents[b].count, offset: offset))
+                continue
+            }
             // The same tool naming one thing twice happens (an ASG alarm and an ECS alarm on one
             // service) but is weaker evidence: it needs a clearer co-firing.
             // The name with fewer incidents must fire with the other in most of them; the busier one

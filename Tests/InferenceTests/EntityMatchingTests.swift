@@ -139,6 +139,23 @@ private func history(
     #expect(ids.contains("frontend-proxy") && ids.contains("frontend"))
 }
 
+@Test func aLowScoringPairThatAlwaysFiresTogetherIsOneThing() throws {
+    // `zeta-basket` (Datadog, an org prefix on this name only) and `basket` (Alertmanager) share
+    // one word and score below mergeMinName; they fire together in all 10 incidents: one thing.
+    let together = history(10) { _ in [("basket", .alertmanager, 0, .service), ("zeta-basket", .datadog, 40, .service)] }
+    let g = InferenceEngine().infer(together, resolve: resolve)
+    #expect(g.nodes.map(\.id) == ["basket"], "\(g.nodes.map(\.id))")
+    #expect(try #require(g.nodes.first?.sameAs.first).name == "zeta-basket")
+    // The same pair when `zeta-basket` also fails on its own in 3 of 10 incidents: two things.
+    let apart = history(10) { i in
+        i % 3 == 0 && i > 0
+            ? [("zeta-basket", .datadog, 40, .service), ("other", .grafana, 60, .service)]
+            : [("basket", .alertmanager, 0, .service), ("zeta-basket", .datadog, 40, .service)]
+    }
+    let h = InferenceEngine().infer(apart, resolve: resolve)
+    #expect(Set(h.nodes.map(\.id)).isSuperset(of: ["basket", "zeta-basket"]), "\(h.nodes.map(\.id))")
+}
+
 @Test func aWordSeenOnlyWithItselfIsAName() {
     // `default/text` (a namespace path) and `text`, both from Alertmanager, are one thing: a word
     // that never attaches to anything else is not one tool's convention.
