@@ -21,6 +21,22 @@ var debugMerges = false
 var regime = "strong"
 var onlyTopologies: Set<String>? = nil
 var engineSettings = InferenceSettings()
+/// The settings `--set name=value` may override (development only), by value type.
+let doubleSettings: [String: WritableKeyPath<InferenceSettings, Double>] = [
+    "minConfidence": \.minConfidence, "sparsity": \.sparsity, "kernelPrior": \.kernelPrior,
+    "directionThreshold": \.directionThreshold, "minAttributed": \.minAttributed, "teamPriorOdds": \.teamPriorOdds,
+    "mergeWindow": \.mergeWindow, "mergeMinCoFire": \.mergeMinCoFire, "mergeMinName": \.mergeMinName,
+    "timeFalseDiscoveryRate": \.timeFalseDiscoveryRate, "timeMinPropagation": \.timeMinPropagation,
+    "clusterGap": \.clusterGap, "maxLag": \.maxLag, "simultaneity": \.simultaneity, "coverageDirection": \.coverageDirection,
+    "repeatWindow": \.repeatWindow, "maxClusterSpan": \.maxClusterSpan,
+]
+let intSettings: [String: WritableKeyPath<InferenceSettings, Int>] = [
+    "largeCluster": \.largeCluster, "minSupport": \.minSupport, "mergeMinJoint": \.mergeMinJoint,
+]
+let boolSettings: [String: WritableKeyPath<InferenceSettings, Bool>] = [
+    "lagKernel": \.lagKernel, "learnMerges": \.learnMerges, "timeSignificance": \.timeSignificance,
+    "learnToolDelays": \.learnToolDelays,
+]
 var argv = CommandLine.arguments.dropFirst()
 while let a = argv.popFirst() {
     switch a {
@@ -41,32 +57,14 @@ while let a = argv.popFirst() {
         for item in (argv.popFirst() ?? "").split(separator: ",") {
             let kv = item.split(separator: "=").map(String.init)
             guard kv.count == 2, let v = Double(kv[1]) else { print("--set name=value[,name=value]"); exit(2) }
-            switch kv[0] {
-            case "minConfidence": engineSettings.minConfidence = v
-            case "largeCluster": engineSettings.largeCluster = Int(v)
-            case "sparsity": engineSettings.sparsity = v
-            case "lagKernel": engineSettings.lagKernel = v != 0
-            case "kernelPrior": engineSettings.kernelPrior = v
-            case "directionThreshold": engineSettings.directionThreshold = v
-            case "minSupport": engineSettings.minSupport = Int(v)
-            case "minAttributed": engineSettings.minAttributed = v
-            case "teamPriorOdds": engineSettings.teamPriorOdds = v
-            case "learnMerges": engineSettings.learnMerges = v != 0
-            case "mergeWindow": engineSettings.mergeWindow = v
-            case "mergeMinCoFire": engineSettings.mergeMinCoFire = v
-            case "mergeMinName": engineSettings.mergeMinName = v
-            case "timeSignificance": engineSettings.timeSignificance = v != 0
-            case "timeFalseDiscoveryRate": engineSettings.timeFalseDiscoveryRate = v
-            case "timeMinPropagation": engineSettings.timeMinPropagation = v
-            case "learnToolDelays": engineSettings.learnToolDelays = v != 0
-            case "clusterGap": engineSettings.clusterGap = v
-            case "maxLag": engineSettings.maxLag = v
-            case "simultaneity": engineSettings.simultaneity = v
-            case "coverageDirection": engineSettings.coverageDirection = v
-            case "repeatWindow": engineSettings.repeatWindow = v
-            case "maxClusterSpan": engineSettings.maxClusterSpan = v
-            case "mergeMinJoint": engineSettings.mergeMinJoint = Int(v)
-            default: print("unknown setting \(kv[0])"); exit(2)
+            if let k = doubleSettings[kv[0]] {
+                engineSettings[keyPath: k] = v
+            } else if let k = intSettings[kv[0]] {
+                engineSettings[keyPath: k] = Int(v)
+            } else if let k = boolSettings[kv[0]] {
+                engineSettings[keyPath: k] = v != 0
+            } else {
+                print("unknown setting \(kv[0])"); exit(2)
             }
         }
     default:

@@ -40,6 +40,15 @@ import Testing
         #expect(NameNormalizer.clusterWorkload("a.svc") == "a.svc")
         #expect(NameNormalizer.clusterWorkload("web-3.web.ns.svc.cluster.local") == "web")
         #expect(NameNormalizer.clusterWorkload("web.ns.svc.cluster.example") == "web.ns.svc.cluster.example")
+        // Odd spellings stay as they are, never crash.
+        for odd in [
+            ".svc", "..svc", "...svc", "-.a.b.svc", "x-.a.b.svc", "-0.a.b.svc", "svc.svc.svc", "", "svc",
+            String(repeating: "a.", count: 10_000) + "svc",
+        ] {
+            let w = NameNormalizer.clusterWorkload(odd)
+            #expect(!w.isEmpty || odd.isEmpty, "\(odd.prefix(40))")
+        }
+        #expect(NameNormalizer.clusterWorkload("x-.a.b.svc") == "x-")
     }
 
     // MARK: probes
