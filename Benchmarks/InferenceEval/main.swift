@@ -18,6 +18,7 @@ var verbose = false
 var perfDays: Double? = nil
 var legacyNames = false
 var debugMerges = false
+var debugPairs = false
 var regime = "strong"
 var onlyTopologies: Set<String>? = nil
 var engineSettings = InferenceSettings()
@@ -28,10 +29,10 @@ let doubleSettings: [String: WritableKeyPath<InferenceSettings, Double>] = [
     "mergeWindow": \.mergeWindow, "mergeMinCoFire": \.mergeMinCoFire, "mergeMinName": \.mergeMinName,
     "timeFalseDiscoveryRate": \.timeFalseDiscoveryRate, "timeMinPropagation": \.timeMinPropagation,
     "clusterGap": \.clusterGap, "maxLag": \.maxLag, "simultaneity": \.simultaneity, "coverageDirection": \.coverageDirection,
-    "repeatWindow": \.repeatWindow, "maxClusterSpan": \.maxClusterSpan,
+    "repeatWindow": \.repeatWindow, "maxClusterSpan": \.maxClusterSpan, "supportedMinConfidence": \.supportedMinConfidence,
 ]
 let intSettings: [String: WritableKeyPath<InferenceSettings, Int>] = [
-    "largeCluster": \.largeCluster, "minSupport": \.minSupport, "mergeMinJoint": \.mergeMinJoint,
+    "largeCluster": \.largeCluster, "minSupport": \.minSupport, "mergeMinJoint": \.mergeMinJoint, "supportedMinSupport": \.supportedMinSupport,
 ]
 let boolSettings: [String: WritableKeyPath<InferenceSettings, Bool>] = [
     "lagKernel": \.lagKernel, "learnMerges": \.learnMerges, "timeSignificance": \.timeSignificance,
@@ -48,9 +49,10 @@ while let a = argv.popFirst() {
     case "--verbose": verbose = true
     case "--perf-days": perfDays = Double(argv.popFirst() ?? "")
     case "--debug-merges": debugMerges = true
+    case "--debug-pairs": debugPairs = true  // one PAIR line per candidate pair: truth label + features
     case "--regime":  // strong (default), weak (SimConfig.weak) or held (weak + monitor hold times, SimConfig.held)
         let r = argv.popFirst() ?? ""
-        guard ["weak", "strong", "held", "busy"].contains(r) else { print("--regime strong|weak|held|busy"); exit(2) }
+        guard ["weak", "strong", "held", "busy", "sparse"].contains(r) else { print("--regime strong|weak|held|busy|sparse"); exit(2) }
         regime = r
     case "--legacy-names": legacyNames = true  // the older simulator: light name variants, evaluator-side normalization
     case "--set":  // development only: --set name=value overrides one InferenceSettings default
@@ -69,7 +71,7 @@ while let a = argv.popFirst() {
         }
     default:
         print(
-            "usage: InferenceEval [--days D] [--seeds 11,12,13] [--regime strong|weak|held|busy] [--tune] [--perf N [--perf-days D]] [--verbose] [--set name=value]"
+            "usage: InferenceEval [--days D] [--seeds 11,12,13] [--regime strong|weak|held|busy|sparse] [--tune] [--perf N [--perf-days D]] [--verbose] [--set name=value]"
         ); exit(2)
     }
 }
@@ -78,7 +80,10 @@ func pct(_ x: Double) -> String { String(format: "%.2f", x) }
 func now() -> Double { Date().timeIntervalSince1970 }
 
 @MainActor func simulate(_ topo: Topology, seed: UInt64) -> SimOutput {
-    var cfg = regime == "weak" ? SimConfig.weak() : regime == "held" ? SimConfig.held() : regime == "busy" ? SimConfig.busy() : SimConfig();
+    var cfg =
+        regime == "weak"
+        ? SimConfig.weak()
+        : regime == "held" ? SimConfig.held() : regime == "busy" ? SimConfig.busy() : regime == "sparse" ? SimConfig.sparse() : SimConfig();
     cfg.seed = seed; cfg.days = days;
     cfg.toolNames = !legacyNames
     return Simulator.run(topo, cfg)
@@ -173,6 +178,7 @@ var rows: [(String, UInt64, Bool)] = [(tuningTopology.name, tuningSeed, true)]
 for topo in Topology.all where onlyTopologies?.contains(topo.name) ?? true { for seed in heldOutSeeds { rows.append((topo.name, seed, false)) } }
 var heldOut: [Score] = [], heldOutBase: [Score] = []
 var evidencedTruth = 0, evidencedFound = 0  // true edges a failure travelled along in ≥ 3 incidents
+var byEvidence: [Int: (truth: Int, found: Int)] = [:]  // 0, 1, 2, 3–4, 5–9, ≥ 10 incidents → recall
 for (name, seed, isTuning) in rows {
     let topo = Topology.all.first { $0.name == name }!
     let sim = isTuning ? tuningSim : simulate(topo, seed: seed)
@@ -186,6 +192,16 @@ for (name, seed, isTuning) in rows {
             )
         }
     }
+    if debugPairs {
+        var idOwner: [String: String] = [:]
+        for a in sim.alerts { for e in a.entities { if let id = resolveName(e), let o = sim.rawOwner[e.raw] { idOwner[id] = o } } }
+        let truthKeys = Set(sim.truth.map { Scoring.key($0.caller, $0.callee) })
+        InferenceEngine.debugPair = { a, b, f in
+            let oa = idOwner[a] ?? a, ob = idOwner[b] ?? b
+            let label = oa == ob ? "self" : truthKeys.contains(Scoring.key(oa, ob)) ? "true" : "false"
+            print("PAIR\t\(name)\t\(seed)\t\(label)\t\(a)\t\(b)\t" + f.map { String($0) }.joined(separator: "\t"))
+        }
+    }
     let t0 = now()
     let result = InferenceEngine(settings: engineSettings).analyze(sim.alerts, resolve: resolveName)
     let dt = now() - t0
@@ -195,6 +211,12 @@ for (name, seed, isTuning) in rows {
     if !isTuning {
         heldOut.append(s); heldOutBase.append(b)
         let found = Set(Scoring.edges(result.graph, owners: sim.rawOwner).map { Scoring.key($0.source, $0.target) })
+        for t in sim.truth {
+            let ev = sim.edgeEvidence[t] ?? 0
+            let bucket = ev >= 10 ? 10 : ev >= 5 ? 5 : ev >= 3 ? 3 : ev
+            byEvidence[bucket, default: (0, 0)].truth += 1
+            if found.contains(Scoring.key(t.caller, t.callee)) { byEvidence[bucket, default: (0, 0)].found += 1 }
+        }
         for t in sim.truth where (sim.edgeEvidence[t] ?? 0) >= 3 {
             evidencedTruth += 1
             if found.contains(Scoring.key(t.caller, t.callee)) { evidencedFound += 1 }
@@ -259,4 +281,11 @@ print(
 print(
     "recall on edges a failure travelled along in ≥ 3 incidents: \(evidencedFound)/\(evidencedTruth) = \(pct(Double(evidencedFound) / Double(max(1, evidencedTruth))))"
 )
+print(
+    "recall by incidents along the edge: "
+        + byEvidence.keys.sorted().map { k in
+            let v = byEvidence[k]!
+            let label = k == 10 ? "≥10" : k == 5 ? "5–9" : k == 3 ? "3–4" : "\(k)"
+            return "\(label): \(v.found)/\(v.truth)"
+        }.joined(separator: ", "))
 print("baseline: tumbling \(Int(baselineWindow)) s windows, k = \(bestK) chosen as best F1 on the tuning set (\(pct(bestKF1)))")

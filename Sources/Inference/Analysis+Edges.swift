@@ -23,6 +23,18 @@ extension Analysis {
             let support = pairCount[p] + (q >= 0 ? pairCount[q] : 0)
             let timeSig = !timeSignificant.isEmpty && timeSignificant[p]
             let mRaw = rawMass[p] + (q >= 0 ? rawMass[q] : 0)
+            if let debug = InferenceEngine.debugPair, support >= 2 {
+                let aFirst0 = pairOrdered[p], bFirst0 = q >= 0 ? pairOrdered[q] : 0
+                let aAB0 = perPlace ? 0 : alpha[p], aBA0 = perPlace ? 0 : (q >= 0 ? alpha[q] : 0)
+                debug(
+                    nodeIDs[a], nodeIDs[b],
+                    [
+                        Double(support), m, mRaw, max(aAB0, aBA0), timeP.isEmpty ? 1 : timeP[p], timeSig ? 1 : 0,
+                        nodeEvents[a], nodeEvents[b], nodeSocial[a], nodeSocial[b], Double(clusterCount),
+                        (teamOf[a] != nil && teamOf[a]?.lowercased() == teamOf[b]?.lowercased()) ? 1 : 0,
+                        span, Double(aFirst0), Double(bFirst0), pairLagSum[p], q >= 0 ? pairLagSum[q] : 0,
+                    ])
+            }
             if support < s.minSupport || (m < s.minAttributed && !(timeSig && mRaw >= s.minAttributed)) { continue }
             let aAB = perPlace ? min(1, mAB / max(1, nodeOpportunities[a])) : alpha[p]
             let aBA = perPlace ? (q >= 0 ? min(1, mBA / max(1, nodeOpportunities[b])) : 0) : (q >= 0 ? alpha[q] : 0)
@@ -37,7 +49,7 @@ extension Analysis {
                 // Per place: significant near co-firing, and a propagation that survives explaining away.
                 let sig = significant[p] || (q >= 0 && significant[q])
                 if !sig || strength < s.minPropagation { continue }
-            } else if conf < s.minConfidence {
+            } else if conf < s.minConfidence && !(support >= s.supportedMinSupport && conf >= s.supportedMinConfidence) {
                 guard timeSig, mRaw / max(1, min(nodeSocial[a], nodeSocial[b])) >= s.timeMinPropagation else { continue }
             }
             let fracAB = m > 0 ? mAB / m : 0.5

@@ -51,7 +51,11 @@ extension Analysis {
                 tested.append(p)
             }
             let found = NearSignificance.discoveries(pv, q: s.timeFalseDiscoveryRate)
-            for (k, p) in tested.enumerated() where found[k] { timeSignificant[p] = true }
+            timeP = [Double](repeating: 1, count: pairCountTotal)
+            for (k, p) in tested.enumerated() {
+                timeP[p] = pv[k]
+                if found[k] { timeSignificant[p] = true }
+            }
         }
     }
 

@@ -79,6 +79,7 @@ struct Analysis {
     var significant: [Bool] = []
     var pValue: [Double] = []
     var timeSignificant: [Bool] = []
+    var timeP: [Double] = []  // co-clustering p-value per pair (time clusters)
     var teamOf: [String?] = []
     var pending: [Pending] = []
     var edgeOfPair: [Int32] = []

@@ -38,6 +38,11 @@ public struct InferenceSettings: Sendable, Equatable {
     public var minAttributed: Double = 2.0
     /// Minimum confidence (after the team prior) for an edge to be reported.
     public var minConfidence: Double = 0.2
+    /// A pair seen together at least `supportedMinSupport` times needs only this confidence
+    /// (issue 14): with a quarter's history most real edges carry 2–5 incidents, and a dependency
+    /// that reaches its callers only sometimes scores 0.1–0.2. Three chance meetings stay below.
+    public var supportedMinConfidence: Double = 0.1
+    public var supportedMinSupport: Int = 4
     /// Share of the attributed alerts that must point one way for the edge to be directed.
     public var directionThreshold: Double = 0.75
     /// Direction from coverage (time clusters): a failure of a dependency reaches its caller, a
@@ -138,6 +143,11 @@ public struct InferenceResult: Sendable, Equatable {
 }
 
 public struct InferenceEngine: Sendable {
+    /// Development hook (InferenceEval --debug-pairs): every unordered pair with support ≥ 2 as
+    /// [support, attributed, raw attributed, alpha, co-clustering p, time-significant, events a, events b,
+    /// social a, social b, clusters, same team], before the edge gates.
+    nonisolated(unsafe) public static var debugPair: ((String, String, [Double]) -> Void)?
+
     public var settings: InferenceSettings
     /// Links between places (`--resource-topology`): causes on linked places count as near.
     public var topology: ResourceTopology

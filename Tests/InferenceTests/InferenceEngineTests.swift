@@ -110,7 +110,9 @@ private func incidents(_ count: Int, from start: Double, team: String? = nil, _ 
     let g = infer(alerts)
     let hub = g.edges.filter { $0.target == "db" && $0.source.hasPrefix("caller") && $0.evidence.directed }
     #expect(hub.count >= 7, "\(g.edges.map { "\($0.source)->\($0.target) \($0.evidence.confidence) \($0.evidence.directed)" })")
-    #expect(!g.edges.contains { $0.source.hasPrefix("other") || $0.target.hasPrefix("other") }, "\(pairs(g))")
+    #expect(
+        !g.edges.contains { $0.source.hasPrefix("other") || $0.target.hasPrefix("other") },
+        "\(g.edges.filter { $0.source.hasPrefix("other") }.map { "\($0.evidence.confidence) \($0.evidence.support) \($0.evidence.reasons)" })")
     // With this seed caller4 happens to alert in all 12 incidents of db: by co-firing it looks like
     // a second dependency of its siblings, and the cascade model gives it up to two of them.
     // Two callers that do not share every incident are never linked.
@@ -221,8 +223,30 @@ private func recovery(_ node: String, at t: Double, monitor: String) -> Alert {
     #expect(same.evidence.reasons.contains("same team: payments"))
     // A borderline pair is kept only with the team tie.
     var st = InferenceSettings(); st.minConfidence = (same.evidence.confidence + different.evidence.confidence) / 2
+    st.supportedMinConfidence = st.minConfidence
     #expect(infer(incidents(12, from: t0, team: "payments", chain), st).edges.count == 1)
     #expect(infer(mixed, st).edges.isEmpty)
+}
+
+@Test func aDependencyThatReachesItsCallerOnlySometimesIsFoundWithEnoughMeetings() throws {
+    // The cache fails 16 times and its main caller `api` alerts 40 s later every time; `web`
+    // alerts 20 s later in k of them (a fallback hides the rest). Confidence stays under
+    // `minConfidence`; from `supportedMinSupport` meetings on the lower bar applies, while three
+    // meetings are no evidence.
+    func history(_ k: Int) -> [Alert] {
+        incidents(16, from: t0) { i in i % 4 == 1 && i / 4 < k ? [("cache", 0), ("web", 20), ("api", 40)] : [("cache", 0), ("api", 40)] }
+            + incidents(12, from: t0 + 500 * hour) { _ in [("web", 0)] }
+    }
+    let webCache: (InferredEdge) -> Bool = { Set([$0.source, $0.target]) == ["web", "cache"] }
+    let four = try #require(
+        infer(history(4)).edges.first(where: webCache), "\(infer(history(4)).edges.map { "\($0.source)->\($0.target) \($0.evidence.confidence)" })")
+    #expect(four.source == "web" && four.target == "cache" && four.evidence.directed && four.evidence.support == 4)
+    #expect(four.evidence.confidence < InferenceSettings().minConfidence)
+    #expect(four.evidence.confidence >= InferenceSettings().supportedMinConfidence)
+    #expect(!infer(history(3)).edges.contains(where: webCache), "\(pairs(infer(history(3))))")
+    var strict = InferenceSettings(); strict.supportedMinSupport = .max
+    #expect(!infer(history(4), strict).edges.contains(where: webCache))
+    #expect(infer(history(4), strict).edges.contains { $0.source == "api" && $0.target == "cache" })
 }
 
 @Test func evidenceAndReasonsAreFilled() throws {

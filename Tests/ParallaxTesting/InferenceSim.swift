@@ -337,6 +337,20 @@ public struct SimConfig: Sendable {
     }
 }
 
+extension SimConfig {
+    /// The busy estate where real failures are rare: a service has a failure that reaches its
+    /// monitors once in one to three months, dependencies reach their callers only sometimes,
+    /// and monitor noise is of the same order as real failures. With 90 days most edges carry
+    /// two to five incidents: the evidence a quarter's alert history actually holds.
+    public static func sparse() -> SimConfig {
+        var c = busy()
+        c.rootRatePer30d = 0.3...1.5
+        c.propagation = 0.3...0.9
+        c.noisePer30d = 3
+        return c
+    }
+}
+
 public struct SimOutput {
     public var alerts: [Alert]
     /// Directed truth (caller, callee) restricted to nodes that alert, in normalized ids.
