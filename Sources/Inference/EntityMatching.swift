@@ -49,7 +49,7 @@ struct NameShape: Sendable {
         "memorydb": ("kv", 1), "dragonfly": ("kv", 1),
         "memcached": ("memcached", 1), "memcache": ("memcached", 1), "cache": ("cache", 1),
         "dynamodb": ("dynamo", 1), "dynamo": ("dynamo", 1), "cassandra": ("cassandra", 1), "scylla": ("cassandra", 1),
-        "elasticsearch": ("search", 1), "opensearch": ("search", 1), "solr": ("search", 1),
+        "elasticsearch": ("search", 1), "opensearch": ("search", 1), "solr": ("search", 1), "es": ("search", 1),
         "kafka": ("kafka", 2), "msk": ("kafka", 2), "rabbitmq": ("amqp", 2), "rabbit": ("amqp", 2), "amqp": ("amqp", 2),
         "mq": ("amqp", 2), "amazonmq": ("amqp", 2), "activemq": ("amqp", 2), "sqs": ("sqs", 2), "sns": ("sns", 2),
         "nats": ("nats", 2), "pulsar": ("pulsar", 2), "kinesis": ("kinesis", 2),
@@ -89,9 +89,21 @@ struct NameShape: Sendable {
         "asg", "ecs", "eks", "ec2", "gke", "aks", "k8s", "kube", "cluster", "instance", "node", "pod", "deployment",
         "deploy", "task", "container", "host", "vm", "primary", "replica", "reader", "writer", "master", "main", "standby",
         "ro", "rw", "team", "squad", "tier", "critical", "alert", "alarm", "monitor", "health", "check", "http", "grpc",
-        "exporter", "metrics", "sidecar", "us", "eu", "ap", "east", "west", "central", "north", "south", "region", "zone", "az", "live", "blue",
-        "green",
+        "exporter", "metrics", "metric", "sidecar", "us", "eu", "ap", "east", "west", "central", "north", "south", "region", "zone", "az", "live",
+        "blue", "green",
+        // The runtime a project is written in (Sentry projects often carry it: `payment-dotnet`).
+        "dotnet", "aspnet", "java", "jvm", "golang", "python", "nodejs", "spring", "springboot", "rails", "django", "flask", "php",
+        // The load balancer in front of a service (CloudWatch ALB/NLB/target-group alarms).
+        "alb", "elb", "nlb", "lb", "tg", "targetgroup",
     ]
+
+    /// One word, for a name's identity: equal, one a ≥ 3-letter prefix of the other, or two
+    /// words for one store technology (`docdb` / `mongodb`, `rds` / `mysql`, `db` / `mysql`).
+    static func sameWord(_ t: String, _ u: String) -> Bool {
+        if t == u || (min(t.count, u.count) >= 3 && (t.hasPrefix(u) || u.hasPrefix(t))) { return true }
+        guard let ft = storeWords[t], let fu = storeWords[u], ft.category == fu.category else { return false }
+        return ft.family == fu.family || genericFamilies.contains(ft.family) || genericFamilies.contains(fu.family)
+    }
 
     static func hasCamelCase(_ s: String) -> Bool {
         var prevLower = false
@@ -117,16 +129,18 @@ struct NameShape: Sendable {
             if w.count >= 5 && w.hasSuffix("s") && !w.hasSuffix("ss") && storeWords[w] == nil { w.removeLast() }
             words.append(w)
         }
-        for ch in text {
-            if ch.isLetter || ch.isNumber {
+        for run in text.split(whereSeparator: { !($0.isLetter || $0.isNumber) }) {
+            // A technology's own spelling (`MySQL`, `MongoDB`, `RabbitMQ`) is one word, not camelCase.
+            if storeWords[run.lowercased()] != nil {
+                cur = Array(run); flush(); continue
+            }
+            for ch in run {
                 if ch.isUppercase && prevLower { flush() }
                 cur.append(ch)
                 prevLower = ch.isLowercase || ch.isNumber
-            } else {
-                flush(); prevLower = false
             }
+            flush(); prevLower = false
         }
-        flush()
         return words
     }
 }
@@ -209,7 +223,9 @@ public struct EntityMatcher {
         var neighbours: [String: Set<String>] = [:]
         var contentWords = Set<String>()
         for s in shapes {
-            let content = s.tokens.filter { !NameShape.roleWords.contains($0) }
+            // Technology words do not count: a service with a MySQL, a Redis and a Kafka of its own
+            // (`ratings-mysql`, `ratings-docdb`) is not a prefix on many names.
+            let content = s.tokens.filter { !NameShape.roleWords.contains($0) && NameShape.storeWords[$0] == nil }
             contentWords.formUnion(content)
             for t in content { for u in content where u != t { neighbours[t, default: []].insert(u) } }
         }
@@ -331,7 +347,8 @@ public struct EntityMatcher {
                 }
                 let ca = idWords(a), cb = idWords(b)
                 let (short, long) = ca.count <= cb.count ? (ca, cb) : (cb, ca)
-                let qualified = !short.isEmpty && short.count < long.count && Array(long.suffix(short.count)) == short
+                let qualified =
+                    !short.isEmpty && short.count < long.count && zip(long.suffix(short.count), short).allSatisfy { NameShape.sameWord($0, $1) }
                 let sameToolW = !units[a].sources.isDisjoint(with: units[b].sources)
                 let joint = min(ab, ba)
                 guard weakName > 0, qualified, nameScore >= weakName, !sameToolW, joint >= weakMinJoint,
@@ -478,6 +495,19 @@ public struct EntityMatcher {
             for (j, u) in b.tokens.enumerated() where !usedB.contains(j) {
                 if t == u || (min(t.count, u.count) >= 3 && (t.hasPrefix(u) || u.hasPrefix(t))) { hit = j; break }
             }
+            if hit == nil, let ft = NameShape.storeWords[t] {
+                // Two words for one technology (`docdb` / `mongodb`, `rds` / `mysql`, `db` / `mysql`)
+                // say the same kind of thing, not which one: a weak match, never an extra word.
+                for (j, u) in b.tokens.enumerated() where !usedB.contains(j) {
+                    guard let fu = NameShape.storeWords[u], fu.category == ft.category else { continue }
+                    if fu.family == ft.family || NameShape.genericFamilies.contains(fu.family) || NameShape.genericFamilies.contains(ft.family) {
+                        usedB.insert(j); usedA.insert(i)
+                        matched += (weight(t) + weight(u)) / 2 * 0.25
+                        break
+                    }
+                }
+                if usedA.contains(i) { continue }
+            }
             if let j = hit {
                 usedB.insert(j); usedA.insert(i)
                 // A shared convention word (a team name, `api`) is weak evidence of one identity.
@@ -492,7 +522,7 @@ public struct EntityMatcher {
         // Only shared convention words (`shop/cart`, `shop/email`): nothing says they are one thing.
         var score = matched + extra > 0 && content > 0 ? matched / (matched + extra) : 0
         let (short, long) = a.squashed.count <= b.squashed.count ? (a.squashed, b.squashed) : (b.squashed, a.squashed)
-        if short.count >= 5, long.contains(short), shared.isEmpty {
+        if short.count >= 5, long.contains(short) {
             let c = Double(short.count) / Double(long.count)
             if c > score { score = c; shared = [short] }
         }

@@ -243,3 +243,43 @@ private func history(
     let s = NameShape(id: "shop/valkey-cart", raws: ["shop/valkey-cart"], kindIsStore: 0)
     #expect(s.tokens == ["valkey", "cart"] && s.storeCategory == 1 && s.storeFamilies == ["kv"])
 }
+
+@Test func technologySpellingsAndWordsAroundANameAreNotIdentity() {
+    // A technology written in its own capitals is one word (not `my` + `sql`).
+    #expect(NameShape.split("Order MySQL") == ["order", "mysql"])
+    #expect(NameShape.split("Ratings MongoDB Service (PROD)") == ["rating", "mongodb"])
+    #expect(NameShape.split("checkoutService") == ["checkout"])
+    // Two words for one technology are one word; two technologies are not.
+    #expect(NameShape.sameWord("docdb", "mongodb") && NameShape.sameWord("rds", "mysql") && NameShape.sameWord("db", "mysql"))
+    #expect(NameShape.sameWord("es", "elasticsearch") && NameShape.sameWord("ord", "order"))
+    #expect(!NameShape.sameWord("mysql", "redis") && !NameShape.sameWord("kafka", "db") && !NameShape.sameWord("api", "web"))
+    func similarity(_ a: String, _ b: String) -> Double {
+        let sa = NameShape(id: a, raws: [a], kindIsStore: 0), sb = NameShape(id: b, raws: [b], kindIsStore: 0)
+        return EntityMatcher.nameSimilarity(sa, sb, { _ in 1 }) { t in NameShape.roleWords.contains(t) ? -1 : 1 }.0
+    }
+    // One name written joined and split; a runtime or a load balancer beside a name.
+    #expect(similarity("webspa", "web-spa") == 1)
+    #expect(similarity("mobileshoppingagg", "mobile-shopping-aggregator") >= 0.65)
+    #expect(similarity("payment", "payment-dotnet") == 1)
+    #expect(similarity("mobileshoppingapigw", "mobileshoppingapigw-alb") == 1)
+    #expect(similarity("rating-rds", "ratings-mysql") == 1)
+    #expect(similarity("sqldata-mssql", "sqldata-sql") == 1)
+    // Still two things.
+    #expect(similarity("payment", "payment-gateway") < 0.65)
+    #expect(similarity("frontend", "frontend-proxy") < 0.65)
+}
+
+@Test func aStoreNamedByTwoToolsWithOwnTechnologyWordsIsOneThing() {
+    // DocumentDB is what the CloudWatch alarm names, MongoDB what the team's pager says, with an
+    // organisation prefix on the alarm only; they fire together in every incident.
+    let alerts = history(28) { i in
+        i % 2 == 0
+            ? [("books-production-ratings-docdb", .cloudwatch, 0, .database), ("Ratings MongoDB", .pagerduty, 40, .database)]
+            : [("ratings", .alertmanager, 0, .service)]
+    }
+    let g = InferenceEngine().infer(alerts, resolve: resolve)
+    #expect(g.nodes.count == 2, "\(g.nodes.map(\.id))")
+    #expect(g.edges.isEmpty)
+    let store = g.nodes.first { $0.sameAs.count == 1 }
+    #expect(store?.sameAs.first?.reasons.contains { $0.contains("different tools") } == true)
+}
