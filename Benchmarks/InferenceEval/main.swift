@@ -199,7 +199,7 @@ for (name, seed, isTuning) in rows {
         InferenceEngine.debugPair = { a, b, f in
             let oa = idOwner[a] ?? a, ob = idOwner[b] ?? b
             let label = oa == ob ? "self" : truthKeys.contains(Scoring.key(oa, ob)) ? "true" : "false"
-            print("PAIR\t\(name)\t\(seed)\t\(label)\t\(a)\t\(b)\t" + f.map { String($0) }.joined(separator: "\t"))
+            print("PAIR\t\(name)\t\(seed)\t\(label)\t\(a)\t\(b)\t" + f.map { String($0) }.joined(separator: "\t") + "\t\(oa)\t\(ob)")
         }
     }
     let t0 = now()
