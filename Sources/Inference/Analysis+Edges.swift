@@ -7,6 +7,7 @@ extension Analysis {
     mutating func decideEdges() {
         teamOf = [String?](repeating: nil, count: nodeCount)
         for n in 0..<nodeCount { teamOf[n] = InferenceEngine.majorityTeam(nodeTeams[n]) }
+        let storeKind = (0..<nodeCount).map { storeKindOf($0) }
         pending = []
         edgeOfPair = [Int32](repeating: -1, count: pairCountTotal)
         for p in 0..<pairCountTotal {
@@ -82,6 +83,18 @@ extension Analysis {
                 (source, target) = nodeIDs[a] <= nodeIDs[b] ? (a, b) : (b, a)
                 lag = (lagSumAB + lagSumBA) / Double(support)
             }
+            // A datastore or broker next to a service is the service's dependency, whatever the order.
+            var byKind: String? = nil
+            if s.storesAreDependencies,
+                let store = storeKind[a] != nil && storeKind[b] == nil ? a : storeKind[b] != nil && storeKind[a] == nil ? b : nil
+            {
+                let other = store == a ? b : a
+                if !(directed && target == store) {
+                    byKind = "\(nodeIDs[store]) is a \(storeKind[store]!): it calls no service, \(nodeIDs[other]) calls it"
+                    let signed = store == a ? signedBminusA : -signedBminusA  // how much later the service alerted
+                    source = other; target = store; directed = true; lag = max(0, signed)
+                }
+            }
             let tgtEarlierFirst = target == a ? aFirst : bFirst
             let srcFirst = target == a ? bFirst : aFirst
             let lift = Double(support) * Double(clusterCount) / max(1, nodeEvents[a] * nodeEvents[b])
@@ -96,6 +109,7 @@ extension Analysis {
                 reasons.append("co-alerted in \(support) of \(Int(nodeEvents[target])) incidents of \(tID) (lift \(InferenceEngine.fmt(lift, 1)))")
             }
             let prop = target == a ? aAB : aBA
+            if let byKind { reasons.append(byKind) }
             if directed {
                 let tSocial = Int(nodeSocial[target]), sSocial = Int(nodeSocial[source])
                 if byCoverage {
@@ -125,6 +139,31 @@ extension Analysis {
             if q >= 0 { edgeOfPair[q] = idx }
         }
     }
+
+    /// "database" or "message broker" when the node is one (its alerts' majority kind, or a store
+    /// technology word in its name and no word of an application around a store), else nil.
+    func storeKindOf(_ n: Int) -> String? {
+        let kinds = nodeKinds[n]
+        var best = 0
+        for k in 1..<kinds.count where kinds[k] > kinds[best] { best = k }
+        switch InferenceEngine.kindOrder[best] {
+        case .database: return "database"
+        case .queue: return "message broker"
+        case .service, .k8sWorkload, .awsResource:
+            let words = NameShape.split(nodeIDs[n])
+            if words.contains(where: { Self.storeClientWords.contains($0) }) { return nil }
+            let category = words.compactMap { NameShape.storeWords[$0]?.category }.max() ?? 0
+            return category == 1 ? "database" : category == 2 ? "message broker" : nil
+        default: return nil
+        }
+    }
+
+    /// Words of an application built around a store (`kafka-consumer`, `redis-proxy`, `orders-db-api`).
+    static let storeClientWords: Set<String> = [
+        "consumer", "producer", "proxy", "worker", "client", "connector", "bridge", "adapter", "gateway", "api", "server",
+        "app", "backend", "web", "ui", "frontend", "writer", "reader", "sync", "loader", "indexer", "publisher", "subscriber",
+        "handler", "processor", "manager", "controller", "operator",
+    ]
 
     /// 7. Evidence: alert ids of both ends, most recent co-alerting clusters first; where the
     /// two ends fired (same place, linked places) when alerts say.

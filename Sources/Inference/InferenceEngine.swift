@@ -55,6 +55,11 @@ public struct InferenceSettings: Sendable, Equatable {
     /// log-ratio of the shares): a caller that fails only through this dependency covers it
     /// completely. Closer ratios fall back to the order (`directionThreshold`). 0: order only.
     public var coverageDirection: Double = 1.25
+    /// A datastore or a broker (by its alerts' kind, or a technology word in its name such as
+    /// `orders-mysql`, `cart-redis`, `events-kafka`) is the dependency of a service it is paired
+    /// with: databases and queues call no service. Their monitors are often the slow ones (a
+    /// CloudWatch RDS alarm after 5–15 min of datapoints), so the order alone points the wrong way.
+    public var storesAreDependencies: Bool = true
     /// Odds multiplier applied to the confidence of pairs whose nodes belong to the same team.
     public var teamPriorOdds: Double = 2.0
     /// Maximum number of alert ids in `InferredEvidence.evidence` (and `InferredNode.alertIDs`).

@@ -210,6 +210,29 @@ private func recovery(_ node: String, at t: Double, monitor: String) -> Alert {
     #expect(e2.evidence.reasons.contains { $0.hasPrefix("no consistent order") })
 }
 
+@Test func aDatastoreIsTheDependencyEvenWhenItsAlarmIsSlow() throws {
+    // The database's alarm needs several minutes of datapoints; the service's error-rate alert fires
+    // within a minute of the same failure. By order the service would be the dependency.
+    var alerts: [Alert] = []
+    for i in 0..<10 {
+        let start = t0 + Double(i) * 6 * hour
+        alerts.append(alert("orders", at: start + 40))
+        alerts.append(alert("orders-rds", at: start + 280, kind: .database))
+    }
+    for i in 0..<6 { alerts.append(alert("orders", at: t0 + 100 * hour + Double(i) * 6 * hour)) }
+    let e = try #require(infer(alerts).edges.first)
+    #expect(e.source == "orders" && e.target == "orders-rds" && e.evidence.directed)
+    #expect(e.evidence.reasons.contains { $0.hasPrefix("orders-rds is a database") })
+    var off = InferenceSettings(); off.storesAreDependencies = false
+    let byOrder = try #require(infer(alerts, off).edges.first)
+    #expect(byOrder.target == "orders")
+    // A technology word in a name says store; an application around a store is not one.
+    let named = incidents(10, from: t0) { _ in [("orders", 0), ("events-kafka", 300), ("kafka-consumer", 500)] }
+    let g = infer(named)
+    #expect(edge(g, "orders", "events-kafka").map { $0.source == "orders" && $0.evidence.directed } == true, "\(pairs(g))")
+    #expect(g.edges.allSatisfy { $0.source != "events-kafka" }, "\(pairs(g))")
+}
+
 // MARK: - Confidence, evidence, reasons
 
 @Test func teamPriorRaisesConfidence() throws {
