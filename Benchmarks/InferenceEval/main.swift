@@ -179,6 +179,8 @@ for topo in Topology.all where onlyTopologies?.contains(topo.name) ?? true { for
 var heldOut: [Score] = [], heldOutBase: [Score] = []
 var evidencedTruth = 0, evidencedFound = 0  // true edges a failure travelled along in ≥ 3 incidents
 var byEvidence: [Int: (truth: Int, found: Int)] = [:]  // 0, 1, 2, 3–4, 5–9, ≥ 10 incidents → recall
+var wrongMergesTotal = 0
+var hubEdges = (truth: 0, found: 0), otherEdges = (truth: 0, found: 0)  // ≥ 3 incidents: callee with ≥ 4 callers, or not
 for (name, seed, isTuning) in rows {
     let topo = Topology.all.first { $0.name == name }!
     let sim = isTuning ? tuningSim : simulate(topo, seed: seed)
@@ -208,6 +210,8 @@ for (name, seed, isTuning) in rows {
     let s = scoreEngine(result.graph, sim)
     let b = scoreBaseline(sim, k: bestK)
     let frag = Scoring.fragmentation(result.graph, owners: sim.rawOwner)
+    let wrong = Scoring.wrongMerges(result.graph, owners: sim.rawOwner)
+    if !isTuning { wrongMergesTotal += wrong }
     if !isTuning {
         heldOut.append(s); heldOutBase.append(b)
         let found = Set(Scoring.edges(result.graph, owners: sim.rawOwner).map { Scoring.key($0.source, $0.target) })
@@ -217,13 +221,23 @@ for (name, seed, isTuning) in rows {
             byEvidence[bucket, default: (0, 0)].truth += 1
             if found.contains(Scoring.key(t.caller, t.callee)) { byEvidence[bucket, default: (0, 0)].found += 1 }
         }
+        var callerCount: [String: Int] = [:]
+        for t in sim.truth { callerCount[t.callee, default: 0] += 1 }
+        for t in sim.truth where (sim.edgeEvidence[t] ?? 0) >= 3 {
+            let hit = found.contains(Scoring.key(t.caller, t.callee)) ? 1 : 0
+            if (callerCount[t.callee] ?? 0) >= 4 {
+                hubEdges.truth += 1; hubEdges.found += hit
+            } else {
+                otherEdges.truth += 1; otherEdges.found += hit
+            }
+        }
         for t in sim.truth where (sim.edgeEvidence[t] ?? 0) >= 3 {
             evidencedTruth += 1
             if found.contains(Scoring.key(t.caller, t.callee)) { evidencedFound += 1 }
         }
     }
     print(
-        "| \(name) seed \(seed)\(isTuning ? " (tuning)" : "") | \(sim.alerts.count) | \(sim.incidents) | \(sim.truth.count) | \(pct(s.precision)) | \(pct(s.recall)) | \(pct(s.f1)) | \(pct(s.directionAccuracy)) | \(frag) | \(result.stats.learnedMerges) | \(pct(b.precision)) | \(pct(b.recall)) | \(pct(b.f1)) | \(pct(b.directionAccuracy)) | \(String(format: "%.3f", dt)) |"
+        "| \(name) seed \(seed)\(isTuning ? " (tuning)" : "") | \(sim.alerts.count) | \(sim.incidents) | \(sim.truth.count) | \(pct(s.precision)) | \(pct(s.recall)) | \(pct(s.f1)) | \(pct(s.directionAccuracy)) | \(frag) | \(result.stats.learnedMerges) (\(wrong) wrong) | \(pct(b.precision)) | \(pct(b.recall)) | \(pct(b.f1)) | \(pct(b.directionAccuracy)) | \(String(format: "%.3f", dt)) |"
     )
     if verbose {
         print("   tool delays: \(result.stats.toolDelays.sorted { $0.key < $1.key }.map { "\($0.key) \(Int($0.value)) s" }.joined(separator: ", "))")
@@ -288,4 +302,8 @@ print(
             let label = k == 10 ? "≥10" : k == 5 ? "5–9" : k == 3 ? "3–4" : "\(k)"
             return "\(label): \(v.found)/\(v.truth)"
         }.joined(separator: ", "))
+print(
+    "of those, into a dependency with ≥ 4 callers (hub): \(hubEdges.found)/\(hubEdges.truth) = \(pct(Double(hubEdges.found) / Double(max(1, hubEdges.truth)))); other: \(otherEdges.found)/\(otherEdges.truth) = \(pct(Double(otherEdges.found) / Double(max(1, otherEdges.truth))))"
+)
+print("learned merges into another thing (report seeds): \(wrongMergesTotal)")
 print("baseline: tumbling \(Int(baselineWindow)) s windows, k = \(bestK) chosen as best F1 on the tuning set (\(pct(bestKF1)))")

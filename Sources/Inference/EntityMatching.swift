@@ -253,6 +253,15 @@ public struct EntityMatcher {
             let total = use.values.reduce(0, +), top = use.values.max() ?? 0
             return Double(top) >= 0.8 * Double(total)
         }
+        if let d = Self.debug {
+            for t in df.keys.sorted() where isConvention(t) {
+                let why =
+                    (neighbours[t]?.count ?? 0) >= prefixDiversity
+                    ? "prefix diversity \(neighbours[t]?.count ?? 0) >= \(prefixDiversity)"
+                    : (optional[t]?.count ?? 0) >= 3 ? "habit \(optional[t]!.map { $0.sorted().joined(separator: "-") }.sorted())" : "one tool's"
+                d(t, "", [0, 0, 0, 0, 0, 0, 0, 0], "CONVENTION \(why)")
+            }
+        }
         let teamWords = units.map { Set(($0.team.map { NameShape.split($0) }) ?? []) }
 
         // Candidates: names sharing a token or a 3-letter token prefix (inverted index; very common

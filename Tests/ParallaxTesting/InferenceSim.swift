@@ -736,6 +736,22 @@ public enum Scoring {
         return count.values.reduce(0) { $0 + max(0, $1 - 1) }
     }
 
+    /// Names merged into a node of another thing: raw aliases of a node that belong to another
+    /// owner than the node's majority owner (wrong learned merges; 0 is perfect).
+    public static func wrongMerges(_ g: InferredGraph, owners: [String: String]) -> Int {
+        var wrong = 0
+        for n in g.nodes where !n.sameAs.isEmpty {
+            var votes: [String: Int] = [:]
+            for a in n.aliases { if let o = owners[a] { votes[o, default: 0] += 1 } }
+            guard let top = votes.max(by: { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key })?.key else { continue }
+            for s in n.sameAs {
+                let os = Set(s.rawNames.compactMap { owners[$0] })
+                if !os.isEmpty && !os.contains(top) { wrong += 1 }
+            }
+        }
+        return wrong
+    }
+
     /// The resolver the product uses (no alias file): what `parallax infer` does.
     public static func productResolve(_ e: Entity) -> String? {
         let id = productResolver.canonicalID(e)
