@@ -4,8 +4,9 @@ import Alerts
 //   swift run -c release InferenceEval                 # quality report (tuning set + held-out sets)
 //   swift run -c release InferenceEval --perf 1000000  # time inference over 1 M alerts
 //   options: --days D (default 90), --seeds 11,12,13 (held-out seeds; 1–3 were used while developing), --tune (grid on the tuning set only),
-//            --regime weak|held (the weak-propagation development regime, SimConfig.weak; held adds monitor hold times), --set name=value,
-//            --perf-days D (squeeze the --perf alerts into D days), --verbose (list FP/FN/direction errors)
+//            --regime weak|held|busy|sparse (development regimes: SimConfig.weak, .held adds monitor hold times, .busy social
+//            noise, .sparse rare failures), --set name=value, --perf-days D (squeeze the --perf alerts into D days),
+//            --verbose (list FP/FN/direction errors), --debug-merges (entity-matching candidates), --debug-pairs (candidate pairs)
 import Foundation
 import Inference
 import ParallaxTesting
