@@ -100,9 +100,28 @@ struct NameShape: Sendable {
     /// One word, for a name's identity: equal, one a ≥ 3-letter prefix of the other, or two
     /// words for one store technology (`docdb` / `mongodb`, `rds` / `mysql`, `db` / `mysql`).
     static func sameWord(_ t: String, _ u: String) -> Bool {
-        if t == u || (min(t.count, u.count) >= 3 && (t.hasPrefix(u) || u.hasPrefix(t))) { return true }
+        if t == u || (min(t.count, u.count) >= 3 && (t.hasPrefix(u) || u.hasPrefix(t))) || isAbbreviation(t, of: u)
+            || isAbbreviation(u, of: t)
+        {
+            return true
+        }
         guard let ft = storeWords[t], let fu = storeWords[u], ft.category == fu.category else { return false }
         return ft.family == fu.family || genericFamilies.contains(ft.family) || genericFamilies.contains(fu.family)
+    }
+
+    /// A consonant abbreviation of a word: ≥ 3 letters, the word's first letter, then consonants
+    /// only, all in the word's order (`mkt` / `marketing`, `mgmt` / `management`, `usr` / `user`,
+    /// `cfg` / `config`, `msg` / `message`). A word with a vowel after its first letter (`cat`,
+    /// `api`) is a word, not an abbreviation.
+    static func isAbbreviation(_ a: String, of w: String) -> Bool {
+        guard a.count >= 3, w.count >= a.count + 1, a.first == w.first, a.allSatisfy({ $0.isLetter }) else { return false }
+        if a.dropFirst().contains(where: { "aeiouy".contains($0) }) { return false }
+        var it = w.dropFirst().makeIterator()
+        outer: for ch in a.dropFirst() {
+            while let c = it.next() { if c == ch { continue outer } }
+            return false
+        }
+        return true
     }
 
     static func hasCamelCase(_ s: String) -> Bool {
@@ -502,7 +521,11 @@ public struct EntityMatcher {
         for (i, t) in a.tokens.enumerated() {
             var hit: Int? = nil
             for (j, u) in b.tokens.enumerated() where !usedB.contains(j) {
-                if t == u || (min(t.count, u.count) >= 3 && (t.hasPrefix(u) || u.hasPrefix(t))) { hit = j; break }
+                if t == u || (min(t.count, u.count) >= 3 && (t.hasPrefix(u) || u.hasPrefix(t))) || NameShape.isAbbreviation(t, of: u)
+                    || NameShape.isAbbreviation(u, of: t)
+                {
+                    hit = j; break
+                }
             }
             if hit == nil, let ft = NameShape.storeWords[t] {
                 // Two words for one technology (`docdb` / `mongodb`, `rds` / `mysql`, `db` / `mysql`)

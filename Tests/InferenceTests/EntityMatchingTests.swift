@@ -253,6 +253,11 @@ private func history(
     #expect(NameShape.sameWord("docdb", "mongodb") && NameShape.sameWord("rds", "mysql") && NameShape.sameWord("db", "mysql"))
     #expect(NameShape.sameWord("es", "elasticsearch") && NameShape.sameWord("ord", "order"))
     #expect(!NameShape.sameWord("mysql", "redis") && !NameShape.sameWord("kafka", "db") && !NameShape.sameWord("api", "web"))
+    // Consonant abbreviations, not words that happen to fit.
+    #expect(NameShape.sameWord("mkt", "marketing") && NameShape.sameWord("mgmt", "management") && NameShape.sameWord("usr", "user"))
+    #expect(NameShape.sameWord("cfg", "config") && NameShape.sameWord("msg", "message"))
+    #expect(!NameShape.sameWord("cat", "contract") && !NameShape.sameWord("api", "application") && !NameShape.sameWord("gw", "gateway"))
+    #expect(!NameShape.sameWord("mkt", "monitor") && !NameShape.sameWord("str", "sort") && !NameShape.sameWord("pmt", "pm"))
     func similarity(_ a: String, _ b: String) -> Double {
         let sa = NameShape(id: a, raws: [a], kindIsStore: 0), sb = NameShape(id: b, raws: [b], kindIsStore: 0)
         return EntityMatcher.nameSimilarity(sa, sb, { _ in 1 }) { t in NameShape.roleWords.contains(t) ? -1 : 1 }.0
