@@ -50,27 +50,33 @@ public final class ReceiverMetrics: Sendable {
         }
     }
 
+    /// An unlabelled counter `<base>_total` (the exposition name is unchanged).
+    private static func counter(_ registry: PrometheusCollectorRegistry, _ base: String, _ help: String) -> Counter {
+        registry.makeCounter(descriptor: MetricNameDescriptor(metricName: base, unitName: "total", helpText: help))
+    }
+
     public init() {
-        spansAccepted = registry.makeCounter(name: "parallax_receiver_spans_accepted_total", help: "Spans decoded and handed to the trace graph.")
-        spansRejected = registry.makeCounter(
-            name: "parallax_receiver_spans_rejected_total", help: "Spans rejected (missing ids or service.name, over the per-request limit).")
-        decodeErrors = registry.makeCounter(name: "parallax_receiver_decode_errors_total", help: "Requests whose body could not be decoded (400).")
-        refused = registry.makeCounter(name: "parallax_receiver_refused_total", help: "Requests refused because the ingest queue was full (503).")
-        attributesIgnored = registry.makeCounter(
-            name: "parallax_receiver_attributes_ignored_total",
-            help: "Span and resource attributes past the per-span limit (1024), not read.")
-        checkpoints = registry.makeCounter(name: "parallax_store_checkpoints_total", help: "Trace-aggregate checkpoints written to the store.")
-        checkpointFailures = registry.makeCounter(name: "parallax_store_checkpoint_failures_total", help: "Trace-aggregate checkpoints that failed.")
+        spansAccepted = Self.counter(registry, "parallax_receiver_spans_accepted", "Spans decoded and handed to the trace graph.")
+        spansRejected = Self.counter(
+            registry, "parallax_receiver_spans_rejected", "Spans rejected (missing ids or service.name, over the per-request limit).")
+        decodeErrors = Self.counter(registry, "parallax_receiver_decode_errors", "Requests whose body could not be decoded (400).")
+        refused = Self.counter(registry, "parallax_receiver_refused", "Requests refused because the ingest queue was full (503).")
+        attributesIgnored = Self.counter(
+            registry, "parallax_receiver_attributes_ignored", "Span and resource attributes past the per-span limit (1024), not read.")
+        checkpoints = Self.counter(registry, "parallax_store_checkpoints", "Trace-aggregate checkpoints written to the store.")
+        checkpointFailures = Self.counter(registry, "parallax_store_checkpoint_failures", "Trace-aggregate checkpoints that failed.")
     }
 
     public func record(route: String, method: String, status: Int, seconds: Double, accepted: Int = 0, rejected: Int = 0, decodeError: Bool = false) {
         registry.makeCounter(
-            name: "parallax_http_requests_total", labels: [("route", route), ("method", method), ("code", String(status))],
-            help: "HTTP requests by route template, method and status code."
+            descriptor: MetricNameDescriptor(
+                metricName: "parallax_http_requests", unitName: "total", helpText: "HTTP requests by route template, method and status code."),
+            labels: [("route", route), ("method", method), ("code", String(status))]
         ).increment()
         registry.makeDurationHistogram(
-            name: "parallax_http_request_duration_seconds", labels: [("route", route)],
-            buckets: Self.buckets, help: "HTTP request latency by route template."
+            descriptor: MetricNameDescriptor(
+                metricName: "parallax_http_request_duration", unitName: "seconds", helpText: "HTTP request latency by route template."),
+            labels: [("route", route)], buckets: Self.buckets
         )
         .recordNanoseconds(Int64(seconds * 1e9))
         if accepted > 0 { spansAccepted.increment(by: Int64(accepted)) }
@@ -87,8 +93,10 @@ public final class ReceiverMetrics: Sendable {
     /// A connection closed on accept because the listener had `--max-connections` open.
     public func refusedConnection(protocol proto: String) {
         registry.makeCounter(
-            name: "parallax_receiver_connections_refused_total", labels: [("protocol", proto)],
-            help: "Connections closed on accept because --max-connections were open."
+            descriptor: MetricNameDescriptor(
+                metricName: "parallax_receiver_connections_refused", unitName: "total",
+                helpText: "Connections closed on accept because --max-connections were open."),
+            labels: [("protocol", proto)]
         ).increment()
         tallies.withLock { $0["connectionsRefused \(proto)", default: 0] += 1 }
     }
@@ -98,8 +106,10 @@ public final class ReceiverMetrics: Sendable {
     public func jsonIDEncodings(hex: Int, base64: Int) {
         for (encoding, n) in [("hex", hex), ("base64", base64)] where n > 0 {
             registry.makeCounter(
-                name: "parallax_receiver_json_id_encoding_total", labels: [("encoding", encoding)],
-                help: "OTLP/JSON spans accepted, by the encoding of their trace and span ids (hex per the OTLP specification, or base64)."
+                descriptor: MetricNameDescriptor(
+                    metricName: "parallax_receiver_json_id_encoding", unitName: "total",
+                    helpText: "OTLP/JSON spans accepted, by the encoding of their trace and span ids (hex per the OTLP specification, or base64)."),
+                labels: [("encoding", encoding)]
             )
             .increment(by: Int64(n))
             tallies.withLock { $0["jsonIDs \(encoding)", default: 0] += n }
