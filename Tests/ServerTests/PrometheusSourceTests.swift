@@ -254,9 +254,12 @@ struct PrometheusSourceTests {
     }
 
     @Test func unreachablePrometheusNamesTheAddress() async throws {
-        // A port nothing listens on: bind one, note it, close it.
+        // A port nothing listens on, held for the whole test (a port closed before the test could
+        // be taken by another test's server in the meantime: it then answered 404).
         let fake = FakePrometheus()
-        let closed = try closedPort()
+        let holder = try ClosedPort()
+        let closed = holder.port
+        defer { withExtendedLifetime(holder) {} }
         try await withQueryInstance(fake, url: { _ in "http://127.0.0.1:\(closed)" }) { client, _ in
             let r = try await client.execute(uri: "/api/v1/graph", method: .get)
             #expect(r.status == .serviceUnavailable)
@@ -284,19 +287,31 @@ struct PrometheusSourceTests {
     }
 }
 
-/// A loopback port that was free a moment ago and has nothing listening now.
-func closedPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = 0
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let bound = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+/// A loopback port with nothing listening on it: bound by this socket (so no other test's
+/// server can take it meanwhile) but never put into listening state, so connections to it are
+/// refused. Closed when released.
+final class ClosedPort {
+    let port: Int
+    private let fd: Int32
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else {
+            close(fd)
+            throw RawHTTP.Failure(description: "bind failed")
+        }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        self.fd = fd
+        port = Int(UInt16(bigEndian: addr.sin_port))
     }
-    guard bound == 0 else { throw RawHTTP.Failure(description: "bind failed") }
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-    return Int(UInt16(bigEndian: addr.sin_port))
+
+    deinit { close(fd) }
 }
