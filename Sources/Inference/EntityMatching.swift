@@ -142,6 +142,12 @@ struct NameShape: Sendable {
         var prevLower = false
         func flush() {
             defer { cur.removeAll(keepingCapacity: true) }
+            // A technology word with an ordinal or version (`mongo01`, `postgres14`, `redis6`) keeps the word.
+            if let d = cur.firstIndex(where: { $0.isNumber }), d >= 2, cur[d...].allSatisfy({ $0.isNumber }),
+                storeWords[String(cur[..<d]).lowercased()] != nil
+            {
+                cur.removeSubrange(d...)
+            }
             guard cur.count >= 2, !cur.contains(where: { $0.isNumber }) else { return }
             var w = String(cur).lowercased()
             if dropped.contains(w) { return }

@@ -249,6 +249,8 @@ private func history(
     #expect(NameShape.split("Order MySQL") == ["order", "mysql"])
     #expect(NameShape.split("Ratings MongoDB Service (PROD)") == ["rating", "mongodb"])
     #expect(NameShape.split("checkoutService") == ["checkout"])
+    #expect(NameShape.split("movie-review-mongo01") == ["movie", "review", "mongo"])
+    #expect(NameShape.split("orders-postgres14 i-0abc123 web01") == ["order", "postgres"])
     // Two words for one technology are one word; two technologies are not.
     #expect(NameShape.sameWord("docdb", "mongodb") && NameShape.sameWord("rds", "mysql") && NameShape.sameWord("db", "mysql"))
     #expect(NameShape.sameWord("es", "elasticsearch") && NameShape.sameWord("ord", "order"))
