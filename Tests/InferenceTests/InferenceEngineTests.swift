@@ -347,3 +347,26 @@ private func recovery(_ node: String, at t: Double, monitor: String) -> Alert {
         #expect(s.f1 > Scoring.score(Scoring.edges(plain, owners: sim.rawOwner), truth: sim.truth).f1)
     }
 }
+
+@Test func sparseHistoryQualityFloor() {
+    // Rare real failures in a busy estate (`SimConfig.sparse()`): most edges carry 2–5 incidents.
+    // The engine must beat plain co-occurrence (k = 3) on the same alerts, and the lower bar for
+    // well-supported pairs must be what finds the extra edges.
+    for (topology, seed) in [(Topology.onlineBoutique, UInt64(5)), (.otelDemo, UInt64(5))] {
+        var cfg = SimConfig.sparse(); cfg.seed = seed; cfg.days = 90
+        let sim = Simulator.run(topology, cfg)
+        let g = InferenceEngine().infer(sim.alerts, resolve: Scoring.productResolve)
+        let s = Scoring.score(Scoring.edges(g, owners: sim.rawOwner), truth: sim.truth)
+        var idOwner: [String: String] = [:]
+        for a in sim.alerts { for e in a.entities { if let id = Scoring.productResolve(e), let o = sim.rawOwner[e.raw] { idOwner[id] = o } } }
+        let base = Scoring.baseline(sim.alerts, resolve: Scoring.productResolve, window: 300, k: 3).map {
+            PredictedEdge(source: idOwner[$0.source] ?? $0.source, target: idOwner[$0.target] ?? $0.target, directed: $0.directed)
+        }
+        let b = Scoring.score(base, truth: sim.truth)
+        #expect(s.f1 > b.f1, "\(topology.name): engine F1 \(s.f1), co-occurrence \(b.f1)")
+        #expect(s.directionAccuracy >= 0.6, "\(topology.name): direction \(s.directionAccuracy)")
+        var strict = InferenceSettings(); strict.supportedMinSupport = .max
+        let old = InferenceEngine(settings: strict).infer(sim.alerts, resolve: Scoring.productResolve)
+        #expect(s.recall > Scoring.score(Scoring.edges(old, owners: sim.rawOwner), truth: sim.truth).recall, "\(topology.name)")
+    }
+}
