@@ -124,6 +124,9 @@ struct NameShape: Sendable {
         return true
     }
 
+    /// Store words that names glue on without a separator (longest first).
+    static let gluedStoreSuffixes = ["postgres", "mongodb", "mysql", "redis", "mongo", "kafka", "db"]
+
     static func hasCamelCase(_ s: String) -> Bool {
         var prevLower = false
         for ch in s {
@@ -151,6 +154,13 @@ struct NameShape: Sendable {
             guard cur.count >= 2, !cur.contains(where: { $0.isNumber }) else { return }
             var w = String(cur).lowercased()
             if dropped.contains(w) { return }
+            // A store word glued to the end of a name (`mysqldb`, `ordersdb`, `cartredis`) is two words.
+            if storeWords[w] == nil, let tail = gluedStoreSuffixes.first(where: { w.hasSuffix($0) && w.count - $0.count >= 3 }) {
+                let head = String(w.dropLast(tail.count))
+                cur = Array(head); flush()
+                words.append(tail)
+                return
+            }
             if w.count >= 5 && w.hasSuffix("s") && !w.hasSuffix("ss") && storeWords[w] == nil { w.removeLast() }
             words.append(w)
         }

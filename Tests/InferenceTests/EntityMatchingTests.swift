@@ -250,6 +250,10 @@ private func history(
     #expect(NameShape.split("Ratings MongoDB Service (PROD)") == ["rating", "mongodb"])
     #expect(NameShape.split("checkoutService") == ["checkout"])
     #expect(NameShape.split("movie-review-mongo01") == ["movie", "review", "mongo"])
+    #expect(NameShape.split("mysqldb") == ["mysql", "db"] && NameShape.split("ordersdb") == ["order", "db"])
+    #expect(
+        NameShape.split("cartredis-0") == ["cart", "redis"] && NameShape.split("mongodb") == ["mongodb"]
+            && NameShape.split("feedback") == ["feedback"])
     #expect(NameShape.split("orders-postgres14 i-0abc123 web01") == ["order", "postgres"])
     // Two words for one technology are one word; two technologies are not.
     #expect(NameShape.sameWord("docdb", "mongodb") && NameShape.sameWord("rds", "mysql") && NameShape.sameWord("db", "mysql"))
