@@ -37,7 +37,7 @@ let intSettings: [String: WritableKeyPath<InferenceSettings, Int>] = [
 ]
 let boolSettings: [String: WritableKeyPath<InferenceSettings, Bool>] = [
     "lagKernel": \.lagKernel, "learnMerges": \.learnMerges, "timeSignificance": \.timeSignificance,
-    "learnToolDelays": \.learnToolDelays,
+    "learnToolDelays": \.learnToolDelays, "storesAreDependencies": \.storesAreDependencies, "entryPointsAreCallers": \.entryPointsAreCallers,
 ]
 var argv = CommandLine.arguments.dropFirst()
 while let a = argv.popFirst() {

@@ -8,6 +8,7 @@ extension Analysis {
         teamOf = [String?](repeating: nil, count: nodeCount)
         for n in 0..<nodeCount { teamOf[n] = InferenceEngine.majorityTeam(nodeTeams[n]) }
         let storeKind = (0..<nodeCount).map { storeKindOf($0) }
+        let entry = (0..<nodeCount).map { isEntryPoint($0) }
         pending = []
         edgeOfPair = [Int32](repeating: -1, count: pairCountTotal)
         for p in 0..<pairCountTotal {
@@ -95,6 +96,16 @@ extension Analysis {
                     source = other; target = store; directed = true; lag = max(0, signed)
                 }
             }
+            if byKind == nil, s.entryPointsAreCallers, storeKind[a] == nil, storeKind[b] == nil,
+                let front = entry[a] && !entry[b] ? a : entry[b] && !entry[a] ? b : nil
+            {
+                let other = front == a ? b : a
+                if !(directed && source == front) {
+                    byKind = "\(nodeIDs[front]) is an entry point: it calls \(nodeIDs[other]), not the other way"
+                    let signed = other == a ? signedBminusA : -signedBminusA  // how much later the entry point alerted
+                    source = front; target = other; directed = true; lag = max(0, signed)
+                }
+            }
             let tgtEarlierFirst = target == a ? aFirst : bFirst
             let srcFirst = target == a ? bFirst : aFirst
             let lift = Double(support) * Double(clusterCount) / max(1, nodeEvents[a] * nodeEvents[b])
@@ -157,6 +168,22 @@ extension Analysis {
         default: return nil
         }
     }
+
+    /// A front door: its id says frontend, ingress, nginx, UI, BFF, storefront, web app, portal,
+    /// edge router or API gateway (not a gateway to something else: `payment-gateway` is a dependency).
+    func isEntryPoint(_ n: Int) -> Bool {
+        let words = NameShape.split(nodeIDs[n].split(separator: "/").last.map(String.init) ?? nodeIDs[n])
+        if words.contains(where: { Self.entryWords.contains($0) }) { return true }
+        for (x, y) in zip(words, words.dropFirst())
+        where (x == "front" && y == "end") || (x == "edge" && y == "router") || (x == "api" && y == "gateway") {
+            return true
+        }
+        return words == ["gateway"] || words == ["web"]
+    }
+
+    static let entryWords: Set<String> = [
+        "frontend", "nginx", "ingress", "ingressgateway", "ui", "bff", "storefront", "webapp", "website", "portal", "apigw", "webui",
+    ]
 
     /// Words of an application built around a store (`kafka-consumer`, `redis-proxy`, `orders-db-api`).
     static let storeClientWords: Set<String> = [

@@ -60,6 +60,10 @@ public struct InferenceSettings: Sendable, Equatable {
     /// with: databases and queues call no service. Their monitors are often the slow ones (a
     /// CloudWatch RDS alarm after 5–15 min of datapoints), so the order alone points the wrong way.
     public var storesAreDependencies: Bool = true
+    /// An entry point (a name saying frontend, ingress, nginx, UI, BFF, storefront, edge router or
+    /// API gateway) paired with a node that is not one is the caller: the front door calls the
+    /// backends, no backend calls its front door.
+    public var entryPointsAreCallers: Bool = true
     /// Odds multiplier applied to the confidence of pairs whose nodes belong to the same team.
     public var teamPriorOdds: Double = 2.0
     /// Maximum number of alert ids in `InferredEvidence.evidence` (and `InferredNode.alertIDs`).

@@ -233,6 +233,29 @@ private func recovery(_ node: String, at t: Double, monitor: String) -> Alert {
     #expect(g.edges.allSatisfy { $0.source != "events-kafka" }, "\(pairs(g))")
 }
 
+@Test func anEntryPointIsTheCallerOfWhatItIsPairedWith() throws {
+    // The frontend's own monitor is fast, the backend's slow: by order the frontend would be the
+    // dependency. A front door calls the backends; `payment-gateway` is not a front door.
+    var alerts: [Alert] = []
+    for i in 0..<10 {
+        let start = t0 + Double(i) * 6 * hour
+        alerts.append(alert("storefront-web", at: start + 20))
+        alerts.append(alert("catalog", at: start + 200))
+    }
+    for i in 0..<6 { alerts.append(alert("storefront-web", at: t0 + 100 * hour + Double(i) * 6 * hour)) }
+    let e = try #require(infer(alerts).edges.first)
+    #expect(e.source == "storefront-web" && e.target == "catalog" && e.evidence.directed)
+    #expect(e.evidence.reasons.contains { $0.hasPrefix("storefront-web is an entry point") })
+    var off = InferenceSettings(); off.entryPointsAreCallers = false
+    #expect(try #require(infer(alerts, off).edges.first).target == "storefront-web")
+    let renamed = alerts.map { a -> Alert in
+        var a = a
+        a.entities = a.entities.map { Entity(kind: $0.kind, name: $0.name == "storefront-web" ? "payment-gateway" : $0.name, raw: $0.raw) }
+        return a
+    }
+    #expect(try #require(infer(renamed).edges.first).target == "payment-gateway")
+}
+
 // MARK: - Confidence, evidence, reasons
 
 @Test func teamPriorRaisesConfidence() throws {
