@@ -154,10 +154,7 @@ extension Analysis {
     /// "database" or "message broker" when the node is one (its alerts' majority kind, or a store
     /// technology word in its name and no word of an application around a store), else nil.
     func storeKindOf(_ n: Int) -> String? {
-        let kinds = nodeKinds[n]
-        var best = 0
-        for k in 1..<kinds.count where kinds[k] > kinds[best] { best = k }
-        switch InferenceEngine.kindOrder[best] {
+        switch majorityKind(n) {
         case .database: return "database"
         case .queue: return "message broker"
         case .service, .k8sWorkload, .awsResource:
@@ -228,13 +225,10 @@ extension Analysis {
         var nodes: [InferredNode] = []
         nodes.reserveCapacity(nodeCount)
         for n in 0..<nodeCount {
-            let kinds = nodeKinds[n]
-            var bestK = 0
-            for k in 1..<kinds.count where kinds[k] > kinds[bestK] { bestK = k }
             let ids = nodeAlerts[n].suffix(cap).reversed().map { alerts[Int($0)].id }
             let aliases = (aliasesByID[nodeIDs[n]] ?? []).sorted()
             var node = InferredNode(
-                id: nodeIDs[n], kindHint: InferenceEngine.kindHint(InferenceEngine.kindOrder[bestK]), team: teamOf[n],
+                id: nodeIDs[n], kindHint: InferenceEngine.kindHint(majorityKind(n)), team: teamOf[n],
                 aliases: Array(aliases.prefix(50)), alertCount: nodeAlertCount[n], alertIDs: ids)
             node.sameAs = (sameAs[nodeIDs[n]] ?? []).sorted { $0.name < $1.name }
             nodes.append(node)

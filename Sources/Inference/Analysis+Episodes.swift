@@ -95,10 +95,8 @@ extension Analysis {
             var onsets = [[Double]](repeating: [], count: nodeIDs.count)
             for i in 0..<epNode.count { onsets[Int(epNode[i])].append(epTime[i]) }
             let units = (0..<nodeIDs.count).map { n -> NameUnit in
-                let k = nodeKinds[n]
-                var bestK = 0
-                for x in 1..<k.count where k[x] > k[bestK] { bestK = x }
-                let store = InferenceEngine.kindOrder[bestK] == .database ? 1 : InferenceEngine.kindOrder[bestK] == .queue ? 2 : 0
+                let kind = majorityKind(n)
+                let store = kind == .database ? 1 : kind == .queue ? 2 : 0
                 return NameUnit(
                     id: nodeIDs[n], raws: aliasesByID[nodeIDs[n]] ?? [], sources: nodeSources[n],
                     team: InferenceEngine.majorityTeam(nodeTeams[n]), kindIsStore: store, onsets: onsets[n])

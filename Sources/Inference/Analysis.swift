@@ -89,6 +89,14 @@ struct Analysis {
     var clusterCount: Int { clusterSize.count }
     var pairCountTotal: Int { pairCause.count }
 
+    /// The kind most of a node's alerts give it (ties: the earlier one in `InferenceEngine.kindOrder`).
+    func majorityKind(_ n: Int) -> EntityKind {
+        let kinds = nodeKinds[n]
+        var best = 0
+        for k in 1..<kinds.count where kinds[k] > kinds[best] { best = k }
+        return InferenceEngine.kindOrder[best]
+    }
+
     init(settings: InferenceSettings, topology: ResourceTopology, alerts: [Alert]) {
         self.s = settings; self.topology = topology; self.alerts = alerts
         stats.alertsIn = alerts.count

@@ -99,12 +99,15 @@ struct NameShape: Sendable {
 
     /// One word, for a name's identity: equal, one a ≥ 3-letter prefix of the other, or two
     /// words for one store technology (`docdb` / `mongodb`, `rds` / `mysql`, `db` / `mysql`).
-    static func sameWord(_ t: String, _ u: String) -> Bool {
-        if t == u || (min(t.count, u.count) >= 3 && (t.hasPrefix(u) || u.hasPrefix(t))) || isAbbreviation(t, of: u)
-            || isAbbreviation(u, of: t)
-        {
-            return true
-        }
+    static func sameWord(_ t: String, _ u: String) -> Bool { spellsSame(t, u) || sameTechnology(t, u) }
+
+    /// Equal, one a ≥ 3-letter prefix of the other, or one a consonant abbreviation of the other.
+    static func spellsSame(_ t: String, _ u: String) -> Bool {
+        t == u || (min(t.count, u.count) >= 3 && (t.hasPrefix(u) || u.hasPrefix(t))) || isAbbreviation(t, of: u) || isAbbreviation(u, of: t)
+    }
+
+    /// Two store words for one technology, or a generic store word and a technology of its kind.
+    static func sameTechnology(_ t: String, _ u: String) -> Bool {
         guard let ft = storeWords[t], let fu = storeWords[u], ft.category == fu.category else { return false }
         return ft.family == fu.family || genericFamilies.contains(ft.family) || genericFamilies.contains(fu.family)
     }
@@ -536,25 +539,13 @@ public struct EntityMatcher {
         var usedB = Set<Int>(), usedA = Set<Int>()
         for (i, t) in a.tokens.enumerated() {
             var hit: Int? = nil
-            for (j, u) in b.tokens.enumerated() where !usedB.contains(j) {
-                if t == u || (min(t.count, u.count) >= 3 && (t.hasPrefix(u) || u.hasPrefix(t))) || NameShape.isAbbreviation(t, of: u)
-                    || NameShape.isAbbreviation(u, of: t)
-                {
-                    hit = j; break
-                }
-            }
-            if hit == nil, let ft = NameShape.storeWords[t] {
+            for (j, u) in b.tokens.enumerated() where !usedB.contains(j) && NameShape.spellsSame(t, u) { hit = j; break }
+            if hit == nil, let j = b.tokens.indices.first(where: { !usedB.contains($0) && NameShape.sameTechnology(t, b.tokens[$0]) }) {
                 // Two words for one technology (`docdb` / `mongodb`, `rds` / `mysql`, `db` / `mysql`)
                 // say the same kind of thing, not which one: a weak match, never an extra word.
-                for (j, u) in b.tokens.enumerated() where !usedB.contains(j) {
-                    guard let fu = NameShape.storeWords[u], fu.category == ft.category else { continue }
-                    if fu.family == ft.family || NameShape.genericFamilies.contains(fu.family) || NameShape.genericFamilies.contains(ft.family) {
-                        usedB.insert(j); usedA.insert(i)
-                        matched += (weight(t) + weight(u)) / 2 * 0.25
-                        break
-                    }
-                }
-                if usedA.contains(i) { continue }
+                usedB.insert(j); usedA.insert(i)
+                matched += (weight(t) + weight(b.tokens[j])) / 2 * 0.25
+                continue
             }
             if let j = hit {
                 usedB.insert(j); usedA.insert(i)
