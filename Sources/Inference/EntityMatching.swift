@@ -146,7 +146,9 @@ struct NameShape: Sendable {
         var words: [String] = []
         var cur: [Character] = []
         var prevLower = false
-        func flush() {
+        /// `unglue`: peel one glued store word off the end (once: the head is not peeled again, so a
+        /// hostile `xdbdbdb…` costs one step, not one recursion per suffix).
+        func flush(unglue: Bool = true) {
             defer { cur.removeAll(keepingCapacity: true) }
             // A technology word with an ordinal or version (`mongo01`, `postgres14`, `redis6`) keeps the word.
             if let d = cur.firstIndex(where: { $0.isNumber }), d >= 2, cur[d...].allSatisfy({ $0.isNumber }),
@@ -158,9 +160,9 @@ struct NameShape: Sendable {
             var w = String(cur).lowercased()
             if dropped.contains(w) { return }
             // A store word glued to the end of a name (`mysqldb`, `ordersdb`, `cartredis`) is two words.
-            if storeWords[w] == nil, let tail = gluedStoreSuffixes.first(where: { w.hasSuffix($0) && w.count - $0.count >= 3 }) {
+            if unglue, storeWords[w] == nil, let tail = gluedStoreSuffixes.first(where: { w.hasSuffix($0) && w.count - $0.count >= 3 }) {
                 let head = String(w.dropLast(tail.count))
-                cur = Array(head); flush()
+                cur = Array(head); flush(unglue: false)
                 words.append(tail)
                 return
             }

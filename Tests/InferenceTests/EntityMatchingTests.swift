@@ -251,6 +251,11 @@ private func history(
     #expect(NameShape.split("checkoutService") == ["checkout"])
     #expect(NameShape.split("movie-review-mongo01") == ["movie", "review", "mongo"])
     #expect(NameShape.split("mysqldb") == ["mysql", "db"] && NameShape.split("ordersdb") == ["order", "db"])
+    // Hostile spellings stay linear: one glued suffix is peeled, a long digit run is an id.
+    let glued = "orders" + String(repeating: "db", count: 200_000)
+    #expect(NameShape.split(glued).last == "db" && NameShape.split(glued).count == 2)
+    #expect(NameShape.split("mongo" + String(repeating: "9", count: 100_000)) == ["mongo"])
+    #expect(NameShape.isAbbreviation("mkt", of: String(repeating: "m", count: 100_000)) == false)
     #expect(
         NameShape.split("cartredis-0") == ["cart", "redis"] && NameShape.split("mongodb") == ["mongodb"]
             && NameShape.split("feedback") == ["feedback"])
