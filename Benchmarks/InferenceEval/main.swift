@@ -241,6 +241,16 @@ for (name, seed, isTuning) in rows {
         "| \(name) seed \(seed)\(isTuning ? " (tuning)" : "") | \(sim.alerts.count) | \(sim.incidents) | \(sim.truth.count) | \(pct(s.precision)) | \(pct(s.recall)) | \(pct(s.f1)) | \(pct(s.directionAccuracy)) | \(frag) | \(result.stats.learnedMerges) (\(wrong) wrong) | \(pct(b.precision)) | \(pct(b.recall)) | \(pct(b.f1)) | \(pct(b.directionAccuracy)) | \(String(format: "%.3f", dt)) |"
     )
     if verbose {
+        // Names of one thing left apart (what `split` counts), with their alert counts.
+        var nodesOf: [String: [String]] = [:]
+        for n in result.graph.nodes {
+            var votes: [String: Int] = [:]
+            for a in n.aliases { if let o = sim.rawOwner[a] { votes[o, default: 0] += 1 } }
+            if let o = votes.max(by: { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key })?.key {
+                nodesOf[o, default: []].append("\(n.id) (\(n.alertCount))")
+            }
+        }
+        for (o, list) in nodesOf.sorted(by: { $0.key < $1.key }) where list.count > 1 { print("   SPLIT \(o): \(list.sorted().joined(separator: ", "))") }
         print("   tool delays: \(result.stats.toolDelays.sorted { $0.key < $1.key }.map { "\($0.key) \(Int($0.value)) s" }.joined(separator: ", "))")
         let truthKeys = Set(sim.truth.map { Scoring.key($0.caller, $0.callee) })
         let mapped = Scoring.edges(result.graph, owners: sim.rawOwner)
