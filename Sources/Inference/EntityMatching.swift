@@ -485,9 +485,17 @@ public struct EntityMatcher {
                 reasons.append(
                     "fired within \(Int(window)) s of \(v.id)\(p.offset != 0 ? " (at that offset)" : "") in \(mine) of its \(myEp) incidents; \(v.id) within \(Int(window)) s of it in \(theirs) of \(theirEp)"
                 )
-                reasons.append(
-                    "different tools: \(u.sources.map(\.rawValue).sorted().joined(separator: ", ")) vs \(v.sources.map(\.rawValue).sorted().joined(separator: ", "))"
-                )
+                let common = u.sources.intersection(v.sources)
+                if common.isEmpty {
+                    reasons.append(
+                        "different tools: \(u.sources.map(\.rawValue).sorted().joined(separator: ", ")) vs \(v.sources.map(\.rawValue).sorted().joined(separator: ", "))"
+                    )
+                } else {
+                    // Allowed (an ASG alarm and an ECS alarm on one service), with a stricter co-firing bar.
+                    reasons.append(
+                        "one tool names both (\(common.map(\.rawValue).sorted().joined(separator: ", "))): merged on a stricter co-firing bar"
+                    )
+                }
                 if let t = u.team, let t2 = v.team {
                     reasons.append(Self.teamKey(t) == Self.teamKey(t2) ? "same team: \(t)" : "teams \(t) / \(t2)")
                 } else {

@@ -299,3 +299,16 @@ private func history(
     let store = g.nodes.first { $0.sameAs.count == 1 }
     #expect(store?.sameAs.first?.reasons.contains { $0.contains("different tools") } == true)
 }
+
+@Test func oneToolNamingOneThingTwiceSaysSoInTheEvidence() throws {
+    // CloudWatch alarms on a service's auto scaling group and on its ECS service: one tool, one
+    // thing. They merge on the stricter bar, and the evidence must not claim two tools.
+    let alerts = history(10, team: "ledger") { _ in
+        [("ledger-asg", .cloudwatch, 0, .service), ("ledger-ecs", .cloudwatch, 30, .service)]
+    }
+    let g = InferenceEngine().infer(alerts, resolve: resolve)
+    #expect(g.nodes.count == 1, "\(g.nodes.map(\.id))")
+    let why = try #require(g.nodes.first?.sameAs.first?.reasons)
+    #expect(why.contains { $0.hasPrefix("one tool names both (cloudwatch)") }, "\(why)")
+    #expect(!why.contains { $0.hasPrefix("different tools") }, "\(why)")
+}
