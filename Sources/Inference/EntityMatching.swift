@@ -195,6 +195,80 @@ struct NameUnit {
     var onsets: [Double]  // episode starts, sorted
 }
 
+/// What the names of one run say about their words: how many names carry each, which tools use
+/// it, and which words are conventions (a prefix on many names, one tool's suffix, a habit some
+/// names carry and others drop) rather than part of what a thing is called.
+struct Vocabulary {
+    var df: [String: Int] = [:]
+    var logN: Double = 0
+    var toolUse: [String: [AlertSource: Int]] = [:]
+    var neighbours: [String: Set<String>] = [:]
+    var prefixDiversity = 0
+    var optional: [String: Set<Set<String>>] = [:]
+
+    init(shapes: [NameShape], units: [NameUnit]) {
+        // Token weights: a word most names carry (an environment, a role, a company prefix) says little.
+        for s in shapes { for t in s.tokens { df[t, default: 0] += 1 } }
+        logN = log(Double(shapes.count) + 1)
+        // Which tools use each word. A word one tool attaches to many names (`-asg` on CloudWatch
+        // alarms, `-backend` on Sentry projects) is that tool's convention; a word every tool uses
+        // (`proxy` in `frontend-proxy`, `write` in `write-home-timeline`) is part of what the thing is called.
+        for (i, s) in shapes.enumerated() {
+            for t in s.tokens { for src in units[i].sources { toolUse[t, default: [:]][src, default: 0] += 1 } }
+        }
+        // A word that heads or tails a large share of all names (a company or platform prefix such
+        // as `ts-` on every TrainTicket service) is a convention even when every tool uses it.
+        var contentWords = Set<String>()
+        for s in shapes {
+            // Technology words do not count: a service with a MySQL, a Redis and a Kafka of its own
+            // (`ratings-mysql`, `ratings-docdb`) is not a prefix on many names.
+            let content = s.tokens.filter { !NameShape.roleWords.contains($0) && NameShape.storeWords[$0] == nil }
+            contentWords.formUnion(content)
+            for t in content { for u in content where u != t { neighbours[t, default: []].insert(u) } }
+        }
+        prefixDiversity = max(6, Int((0.25 * Double(contentWords.count)).rounded(.up)))
+        // A word that heads or tails names which also occur without it (`eshop-basket` and
+        // `basket`, `eshop-catalog` and `catalog`, …) for at least 3 different names is a habit
+        // some tools or teams add (an organisation or product prefix), not part of a name.
+        var contentSets = Set<Set<String>>()
+        for s in shapes { contentSets.insert(Set(s.tokens.filter { !NameShape.roleWords.contains($0) })) }
+        for s in shapes {
+            let content = s.tokens.filter { !NameShape.roleWords.contains($0) }
+            guard content.count >= 2 else { continue }
+            for w in Set([content[0], content[content.count - 1]]) {
+                let rest = Set(content.filter { $0 != w })
+                if !rest.isEmpty, contentSets.contains(rest) { optional[w, default: []].insert(rest) }
+            }
+        }
+    }
+
+    /// Token weight: a word most names carry (an environment, a role, a company prefix) says little.
+    func weight(_ t: String) -> Double { max(0.05, logN - log(Double(df[t] ?? 1))) }
+
+    /// A word that is a habit of naming, not identity: a prefix on many names, a word some names
+    /// carry and others drop, or a word one tool attaches to several things.
+    func isConvention(_ t: String) -> Bool {
+        if (neighbours[t]?.count ?? 0) >= prefixDiversity { return true }
+        if (optional[t]?.count ?? 0) >= 3 { return true }
+        // A convention attaches to several different things; a word only ever seen with
+        // the same few words (`text` in `default/text` and `text`) is a name.
+        guard (df[t] ?? 0) > 1, (neighbours[t]?.count ?? 0) >= 3, let use = toolUse[t] else { return false }
+        let total = use.values.reduce(0, +), top = use.values.max() ?? 0
+        return Double(top) >= 0.8 * Double(total)
+    }
+
+    /// Development hook: every convention with why (`PARALLAX_DEBUG_MERGES`).
+    func reportConventions(_ d: (String, String, [Double], String?) -> Void) {
+        for t in df.keys.sorted() where isConvention(t) {
+            let why =
+                (neighbours[t]?.count ?? 0) >= prefixDiversity
+                ? "prefix diversity \(neighbours[t]?.count ?? 0) >= \(prefixDiversity)"
+                : (optional[t]?.count ?? 0) >= 3 ? "habit \(optional[t]!.map { $0.sorted().joined(separator: "-") }.sorted())" : "one tool's"
+            d(t, "", [0, 0, 0, 0, 0, 0, 0, 0], "CONVENTION \(why)")
+        }
+    }
+}
+
 /// Learns which names are the same entity. Pure: the result depends only on its inputs.
 public struct EntityMatcher {
     var window: TimeInterval
@@ -246,66 +320,34 @@ public struct EntityMatcher {
             return result
         }
         let shapes = units.map { NameShape(id: $0.id, raws: $0.raws, kindIsStore: $0.kindIsStore) }
-        // Token weights: a word most names carry (an environment, a role, a company prefix) says little.
-        var df: [String: Int] = [:]
-        for s in shapes { for t in s.tokens { df[t, default: 0] += 1 } }
-        let logN = log(Double(n) + 1)
-        func weight(_ t: String) -> Double { max(0.05, logN - log(Double(df[t] ?? 1))) }
-        // Which tools use each word. A word one tool attaches to many names (`-asg` on CloudWatch
-        // alarms, `-backend` on Sentry projects) is that tool's convention; a word every tool uses
-        // (`proxy` in `frontend-proxy`, `write` in `write-home-timeline`) is part of what the thing is called.
-        var toolUse: [String: [AlertSource: Int]] = [:]
-        for (i, s) in shapes.enumerated() {
-            for t in s.tokens { for src in units[i].sources { toolUse[t, default: [:]][src, default: 0] += 1 } }
-        }
-        // A word that heads or tails a large share of all names (a company or platform prefix such
-        // as `ts-` on every TrainTicket service) is a convention even when every tool uses it.
-        var neighbours: [String: Set<String>] = [:]
-        var contentWords = Set<String>()
-        for s in shapes {
-            // Technology words do not count: a service with a MySQL, a Redis and a Kafka of its own
-            // (`ratings-mysql`, `ratings-docdb`) is not a prefix on many names.
-            let content = s.tokens.filter { !NameShape.roleWords.contains($0) && NameShape.storeWords[$0] == nil }
-            contentWords.formUnion(content)
-            for t in content { for u in content where u != t { neighbours[t, default: []].insert(u) } }
-        }
-        let prefixDiversity = max(6, Int((0.25 * Double(contentWords.count)).rounded(.up)))
-        // A word that heads or tails names which also occur without it (`eshop-basket` and
-        // `basket`, `eshop-catalog` and `catalog`, …) for at least 3 different names is a habit
-        // some tools or teams add (an organisation or product prefix), not part of a name.
-        var contentSets = Set<Set<String>>()
-        for s in shapes { contentSets.insert(Set(s.tokens.filter { !NameShape.roleWords.contains($0) })) }
-        var optional: [String: Set<Set<String>>] = [:]
-        for s in shapes {
-            let content = s.tokens.filter { !NameShape.roleWords.contains($0) }
-            guard content.count >= 2 else { continue }
-            for w in Set([content[0], content[content.count - 1]]) {
-                let rest = Set(content.filter { $0 != w })
-                if !rest.isEmpty, contentSets.contains(rest) { optional[w, default: []].insert(rest) }
-            }
-        }
-        func isConvention(_ t: String) -> Bool {
-            if (neighbours[t]?.count ?? 0) >= prefixDiversity { return true }
-            if (optional[t]?.count ?? 0) >= 3 { return true }
-            // A convention attaches to several different things; a word only ever seen with
-            // the same few words (`text` in `default/text` and `text`) is a name.
-            guard (df[t] ?? 0) > 1, (neighbours[t]?.count ?? 0) >= 3, let use = toolUse[t] else { return false }
-            let total = use.values.reduce(0, +), top = use.values.max() ?? 0
-            return Double(top) >= 0.8 * Double(total)
-        }
-        if let d = Self.debug {
-            for t in df.keys.sorted() where isConvention(t) {
-                let why =
-                    (neighbours[t]?.count ?? 0) >= prefixDiversity
-                    ? "prefix diversity \(neighbours[t]?.count ?? 0) >= \(prefixDiversity)"
-                    : (optional[t]?.count ?? 0) >= 3 ? "habit \(optional[t]!.map { $0.sorted().joined(separator: "-") }.sorted())" : "one tool's"
-                d(t, "", [0, 0, 0, 0, 0, 0, 0, 0], "CONVENTION \(why)")
-            }
-        }
+        let vocabulary = Vocabulary(shapes: shapes, units: units)
+        if let d = Self.debug { vocabulary.reportConventions(d) }
         let teamWords = units.map { Set(($0.team.map { NameShape.split($0) }) ?? []) }
+        let firing = CoFiring(units: units, window: window)
+        var scored: [Scored] = []
+        for key in Self.candidatePairs(shapes) {
+            let a = Int(key >> 32), b = Int(key & 0xffff_ffff)
+            if let s = score(a, b, units: units, shapes: shapes, vocabulary: vocabulary, teamWords: teamWords, firing: firing) {
+                scored.append(s)
+            }
+        }
+        scored.sort { $0.score != $1.score ? $0.score > $1.score : ($0.a, $0.b) < ($1.a, $1.b) }
+        let (members, why) = unite(scored, units: units, shapes: shapes)
+        explain(members, why, units: units, shapes: shapes, into: &result)
+        return result
+    }
 
-        // Candidates: names sharing a token or a 3-letter token prefix (inverted index; very common
-        // keys skipped: they would pair everything with everything).
+    /// A candidate pair that passed: its score (name and co-firing), and the figures its evidence shows.
+    struct Scored {
+        var a: Int; var b: Int; var score: Double; var name: Double; var shared: [String]
+        var abHits: Int; var baHits: Int; var aEpisodes: Int; var bEpisodes: Int
+        var offset: Double = 0  // b fires this long after a, typically (0: together)
+    }
+
+    /// Candidates: names sharing a token or a 3-letter token prefix (inverted index; very common
+    /// keys skipped: they would pair everything with everything), as (a << 32 | b), a < b, sorted.
+    static func candidatePairs(_ shapes: [NameShape]) -> [UInt64] {
+        let n = shapes.count
         var index: [String: [Int]] = [:]
         for (i, s) in shapes.enumerated() {
             var keys = Set<String>()
@@ -321,21 +363,31 @@ public struct EntityMatcher {
                 }
             }
         }
+        return pairs.sorted()
+    }
 
-        struct Scored {
-            var a: Int; var b: Int; var score: Double; var name: Double; var shared: [String]
-            var abHits: Int; var baHits: Int; var aEpisodes: Int; var bEpisodes: Int
-            var offset: Double = 0  // b fires this long after a, typically (0: together)
+    /// When each name fired (its incidents) and who else fired then, for the co-firing figures.
+    final class CoFiring {
+        let window: TimeInterval
+        let incidents: [[Double]]
+        /// Every incident start of every name, in time order (for "who else fired then").
+        let timeline: [(t: Double, unit: Int)]
+        let times: [Double]
+        let span: Double
+        private var socialCache: [Int: [Double]] = [:]
+
+        init(units: [NameUnit], window: TimeInterval) {
+            self.window = window
+            let incidents = units.map { EntityMatcher.incidents($0.onsets, window) }
+            var timeline: [(t: Double, unit: Int)] = []
+            for (u, list) in incidents.enumerated() { for t in list { timeline.append((t, u)) } }
+            timeline.sort { $0.t != $1.t ? $0.t < $1.t : $0.unit < $1.unit }
+            self.incidents = incidents
+            self.timeline = timeline
+            times = timeline.map(\.t)
+            span = max((times.last ?? 0) - (times.first ?? 0), window * 10)
         }
-        var scored: [Scored] = []
-        let incidents = units.map { Self.incidents($0.onsets, window) }
-        // Every incident start of every name, in time order (for "who else fired then").
-        var timeline: [(t: Double, unit: Int)] = []
-        for (u, list) in incidents.enumerated() { for t in list { timeline.append((t, u)) } }
-        timeline.sort { $0.t != $1.t ? $0.t < $1.t : $0.unit < $1.unit }
-        let times = timeline.map(\.t)
-        let span = max((times.last ?? 0) - (times.first ?? 0), window * 10)
-        var socialCache: [Int: [Double]] = [:]
+
         /// Per incident of a name, how much it says about co-firing: 0 when nothing else fired
         /// within the window (isolated noise, a flapping monitor's burst), 1 with a few others,
         /// less in a blob where many unrelated names fire at once (a shared-infrastructure blip).
@@ -344,7 +396,7 @@ public struct EntityMatcher {
             var out: [Double] = []
             out.reserveCapacity(incidents[u].count)
             for t in incidents[u] {
-                var lo = Self.lowerBound(times, t - window)
+                var lo = EntityMatcher.lowerBound(times, t - window)
                 var others = Set<Int>()
                 while lo < timeline.count && timeline[lo].t <= t + window {
                     if timeline[lo].unit != u { others.insert(timeline[lo].unit) }
@@ -355,93 +407,100 @@ public struct EntityMatcher {
             socialCache[u] = out
             return out
         }
-        for key in pairs.sorted() {
-            let a = Int(key >> 32), b = Int(key & 0xffff_ffff)
-            let why = conflict(units[a], units[b], shapes[a], shapes[b])
-            let teamsAB = teamWords[a].union(teamWords[b])
-            // Distinctiveness of a word: < 0 a convention (never identity, shared or not), 0 says
-            // nothing when only one side has it (a team name), 0.5 a word of one name only, 1 a word
-            // that is part of what something is called.
-            let (nameScore, shared) = Self.nameSimilarity(shapes[a], shapes[b], weight) { t in
-                if NameShape.roleWords.contains(t) || isConvention(t) { return -1 }
-                if let f = NameShape.storeWords[t], NameShape.genericFamilies.contains(f.family) { return -1 }
-                if teamsAB.contains(t) { return 0 }
-                return (df[t] ?? 0) <= 1 ? 0.5 : 1
-            }
-            let ia = incidents[a], wa = social(a), wb = social(b)
-            // b's incidents moved by the pair's typical offset (0 when within the window).
-            let offset = Self.typicalOffset(ia, incidents[b], window: window, maxOffset: maxOffset)
-            let ib = offset == 0 ? incidents[b] : incidents[b].map { $0 - offset }
-            // At an offset the partner is not within the window of the unshifted timeline, so an
-            // incident met only by the partner counts as social (weight 1), as it would unshifted.
-            let reach = offset == 0 ? 0 : window + maxOffset
-            let (ab, pa) = Self.hits(ia, wa, ib, window, partner: incidents[b], reach: reach)
-            let (ba, pb) = Self.hits(incidents[b], wb, ia.map { $0 + offset }, window, partner: ia, reach: reach)
-            if let d = Self.debug {
-                d(
-                    units[a].id, units[b].id, [nameScore, Double(ia.count), Double(ib.count), pa, pb, offset, Double(ab), Double(ba)],
-                    why ?? "[\(shapes[a].tokens) \(shapes[b].tokens) \(units[a].raws.sorted()) \(units[b].raws.sorted())]")
-            }
-            if why != nil { continue }
-            guard ia.count >= minJoint, ib.count >= minJoint else { continue }
-            if nameScore < minName {
-                // Names that score low because one carries a qualifier in front (an organisation
-                // prefix on this name only: `acme-basket` / `basket`) are one thing only when two
-                // tools name it and each fires with the other in nearly all of its incidents, far
-                // beyond chance.
-                // Only a qualifier in front: the shorter name's words end the longer one (`acme-basket`
-                // is a basket; `frontend-proxy` is a proxy, not `frontend`).
-                func idWords(_ u: Int) -> [String] {
-                    NameShape.split(String(units[u].id.split(separator: "/").last ?? "")).filter { !NameShape.roleWords.contains($0) }
-                }
-                let ca = idWords(a), cb = idWords(b)
-                let (short, long) = ca.count <= cb.count ? (ca, cb) : (cb, ca)
-                let qualified =
-                    !short.isEmpty && short.count < long.count && zip(long.suffix(short.count), short).allSatisfy { NameShape.sameWord($0, $1) }
-                let sameToolW = !units[a].sources.isDisjoint(with: units[b].sources)
-                let joint = min(ab, ba)
-                guard weakName > 0, qualified, nameScore >= weakName, !sameToolW, joint >= weakMinJoint,
-                    min(pa, pb) >= weakCoFire
-                else { continue }
-                let reach = offset == 0 ? window : window + maxOffset
-                let expected = Double(ia.count) * Double(ib.count) * 2 * reach / span
-                guard Double(joint) >= strongLift * expected, NearSignificance.poissonTail(Double(joint), mean: expected) < weakP else { continue }
-                scored.append(
-                    Scored(
-                        a: a, b: b, score: nameScore * 0.5 + (pa + pb) * 0.25, name: nameScore, shared: shared,
-                        abHits: ab, baHits: ba, aEpisodes: ia.count, bEpisodes: incidents[b].count, offset: offset))
-                continue
-            }
-            // The same tool naming one thing twice happens (an ASG alarm and an ECS alarm on one
-            // service) but is weaker evidence: it needs a clearer co-firing.
-            // The name with fewer incidents must fire with the other in most of them; the busier one
-            // (more monitors, a monitor that also fires in blips) at least now and then.
-            let sameTool = !units[a].sources.isDisjoint(with: units[b].sources)
-            var need = sameTool ? min(1, minCoFire + 0.15) : minCoFire
-            // Names that agree on every distinctive word (`flagd` / `flagd-backend`) need less
-            // co-firing when what they share is far beyond chance: a noisy monitor fires alone more
-            // often than with its siblings, which says nothing against one thing having two names.
-            let joint = min(ab, ba)
-            if nameScore >= strongName && joint >= minJoint {
-                // An offset was searched for over ±maxOffset: chance is judged over that reach.
-                let reach = offset == 0 ? window : window + maxOffset
-                let expected = Double(ia.count) * Double(ib.count) * 2 * reach / span
-                if Double(joint) >= strongLift * expected && NearSignificance.poissonTail(Double(joint), mean: expected) < strongP {
-                    need = min(need, sameTool ? strongCoFire + 0.15 : strongCoFire)
-                }
-            }
-            guard joint >= minJoint, max(pa, pb) >= need, min(pa, pb) >= need / 3 else { continue }
-            let score = nameScore * 0.5 + (max(pa, pb) + min(pa, pb)) * 0.25
-            scored.append(
-                Scored(
-                    a: a, b: b, score: score, name: nameScore, shared: shared,
-                    abHits: ab, baHits: ba, aEpisodes: ia.count, bEpisodes: ib.count, offset: offset))
-        }
-        scored.sort { $0.score != $1.score ? $0.score > $1.score : ($0.a, $0.b) < ($1.a, $1.b) }
+    }
 
-        let uf = UnionFind(n)
+    /// One candidate pair: its name similarity, its co-firing (at the pair's typical offset), and
+    /// whether they clear the bar their names set; nil when they do not (or cannot merge at all).
+    func score(
+        _ a: Int, _ b: Int, units: [NameUnit], shapes: [NameShape], vocabulary: Vocabulary, teamWords: [Set<String>],
+        firing: CoFiring
+    ) -> Scored? {
+        let why = conflict(units[a], units[b], shapes[a], shapes[b])
+        let teamsAB = teamWords[a].union(teamWords[b])
+        // Distinctiveness of a word: < 0 a convention (never identity, shared or not), 0 says
+        // nothing when only one side has it (a team name), 0.5 a word of one name only, 1 a word
+        // that is part of what something is called.
+        let (nameScore, shared) = Self.nameSimilarity(shapes[a], shapes[b], vocabulary.weight) { t in
+            if NameShape.roleWords.contains(t) || vocabulary.isConvention(t) { return -1 }
+            if let f = NameShape.storeWords[t], NameShape.genericFamilies.contains(f.family) { return -1 }
+            if teamsAB.contains(t) { return 0 }
+            return (vocabulary.df[t] ?? 0) <= 1 ? 0.5 : 1
+        }
+        let incidents = firing.incidents, span = firing.span
+        let ia = incidents[a], wa = firing.social(a), wb = firing.social(b)
+        // b's incidents moved by the pair's typical offset (0 when within the window).
+        let offset = Self.typicalOffset(ia, incidents[b], window: window, maxOffset: maxOffset)
+        let ib = offset == 0 ? incidents[b] : incidents[b].map { $0 - offset }
+        // At an offset the partner is not within the window of the unshifted timeline, so an
+        // incident met only by the partner counts as social (weight 1), as it would unshifted.
+        let reach = offset == 0 ? 0 : window + maxOffset
+        let (ab, pa) = Self.hits(ia, wa, ib, window, partner: incidents[b], reach: reach)
+        let (ba, pb) = Self.hits(incidents[b], wb, ia.map { $0 + offset }, window, partner: ia, reach: reach)
+        if let d = Self.debug {
+            d(
+                units[a].id, units[b].id, [nameScore, Double(ia.count), Double(ib.count), pa, pb, offset, Double(ab), Double(ba)],
+                why ?? "[\(shapes[a].tokens) \(shapes[b].tokens) \(units[a].raws.sorted()) \(units[b].raws.sorted())]")
+        }
+        if why != nil { return nil }
+        guard ia.count >= minJoint, ib.count >= minJoint else { return nil }
+        if nameScore < minName {
+            // Names that score low because one carries a qualifier in front (an organisation
+            // prefix on this name only: `acme-basket` / `basket`) are one thing only when two
+            // tools name it and each fires with the other in nearly all of its incidents, far
+            // beyond chance.
+            // Only a qualifier in front: the shorter name's words end the longer one (`acme-basket`
+            // is a basket; `frontend-proxy` is a proxy, not `frontend`).
+            func idWords(_ u: Int) -> [String] {
+                NameShape.split(String(units[u].id.split(separator: "/").last ?? "")).filter { !NameShape.roleWords.contains($0) }
+            }
+            let ca = idWords(a), cb = idWords(b)
+            let (short, long) = ca.count <= cb.count ? (ca, cb) : (cb, ca)
+            let qualified =
+                !short.isEmpty && short.count < long.count && zip(long.suffix(short.count), short).allSatisfy { NameShape.sameWord($0, $1) }
+            let sameToolW = !units[a].sources.isDisjoint(with: units[b].sources)
+            let joint = min(ab, ba)
+            guard weakName > 0, qualified, nameScore >= weakName, !sameToolW, joint >= weakMinJoint,
+                min(pa, pb) >= weakCoFire
+            else { return nil }
+            let reach = offset == 0 ? window : window + maxOffset
+            let expected = Double(ia.count) * Double(ib.count) * 2 * reach / span
+            guard Double(joint) >= strongLift * expected, NearSignificance.poissonTail(Double(joint), mean: expected) < weakP else { return nil }
+            return Scored(
+                a: a, b: b, score: nameScore * 0.5 + (pa + pb) * 0.25, name: nameScore, shared: shared,
+                abHits: ab, baHits: ba, aEpisodes: ia.count, bEpisodes: incidents[b].count, offset: offset)
+        }
+        // The same tool naming one thing twice happens (an ASG alarm and an ECS alarm on one
+        // service) but is weaker evidence: it needs a clearer co-firing.
+        // The name with fewer incidents must fire with the other in most of them; the busier one
+        // (more monitors, a monitor that also fires in blips) at least now and then.
+        let sameTool = !units[a].sources.isDisjoint(with: units[b].sources)
+        var need = sameTool ? min(1, minCoFire + 0.15) : minCoFire
+        // Names that agree on every distinctive word (`flagd` / `flagd-backend`) need less
+        // co-firing when what they share is far beyond chance: a noisy monitor fires alone more
+        // often than with its siblings, which says nothing against one thing having two names.
+        let joint = min(ab, ba)
+        if nameScore >= strongName && joint >= minJoint {
+            // An offset was searched for over ±maxOffset: chance is judged over that reach.
+            let reach = offset == 0 ? window : window + maxOffset
+            let expected = Double(ia.count) * Double(ib.count) * 2 * reach / span
+            if Double(joint) >= strongLift * expected && NearSignificance.poissonTail(Double(joint), mean: expected) < strongP {
+                need = min(need, sameTool ? strongCoFire + 0.15 : strongCoFire)
+            }
+        }
+        guard joint >= minJoint, max(pa, pb) >= need, min(pa, pb) >= need / 3 else { return nil }
+        let score = nameScore * 0.5 + (max(pa, pb) + min(pa, pb)) * 0.25
+        return
+            Scored(
+                a: a, b: b, score: score, name: nameScore, shared: shared,
+                abHits: ab, baHits: ba, aEpisodes: ia.count, bEpisodes: ib.count, offset: offset)
+    }
+
+    /// Greedy union, best-scored pair first; a pair whose groups hold two names that can never be
+    /// one thing (`conflict`) is skipped. Returns the groups and, per name, the pair that merged it.
+    func unite(_ scored: [Scored], units: [NameUnit], shapes: [NameShape]) -> (members: [Int: [Int]], why: [Int: (Scored, Int)]) {
+        let uf = UnionFind(units.count)
         var members: [Int: [Int]] = [:]
-        for i in 0..<n { members[i] = [i] }
+        for i in 0..<units.count { members[i] = [i] }
         var why: [Int: (Scored, Int)] = [:]  // unit → (pair that merged it, partner)
         for p in scored {
             let ra = uf.find(p.a), rb = uf.find(p.b)
@@ -456,7 +515,12 @@ public struct EntityMatcher {
             if why[p.b] == nil { why[p.b] = (p, p.a) }
             if why[p.a] == nil { why[p.a] = (p, p.b) }
         }
+        return (members, why)
+    }
 
+    /// Canonical id of each group (the alias file's name, else the shortest), and the `sameAs`
+    /// evidence of every other name in it.
+    func explain(_ members: [Int: [Int]], _ why: [Int: (Scored, Int)], units: [NameUnit], shapes: [NameShape], into result: inout Result) {
         for (root, list) in members {
             let canonicalUnit =
                 list.first { policy.pinned.contains(units[$0].id) }
@@ -507,7 +571,6 @@ public struct EntityMatcher {
                     confidence: min(1, max(0, p.score)), reasons: reasons)
             }
         }
-        return result
     }
 
     /// Why two names can never be one thing, or nil.
