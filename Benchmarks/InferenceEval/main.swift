@@ -250,7 +250,9 @@ for (name, seed, isTuning) in rows {
                 nodesOf[o, default: []].append("\(n.id) (\(n.alertCount))")
             }
         }
-        for (o, list) in nodesOf.sorted(by: { $0.key < $1.key }) where list.count > 1 { print("   SPLIT \(o): \(list.sorted().joined(separator: ", "))") }
+        for (o, list) in nodesOf.sorted(by: { $0.key < $1.key }) where list.count > 1 {
+            print("   SPLIT \(o): \(list.sorted().joined(separator: ", "))")
+        }
         print("   tool delays: \(result.stats.toolDelays.sorted { $0.key < $1.key }.map { "\($0.key) \(Int($0.value)) s" }.joined(separator: ", "))")
         let truthKeys = Set(sim.truth.map { Scoring.key($0.caller, $0.callee) })
         let mapped = Scoring.edges(result.graph, owners: sim.rawOwner)
