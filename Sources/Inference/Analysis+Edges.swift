@@ -58,7 +58,7 @@ extension Analysis {
         teamOf = [String?](repeating: nil, count: nodeCount)
         for n in 0..<nodeCount { teamOf[n] = InferenceEngine.majorityTeam(nodeTeams[n]) }
         let storeKind = (0..<nodeCount).map { storeKindOf($0) }
-        let entry = (0..<nodeCount).map { isEntryPoint($0) }
+        let entry = (0..<nodeCount).map { entryTier($0) }
         pending = []
         edgeOfPair = [Int32](repeating: -1, count: pairCountTotal)
         for p in 0..<pairCountTotal {
@@ -86,7 +86,7 @@ extension Analysis {
     }
 
     /// The edge of one pair that passed: direction (coverage, order, kind of node), reasons.
-    mutating func propose(_ f: PairFigures, storeKind: [String?], entry: [Bool]) {
+    mutating func propose(_ f: PairFigures, storeKind: [String?], entry: [Int?]) {
         let p = f.p, q = f.q, a = f.a, b = f.b
         let mAB = f.mAB, m = f.m, support = f.support, aAB = f.aAB, aBA = f.aBA, conf = f.conf, sameTeam = f.sameTeam
         let fracAB = m > 0 ? mAB / m : 0.5
@@ -131,12 +131,13 @@ extension Analysis {
                 source = other; target = store; directed = true; lag = max(0, signed)
             }
         }
-        if byKind == nil, s.entryPointsAreCallers, storeKind[a] == nil, storeKind[b] == nil,
-            let front = entry[a] && !entry[b] ? a : entry[b] && !entry[a] ? b : nil
-        {
+        if byKind == nil, s.entryPointsAreCallers, storeKind[a] == nil, storeKind[b] == nil, let front = Self.inFront(a, entry[a], b, entry[b]) {
             let other = front == a ? b : a
             if !(directed && source == front) {
-                byKind = "\(nodeIDs[front]) is an entry point: it calls \(nodeIDs[other]), not the other way"
+                byKind =
+                    entry[other] == nil
+                    ? "\(nodeIDs[front]) is an entry point: it calls \(nodeIDs[other]), not the other way"
+                    : "\(nodeIDs[front]) stands in front of \(nodeIDs[other]) (edge proxy, then front end, then API gateway or BFF): it calls it"
                 let signed = other == a ? signedBminusA : -signedBminusA  // how much later the entry point alerted
                 source = front; target = other; directed = true; lag = max(0, signed)
             }
@@ -200,21 +201,34 @@ extension Analysis {
         }
     }
 
-    /// A front door: its id says frontend, ingress, nginx, UI, BFF, storefront, web app, portal,
-    /// edge router or API gateway (not a gateway to something else: `payment-gateway` is a dependency).
-    func isEntryPoint(_ n: Int) -> Bool {
+    /// A front door, and how far in front: 0 an edge proxy (ingress, nginx, envoy, edge router, a
+    /// front end's proxy), 1 a front end (frontend, UI, web app, storefront, portal), 2 an API
+    /// gateway or BFF; nil for anything else (`payment-gateway` is a gateway to something else: a dependency).
+    func entryTier(_ n: Int) -> Int? {
         let words = NameShape.split(nodeIDs[n].split(separator: "/").last.map(String.init) ?? nodeIDs[n])
-        if words.contains(where: { Self.entryWords.contains($0) }) { return true }
-        for (x, y) in zip(words, words.dropFirst())
-        where (x == "front" && y == "end") || (x == "edge" && y == "router") || (x == "api" && y == "gateway") {
-            return true
+        let bigrams = Set(zip(words, words.dropFirst()).map { "\($0)-\($1)" })
+        let frontWord = words.contains { Self.frontEndWords.contains($0) } || bigrams.contains("front-end")
+        if words.contains(where: { Self.edgeWords.contains($0) }) || bigrams.contains("edge-router") || (frontWord && words.contains("proxy")) {
+            return 0
         }
-        return words == ["gateway"] || words == ["web"]
+        if words.contains(where: { Self.gatewayWords.contains($0) }) || bigrams.contains("api-gateway") || words == ["gateway"] { return 2 }
+        if frontWord || words == ["web"] { return 1 }
+        return nil
     }
 
-    static let entryWords: Set<String> = [
-        "frontend", "nginx", "ingress", "ingressgateway", "ui", "bff", "storefront", "webapp", "website", "portal", "apigw", "webui",
-    ]
+    /// Of two nodes, the one in front (it calls the other), by entry tier; nil when neither or both alike.
+    static func inFront(_ a: Int, _ ta: Int?, _ b: Int, _ tb: Int?) -> Int? {
+        switch (ta, tb) {
+        case (.some, nil): return a
+        case (nil, .some): return b
+        case (.some(let x), .some(let y)) where x != y: return x < y ? a : b
+        default: return nil
+        }
+    }
+
+    static let edgeWords: Set<String> = ["nginx", "ingress", "ingressgateway", "envoy", "haproxy", "traefik"]
+    static let frontEndWords: Set<String> = ["frontend", "ui", "webui", "storefront", "webapp", "website", "portal"]
+    static let gatewayWords: Set<String> = ["bff", "apigw"]
 
     /// Words of an application built around a store (`kafka-consumer`, `redis-proxy`, `orders-db-api`).
     static let storeClientWords: Set<String> = [

@@ -62,7 +62,8 @@ public struct InferenceSettings: Sendable, Equatable {
     public var storesAreDependencies: Bool = true
     /// An entry point (a name saying frontend, ingress, nginx, UI, BFF, storefront, edge router or
     /// API gateway) paired with a node that is not one is the caller: the front door calls the
-    /// backends, no backend calls its front door.
+    /// backends, no backend calls its front door. Of two entry points the one further out calls
+    /// the other: edge proxy, then front end, then API gateway or BFF.
     public var entryPointsAreCallers: Bool = true
     /// Odds multiplier applied to the confidence of pairs whose nodes belong to the same team.
     public var teamPriorOdds: Double = 2.0

@@ -256,6 +256,25 @@ private func recovery(_ node: String, at t: Double, monitor: String) -> Alert {
     #expect(try #require(infer(renamed).edges.first).target == "payment-gateway")
 }
 
+@Test func entryPointsInARowCallInwards() throws {
+    // Two front doors: the one further out calls the other, whatever the order of their monitors
+    // (here the outer one's monitor is fast and always first, so by order it would be the
+    // dependency). Edge proxy → front end → API gateway.
+    for (outer, inner) in [("frontend-proxy", "frontend"), ("edge-router", "front-end"), ("storefront-web", "web-api-gateway")] {
+        var alerts: [Alert] = []
+        for i in 0..<10 {
+            let start = t0 + Double(i) * 6 * hour
+            alerts.append(alert(outer, at: start + 20))
+            alerts.append(alert(inner, at: start + 200))
+        }
+        let e = try #require(infer(alerts).edges.first, "\(outer) / \(inner)")
+        #expect(e.source == outer && e.target == inner && e.evidence.directed, "\(e.source) -> \(e.target)")
+        #expect(e.evidence.reasons.contains { $0.hasPrefix("\(outer) stands in front of \(inner)") }, "\(e.evidence.reasons)")
+        var off = InferenceSettings(); off.entryPointsAreCallers = false
+        #expect(try #require(infer(alerts, off).edges.first).target == outer)
+    }
+}
+
 // MARK: - Confidence, evidence, reasons
 
 @Test func teamPriorRaisesConfidence() throws {
