@@ -287,7 +287,13 @@ for (name, seed, isTuning) in rows {
             if let t = sim.truth.first(where: { Scoring.key($0.caller, $0.callee) == Scoring.key(e.source, e.target) }),
                 !(e.directed && e.source == t.caller)
             {
-                print("   DIR \(e.source) -> \(e.target) directed \(e.directed) truth \(t.caller) -> \(t.callee)")
+                // The graph's own edge (raw node ids) with its reasons: why the direction came out so.
+                let why =
+                    result.graph.edges.first {
+                        (sim.rawOwner[$0.source] ?? $0.source) == e.source && (sim.rawOwner[$0.target] ?? $0.target) == e.target
+                    }?
+                    .evidence.reasons.joined(separator: "; ") ?? ""
+                print("   DIR \(e.source) -> \(e.target) directed \(e.directed) truth \(t.caller) -> \(t.callee) | \(why)")
             }
         }
         for n in result.graph.nodes where !n.sameAs.isEmpty {
