@@ -27,7 +27,7 @@ extension Analysis {
         let aBA = perPlace ? (q >= 0 ? min(1, mBA / max(1, nodeOpportunities[b])) : 0) : (q >= 0 ? alpha[q] : 0)
         let strength = min(1, max(aAB, aBA, m / max(1, nodeOpportunities[a], nodeOpportunities[b])))
         var conf = strength * m / (m + 2)
-        let sameTeam = teamOf[a] != nil && teamOf[a]?.lowercased() == teamOf[b]?.lowercased()
+        let sameTeam = teamKey[a] != nil && teamKey[a] == teamKey[b]
         if sameTeam && conf < 1 {
             let odds = conf / (1 - conf) * s.teamPriorOdds
             conf = odds / (1 + odds)
@@ -57,6 +57,7 @@ extension Analysis {
     mutating func decideEdges() {
         teamOf = [String?](repeating: nil, count: nodeCount)
         for n in 0..<nodeCount { teamOf[n] = InferenceEngine.majorityTeam(nodeTeams[n]) }
+        teamKey = teamOf.map { $0?.lowercased() }
         let storeKind = (0..<nodeCount).map { storeKindOf($0) }
         let entry = (0..<nodeCount).map { entryTier($0) }
         pending = []

@@ -81,6 +81,7 @@ struct Analysis {
     var timeSignificant: [Bool] = []
     var timeP: [Double] = []  // co-clustering p-value per pair (time clusters)
     var teamOf: [String?] = []
+    var teamKey: [String?] = []  // teamOf lowercased, for comparing pairs
     var pending: [Pending] = []
     var edgeOfPair: [Int32] = []
 
